@@ -1,0 +1,1 @@
+"""Dossiers: filing, workflow, slips, deadlines, payments, results (later issues)."""

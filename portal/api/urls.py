@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from portal.api import views
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="api-me"),
+]
+
+for app in ("procedures", "dossiers", "signing"):
+    try:
+        urlpatterns.append(path("", include(f"{app}.api.urls")))
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"{app}.api", f"{app}.api.urls"):
+            raise

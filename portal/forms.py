@@ -1,0 +1,125 @@
+"""Forms of the account pages; they only parse input, the services hold the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal import divisions
+from portal.constants import API_TOKEN_SCOPES, OrganisationRole
+from portal.models import CitizenProfile, Organisation
+from portal.validators import normalise_phone, normalise_tax_code, validate_phone
+
+
+def _province_field(label) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("— Chọn tỉnh/thành phố —")), *divisions.province_choices()],
+    )
+
+
+def _commune_field(label) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, required=False, coerce=int, empty_value=None)
+
+
+class ProfileForm(forms.ModelForm):
+    permanent_province = _province_field(_("Tỉnh/thành phố thường trú"))
+    permanent_commune = _commune_field(_("Xã/phường thường trú"))
+    current_province = _province_field(_("Tỉnh/thành phố nơi ở hiện tại"))
+    current_commune = _commune_field(_("Xã/phường nơi ở hiện tại"))
+
+    class Meta:
+        model = CitizenProfile
+        fields = [
+            "full_name",
+            "date_of_birth",
+            "sex",
+            "citizen_id",
+            "phone",
+            "email",
+            "permanent_address",
+            "permanent_province",
+            "permanent_commune",
+            "current_address",
+            "current_province",
+            "current_commune",
+        ]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "citizen_id": _("12 chữ số, in trên thẻ căn cước."),
+            "phone": _("Số di động, ví dụ 0912345678."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True
+        for prefix in ("permanent", "current"):
+            province = self.data.get(f"{prefix}_province") or self.initial.get(f"{prefix}_province")
+            try:
+                province = int(province) if province else None
+            except (TypeError, ValueError):
+                province = None
+            self.fields[f"{prefix}_commune"].choices = [
+                ("", _("— Chọn xã/phường —")),
+                *divisions.commune_choices(province),
+            ]
+            self.fields[f"{prefix}_province"].widget.attrs.update(
+                {
+                    "hx-get": "/divisions/communes/",
+                    "hx-target": f"#id_{prefix}_commune",
+                    "hx-vals": f'{{"field": "{prefix}_commune"}}',
+                    "name": f"{prefix}_province",
+                }
+            )
+        self.fields["date_of_birth"].required = False
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "")
+        if phone:
+            validate_phone(phone)
+            phone = normalise_phone(phone)
+        return phone
+
+    def clean_citizen_id(self):
+        return (self.cleaned_data.get("citizen_id") or "").strip() or None
+
+    def _post_clean(self):
+        # Uniqueness and model validation happen in the service, on the locked row.
+        pass
+
+
+class OrganisationForm(forms.ModelForm):
+    province = _province_field(_("Tỉnh/thành phố"))
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "tax_code", "legal_representative", "address", "province", "phone", "email"]
+
+    def clean_tax_code(self) -> str:
+        return normalise_tax_code(self.cleaned_data.get("tax_code", ""))
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "")
+        if phone:
+            validate_phone(phone)
+            phone = normalise_phone(phone)
+        return phone
+
+    def _post_clean(self):
+        pass
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email người được mời"))
+    role = forms.ChoiceField(label=_("Vai trò"), choices=OrganisationRole.choices, initial=OrganisationRole.MEMBER)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Tên gợi nhớ"), max_length=100)
+    scopes = forms.MultipleChoiceField(
+        label=_("Phạm vi"),
+        choices=[(s, s) for s in API_TOKEN_SCOPES],
+        initial=["dossiers:read"],
+        widget=forms.CheckboxSelectMultiple,
+    )

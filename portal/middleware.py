@@ -1,0 +1,30 @@
+"""Officers must have TOTP set up before any officer page (issue: accounts and roles)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from portal.selectors import user_is_officer
+
+OFFICER_PREFIXES = ("/officer/",)
+
+
+def user_has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class OfficerMFAMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(OFFICER_PREFIXES) and user_is_officer(request.user):
+            if not user_has_totp(request.user):
+                messages.warning(
+                    request,
+                    _("Tài khoản cán bộ phải bật xác thực hai lớp (TOTP) trước khi làm việc."),
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,15 @@
+from .membership import OfficerMembership
+from .organisation import Organisation, OrganisationInvitation, OrganisationMembership
+from .profile import CitizenProfile
+from .token import ApiToken
+from .user import User
+
+__all__ = [
+    "ApiToken",
+    "CitizenProfile",
+    "OfficerMembership",
+    "Organisation",
+    "OrganisationInvitation",
+    "OrganisationMembership",
+    "User",
+]

@@ -1,0 +1,102 @@
+"""Reads of the accounts part; the one place that decides what an officer may do.
+
+Every other app asks `officer_can` / `officer_agency_ids` rather than looking at
+memberships itself, so a rule about roles changes in one place.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from portal.constants import ROLE_PERMISSIONS, OfficerPermission, OrganisationRole
+from portal.models import (
+    ApiToken,
+    CitizenProfile,
+    OfficerMembership,
+    Organisation,
+    OrganisationMembership,
+    User,
+)
+
+
+def _active_memberships(user: User) -> QuerySet[OfficerMembership]:
+    return OfficerMembership.objects.filter(user=user, is_active=True, agency__is_active=True)
+
+
+def user_is_officer(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_is_officer_cache", None)
+    if cached is None:
+        cached = _active_memberships(user).exists()
+        user._is_officer_cache = cached
+    return cached
+
+
+def officer_permissions(*, user, agency_id: int) -> frozenset[str]:
+    """All permissions the user holds for one agency (union over its roles there)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    roles = _active_memberships(user).filter(agency_id=agency_id).values_list("role", flat=True)
+    perms: set[str] = set()
+    for role in roles:
+        perms |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(perms)
+
+
+def officer_can(*, user, agency_id: int, permission: OfficerPermission | str) -> bool:
+    return str(permission) in officer_permissions(user=user, agency_id=agency_id)
+
+
+def officer_agency_ids(*, user, permission: OfficerPermission | str | None = None) -> set[int]:
+    """Agencies the user acts for, optionally only those where it holds `permission`."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    rows = _active_memberships(user).values_list("agency_id", "role")
+    return {
+        agency_id
+        for agency_id, role in rows
+        if permission is None or str(permission) in ROLE_PERMISSIONS.get(role, frozenset())
+    }
+
+
+def officer_memberships(*, user: User) -> QuerySet[OfficerMembership]:
+    return _active_memberships(user).select_related("agency", "department").order_by("agency__code", "role")
+
+
+def profile_for_user(*, user: User) -> CitizenProfile | None:
+    return CitizenProfile.objects.filter(user=user).first()
+
+
+def organisations_for_user(*, user: User) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(memberships__user=user).order_by("name")
+
+
+def organisation_role(*, user: User, organisation: Organisation) -> str | None:
+    return (
+        OrganisationMembership.objects.filter(user=user, organisation=organisation)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def organisation_is_owner(*, user: User, organisation: Organisation) -> bool:
+    return organisation_role(user=user, organisation=organisation) == OrganisationRole.OWNER
+
+
+def organisation_members(*, organisation: Organisation) -> QuerySet[OrganisationMembership]:
+    return organisation.memberships.select_related("user").order_by("role", "user__email")
+
+
+def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def users_with_permission(*, agency_id: int, permission: OfficerPermission | str) -> Iterable[User]:
+    roles = [r for r, perms in ROLE_PERMISSIONS.items() if str(permission) in perms]
+    return User.objects.filter(
+        officer_memberships__agency_id=agency_id,
+        officer_memberships__role__in=roles,
+        officer_memberships__is_active=True,
+        is_active=True,
+    ).distinct()

@@ -1,0 +1,21 @@
+"""Writes of the accounts part: profiles, organisations and their members, API tokens."""
+
+from .organisations import (
+    organisation_accept_invitation,
+    organisation_create,
+    organisation_invite_member,
+    organisation_remove_member,
+)
+from .profiles import profile_update
+from .tokens import api_token_authenticate, api_token_create, api_token_revoke
+
+__all__ = [
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
+    "organisation_accept_invitation",
+    "organisation_create",
+    "organisation_invite_member",
+    "organisation_remove_member",
+    "profile_update",
+]

@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from portal import views
+from portal.api import urls as api_urls
+
+portal_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("account/", views.account, name="account"),
+        path("account/profile/", views.profile_edit, name="profile"),
+        path("account/tokens/", views.api_tokens, name="api_tokens"),
+        path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+        path("organisations/", views.organisation_list, name="organisation_list"),
+        path("organisations/new/", views.organisation_create, name="organisation_create"),
+        path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+        path(
+            "organisations/<int:pk>/members/<int:user_id>/remove/",
+            views.organisation_remove_member,
+            name="organisation_remove_member",
+        ),
+        path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+        path("officer/", views.officer_home, name="officer_home"),
+        path("divisions/communes/", views.communes, name="communes"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(portal_patterns)),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+# Each app contributes its pages through an optional `urls` module, so that the
+# later apps plug in here without touching this file's structure.
+for app in ("procedures", "dossiers", "signing"):
+    try:
+        urlpatterns.append(path("", include(f"{app}.urls")))
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{app}.urls":
+            raise
+
+handler403 = "portal.views.error_403"
+handler404 = "portal.views.error_404"
+handler500 = "portal.views.error_500"
+
+if settings.DEBUG:
+    pass

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make run`: SQLite + Celery's file-system broker; the web server, a worker and beat
+# run together and Ctrl-C stops all of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-portal.settings.dev}
+mkdir -p var/celery/out var/celery/processed var/cache var/private
+$PY manage.py migrate --no-input -v 0
+$PY manage.py seed_demo
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "Đang dừng / stopping..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+.venv/bin/celery -A portal worker -B -Q default,pdf,signing,notifications \
+  --concurrency 2 --loglevel INFO -s var/celery/beat-schedule &
+pids+=($!)
+$PY manage.py runserver 127.0.0.1:8000 --noreload &
+pids+=($!)
+sleep 2
+cat <<MSG
+
+  Cổng Dịch vụ công đang chạy tại / the portal is running at: http://127.0.0.1:8000
+  Tài khoản mẫu / demo accounts (mật khẩu / password: demo-password-2026):
+    citizen@example.com      công dân / citizen
+    business@example.com     doanh nghiệp / business owner
+    reception@example.com    cán bộ tiếp nhận / reception officer
+    specialist@example.com   chuyên viên / specialist
+    head@example.com         lãnh đạo phòng / department head
+    leader@example.com       lãnh đạo cơ quan / agency leader
+    admin@example.com        quản trị cơ quan / agency admin (also /admin/)
+  Thư điện tử được in ra màn hình này / emails are printed to this console.
+  Ctrl-C để dừng / to stop.
+
+MSG
+wait -n "${pids[@]}"

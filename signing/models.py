@@ -1,0 +1,1 @@
+"""Signing identities and PAdES signing (later issue)."""

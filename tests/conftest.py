@@ -1,0 +1,34 @@
+import pytest
+from django.core.cache import cache
+
+from tests.factories import (
+    AgencyFactory,
+    OfficerMembershipFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Rate limits and cached values live in Redis: each test starts from an empty db."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def agency(db):
+    return AgencyFactory()
+
+
+@pytest.fixture
+def officer_factory(db):
+    def make(role, agency=None, **kwargs):
+        membership = OfficerMembershipFactory(role=role, agency=agency or AgencyFactory(), **kwargs)
+        return membership.user
+
+    return make
