@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-portal.settings.dev}
-mkdir -p var/celery/out var/celery/processed var/cache var/private
+mkdir -p var/celery/out var/celery/processed var/celery/control var/cache var/private
 $PY manage.py migrate --no-input -v 0
 $PY manage.py seed_demo
 

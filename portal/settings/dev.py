@@ -29,6 +29,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(VAR_DIR / "celery" / "out"),
     "data_folder_out": str(VAR_DIR / "celery" / "out"),
     "processed_folder": str(VAR_DIR / "celery" / "processed"),
+    "control_folder": str(VAR_DIR / "celery" / "control"),
     "store_processed": False,
 }
 STORAGES = {
