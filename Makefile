@@ -42,7 +42,7 @@ format: install
 
 messages: install
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
-	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py compilemessages -l en --ignore=.venv
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py compilemessages -l en -l vi --ignore=.venv
 
 bench: install check-services
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m bench $(BENCH_ARGS)

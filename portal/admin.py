@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,10 @@ from portal.models import (
     OrganisationMembership,
     User,
 )
+
+# The admin's own login form would skip allauth's rate limits and second factor: send it
+# through the portal's sign-in instead.
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 class OfficerMembershipInline(admin.TabularInline):

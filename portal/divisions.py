@@ -14,13 +14,18 @@ from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
 def _load() -> dict[int, dict]:
     with open(NESTED_DIVISIONS_JSON_PATH, encoding="utf-8") as fh:
         data = json.load(fh)
+    # A few names in the package carry doubled spaces ("Phường  An Nhơn"): normalise them.
     return {
         p["code"]: {
-            "name": p["name"],
-            "wards": {w["code"]: w["name"] for w in p["wards"]},
+            "name": _clean(p["name"]),
+            "wards": {w["code"]: _clean(w["name"]) for w in p["wards"]},
         }
         for p in data
     }
+
+
+def _clean(name: str) -> str:
+    return " ".join(name.split())
 
 
 def province_choices() -> list[tuple[int, str]]:

@@ -1,12 +1,19 @@
 """Forms of the account pages; they only parse input, the services hold the rules."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal import divisions
 from portal.constants import API_TOKEN_SCOPES, OrganisationRole
 from portal.models import CitizenProfile, Organisation
-from portal.validators import normalise_phone, normalise_tax_code, validate_phone
+from portal.validators import (
+    normalise_phone,
+    normalise_tax_code,
+    validate_citizen_id,
+    validate_phone,
+    validate_tax_code,
+)
 
 
 def _province_field(label) -> forms.TypedChoiceField:
@@ -20,7 +27,15 @@ def _province_field(label) -> forms.TypedChoiceField:
 
 
 def _commune_field(label) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(label=label, required=False, coerce=int, empty_value=None)
+    # The choices are the communes of the province posted with it, so a commune of another
+    # province (or one without a province) is an invalid choice: say so in those words.
+    return forms.TypedChoiceField(
+        label=label,
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Xã/phường đã chọn không thuộc tỉnh/thành phố đã chọn.")},
+    )
 
 
 class ProfileForm(forms.ModelForm):
@@ -66,7 +81,7 @@ class ProfileForm(forms.ModelForm):
             ]
             self.fields[f"{prefix}_province"].widget.attrs.update(
                 {
-                    "hx-get": "/divisions/communes/",
+                    "hx-get": reverse("portal:communes"),
                     "hx-target": f"#id_{prefix}_commune",
                     "hx-vals": f'{{"field": "{prefix}_commune"}}',
                     "name": f"{prefix}_province",
@@ -82,7 +97,12 @@ class ProfileForm(forms.ModelForm):
         return phone
 
     def clean_citizen_id(self):
-        return (self.cleaned_data.get("citizen_id") or "").strip() or None
+        # Checked here too (the model validates again in the service) so that every
+        # wrong field is reported at once, not the ID only after the others are fixed.
+        citizen_id = (self.cleaned_data.get("citizen_id") or "").strip() or None
+        if citizen_id:
+            validate_citizen_id(citizen_id)
+        return citizen_id
 
     def _post_clean(self):
         # Uniqueness and model validation happen in the service, on the locked row.
@@ -97,7 +117,9 @@ class OrganisationForm(forms.ModelForm):
         fields = ["name", "tax_code", "legal_representative", "address", "province", "phone", "email"]
 
     def clean_tax_code(self) -> str:
-        return normalise_tax_code(self.cleaned_data.get("tax_code", ""))
+        tax_code = normalise_tax_code(self.cleaned_data.get("tax_code", ""))
+        validate_tax_code(tax_code)
+        return tax_code
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data.get("phone", "")

@@ -1,11 +1,25 @@
-"""Log filters: secrets never reach a log line, whatever a caller passes in."""
+"""Structured logging: one JSON object per line, with secrets scrubbed from every record.
+
+``JsonFormatter`` writes ``time`` (ISO 8601 with the UTC offset), ``level``, ``logger`` and
+``message``; ``RedactSecretsFilter`` runs on the handler, so a token or a password never
+reaches a log line, whatever a caller passes in (message or arguments).
+"""
 
 import logging
 import re
+from datetime import UTC, datetime
+
+from pythonjsonlogger.json import JsonFormatter as _BaseJsonFormatter
 
 _SECRET_PATTERNS = [
-    re.compile(r"(?i)(authorization:\s*bearer\s+)[A-Za-z0-9._\-]+"),
-    re.compile(r"(?i)((?:password|passwd|secret|token|api_key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"),
+    # "Authorization: Bearer <token>", and a bearer token anywhere else (e.g. a dumped META dict).
+    re.compile(r"(?i)(authorization:\s*bearer\s+)[A-Za-z0-9._~+/\-]+=*"),
+    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/\-]+=*"),
+    # password=..., "password": "...", password1=..., secret_key: ..., token=..., api_key=...
+    re.compile(
+        r"(?i)((?:pass(?:word|wd)\d*|secret(?:_key)?|token|api_key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+",
+    ),
+    # Our own API tokens, wherever they appear.
     re.compile(r"\bdvc_[A-Za-z0-9_\-]{20,}"),
 ]
 
@@ -27,3 +41,15 @@ class RedactSecretsFilter(logging.Filter):
             record.msg = cleaned
             record.args = None
         return True
+
+
+class JsonFormatter(_BaseJsonFormatter):
+    """python-json-logger, with ``asctime`` as ISO 8601 in local time with its offset, and
+    Vietnamese text written as UTF-8 rather than as ``\\u`` escapes."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("json_ensure_ascii", False)
+        super().__init__(*args, **kwargs)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, tz=UTC).astimezone().isoformat(timespec="milliseconds")

@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 
 from portal.selectors import user_is_officer
 
-OFFICER_PREFIXES = ("/officer/",)
+# Officer pages, and the Django admin, which agency administrators (officers) use as well.
+OFFICER_PREFIXES = ("/officer/", "/admin/")
 
 
 def user_has_totp(user) -> bool:

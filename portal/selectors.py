@@ -14,6 +14,7 @@ from portal.models import (
     CitizenProfile,
     OfficerMembership,
     Organisation,
+    OrganisationInvitation,
     OrganisationMembership,
     User,
 )
@@ -86,6 +87,15 @@ def organisation_is_owner(*, user: User, organisation: Organisation) -> bool:
 
 def organisation_members(*, organisation: Organisation) -> QuerySet[OrganisationMembership]:
     return organisation.memberships.select_related("user").order_by("role", "user__email")
+
+
+def invitation_open(*, token: str) -> OrganisationInvitation | None:
+    """The invitation behind a link, if it can still be accepted."""
+    return (
+        OrganisationInvitation.objects.filter(token=token, accepted_at__isnull=True, cancelled_at__isnull=True)
+        .select_related("organisation", "invited_by")
+        .first()
+    )
 
 
 def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:

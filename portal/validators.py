@@ -24,7 +24,8 @@ CITIZEN_ID_PROVINCE_CODES = frozenset(
 )  # fmt: skip
 
 _TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
-_MOBILE_RE = re.compile(r"^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)\d{7}$")
+# re.ASCII: "\d" must not accept other scripts' digits ("٠١٢…"), which int() would happily read.
+_MOBILE_RE = re.compile(r"^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)\d{7}$", re.ASCII)
 
 
 def citizen_id_parts(value: str) -> tuple[str, int, str]:
@@ -33,7 +34,7 @@ def citizen_id_parts(value: str) -> tuple[str, int, str]:
 
 
 def validate_citizen_id(value: str) -> None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{12}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"\d{12}", value, re.ASCII):
         raise ValidationError(_("Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số."), code="citizen_id_format")
     province, _century_sex, _year = citizen_id_parts(value)
     if province not in CITIZEN_ID_PROVINCE_CODES:
@@ -57,14 +58,20 @@ def citizen_id_matches(value: str, *, birth_date: date, sex: str) -> bool:
 
 
 def normalise_tax_code(value: str) -> str:
-    return re.sub(r"[\s.]", "", value or "")
+    """Drop spaces and dots; write a branch's 13 digits the official way, ``0100109106-001``,
+    so the same code is stored (and found unique) whichever way it was typed."""
+    code = re.sub(r"[\s.]", "", value or "")
+    if re.fullmatch(r"\d{10}-?\d{3}", code, re.ASCII):
+        digits = code.replace("-", "")
+        return f"{digits[:10]}-{digits[10:]}"
+    return code
 
 
 def validate_tax_code(value: str) -> None:
     """A tax code (mã số thuế) is 10 digits with a check digit, or 13 for a branch
     (the parent's 10 digits, then 001–999, often written with a hyphen)."""
     code = normalise_tax_code(value)
-    match = re.fullmatch(r"(\d{10})(?:-?(\d{3}))?", code)
+    match = re.fullmatch(r"(\d{10})(?:-?(\d{3}))?", code, re.ASCII)
     if not match:
         raise ValidationError(
             _("Mã số thuế phải gồm 10 chữ số, hoặc 13 chữ số đối với đơn vị phụ thuộc."),

@@ -1,6 +1,7 @@
 """Pages of the portal shell and of the account area (profile, organisations, tokens)."""
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -188,9 +189,16 @@ def organisation_remove_member(request, pk: int, user_id: int):
     return redirect("portal:organisation_detail", pk=org.pk)
 
 
+# Invitation tokens are secrets.token_urlsafe(); anything else (a NUL byte, say, which
+# PostgreSQL refuses in a query) is simply an unknown link.
+_INVITATION_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token: str):
+    if not _INVITATION_TOKEN_RE.fullmatch(token):
+        raise Http404
     if request.method == "POST":
         try:
             membership = services.organisation_accept_invitation(user=request.user, token=token)
@@ -199,7 +207,8 @@ def invitation_accept(request, token: str):
             return redirect("portal:account")
         messages.success(request, _("Bạn đã tham gia tổ chức %(name)s.") % {"name": membership.organisation.name})
         return redirect("portal:organisation_detail", pk=membership.organisation_id)
-    return render(request, "portal/invitation_accept.html", {"token": token})
+    invitation = selectors.invitation_open(token=token)
+    return render(request, "portal/invitation_accept.html", {"token": token, "invitation": invitation})
 
 
 @login_required
@@ -246,7 +255,9 @@ def robots(request):
 
 
 def error_403(request, exception=None):
-    return render(request, "403.html", {"exception": exception}, status=403)
+    # Only the message of a PermissionDenied raised with one is shown; the template falls back
+    # to a generic sentence for a bare PermissionDenied (whose str() is empty).
+    return render(request, "403.html", {"exception": str(exception or "")}, status=403)
 
 
 def error_404(request, exception=None):

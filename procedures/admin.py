@@ -19,6 +19,18 @@ class AgencyAdmin(admin.ModelAdmin):
 
 @admin.register(DayException)
 class DayExceptionAdmin(admin.ModelAdmin):
+    # A year's announced days off and make-up days are entered in one list: drill down by year
+    # with the date hierarchy, edit kinds and notes in place, "save as new" to copy a row.
     list_display = ["date", "kind", "agency", "description"]
+    list_display_links = ["date"]
+    list_editable = ["kind", "description"]
     list_filter = ["kind", "agency"]
+    list_per_page = 100
+    search_fields = ["description", "agency__code", "agency__name"]
+    raw_id_fields = ["agency"]
+    save_as = True
     date_hierarchy = "date"
+
+
+# The catalogue's admin pages (fields, procedures, versions, import/export) live in their own module.
+from procedures import admin_catalogue  # noqa: E402, F401

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import divisions
@@ -35,6 +36,10 @@ def _check_profile(data: dict) -> None:
                 _("Xã/phường đã chọn không thuộc tỉnh/thành phố đã chọn.")
             )
     citizen_id, dob, sex = data.get("citizen_id"), data.get("date_of_birth"), data.get("sex")
+    if dob and dob > timezone.localdate():
+        errors.setdefault("date_of_birth", []).append(_("Ngày sinh không thể ở tương lai."))
+    elif dob and dob.year < 1900:
+        errors.setdefault("date_of_birth", []).append(_("Ngày sinh phải từ năm 1900 trở đi."))
     if citizen_id and dob and sex and not citizen_id_matches(citizen_id, birth_date=dob, sex=sex):
         errors.setdefault("citizen_id", []).append(
             _("Số CCCD không khớp với năm sinh hoặc giới tính đã khai (chữ số thứ 4 đến 6).")

@@ -14,7 +14,13 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not SECRET_KEY or not ALLOWED_HOSTS:
     raise ImproperlyConfigured("SECRET_KEY and ALLOWED_HOSTS must be set in production.")
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASE_URL = env("DATABASE_URL")
+if not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL must be set in production.")
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    # An unrecognised URL would otherwise give Django's dummy backend and start anyway.
+    raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL in production (postgres://...).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -31,6 +37,14 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 LOG_FORMAT = env("LOG_FORMAT", default="json")
+# Celery's worker and beat keep Django's LOGGING (one JSON line per event) instead of
+# installing their own text format on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
+# Once a gunicorn worker has loaded Django, its error and access lines go through the same
+# handler: JSON, with secrets redacted (a token in a query string included).
+for _name in ("gunicorn.error", "gunicorn.access"):
+    LOGGING["loggers"][_name] = {"handlers": ["console"], "level": "INFO", "propagate": False}  # noqa: F405

@@ -30,3 +30,4 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+WHITENOISE_AUTOREFRESH = True

@@ -1,4 +1,14 @@
 from .agency import Agency, Department
 from .calendar import DayException
+from .catalogue import DocumentRequirement, Fee, Procedure, ProcedureVersion, Sector
 
-__all__ = ["Agency", "DayException", "Department"]
+__all__ = [
+    "Agency",
+    "DayException",
+    "Department",
+    "DocumentRequirement",
+    "Fee",
+    "Procedure",
+    "ProcedureVersion",
+    "Sector",
+]

@@ -1,0 +1,240 @@
+"""Reads of the catalogue; with ``services`` this is what other apps may import.
+
+The version of a procedure in force on a day is the latest published version whose effective
+date is not after that day. Search is accent-insensitive and typo-tolerant on PostgreSQL
+(``unaccent`` + ``pg_trgm``, ranked); the zero-setup SQLite run uses a plain ``icontains``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, Lower, StrIndex
+from django.utils import timezone
+
+from procedures.constants import SEARCH_MAX_LENGTH, ApplicantType, LegacyLevel, ServiceLevel, VersionStatus
+from procedures.form_schema import build_form as form_schema_build_form
+from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
+from procedures.models import Agency, DocumentRequirement, Procedure, ProcedureVersion, Sector
+from procedures.workflow_template import workflow_steps_validate
+
+__all__ = [
+    "agency_get_by_code",
+    "agency_list",
+    "document_requirement_get",
+    "fold_accents",
+    "form_schema_build_form",
+    "form_schema_prefill",
+    "form_schema_validate",
+    "form_schema_validate_data",
+    "normalise_search_query",
+    "parse_level",
+    "procedure_get_by_code",
+    "procedure_in_force_by_code",
+    "procedure_search",
+    "procedure_version_get",
+    "procedure_version_in_force",
+    "procedure_versions_in_force",
+    "sector_list",
+    "workflow_steps_validate",
+]
+
+# Minimum trigram similarity for a typo-tolerant match (besides plain containment).
+SEARCH_SIMILARITY = 0.45
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Unaccent(Func):
+    """``procedures_unaccent(text)``: the IMMUTABLE wrapper created by migration 0002."""
+
+    function = "procedures_unaccent"
+    output_field = TextField()
+
+
+# --- agencies and fields ---------------------------------------------------------------------
+
+
+def agency_get_by_code(code: str) -> Agency | None:
+    if not isinstance(code, str) or not code or len(code) > 32:
+        return None
+    return Agency.objects.filter(code=code).first()
+
+
+def agency_list(*, active_only: bool = True) -> QuerySet[Agency]:
+    qs = Agency.objects.select_related("parent").order_by("code")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def sector_list() -> QuerySet[Sector]:
+    return Sector.objects.order_by("name")
+
+
+# --- procedures and versions -----------------------------------------------------------------
+
+
+def procedure_get_by_code(code: str) -> Procedure | None:
+    if not isinstance(code, str) or not code or len(code) > 32:
+        return None
+    return Procedure.objects.select_related("sector").filter(code=code).first()
+
+
+def procedure_version_get(pk: int) -> ProcedureVersion | None:
+    """A version by id (dossiers keep the id of the version they were filed under)."""
+    return ProcedureVersion.objects.select_related("procedure").filter(pk=pk).first()
+
+
+def _in_force_pk(on: dt.date) -> Subquery:
+    latest = (
+        ProcedureVersion.objects.filter(
+            procedure=OuterRef("procedure"), status=VersionStatus.PUBLISHED, effective_date__lte=on
+        )
+        .order_by("-effective_date", "-number")
+        .values("pk")[:1]
+    )
+    return Subquery(latest)
+
+
+def procedure_versions_in_force(*, on: dt.date | None = None) -> QuerySet[ProcedureVersion]:
+    """One row per active procedure: its version in force on ``on`` (default today)."""
+    on = on or timezone.localdate()
+    return ProcedureVersion.objects.filter(
+        status=VersionStatus.PUBLISHED,
+        effective_date__lte=on,
+        procedure__is_active=True,
+        pk=_in_force_pk(on),
+    )
+
+
+def procedure_version_in_force(procedure: Procedure, *, on: dt.date | None = None) -> ProcedureVersion | None:
+    on = on or timezone.localdate()
+    return (
+        procedure.versions.filter(status=VersionStatus.PUBLISHED, effective_date__lte=on)
+        .order_by("-effective_date", "-number")
+        .first()
+    )
+
+
+def procedure_in_force_by_code(code: str, *, on: dt.date | None = None) -> ProcedureVersion | None:
+    """The version in force of an active procedure, with everything a detail page shows."""
+    if not isinstance(code, str) or not code or len(code) > 32:
+        return None
+    return (
+        procedure_versions_in_force(on=on)
+        .filter(procedure__code=code)
+        .select_related("procedure", "procedure__sector")
+        .prefetch_related(
+            "fees",
+            Prefetch("documents", queryset=DocumentRequirement.objects.order_by("order", "id")),
+            Prefetch("procedure__agencies", queryset=Agency.objects.order_by("code")),
+        )
+        .first()
+    )
+
+
+def document_requirement_get(pk: int) -> DocumentRequirement | None:
+    return DocumentRequirement.objects.select_related("version", "version__procedure").filter(pk=pk).first()
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def normalise_search_query(q: str | None) -> str:
+    """Trim, drop control characters, collapse spaces and cap the length of a search string."""
+    if not isinstance(q, str):
+        return ""
+    q = unicodedata.normalize("NFC", _CONTROL_RE.sub(" ", q[: SEARCH_MAX_LENGTH * 4]))
+    return " ".join(q.split())[:SEARCH_MAX_LENGTH].strip()
+
+
+def fold_accents(text: str) -> str:
+    """Lower-case ASCII folding of Vietnamese text: "Đăng ký" → "dang ky"."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
+
+
+def parse_level(value: str | None) -> Q | None:
+    """A level filter: the Decree 42 level (full/partial/information) or an old level 1–4.
+
+    Raises ValueError for anything else.
+    """
+    if value in (None, ""):
+        return None
+    if value in ServiceLevel.values:
+        return Q(service_level=value)
+    if value.isdigit() and int(value) in LegacyLevel.values:
+        return Q(legacy_level=int(value))
+    raise ValueError(value)
+
+
+def procedure_search(
+    *,
+    q: str = "",
+    agency: str = "",
+    sector: str = "",
+    level: str = "",
+    applicant: str = "",
+    on: dt.date | None = None,
+) -> QuerySet[ProcedureVersion]:
+    """Versions in force matching the query and filters, best match first.
+
+    Filters take codes (agency unit code, field code); an invalid level or applicant type
+    raises ValueError, so the caller can say so.
+    """
+    qs = procedure_versions_in_force(on=on).select_related("procedure", "procedure__sector")
+    if agency:
+        qs = qs.filter(procedure__agencies__code=agency)
+    if sector:
+        qs = qs.filter(procedure__sector__code=sector)
+    level_q = parse_level(level)
+    if level_q is not None:
+        qs = qs.filter(level_q)
+    if applicant:
+        if applicant == ApplicantType.CITIZEN:
+            qs = qs.filter(for_citizens=True)
+        elif applicant == ApplicantType.ORGANISATION:
+            qs = qs.filter(for_organisations=True)
+        else:
+            raise ValueError(applicant)
+    q = normalise_search_query(q)
+    if not q:
+        return qs.order_by("procedure__sector__name", "name")
+    code_match = Q(procedure__code__istartswith=q)
+    if connection.vendor != "postgresql":
+        # The zero-setup SQLite run: fold accents in Python over the (small) catalogue.
+        folded = fold_accents(q)
+        rows = qs.values_list("pk", "name", "procedure__code")
+        ids = [pk for pk, name, code in rows if folded in fold_accents(name) or code.startswith(q)]
+        return qs.filter(pk__in=ids).order_by("name")
+    target = Unaccent(Lower(F("name")))
+    query = Unaccent(Lower(Value(q)))
+    return (
+        qs.annotate(
+            found=StrIndex(target, query),
+            similarity=TrigramSimilarity(target, query),
+            word_similarity=TrigramWordSimilarity(query, target),
+        )
+        .annotate(
+            hit=Case(When(code_match, then=Value(2)), When(found__gt=0, then=Value(1)), default=Value(0)),
+            rank=Greatest("similarity", "word_similarity", output_field=FloatField()),
+        )
+        .filter(Q(hit__gt=0) | Q(rank__gte=SEARCH_SIMILARITY))
+        .order_by("-hit", "-rank", "-similarity", "name")
+    )

@@ -1,0 +1,172 @@
+"""Sign-in and email through allauth: brute-force throttling, password reset over real SMTP."""
+
+import re
+import socket
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+from allauth.account.adapter import get_adapter
+from django.conf import settings as django_settings
+from django.core import mail
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+
+
+def _login(client, email, password, ip="10.0.0.1"):
+    return client.post(LOGIN, {"login": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_right_password_logs_in(client):
+    user = UserFactory()
+    response = _login(client, user.email, PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
+
+
+def test_wrong_password_gives_a_form_error(client):
+    user = UserFactory()
+    response = _login(client, user.email, "sai-mat-khau")
+    assert response.status_code == 200
+    errors = response.context["form"].non_field_errors()
+    assert "Email hoặc mật khẩu không đúng." in errors
+
+
+def test_unverified_email_cannot_log_in(client):
+    user = UserFactory(verified=False)
+    response = _login(client, user.email, PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    assert "_auth_user_id" not in client.session
+
+
+def _failed_login_limit(per: str) -> int:
+    """The number of failed logins allowed per `ip` or per `key` (address), from the settings."""
+    for rule in django_settings.ACCOUNT_RATE_LIMITS["login_failed"].split(","):
+        amount, _duration, kind = rule.split("/")
+        if kind == per:
+            return int(amount)
+    raise AssertionError(f"no {per} limit on failed logins")
+
+
+def test_failed_logins_are_throttled_even_with_the_right_password(client):
+    user = UserFactory()
+    for attempt in range(_failed_login_limit("key")):
+        response = _login(client, user.email, f"sai-{attempt}")
+        assert response.status_code == 200
+    # The limit counts per address too: a new IP does not help.
+    response = _login(client, user.email, PASSWORD, ip="10.9.9.9")
+    assert response.status_code == 200  # the form again, with allauth's rate-limit error
+    assert "_auth_user_id" not in client.session
+    refused = str(get_adapter().error_messages["too_many_login_attempts"])
+    assert refused == "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau."  # allauth's message, in Vietnamese
+    assert refused in response.content.decode()
+    # Another account is not affected.
+    other = UserFactory()
+    assert _login(client, other.email, PASSWORD, ip="10.9.9.9").status_code == 302
+
+
+def test_failed_logins_from_one_ip_are_throttled_across_accounts(client):
+    limit = _failed_login_limit("ip")
+    users = [UserFactory() for _ in range(limit + 1)]
+    for user in users[:limit]:
+        assert _login(client, user.email, "sai", ip="10.1.1.1").status_code == 200
+    response = _login(client, users[limit].email, PASSWORD, ip="10.1.1.1")
+    assert "_auth_user_id" not in client.session
+    assert str(get_adapter().error_messages["too_many_login_attempts"]) in response.content.decode()
+
+
+def test_password_reset_email_uses_the_locmem_backend_by_default(client):
+    user = UserFactory()
+    response = client.post("/accounts/password/reset/", {"email": user.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+class _Recorder:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    recorder = _Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield controller, recorder
+    finally:
+        controller.stop()
+
+
+def test_password_reset_really_crosses_smtp(client, settings, smtp_server):
+    controller, recorder = smtp_server
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = controller.hostname
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    user = UserFactory()
+
+    response = client.post("/accounts/password/reset/", {"email": user.email})
+    assert response.status_code == 302
+    assert mail.outbox == []  # it went over the wire, not into the test outbox
+
+    assert len(recorder.envelopes) == 1
+    envelope = recorder.envelopes[0]
+    assert envelope.rcpt_tos == [user.email]
+    assert envelope.mail_from == settings.DEFAULT_FROM_EMAIL
+    message = message_from_bytes(envelope.content)
+    part = message.get_payload(0) if message.is_multipart() else message
+    body = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    link = re.search(r"http://testserver/accounts/password/reset/key/(\S+)/", body)
+    assert link, body
+
+    # The link from the real message opens the set-new-password form.
+    page = client.get(link.group(0), follow=True)
+    assert page.status_code == 200
+    assert b'name="password1"' in page.content
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "khong-hop-le", "password1": "Mat-khau-2026-dai", "password2": "Mat-khau-2026-dai"}, "hợp lệ"),
+        ({"email": "a@example.vn", "password1": "ngan", "password2": "ngan"}, "quá ngắn"),
+        ({"email": "a@example.vn", "password1": "Mat-khau-2026-dai", "password2": "khac-hẳn-2026"}, "giống nhau"),
+        ({"email": "a@example.vn", "password1": "12345678901", "password2": "12345678901"}, "toàn"),
+    ],
+)
+def test_signup_errors_are_vietnamese(client, data, message):
+    response = client.post("/accounts/signup/", data)
+    assert response.status_code == 200
+    errors = " ".join(e for errs in response.context["form"].errors.values() for e in errs)
+    assert message in errors, errors
+    assert 'lang="vi"' in response.content.decode()
+
+
+def test_signup_with_a_taken_email_sends_no_duplicate_account(client):
+    user = UserFactory()
+    response = client.post(
+        "/accounts/signup/", {"email": user.email, "password1": "Mat-khau-2026-dai", "password2": "Mat-khau-2026-dai"}
+    )
+    # allauth does not reveal that the address is taken: it mails the owner instead.
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "Tài khoản đã tồn tại" in mail.outbox[0].subject

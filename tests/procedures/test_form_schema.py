@@ -1,0 +1,243 @@
+"""The form schema: one validator for schemas, one form for the UI and the API."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.template import Context, Template
+
+from procedures.form_schema import FIELD_TYPES, build_form, form_schema_prefill, form_schema_validate
+from procedures.selectors import form_schema_validate_data
+
+CHOICES = [{"value": "a", "label": "Lựa chọn A"}, {"value": "b", "label": "Lựa chọn B"}]
+ALL_TYPES = {
+    "fields": [
+        {
+            "name": "t",
+            "type": "text",
+            "label": "Văn bản",
+            "required": True,
+            "validation": {"min_length": 2, "max_length": 10},
+        },
+        {"name": "lt", "type": "long_text", "label": "Văn bản dài"},
+        {"name": "n", "type": "number", "label": "Số", "validation": {"min": 1, "max": 10}},
+        {"name": "m", "type": "money", "label": "Tiền", "validation": {"max": 1_000_000}},
+        {"name": "d", "type": "date", "label": "Ngày", "validation": {"max": "today"}},
+        {"name": "c", "type": "choice", "label": "Chọn", "choices": CHOICES},
+        {
+            "name": "mc",
+            "type": "multiple_choice",
+            "label": "Chọn nhiều",
+            "choices": ["x", "y", "z"],
+            "validation": {"max_items": 2},
+        },
+        {"name": "yn", "type": "yes_no", "label": "Có/không", "required": True},
+        {"name": "e", "type": "email", "label": "Email"},
+        {"name": "p", "type": "phone", "label": "Điện thoại", "prefill": "profile.phone"},
+        {"name": "cid", "type": "citizen_id", "label": "CCCD", "prefill": "profile.citizen_id"},
+        {"name": "tax", "type": "tax_code", "label": "MST", "prefill": "organisation.tax_code"},
+        {"name": "addr", "type": "address", "label": "Địa chỉ"},
+        {
+            "name": "code",
+            "type": "text",
+            "label": "Mã",
+            "validation": {"regex": "^[A-Z]{3}$", "regex_message": "Ba chữ in hoa."},
+        },
+        {
+            "name": "people",
+            "type": "group",
+            "label": "Thành viên",
+            "validation": {"min_items": 1, "max_items": 3},
+            "fields": [
+                {"name": "name", "type": "text", "label": "Họ tên", "required": True},
+                {"name": "born", "type": "date", "label": "Ngày sinh"},
+            ],
+        },
+    ]
+}
+VALID = {
+    "t": "abc",
+    "lt": "dài",
+    "n": 2.5,
+    "m": 150000,
+    "d": "2020-02-29",
+    "c": "a",
+    "mc": ["x", "z"],
+    "yn": False,
+    "e": "a@example.vn",
+    "p": "+84 912 345 678",
+    "cid": "001090012345",
+    "tax": "0100109106",
+    "addr": "Số 1",
+    "code": "ABC",
+    "people": [{"name": "Nguyễn Văn A", "born": "2001-01-01"}],
+}
+
+
+@pytest.fixture
+def schema():
+    return form_schema_validate(ALL_TYPES)
+
+
+def test_every_type_is_covered_by_the_fixture():
+    assert {f["type"] for f in ALL_TYPES["fields"]} == set(FIELD_TYPES)
+
+
+def test_valid_answers_come_back_clean_and_json_safe(schema):
+    cleaned = form_schema_validate_data(schema, VALID)
+    assert cleaned["n"] == 2.5
+    assert cleaned["d"] == "2020-02-29"
+    assert cleaned["yn"] is False
+    assert cleaned["p"] == "0912345678"
+    assert cleaned["mc"] == ["x", "z"]
+    assert cleaned["people"] == [{"name": "Nguyễn Văn A", "born": "2001-01-01"}]
+    assert cleaned["lt"] == "dài"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("t", "a", "ít nhất 2"),
+        ("t", "x" * 11, "tối đa 10"),
+        ("n", 11, "nhỏ hơn hoặc bằng với 10"),
+        ("n", "mười", "Nhập một số"),
+        ("m", 1.5, "số tổng thể"),
+        ("m", -5, "lớn hơn hoặc bằng với 0"),
+        ("d", "2999-01-01", "không được sau"),
+        ("d", "31/02/2020", "ngày hợp lệ"),
+        ("c", "zzz", "không phải là một trong"),
+        ("mc", ["x", "y", "z"], "tối đa 2"),
+        ("yn", "có lẽ", "Có hoặc Không"),
+        ("e", "not-an-email", "email"),
+        ("p", "12345", "Số điện thoại"),
+        ("cid", "12345", "12 chữ số"),
+        ("tax", "0100109107", "chữ số kiểm tra"),
+        ("code", "abc", "Ba chữ in hoa."),
+        ("people", [], "ít nhất 1 dòng"),
+        ("people", [{"name": "A"}] * 4, "Tối đa 3"),
+        ("people", [{"born": "2001-01-01"}], "Dòng 1, Họ tên"),
+        ("people", "not a list", "Kiểu dữ liệu"),
+        ("t", ["list"], "Kiểu dữ liệu"),
+    ],
+)
+def test_bad_answers_are_refused_with_a_vietnamese_message(schema, field, value, message):
+    with pytest.raises(ValidationError) as exc:
+        form_schema_validate_data(schema, {**VALID, field: value})
+    errors = exc.value.message_dict
+    assert field in errors
+    assert any(message.lower() in str(m).lower() for m in errors[field]), errors[field]
+
+
+def test_required_fields_and_unknown_keys(schema):
+    with pytest.raises(ValidationError) as exc:
+        form_schema_validate_data(schema, {"hack": "<script>", "m": 5})
+    errors = exc.value.message_dict
+    assert "hack" in errors
+    assert {"t", "yn", "people"} <= set(errors)
+
+
+def test_non_dict_answers_are_refused(schema):
+    with pytest.raises(ValidationError):
+        form_schema_validate_data(schema, ["not", "a", "dict"])
+
+
+def test_ui_post_and_api_dict_validate_the_same_way(schema):
+    post = QueryDict(mutable=True)
+    for key, value in VALID.items():
+        if key == "people":
+            post["people-0-name"] = "Nguyễn Văn A"
+            post["people-0-born"] = "2001-01-01"
+            post["people-1-name"] = ""  # an empty extra row is ignored
+        elif key == "mc":
+            post.setlist("mc", value)
+        elif key == "yn":
+            post["yn"] = "false"
+        else:
+            post[key] = str(value)
+    form = build_form(schema, data=post)
+    assert form.is_valid(), form.errors
+    api = form_schema_validate_data(schema, VALID)
+    assert form.cleaned_data["people"] == api["people"]
+    assert form.cleaned_data["yn"] is False and api["yn"] is False
+    post["cid"] = "999"
+    assert not build_form(schema, data=post).is_valid()
+    with pytest.raises(ValidationError):
+        form_schema_validate_data(schema, {**VALID, "cid": "999"})
+
+
+def test_form_renders_with_crispy(schema):
+    form = build_form(schema, initial={"t": "xin chào", "people": [{"name": "An"}]})
+    html = Template("{% load crispy_forms_tags %}{% crispy form %}").render(Context({"form": form}))
+    assert 'name="t"' in html and "xin chào" in html
+    assert 'name="people-0-name"' in html and 'value="An"' in html
+    assert 'name="people-2-name"' in html  # empty rows for new items
+    assert "<form" not in html  # the page provides the <form> tag
+
+
+@pytest.mark.parametrize(
+    ("schema", "path"),
+    [
+        ({"fields": [{"name": "x", "type": "colour", "label": "Màu"}]}, "fields[0](x).type"),
+        ({"fields": [{"name": "X-1", "type": "text", "label": "A"}]}, "fields[0].name"),
+        ({"fields": [{"name": "a", "type": "text", "label": ""}]}, "fields[0](a).label"),
+        ({"fields": [{"name": "a", "type": "choice", "label": "A"}]}, "fields[0](a).choices"),
+        ({"fields": [{"name": "a", "type": "text", "label": "A", "validation": {"regex": "("}}]}, "validation.regex"),
+        ({"fields": [{"name": "a", "type": "text", "label": "A", "validation": {"min": 1}}]}, "validation.min"),
+        ({"fields": [{"name": "a", "type": "money", "label": "A", "validation": {"max": 1.5}}]}, "validation.max"),
+        ({"fields": [{"name": "a", "type": "text", "label": "A", "prefill": "profile.password"}]}, "prefill"),
+        ({"fields": [{"name": "a", "type": "text", "label": "A", "colour": "red"}]}, "fields[0](a).colour"),
+        (
+            {"fields": [{"name": "a", "type": "text", "label": "A"}, {"name": "a", "type": "date", "label": "B"}]},
+            "fields[1].name",
+        ),
+        ({"fields": [{"name": "g", "type": "group", "label": "G", "fields": []}]}, "fields[0](g).fields"),
+        (
+            {
+                "fields": [
+                    {
+                        "name": "g",
+                        "type": "group",
+                        "label": "G",
+                        "fields": [{"name": "h", "type": "group", "label": "H", "fields": []}],
+                    }
+                ]
+            },
+            "fields[0](g).fields[0](h).type",
+        ),
+        ({"fields": "nope"}, ""),
+    ],
+)
+def test_bad_schemas_are_refused_naming_the_path(schema, path):
+    with pytest.raises(ValidationError) as exc:
+        form_schema_validate(schema)
+    assert any(path in message for message in exc.value.messages), exc.value.messages
+
+
+def test_plain_string_choices_are_normalised():
+    clean = form_schema_validate({"fields": [{"name": "c", "type": "choice", "label": "C", "choices": ["10", "11"]}]})
+    assert clean["fields"][0]["choices"] == [{"value": "10", "label": "10"}, {"value": "11", "label": "11"}]
+
+
+def test_prefill_from_profile_and_organisation(schema):
+    class Profile:
+        phone = "0912345678"
+        citizen_id = "001090012345"
+
+    class Organisation:
+        tax_code = "0100109106"
+
+    initial = form_schema_prefill(schema, profile=Profile(), organisation=Organisation())
+    assert initial == {"p": "0912345678", "cid": "001090012345", "tax": "0100109106"}
+    assert form_schema_prefill(schema) == {}
+
+
+def test_date_prefill_is_iso():
+    schema = form_schema_validate(
+        {"fields": [{"name": "b", "type": "date", "label": "B", "prefill": "profile.date_of_birth"}]}
+    )
+
+    class Profile:
+        date_of_birth = dt.date(1990, 5, 17)
+
+    assert form_schema_prefill(schema, profile=Profile()) == {"b": "1990-05-17"}

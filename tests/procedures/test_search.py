@@ -1,0 +1,95 @@
+"""Catalogue search: accent-insensitive, typo-tolerant and ranked on PostgreSQL; filters."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from procedures import selectors
+from procedures.selectors import procedure_search
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(qs, n=None):
+    return [v.procedure.code for v in list(qs)[:n]]
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("dang ky khai sinh", "1.001193"),
+        ("Đăng ký khai sinh", "1.001193"),
+        ("DANG KY KHAI SINH", "1.001193"),
+        ("dang ki khai sinh", "1.001193"),  # typo: ki for ký
+        ("dang ky khai sin", "1.001193"),  # missing letter
+        ("khai tu", "1.000656"),
+        ("ket hon", "1.000894"),
+        ("ly lich tu phap cho cong dan", "2.000488"),
+        ("thanh lap ho kinh doanh", "2.000720"),
+        ("1.001193", "1.001193"),
+    ],
+)
+def test_search_finds_the_right_procedure_first(demo_catalogue, query, first):
+    assert codes(procedure_search(q=query), 1) == [first]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a" * 10_000,
+        "'; DROP TABLE procedures_procedure; --",
+        "<script>alert(1)</script>",
+        "%_\\",
+        "\x00\x01 khai sinh",
+        "   ",
+        "🙂" * 300,
+    ],
+)
+def test_hostile_queries_never_crash(demo_catalogue, query):
+    list(procedure_search(q=query))
+
+
+def test_long_query_is_truncated():
+    assert len(selectors.normalise_search_query("khai sinh " * 2000)) <= 200
+    assert selectors.normalise_search_query(" a\x00b  c ") == "a b c"
+
+
+def test_filters(demo_catalogue):
+    all_codes = set(codes(procedure_search()))
+    assert len(all_codes) >= 25
+    judicial = set(codes(procedure_search(agency="000.00.12.H99")))
+    assert "2.000488" in judicial and "1.009972" not in judicial
+    construction = set(codes(procedure_search(sector="XD")))
+    assert construction and all(code.startswith("1.0099") for code in construction)
+    full = set(codes(procedure_search(level="full")))
+    assert "1.001193" in full and "1.009972" not in full
+    assert set(codes(procedure_search(level="4"))) == full  # the demo data keeps both vocabularies in step
+    assert "2.000884" in set(codes(procedure_search(level="information")))
+    organisations = set(codes(procedure_search(applicant="organisation")))
+    assert "2.000505" in organisations and "1.001193" not in organisations
+    combined = codes(procedure_search(q="khai sinh", agency="000.01.21.H99", level="full", applicant="citizen"))
+    assert combined[0] == "1.001193"
+    assert codes(procedure_search(q="khai sinh", sector="XD")) == []
+
+
+@pytest.mark.parametrize(("field", "value"), [("level", "9"), ("level", "abc"), ("applicant", "robot")])
+def test_invalid_filter_values_raise_value_error(field, value):
+    with pytest.raises(ValueError):
+        procedure_search(**{field: value})
+
+
+def test_plain_fallback_when_the_database_is_not_postgres(demo_catalogue, monkeypatch):
+    class FakeConnection:
+        vendor = "sqlite"
+
+    monkeypatch.setattr(selectors, "connection", FakeConnection())
+    assert "1.001193" in codes(procedure_search(q="khai sinh"))
+    assert "1.001193" in codes(procedure_search(q="DANG KY KHAI SINH"))
+    assert codes(procedure_search(q="1.0011")) == ["1.001193"]
+    assert codes(procedure_search(q="dang ki khai sinh")) == []  # no typo tolerance in the fallback
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(max_size=400), level=st.sampled_from(["", "full", "3"]))
+def test_any_text_is_a_safe_query(db, query, level):
+    assert isinstance(list(procedure_search(q=query, level=level)), list)
