@@ -238,3 +238,22 @@ def procedure_search(
         .filter(Q(hit__gt=0) | Q(rank__gte=SEARCH_SIMILARITY))
         .order_by("-hit", "-rank", "-similarity", "name")
     )
+
+
+# --- working-time calendar (public face for other apps) ---------------------------------------
+
+
+def version_due_datetime(*, version: ProcedureVersion, agency: Agency, received_at: dt.datetime) -> dt.datetime:
+    """When a dossier of `version` received at `received_at` by `agency` is due."""
+    from procedures.calendar import due_datetime
+    from procedures.constants import ProcessingTimeUnit
+
+    if version.processing_time_unit == ProcessingTimeUnit.WORKING_HOURS:
+        return due_datetime(received_at, hours=version.processing_time, agency=agency)
+    return due_datetime(received_at, days=version.processing_time, agency=agency)
+
+
+def next_working_moment(*, agency: Agency, moment: dt.datetime) -> dt.datetime:
+    from procedures.calendar import calendar_for_agency
+
+    return calendar_for_agency(agency).next_working_moment(moment)

@@ -1,0 +1,3 @@
+"""applicant API (placeholder)."""
+
+urlpatterns: list = []

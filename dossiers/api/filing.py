@@ -1,0 +1,3 @@
+"""filing API (placeholder)."""
+
+urlpatterns: list = []

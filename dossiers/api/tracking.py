@@ -1,0 +1,3 @@
+"""tracking API (placeholder)."""
+
+urlpatterns: list = []

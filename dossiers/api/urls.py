@@ -1,0 +1,5 @@
+"""API routes of the dossiers app under /api/v1/; each module lists its own routes."""
+
+from dossiers.api import applicant, filing, tracking
+
+urlpatterns = [*filing.urlpatterns, *applicant.urlpatterns, *tracking.urlpatterns]

@@ -1,0 +1,99 @@
+"""States of a dossier and their national status codes, channels, slips, ratings.
+
+Internal states are richer than the ten codes the national portal counts; every
+internal state maps to exactly one code (``STATUS_CODE``), stored beside the state so
+statistics and worklists filter on an indexed integer.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DossierState(models.TextChoices):
+    DRAFT = "draft", _("Bản nháp")
+    SUBMITTED = "submitted", _("Mới đăng ký")
+    RECEIVED = "received", _("Đã tiếp nhận, chờ phân công")
+    REFUSED = "refused", _("Không được tiếp nhận")
+    PROCESSING = "processing", _("Đang xử lý")
+    CONSULTING = "consulting", _("Đang lấy ý kiến liên thông")
+    PENDING_APPROVAL = "pending_approval", _("Chờ lãnh đạo phê duyệt")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung")
+    PAYMENT_REQUESTED = "payment_requested", _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    WITHDRAWAL_REQUESTED = "withdrawal_requested", _("Công dân xin rút hồ sơ")
+    WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
+    STOPPED = "stopped", _("Dừng xử lý")
+    RESOLVED = "resolved", _("Đã xử lý xong")
+    RETURNED = "returned", _("Đã trả kết quả")
+
+
+class StatusCode(models.IntegerChoices):
+    """The national portal's ten status codes (DESIGN.md §2)."""
+
+    SUBMITTED = 1, _("Mới đăng ký")
+    RECEIVED = 2, _("Được tiếp nhận")
+    REFUSED = 3, _("Không được tiếp nhận")
+    PROCESSING = 4, _("Đang xử lý")
+    SUPPLEMENT = 5, _("Yêu cầu bổ sung")
+    PAYMENT = 6, _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = 7, _("Công dân yêu cầu rút hồ sơ")
+    STOPPED = 8, _("Dừng xử lý")
+    RESOLVED = 9, _("Đã xử lý xong")
+    RETURNED = 10, _("Đã trả kết quả")
+
+
+_S = DossierState
+STATUS_CODE: dict[str, int | None] = {
+    _S.DRAFT: None,
+    _S.SUBMITTED: StatusCode.SUBMITTED,
+    _S.RECEIVED: StatusCode.RECEIVED,
+    _S.REFUSED: StatusCode.REFUSED,
+    _S.PROCESSING: StatusCode.PROCESSING,
+    _S.CONSULTING: StatusCode.PROCESSING,
+    _S.PENDING_APPROVAL: StatusCode.PROCESSING,
+    _S.SUPPLEMENT_REQUESTED: StatusCode.SUPPLEMENT,
+    _S.PAYMENT_REQUESTED: StatusCode.PAYMENT,
+    _S.WITHDRAWAL_REQUESTED: StatusCode.WITHDRAWN,
+    _S.WITHDRAWN: StatusCode.WITHDRAWN,
+    _S.STOPPED: StatusCode.STOPPED,
+    _S.RESOLVED: StatusCode.RESOLVED,
+    _S.RETURNED: StatusCode.RETURNED,
+}
+
+# States in which the applicant is expected to act; the deadline clock pauses there
+# when the rule in force says so.
+WAITING_FOR_APPLICANT = frozenset({_S.SUPPLEMENT_REQUESTED, _S.PAYMENT_REQUESTED})
+FINAL_STATES = frozenset({_S.REFUSED, _S.WITHDRAWN, _S.STOPPED, _S.RETURNED})
+
+
+class Channel(models.TextChoices):
+    COUNTER = "counter", _("Trực tiếp")
+    ONLINE = "online", _("Trực tuyến")
+    POST = "post", _("Bưu chính")
+
+
+CHANNEL_NUMBER = {Channel.COUNTER: 1, Channel.ONLINE: 2, Channel.POST: 3}
+
+
+class SlipKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "ack", _("Xác nhận nộp hồ sơ trực tuyến")
+    RECEIPT = "01", _("Mẫu 01 — Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    SUPPLEMENT = "02", _("Mẫu 02 — Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
+    REFUSAL = "03", _("Mẫu 03 — Phiếu từ chối tiếp nhận giải quyết hồ sơ")
+    APOLOGY = "04", _("Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả")
+    CONTROL_SHEET = "05", _("Mẫu 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ")
+
+
+class DocumentSource(models.TextChoices):
+    UPLOAD = "upload", _("Tải lên")
+    SCAN = "scan", _("Scan tại quầy")
+    RESULT = "result", _("Kết quả điện tử")
+
+
+class Rating(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("Rất hài lòng")
+    SATISFIED = "satisfied", _("Hài lòng")
+    DISSATISFIED = "dissatisfied", _("Không hài lòng")
+
+
+DRAFT_RETENTION_DAYS = 30
+TRACKING_PIN_LENGTH = 8

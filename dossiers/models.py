@@ -1,1 +1,0 @@
-"""Dossiers: filing, workflow, slips, deadlines, payments, results (later issues)."""

@@ -1,0 +1,74 @@
+"""Files: the applicant's document store and the documents attached to a dossier.
+
+Every upload lands in the applicant's store (kho dữ liệu) first, so a later dossier can
+reuse it (once-only principle); a dossier document points at a stored document.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.constants import DocumentSource
+
+
+def stored_document_path(instance: "StoredDocument", filename: str) -> str:
+    return f"documents/{instance.created_at:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}-{filename}"
+
+
+class StoredDocument(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="stored_documents"
+    )
+    organisation = models.ForeignKey(
+        "portal.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="stored_documents"
+    )
+    name = models.CharField(_("tên tệp"), max_length=255)
+    title = models.CharField(_("tên giấy tờ"), max_length=255, blank=True)
+    file = models.FileField(upload_to=stored_document_path, max_length=400)
+    mime_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    source = models.CharField(max_length=10, choices=DocumentSource.choices, default=DocumentSource.UPLOAD)
+    result_code = models.CharField(_("mã kết quả"), max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("giấy tờ trong kho")
+        verbose_name_plural = _("kho giấy tờ")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | Q(organisation__isnull=False), name="stored_document_has_owner"
+            )
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="stored_doc_owner_created")]
+
+    def __str__(self) -> str:
+        return self.title or self.name
+
+
+class DossierDocument(models.Model):
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="documents")
+    requirement = models.ForeignKey(
+        "procedures.DocumentRequirement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossier_documents",
+        verbose_name=_("thành phần hồ sơ"),
+    )
+    component_name = models.CharField(_("tên thành phần"), max_length=500)
+    stored = models.ForeignKey(StoredDocument, on_delete=models.PROTECT, related_name="dossier_uses")
+    is_original = models.BooleanField(_("bản chính"), default=False)
+    copies = models.PositiveSmallIntegerField(_("số lượng"), default=1)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("giấy tờ của hồ sơ")
+        verbose_name_plural = _("giấy tờ của hồ sơ")
+        indexes = [models.Index(fields=["dossier", "requirement"], name="dossier_doc_component")]
+
+    def __str__(self) -> str:
+        return f"{self.component_name}: {self.stored}"

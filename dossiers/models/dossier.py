@@ -1,0 +1,96 @@
+"""The dossier (hồ sơ): what an applicant files for one procedure, and its state."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.constants import STATUS_CODE, Channel, DossierState, Rating
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=48, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    procedure_version = models.ForeignKey(
+        "procedures.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers"
+    )
+    receiving_agency = models.ForeignKey("procedures.Agency", on_delete=models.PROTECT, related_name="dossiers")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dossiers", null=True, blank=True
+    )
+    organisation = models.ForeignKey(
+        "portal.Organisation", on_delete=models.PROTECT, related_name="dossiers", null=True, blank=True
+    )
+    # Snapshot of who applied, as printed on slips; the profile may change later.
+    applicant_name = models.CharField(_("người nộp"), max_length=255, blank=True)
+    applicant_id_number = models.CharField(_("số giấy tờ"), max_length=20, blank=True)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=15, blank=True)
+    applicant_email = models.EmailField(_("email"), blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+
+    channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    state = models.CharField(_("trạng thái"), max_length=32, choices=DossierState.choices, default=DossierState.DRAFT)
+    status_code = models.PositiveSmallIntegerField(_("mã trạng thái"), null=True, blank=True, editable=False)
+    form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)
+    tracking_pin_hash = models.CharField(max_length=128, blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)
+
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hẹn trả"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("xử lý xong lúc"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("trả kết quả lúc"), null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_minutes = models.PositiveIntegerField(default=0)
+
+    current_step = models.PositiveSmallIntegerField(default=0)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_dossiers"
+    )
+    rating = models.CharField(_("đánh giá"), max_length=20, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(_("ý kiến"), blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    # Head of the event chain, so that removing the newest events is detected too.
+    events_count = models.PositiveIntegerField(default=0, editable=False)
+    last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=DossierState.values), name="dossier_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state=DossierState.DRAFT) | Q(code__isnull=False, submitted_at__isnull=False),
+                name="dossier_submitted_has_code",
+            ),
+            models.CheckConstraint(
+                condition=Q(applicant__isnull=False) | ~Q(channel=Channel.ONLINE),
+                name="dossier_online_has_applicant",
+            ),
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="uniq_dossier_idempotency",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["receiving_agency", "status_code", "due_at"], name="dossier_agency_status_due"),
+            models.Index(fields=["applicant", "state", "-updated_at"], name="dossier_applicant_state"),
+            models.Index(fields=["organisation", "-updated_at"], name="dossier_org_updated"),
+            models.Index(fields=["assigned_to", "state"], name="dossier_assignee_state"),
+            models.Index(fields=["state", "updated_at"], name="dossier_state_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"#{self.pk} ({self.get_state_display()})"
+
+    def save(self, *args, **kwargs):
+        self.status_code = STATUS_CODE[self.state]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "state" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "status_code"}
+        super().save(*args, **kwargs)

@@ -1,0 +1,46 @@
+"""PDF rendering of slips with WeasyPrint: our templates, our fonts, no network.
+
+Rendering takes a few hundred milliseconds, so it runs in Celery's `pdf` queue, never
+inside a request. Fonts and images are read only from the project's static folder.
+"""
+
+import base64
+from pathlib import Path
+from urllib.parse import unquote
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+
+STATIC_ROOT_FOR_PDF = Path(settings.BASE_DIR) / "static"
+
+
+def qr_data_uri(text: str, *, scale: int = 4) -> str:
+    """A QR code (segno) as an inline SVG data URI, ready for an <img src>."""
+    svg = segno.make(text, error="m").svg_inline(scale=scale, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnlyFetcher(URLFetcher):
+        """Only data: URIs and files under static/ — a slip never reaches the network."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file://"):
+                path = Path(unquote(url.removeprefix("file://").split("?")[0])).resolve()
+                if not path.is_relative_to(STATIC_ROOT_FOR_PDF.resolve()):
+                    raise ValueError(f"PDF rendering may not read {url!r}")
+            elif not url.startswith("data:"):
+                raise ValueError(f"PDF rendering may not fetch {url!r}")
+            return super().fetch(url, headers)
+
+    return LocalOnlyFetcher(allowed_protocols=("file", "data"))
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(template_name, context)
+    return HTML(string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=_fetcher()).write_pdf()

@@ -1,0 +1,38 @@
+"""Writes of the dossiers app. Other apps import from here and from `selectors` only."""
+
+from .codes import dossier_code_allocate, result_code
+from .documents import document_inspect, sanitise_filename, stored_document_create
+from .events import event_append, events_verify
+from .filing import (
+    dossier_document_from_store,
+    dossier_document_remove,
+    dossier_document_upload,
+    dossier_draft_create,
+    dossier_draft_update,
+    dossier_file,
+    dossier_submit,
+    drafts_purge,
+    missing_requirements,
+)
+from .slips import slip_render_acknowledgement, tracking_url
+
+__all__ = [
+    "dossier_document_from_store",
+    "dossier_document_remove",
+    "dossier_document_upload",
+    "dossier_draft_create",
+    "dossier_draft_update",
+    "dossier_file",
+    "dossier_submit",
+    "drafts_purge",
+    "missing_requirements",
+    "slip_render_acknowledgement",
+    "tracking_url",
+    "document_inspect",
+    "dossier_code_allocate",
+    "event_append",
+    "events_verify",
+    "result_code",
+    "sanitise_filename",
+    "stored_document_create",
+]

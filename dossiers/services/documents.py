@@ -1,0 +1,158 @@
+"""Uploaded files: checked by content, not by name, then kept in the applicant's store.
+
+A file is accepted only when libmagic's reading of its bytes is one of the types the
+document component allows, it fits the size limit, and — for PDFs — it opens, is not
+encrypted and carries no script or launch action.
+"""
+
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import magic
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers.constants import DocumentSource
+from dossiers.models import StoredDocument
+
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/tiff": "tif",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/zip": "zip",
+    "application/xml": "xml",
+    "text/xml": "xml",
+}
+DEFAULT_ACCEPTED = ("application/pdf", "image/jpeg", "image/png")
+DEFAULT_MAX_SIZE = 10 * 1024 * 1024
+_DANGEROUS_PDF_KEYS = {"/JS", "/JavaScript", "/Launch", "/RichMedia", "/SubmitForm", "/ImportData"}
+_MAX_PDF_NODES = 200_000
+
+
+@dataclass(frozen=True)
+class InspectedFile:
+    name: str
+    mime_type: str
+    size: int
+    sha256: str
+    content: bytes
+
+
+def sanitise_filename(name: str, *, mime_type: str | None = None) -> str:
+    """Keep letters (Vietnamese included), digits, dot, dash and underscore; no paths."""
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = re.sub(r"[^\w\-]+", "_", stem, flags=re.UNICODE).strip("._-")[:100] or "tep"
+    if mime_type in EXTENSIONS:
+        ext = EXTENSIONS[mime_type]
+    ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:8].lower()
+    return f"{stem}.{ext}" if ext else stem
+
+
+def _pdf_problem(content: bytes) -> str | None:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted:
+            return _("Tệp PDF được mã hoá hoặc đặt mật khẩu; hãy nộp bản không mã hoá.")
+        if len(reader.pages) == 0:
+            return _("Tệp PDF không có trang nào.")
+        seen: set[int] = set()
+        stack = [reader.trailer]
+        nodes = 0
+        while stack:
+            obj = stack.pop()
+            nodes += 1
+            if nodes > _MAX_PDF_NODES:
+                return _("Tệp PDF quá phức tạp để kiểm tra an toàn.")
+            if hasattr(obj, "idnum"):
+                key = (obj.idnum, obj.generation)
+                if key in seen:
+                    continue
+                seen.add(key)
+                obj = obj.get_object()
+            if isinstance(obj, dict):
+                if _DANGEROUS_PDF_KEYS & set(obj.keys()) or obj.get("/S") in ("/JavaScript", "/Launch"):
+                    return _("Tệp PDF chứa mã lệnh (JavaScript) hoặc lệnh khởi chạy; không được chấp nhận.")
+                stack.extend(obj.values())
+            elif isinstance(obj, list):
+                stack.extend(obj)
+    except (PdfReadError, ValueError, TypeError, KeyError, RecursionError, OSError, AttributeError):
+        return _("Tệp PDF bị hỏng hoặc không đọc được.")
+    return None
+
+
+def document_inspect(
+    *, name: str, content: bytes, accepted_types: list[str] | tuple[str, ...] | None = None, max_size: int | None = None
+) -> InspectedFile:
+    """Validate an upload by its bytes; raise ValidationError with the reason when refused."""
+    accepted = tuple(accepted_types or DEFAULT_ACCEPTED)
+    limit = max_size or DEFAULT_MAX_SIZE
+    size = len(content)
+    if size == 0:
+        raise ValidationError(_("Tệp “%(name)s” rỗng.") % {"name": name}, code="empty")
+    if size > limit:
+        raise ValidationError(
+            _("Tệp “%(name)s” dung lượng %(size).1f MB, vượt quá giới hạn %(limit).1f MB.")
+            % {"name": name, "size": size / 1048576, "limit": limit / 1048576},
+            code="too_large",
+        )
+    mime_type = magic.from_buffer(content[:65536], mime=True)
+    if mime_type not in accepted:
+        allowed = ", ".join(sorted({EXTENSIONS.get(t, t).upper() for t in accepted}))
+        raise ValidationError(
+            _("Tệp “%(name)s” có nội dung kiểu %(type)s, không thuộc các định dạng được chấp nhận (%(allowed)s).")
+            % {"name": name, "type": mime_type, "allowed": allowed},
+            code="bad_type",
+        )
+    if mime_type == "application/pdf":
+        problem = _pdf_problem(content)
+        if problem:
+            raise ValidationError(f"“{name}”: {problem}", code="bad_pdf")
+    return InspectedFile(
+        name=sanitise_filename(name, mime_type=mime_type),
+        mime_type=mime_type,
+        size=size,
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
+
+
+def stored_document_create(
+    *,
+    inspected: InspectedFile,
+    owner=None,
+    organisation=None,
+    title: str = "",
+    source: str = DocumentSource.UPLOAD,
+    result_code: str = "",
+) -> StoredDocument:
+    """Save an inspected file to private storage as an entry of the owner's store."""
+    doc = StoredDocument(
+        owner=owner,
+        organisation=organisation,
+        name=inspected.name,
+        title=title[:255],
+        mime_type=inspected.mime_type,
+        size=inspected.size,
+        sha256=inspected.sha256,
+        source=source,
+        result_code=result_code,
+        created_at=timezone.now(),
+    )
+    doc.file.save(inspected.name, ContentFile(inspected.content), save=False)
+    doc.save()
+    return doc

@@ -1,0 +1,332 @@
+"""Filing a dossier online: drafts, documents, and the idempotent submission.
+
+A draft is saved as the applicant goes; submitting locks the draft, checks the form
+and the required documents, hands out the dossier code and the tracking PIN, and
+writes the first event — all in one transaction. Side effects (the acknowledgement
+PDF, the email) are enqueued on commit.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers.constants import DRAFT_RETENTION_DAYS, TRACKING_PIN_LENGTH, Channel, DossierState
+from dossiers.models import Dossier, DossierDocument, StoredDocument
+from dossiers.services.codes import dossier_code_allocate
+from dossiers.services.documents import document_inspect, stored_document_create
+from dossiers.services.events import event_append
+from portal import selectors as portal_selectors
+from procedures import selectors as procedure_selectors
+
+DOSSIER_MAX_TOTAL_SIZE = getattr(settings, "DOSSIER_MAX_TOTAL_SIZE", 50 * 1024 * 1024)
+
+
+def _organisation_for(*, user, organisation_id: int | None):
+    if not organisation_id:
+        return None
+    org = next((o for o in portal_selectors.organisations_for_user(user=user) if o.pk == int(organisation_id)), None)
+    if org is None:
+        raise PermissionDenied(_("Bạn không phải thành viên của tổ chức này."))
+    return org
+
+
+def _require_applicant(*, user, dossier: Dossier) -> None:
+    if dossier.applicant_id != user.pk:
+        raise PermissionDenied(_("Bạn không có quyền sửa hồ sơ này."))
+
+
+def _require_draft(dossier: Dossier) -> None:
+    if dossier.state != DossierState.DRAFT:
+        raise ValidationError(_("Hồ sơ đã được nộp, không thể sửa bản nháp."), code="not_draft")
+
+
+def dossier_draft_create(
+    *, user, procedure_code: str, organisation_id: int | None = None, agency_code: str | None = None
+) -> Dossier:
+    """Start a draft for the procedure's version in force, bound to that version."""
+    version = procedure_selectors.procedure_in_force_by_code(procedure_code)
+    if version is None:
+        raise ValidationError(
+            {"procedure": [_("Không tìm thấy thủ tục %(code)s đang áp dụng.") % {"code": procedure_code}]}
+        )
+    if not version.accepts_online:
+        raise ValidationError({"procedure": [_("Thủ tục này không tiếp nhận hồ sơ trực tuyến.")]})
+    organisation = _organisation_for(user=user, organisation_id=organisation_id)
+    if organisation is None and not version.for_citizens:
+        raise ValidationError({"on_behalf_of": [_("Thủ tục này chỉ dành cho tổ chức, doanh nghiệp.")]})
+    if organisation is not None and not version.for_organisations:
+        raise ValidationError({"on_behalf_of": [_("Thủ tục này chỉ dành cho công dân.")]})
+    agencies = list(version.procedure.agencies.all())
+    agency = (
+        next((a for a in agencies if a.code == agency_code), None)
+        if agency_code
+        else (agencies[0] if agencies else None)
+    )
+    if agency is None:
+        raise ValidationError({"agency": [_("Cơ quan tiếp nhận không thực hiện thủ tục này.")]})
+    profile = portal_selectors.profile_for_user(user=user)
+    initial = procedure_selectors.form_schema_prefill(
+        version.form_schema, profile=profile, organisation=organisation, user=user
+    )
+    return Dossier.objects.create(
+        procedure=version.procedure,
+        procedure_version=version,
+        receiving_agency=agency,
+        applicant=user,
+        organisation=organisation,
+        channel=Channel.ONLINE,
+        state=DossierState.DRAFT,
+        form_data=initial,
+    )
+
+
+def dossier_draft_update(*, user, dossier: Dossier, data: dict) -> Dossier:
+    """Save the form answers of a draft as they are; they are fully checked on submit."""
+    _require_applicant(user=user, dossier=dossier)
+    _require_draft(dossier)
+    if not isinstance(data, dict):
+        raise ValidationError(_("Dữ liệu biểu mẫu phải là một đối tượng JSON."))
+    known = {f["name"] for f in dossier.procedure_version.form_schema.get("fields", [])}
+    dossier.form_data = {k: v for k, v in data.items() if k in known}
+    dossier.save(update_fields=["form_data", "updated_at"])
+    return dossier
+
+
+def _requirement(dossier: Dossier, requirement_id):
+    try:
+        requirement_id = int(requirement_id)
+    except (TypeError, ValueError):
+        requirement_id = None
+    requirement = next((r for r in dossier.procedure_version.documents.all() if r.pk == requirement_id), None)
+    if requirement is None:
+        raise ValidationError({"documents": [_("Thành phần hồ sơ không thuộc thủ tục này.")]})
+    return requirement
+
+
+def _attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> DossierDocument:
+    now = timezone.now()
+    current = dossier.documents.filter(requirement=requirement, superseded_at__isnull=True)
+    used = sum(
+        d.stored.size
+        for d in dossier.documents.filter(superseded_at__isnull=True)
+        .exclude(requirement=requirement)
+        .select_related("stored")
+    )
+    if used + stored.size > DOSSIER_MAX_TOTAL_SIZE:
+        raise ValidationError(
+            {
+                "documents": [
+                    _("Tổng dung lượng giấy tờ của hồ sơ vượt quá %(limit)d MB.")
+                    % {"limit": DOSSIER_MAX_TOTAL_SIZE // 1048576}
+                ]
+            }
+        )
+    current.update(superseded_at=now)
+    return DossierDocument.objects.create(
+        dossier=dossier,
+        requirement=requirement,
+        component_name=requirement.name,
+        stored=stored,
+        is_original=requirement.originals > 0,
+        copies=max(requirement.originals, requirement.copies, 1),
+        added_by=user,
+    )
+
+
+@transaction.atomic
+def dossier_document_upload(*, user, dossier: Dossier, requirement_id, name: str, content: bytes) -> DossierDocument:
+    """Check an uploaded file by content, keep it in the applicant's store, attach it."""
+    _require_applicant(user=user, dossier=dossier)
+    if dossier.state not in (DossierState.DRAFT, DossierState.SUPPLEMENT_REQUESTED):
+        raise ValidationError(_("Không thể thêm giấy tờ vào hồ sơ ở trạng thái này."), code="not_editable")
+    requirement = _requirement(dossier, requirement_id)
+    try:
+        inspected = document_inspect(
+            name=name, content=content, accepted_types=requirement.accepted_types or None, max_size=requirement.max_size
+        )
+    except ValidationError as error:
+        raise ValidationError({f"documents[{requirement.pk}]": error.messages}) from None
+    stored = stored_document_create(
+        inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name
+    )
+    return _attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
+
+
+@transaction.atomic
+def dossier_document_from_store(*, user, dossier: Dossier, requirement_id, stored_id) -> DossierDocument:
+    """Reuse a document the portal already holds for the applicant (once-only principle)."""
+    _require_applicant(user=user, dossier=dossier)
+    if dossier.state not in (DossierState.DRAFT, DossierState.SUPPLEMENT_REQUESTED):
+        raise ValidationError(_("Không thể thêm giấy tờ vào hồ sơ ở trạng thái này."), code="not_editable")
+    requirement = _requirement(dossier, requirement_id)
+    from dossiers.selectors import stored_documents_for_user
+
+    stored = stored_documents_for_user(user=user).filter(pk=stored_id).first()
+    if stored is None:
+        raise ValidationError({f"documents[{requirement.pk}]": [_("Không tìm thấy giấy tờ này trong kho của bạn.")]})
+    accepted = requirement.accepted_types or None
+    if accepted and stored.mime_type not in accepted:
+        raise ValidationError({f"documents[{requirement.pk}]": [_("Định dạng giấy tờ trong kho không phù hợp.")]})
+    if stored.size > requirement.max_size:
+        raise ValidationError({f"documents[{requirement.pk}]": [_("Giấy tờ trong kho vượt quá dung lượng cho phép.")]})
+    return _attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
+
+
+def dossier_document_remove(*, user, dossier: Dossier, document_id: int) -> None:
+    _require_applicant(user=user, dossier=dossier)
+    if dossier.state not in (DossierState.DRAFT, DossierState.SUPPLEMENT_REQUESTED):
+        raise ValidationError(_("Không thể gỡ giấy tờ của hồ sơ ở trạng thái này."), code="not_editable")
+    dossier.documents.filter(pk=document_id, superseded_at__isnull=True).update(superseded_at=timezone.now())
+
+
+def missing_requirements(dossier: Dossier) -> list:
+    attached = set(dossier.documents.filter(superseded_at__isnull=True).values_list("requirement_id", flat=True))
+    return [r for r in dossier.procedure_version.documents.all() if r.required and r.pk not in attached]
+
+
+def _snapshot_applicant(dossier: Dossier, user) -> None:
+    profile = portal_selectors.profile_for_user(user=user)
+    if dossier.organisation_id:
+        org = dossier.organisation
+        dossier.applicant_name = org.name
+        dossier.applicant_id_number = org.tax_code
+        dossier.applicant_address = org.address
+        dossier.applicant_phone = org.phone or (profile.phone if profile else "")
+        dossier.applicant_email = org.email or user.email
+    else:
+        dossier.applicant_name = (profile.full_name if profile else "") or user.full_name or user.email
+        dossier.applicant_id_number = (profile.citizen_id if profile else "") or ""
+        dossier.applicant_address = (profile.current_address or profile.permanent_address) if profile else ""
+        dossier.applicant_phone = profile.phone if profile else ""
+        dossier.applicant_email = (profile.email if profile else "") or user.email
+
+
+def _new_pin() -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(TRACKING_PIN_LENGTH))
+
+
+def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple[Dossier, str | None]:
+    """Submit a draft. Returns the dossier and the PIN, which is shown once.
+
+    Idempotent: submitting an already submitted dossier returns it with no PIN and
+    changes nothing, so a double click or a retried request never files twice.
+    """
+    with transaction.atomic():
+        dossier = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("procedure_version", "receiving_agency", "organisation")
+            .filter(pk=dossier_id)
+            .first()
+        )
+        if dossier is None:
+            raise ValidationError(_("Không tìm thấy hồ sơ."), code="not_found")
+        _require_applicant(user=user, dossier=dossier)
+        if dossier.state != DossierState.DRAFT:
+            return dossier, None
+        if dossier.organisation_id:
+            _organisation_for(user=user, organisation_id=dossier.organisation_id)
+        errors: dict[str, list] = {}
+        if not declaration:
+            errors["declaration"] = [_("Bạn cần xác nhận lời cam đoan trước khi nộp hồ sơ.")]
+        try:
+            dossier.form_data = procedure_selectors.form_schema_validate_data(
+                dossier.procedure_version.form_schema, dossier.form_data
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(f"data.{field}" if field != "__all__" else "data", []).extend(messages)
+        for requirement in missing_requirements(dossier):
+            errors.setdefault(f"documents[{requirement.pk}]", []).append(
+                _("Thiếu giấy tờ bắt buộc: %(name)s.") % {"name": requirement.name}
+            )
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        pin = _new_pin()
+        dossier.code = dossier_code_allocate(unit_code=dossier.receiving_agency.code, day=timezone.localdate(now))
+        dossier.tracking_pin_hash = make_password(pin)
+        dossier.submitted_at = now
+        _snapshot_applicant(dossier, user)
+        from_state, dossier.state = dossier.state, DossierState.SUBMITTED
+        dossier.save()
+        event_append(dossier=dossier, action="submit", actor=user, from_state=from_state, to_state=dossier.state)
+        transaction.on_commit(lambda: _after_submit(dossier.pk, pin))
+    return dossier, pin
+
+
+def _after_submit(dossier_id: int, pin: str) -> None:
+    from dossiers import tasks
+
+    tasks.render_acknowledgement.apply_async(args=[dossier_id], kwargs={"pin": pin}, queue="pdf")
+
+
+def dossier_file(
+    *,
+    user,
+    procedure_code: str,
+    data: dict,
+    files: dict,
+    organisation_id: int | None = None,
+    agency_code: str | None = None,
+    idempotency_key: str = "",
+    declaration: bool = True,
+) -> tuple[Dossier, str | None, bool]:
+    """Create, fill and submit a dossier in one call (API). Returns (dossier, pin, created).
+
+    With an ``Idempotency-Key`` a retry returns the dossier of the first call, not a new one.
+    """
+    idempotency_key = (idempotency_key or "")[:64]
+    if idempotency_key:
+        existing = Dossier.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
+        if existing is not None and existing.state != DossierState.DRAFT:
+            return existing, None, False
+    try:
+        with transaction.atomic():
+            dossier = dossier_draft_create(
+                user=user, procedure_code=procedure_code, organisation_id=organisation_id, agency_code=agency_code
+            )
+            if idempotency_key:
+                dossier.idempotency_key = idempotency_key
+                dossier.save(update_fields=["idempotency_key"])
+            dossier_draft_update(user=user, dossier=dossier, data={**dossier.form_data, **(data or {})})
+            if isinstance(data, dict):
+                dossier.form_data = {**dossier.form_data, **data}
+                dossier.save(update_fields=["form_data"])
+            errors: dict[str, list] = {}
+            for requirement_id, (name, content) in files.items():
+                try:
+                    dossier_document_upload(
+                        user=user, dossier=dossier, requirement_id=requirement_id, name=name, content=content
+                    )
+                except ValidationError as error:
+                    for field, messages in error.message_dict.items():
+                        errors.setdefault(field, []).extend(messages)
+            if errors:
+                raise ValidationError(errors)
+            dossier, pin = dossier_submit(user=user, dossier_id=dossier.pk, declaration=declaration)
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer with its dossier.
+        existing = Dossier.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, None, False
+    return dossier, pin, True
+
+
+def drafts_purge(*, now=None) -> int:
+    """Delete drafts untouched for 30 days (with their uploads' links). Returns the count."""
+    cutoff = (now or timezone.now()) - timedelta(days=DRAFT_RETENTION_DAYS)
+    stale = Dossier.objects.filter(state=DossierState.DRAFT, updated_at__lt=cutoff)
+    count = 0
+    for dossier in stale.iterator():
+        with transaction.atomic():
+            DossierDocument.objects.filter(dossier=dossier).delete()
+            dossier.delete()
+            count += 1
+    return count

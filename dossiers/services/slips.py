@@ -1,0 +1,73 @@
+"""Slips as stored PDFs: one row per slip, rendered once (tasks call this)."""
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from dossiers.constants import SlipKind
+from dossiers.models import Dossier, Slip
+from dossiers.pdf import qr_data_uri, render_pdf
+from procedures import selectors as procedure_selectors
+
+TEMPLATES = {SlipKind.ACKNOWLEDGEMENT: "slips/ack.html"}
+
+
+def tracking_url(dossier: Dossier) -> str:
+    return f"{settings.SITE_URL}{reverse('dossiers:track')}?code={dossier.code}"
+
+
+def _ack_context(dossier: Dossier, pin: str | None) -> dict:
+    version = dossier.procedure_version
+    agency = dossier.receiving_agency
+    expected_due = procedure_selectors.version_due_datetime(
+        version=version, agency=agency, received_at=dossier.submitted_at
+    )
+    documents = [
+        {
+            "component_name": d.component_name,
+            "file_name": d.stored.name,
+            "is_original": d.is_original,
+            "copies": d.copies,
+        }
+        for d in dossier.documents.filter(superseded_at__isnull=True).select_related("stored")
+    ]
+    return {
+        "agency_name": agency.name,
+        "parent_agency_name": agency.parent.name if agency.parent_id else "",
+        "code": dossier.code,
+        "pin": pin,
+        "procedure_name": version.name,
+        "procedure_code": dossier.procedure.code,
+        "applicant_name": dossier.applicant_name,
+        "organisation_name": dossier.organisation.name if dossier.organisation_id else "",
+        "submitted_at": timezone.localtime(dossier.submitted_at),
+        "issued_at": timezone.localtime(dossier.submitted_at),
+        "expected_due": timezone.localtime(expected_due),
+        "documents": documents,
+        "qr": qr_data_uri(tracking_url(dossier)),
+        "tracking_url": tracking_url(dossier),
+    }
+
+
+def slip_render_acknowledgement(*, dossier_id: int, pin: str | None = None) -> Slip | None:
+    """Render the submission acknowledgement once; a second call returns the same slip."""
+    dossier = (
+        Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency__parent", "organisation")
+        .filter(pk=dossier_id)
+        .first()
+    )
+    if dossier is None or not dossier.code:
+        return None
+    slip, _created = Slip.objects.get_or_create(dossier=dossier, kind=SlipKind.ACKNOWLEDGEMENT, number=1)
+    if slip.file:
+        return slip
+    pdf = render_pdf(TEMPLATES[SlipKind.ACKNOWLEDGEMENT], _ack_context(dossier, pin))
+    with transaction.atomic():
+        locked = Slip.objects.select_for_update().get(pk=slip.pk)
+        if not locked.file:
+            locked.file.save(f"xac-nhan-{dossier.code}.pdf", ContentFile(pdf), save=False)
+            locked.rendered_at = timezone.now()
+            locked.save(update_fields=["file", "rendered_at"])
+        return locked

@@ -1,0 +1,63 @@
+"""Celery tasks of the dossiers app; each takes ids and does nothing twice."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def render_acknowledgement(self, dossier_id: int, pin: str | None = None) -> None:
+    """Triggered on commit of a submission: render the acknowledgement PDF, then mail it."""
+    from dossiers.services.slips import slip_render_acknowledgement
+
+    slip = slip_render_acknowledgement(dossier_id=dossier_id, pin=pin)
+    if slip is not None:
+        send_acknowledgement.apply_async(args=[slip.pk], queue="notifications")
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=8)
+def send_acknowledgement(self, slip_id: int) -> None:
+    """Mail the acknowledgement to the applicant, once (the slip records when it was sent)."""
+    from django.utils import timezone
+
+    from dossiers.models import Slip
+
+    slip = Slip.objects.select_related("dossier").filter(pk=slip_id).first()
+    if slip is None or not slip.file or slip.context.get("emailed_at"):
+        return
+    dossier = slip.dossier
+    if not dossier.applicant_email:
+        return
+    message = EmailMessage(
+        subject=_("[%(portal)s] Đã nhận hồ sơ %(code)s") % {"portal": settings.PORTAL_NAME, "code": dossier.code},
+        body=_(
+            "Hồ sơ %(code)s (%(procedure)s) đã được gửi tới %(agency)s lúc %(when)s và đang chờ tiếp nhận.\n"
+            "Giấy xác nhận nộp hồ sơ được đính kèm. Tra cứu tình trạng hồ sơ tại %(url)s"
+        )
+        % {
+            "code": dossier.code,
+            "procedure": dossier.procedure_version.name,
+            "agency": dossier.receiving_agency.name,
+            "when": timezone.localtime(dossier.submitted_at).strftime("%H:%M %d/%m/%Y"),
+            "url": f"{settings.SITE_URL}/track/?code={dossier.code}",
+        },
+        to=[dossier.applicant_email],
+    )
+    with slip.file.open("rb") as fh:
+        message.attach(slip.file.name.rsplit("/", 1)[-1], fh.read(), "application/pdf")
+    message.send()
+    slip.context = {**slip.context, "emailed_at": timezone.now().isoformat()}
+    slip.save(update_fields=["context"])
+
+
+@shared_task
+def purge_stale_drafts() -> int:
+    """Beat, daily: delete drafts untouched for 30 days."""
+    from dossiers.services.filing import drafts_purge
+
+    return drafts_purge()

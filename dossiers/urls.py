@@ -1,0 +1,7 @@
+"""Pages of the dossiers app, grouped by who uses them; each module lists its own routes."""
+
+from dossiers.views import applicant, files, filing, tracking
+
+app_name = "dossiers"
+
+urlpatterns = [*filing.urlpatterns, *applicant.urlpatterns, *files.urlpatterns, *tracking.urlpatterns]

@@ -1,0 +1,3 @@
+"""applicant pages (placeholder)."""
+
+urlpatterns: list = []

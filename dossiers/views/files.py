@@ -1,0 +1,3 @@
+"""files pages (placeholder)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""filing pages (placeholder)."""
+
+urlpatterns: list = []
