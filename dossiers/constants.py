@@ -95,5 +95,47 @@ class Rating(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("Không hài lòng")
 
 
+# Labels of the actions recorded in dossier events, shown on timelines everywhere.
+EVENT_ACTION_LABELS = {
+    "submit": _("Nộp hồ sơ trực tuyến"),
+    "receive": _("Tiếp nhận hồ sơ"),
+    "refuse": _("Từ chối tiếp nhận hồ sơ"),
+    "request_supplement": _("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    "supplement_submitted": _("Nộp bổ sung hồ sơ"),
+    "assign": _("Phân công xử lý"),
+    "reassign": _("Phân công lại"),
+    "forward": _("Chuyển bước xử lý"),
+    "consult": _("Lấy ý kiến cơ quan liên quan"),
+    "consult_reply": _("Cơ quan liên quan trả lời"),
+    "propose": _("Trình lãnh đạo phê duyệt"),
+    "approve": _("Lãnh đạo phê duyệt"),
+    "reject": _("Lãnh đạo trả lại"),
+    "send_back": _("Trả lại bước trước"),
+    "request_payment": _("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    "payment_received": _("Đã thanh toán phí, lệ phí"),
+    "apology": _("Xin lỗi và hẹn lại ngày trả kết quả"),
+    "stop": _("Dừng xử lý hồ sơ"),
+    "resolve": _("Xử lý xong"),
+    "sign": _("Ký số kết quả"),
+    "return": _("Trả kết quả"),
+    "return_result": _("Trả kết quả"),
+    "withdraw_requested": _("Công dân xin rút hồ sơ"),
+    "withdraw_accept": _("Chấp nhận rút hồ sơ"),
+    "withdraw_accepted": _("Chấp nhận rút hồ sơ"),
+    "withdraw_reject": _("Không chấp nhận rút hồ sơ"),
+    "withdraw_rejected": _("Không chấp nhận rút hồ sơ"),
+    "rated": _("Đánh giá mức độ hài lòng"),
+}
+
+
+def event_label(event) -> str:
+    """Vietnamese label of a dossier event for timelines (pages, tracking, API)."""
+    if event.action in EVENT_ACTION_LABELS:
+        return str(EVENT_ACTION_LABELS[event.action])
+    if event.to_state and event.to_state != event.from_state and event.to_state in DossierState.values:
+        return _("Chuyển trạng thái: %(state)s") % {"state": DossierState(event.to_state).label}
+    return event.action.replace("_", " ").capitalize()
+
+
 DRAFT_RETENTION_DAYS = 30
 TRACKING_PIN_LENGTH = 8

@@ -110,3 +110,10 @@ def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
         return True
     agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.VIEW_DOSSIERS)
     return bool(agency_ids) and stored.dossier_uses.filter(dossier__receiving_agency_id__in=agency_ids).exists()
+
+
+def available_actions(*, user, dossier: Dossier) -> list[str]:
+    """Names of the actions the user may take on the dossier now (the registry is `dossiers.actions`)."""
+    from dossiers.actions import available_actions as registered_actions
+
+    return registered_actions(user=user, dossier=dossier)

@@ -1,5 +1,8 @@
+from functools import partial
+
 from django.conf import settings
 
+from portal.notifications import unread_count
 from portal.selectors import user_is_officer
 
 
@@ -8,4 +11,6 @@ def portal(request) -> dict:
         "PORTAL_NAME": settings.PORTAL_NAME,
         "PORTAL_PROVINCE": settings.PORTAL_PROVINCE,
         "is_officer": user_is_officer(getattr(request, "user", None)),
+        # A callable: the count is only looked up when a template shows it.
+        "unread_notifications": partial(unread_count, user=getattr(request, "user", None)),
     }

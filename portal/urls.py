@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from portal import views
+from portal import notification_views, views
 from portal.api import urls as api_urls
 
 portal_patterns = (
@@ -24,6 +24,9 @@ portal_patterns = (
         path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
         path("officer/", views.officer_home, name="officer_home"),
         path("divisions/communes/", views.communes, name="communes"),
+        path("notifications/", notification_views.notification_list, name="notifications"),
+        path("notifications/read-all/", notification_views.notification_read_all, name="notifications_read_all"),
+        path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
     ],
     "portal",
 )

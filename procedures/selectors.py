@@ -257,3 +257,16 @@ def next_working_moment(*, agency: Agency, moment: dt.datetime) -> dt.datetime:
     from procedures.calendar import calendar_for_agency
 
     return calendar_for_agency(agency).next_working_moment(moment)
+
+
+def working_minutes_between(*, agency: Agency, start: dt.datetime, end: dt.datetime) -> int:
+    """Whole working minutes of ``agency`` from ``start`` to ``end`` (e.g. a paused clock)."""
+    from procedures.calendar import working_minutes_between as between
+
+    return between(start, end, agency=agency)
+
+
+def add_working_minutes(*, agency: Agency, moment: dt.datetime, minutes: float) -> dt.datetime:
+    from procedures.calendar import add_working_minutes as add
+
+    return add(moment, minutes, agency=agency)

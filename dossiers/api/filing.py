@@ -1,3 +1,162 @@
-"""filing API (placeholder)."""
+"""Filing and reading one's dossiers through the API.
 
-urlpatterns: list = []
+``POST /api/v1/dossiers/`` files a dossier in one call (multipart: ``procedure``, ``data``,
+``on_behalf_of``, ``agency``, files as ``documents[<requirement id>]``) through the same
+`dossier_file` service the wizard's steps use; an ``Idempotency-Key`` header makes retries safe.
+``GET /api/v1/dossiers/`` lists the caller's and its organisations' dossiers;
+``GET /api/v1/dossiers/{code}/`` is one dossier with its timeline, documents, slips, results
+and the actions open to the caller (404 for a dossier the caller may not see).
+"""
+
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from dossiers import selectors, services
+from dossiers.actions import available_actions
+from dossiers.api.serializers import (
+    DossierDetailSerializer,
+    DossierListSerializer,
+    FilingRequestSerializer,
+    FilingResponseSerializer,
+)
+from dossiers.constants import DossierState, StatusCode
+from dossiers.services.filing import DOSSIER_MAX_TOTAL_SIZE
+
+DOCUMENT_PART = re.compile(r"^documents\[(\d{1,12})\]$")
+IDEMPOTENCY_KEY_MAX = 64
+
+
+def _uploaded_files(request) -> dict:
+    """``documents[<id>]`` parts as ``{id: (name, bytes)}``; anything else is a field error."""
+    errors: dict[str, list[str]] = {}
+    files: dict[int, tuple[str, bytes]] = {}
+    for key in request.FILES:
+        match = DOCUMENT_PART.match(key)
+        if match is None:
+            errors[key] = [_("Tệp phải gửi trong trường documents[<mã thành phần hồ sơ>].")]
+            continue
+        uploads = request.FILES.getlist(key)
+        if len(uploads) > 1:
+            errors[key] = [_("Mỗi thành phần hồ sơ chỉ nhận một tệp.")]
+            continue
+        upload = uploads[0]
+        if upload.size > DOSSIER_MAX_TOTAL_SIZE:
+            errors[key] = [
+                _("Tệp vượt quá dung lượng cho phép (%(limit)d MB).") % {"limit": DOSSIER_MAX_TOTAL_SIZE // 1048576}
+            ]
+            continue
+        files[int(match.group(1))] = (upload.name or "tep", upload.read())
+    if errors:
+        raise ValidationError(errors)
+    return files
+
+
+@extend_schema(tags=["dossiers"])
+class DossierCollectionView(GenericAPIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    serializer_class = DossierListSerializer
+
+    def get_queryset(self):
+        qs = selectors.dossiers_for_applicant(user=self.request.user, include_drafts=False)
+        params = self.request.query_params
+        if params.get("status_code"):
+            try:
+                status_code = StatusCode(int(params["status_code"]))
+            except (TypeError, ValueError):
+                raise ValidationError({"status_code": [_("Mã trạng thái phải là số nguyên từ 1 đến 10.")]}) from None
+            qs = qs.filter(status_code=status_code)
+        if params.get("procedure"):
+            qs = qs.filter(procedure__code=params["procedure"][:32])
+        return qs.order_by("-submitted_at", "-pk")
+
+    @extend_schema(
+        summary="My dossiers and my organisations' dossiers",
+        parameters=[
+            OpenApiParameter("status_code", int, description="national status code, 1–10"),
+            OpenApiParameter("procedure", str, description="procedure code, e.g. 1.001193"),
+        ],
+        responses=DossierListSerializer(many=True),
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(DossierListSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        summary="File a dossier",
+        request={"multipart/form-data": FilingRequestSerializer, "application/json": FilingRequestSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                description="Any unique string (≤ 64 characters); a retry with the same key returns the same dossier.",
+            )
+        ],
+        responses={
+            201: FilingResponseSerializer,
+            200: OpenApiResponse(FilingResponseSerializer, description="Idempotent retry: the earlier dossier."),
+            400: OpenApiResponse(description="Per-field errors in error.fields"),
+        },
+    )
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > IDEMPOTENCY_KEY_MAX:
+            raise ValidationError(
+                {"Idempotency-Key": [_("Idempotency-Key tối đa %(n)d ký tự.") % {"n": IDEMPOTENCY_KEY_MAX}]}
+            )
+        serializer = FilingRequestSerializer(data={k: v for k, v in request.data.items() if k != "documents"})
+        serializer.is_valid(raise_exception=True)
+        files = _uploaded_files(request)
+        body = serializer.validated_data
+        try:
+            dossier, pin, created = services.dossier_file(
+                user=request.user,
+                procedure_code=body["procedure"].strip(),
+                data=body.get("data") or {},
+                files=files,
+                organisation_id=body.get("on_behalf_of"),
+                agency_code=body.get("agency") or None,
+                idempotency_key=key,
+            )
+        except PermissionDenied as error:
+            raise ValidationError({"on_behalf_of": [str(error)]}) from None
+        return Response(
+            FilingResponseSerializer(dossier, context={"pin": pin}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+@extend_schema(tags=["dossiers"])
+class DossierDetailView(GenericAPIView):
+    serializer_class = DossierDetailSerializer
+
+    @extend_schema(summary="One dossier, as the caller may see it", responses=DossierDetailSerializer)
+    def get(self, request, code: str):
+        dossier = selectors.dossier_get_for_user(user=request.user, code=code[:48])
+        if dossier is None or dossier.state == DossierState.DRAFT:
+            raise NotFound(_("Không tìm thấy hồ sơ."))
+        documents = selectors.dossier_documents(dossier=dossier)
+        context = {
+            "request": request,
+            "timeline": list(selectors.dossier_timeline(dossier=dossier)),
+            "documents": list(documents),
+            "slips": list(selectors.dossier_slips(dossier=dossier)),
+            "results": [],
+            "actions": available_actions(user=request.user, dossier=dossier),
+        }
+        return Response(DossierDetailSerializer(dossier, context=context).data)
+
+
+urlpatterns = [
+    path("dossiers/", DossierCollectionView.as_view(), name="api-dossiers"),
+    path("dossiers/<str:code>/", DossierDetailView.as_view(), name="api-dossier-detail"),
+]

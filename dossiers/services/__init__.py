@@ -1,5 +1,13 @@
 """Writes of the dossiers app. Other apps import from here and from `selectors` only."""
 
+from .applicant import (
+    dossier_draft_delete,
+    dossier_notify_status,
+    dossier_rate,
+    dossier_supplement_submit,
+    dossier_withdraw_request,
+    supplement_request_get,
+)
 from .codes import dossier_code_allocate, result_code
 from .documents import document_inspect, sanitise_filename, stored_document_create
 from .events import event_append, events_verify
@@ -17,6 +25,12 @@ from .filing import (
 from .slips import slip_render_acknowledgement, tracking_url
 
 __all__ = [
+    "dossier_draft_delete",
+    "dossier_notify_status",
+    "dossier_rate",
+    "dossier_supplement_submit",
+    "dossier_withdraw_request",
+    "supplement_request_get",
     "dossier_document_from_store",
     "dossier_document_remove",
     "dossier_document_upload",

@@ -128,6 +128,8 @@ def _attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> D
             }
         )
     current.update(superseded_at=now)
+    # Attaching a document is activity on the draft: it keeps it from the 30-day purge.
+    Dossier.objects.filter(pk=dossier.pk).update(updated_at=now)
     return DossierDocument.objects.create(
         dossier=dossier,
         requirement=requirement,
@@ -262,7 +264,12 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
 
 def _after_submit(dossier_id: int, pin: str) -> None:
     from dossiers import tasks
+    from dossiers.services.applicant import dossier_notify_status
 
+    # In-app only: the acknowledgement mail below is the email of this change.
+    dossier = Dossier.objects.select_related("procedure_version", "applicant").filter(pk=dossier_id).first()
+    if dossier is not None:
+        dossier_notify_status(dossier, email=False)
     tasks.render_acknowledgement.apply_async(args=[dossier_id], kwargs={"pin": pin}, queue="pdf")
 
 

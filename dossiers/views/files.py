@@ -1,3 +1,72 @@
-"""files pages (placeholder)."""
+"""Permission-checked downloads of private files, and the applicant's document store (kho giấy tờ).
 
-urlpatterns: list = []
+Files are never served from a public URL. Each download checks who asks; anyone not
+allowed gets 404, exactly as for an id that does not exist, so ids reveal nothing.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from dossiers import selectors, services
+from dossiers.models import Slip, StoredDocument
+
+PAGE_SIZE = 20
+
+
+def _file_response(field, *, name: str, content_type: str) -> FileResponse:
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=services.sanitise_filename(name, mime_type=content_type),
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_GET
+def stored_document_download(request, pk: int):
+    stored = StoredDocument.objects.filter(pk=pk).first()
+    if (
+        stored is None
+        or not stored.file
+        or not selectors.stored_document_can_download(user=request.user, stored=stored)
+    ):
+        raise Http404
+    return _file_response(stored.file, name=stored.name, content_type=stored.mime_type)
+
+
+@login_required
+@require_GET
+def slip_download(request, pk: int):
+    slip = Slip.objects.select_related("dossier").filter(pk=pk).first()
+    if slip is None or not slip.file or not selectors.dossier_can_view(user=request.user, dossier=slip.dossier):
+        raise Http404
+    return _file_response(slip.file, name=slip.file.name.rsplit("/", 1)[-1], content_type="application/pdf")
+
+
+@login_required
+@require_GET
+def document_store(request):
+    """The user's document store: earlier uploads and electronic results, its organisations' too."""
+    documents = selectors.stored_documents_for_user(user=request.user).select_related("organisation")
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "dossiers/filing/document_store.html", {"page_obj": page})
+
+
+urlpatterns = [
+    path("files/documents/<int:pk>/", stored_document_download, name="stored_document_download"),
+    path("files/slips/<int:pk>/", slip_download, name="slip_download"),
+    path("dossiers/store/", document_store, name="document_store"),
+]

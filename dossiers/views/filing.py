@@ -1,3 +1,527 @@
-"""filing pages (placeholder)."""
+"""Filing and following a dossier: the wizard, the confirmation, “Hồ sơ của tôi”, the dossier page.
 
-urlpatterns: list = []
+The wizard is four pages over one draft (who applies, the form, the documents, review and
+submit); each POST saves the draft and redirects, so the back button and a refresh never
+file twice, and a draft can be resumed from the list. The tracking PIN is shown once, on
+the confirmation page right after the submission, from the session (never in a URL).
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, register_converter, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dossiers import selectors, services
+from dossiers.constants import DossierState, SlipKind, StatusCode, event_label
+from dossiers.forms import (
+    STATUS_DRAFT,
+    ApplicantForm,
+    DeclarationForm,
+    DocumentsForm,
+    DossierFilterForm,
+    document_slot_name,
+    store_slot_name,
+)
+from dossiers.models import Dossier
+from portal import selectors as portal_selectors
+from procedures import selectors as procedure_selectors
+
+PAGE_SIZE = 20
+PIN_SESSION_KEY = "dossiers.pin.%d"
+RAW_ANSWER_MAX_LENGTH = 10_000
+
+
+class DossierCodeConverter:
+    """``<unit code>-<YYMMDD>-<NNNN>``: keeps ``/dossiers/store/`` and the like out of the dossier page."""
+
+    regex = r"[0-9A-Za-z._]+-\d{6}-\d{4,}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(DossierCodeConverter, "dossier_code")
+
+# Vietnamese names of the events of the timeline; an unknown action falls back to its new state.
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _errors_of(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {key: list(msgs) for key, msgs in error.message_dict.items()}
+    return {"__all__": list(error.messages)}
+
+
+def _draft_or_404(request, pk: int) -> Dossier:
+    """The user's own draft; a submitted one is sent to its page by the caller."""
+    dossier = (
+        Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency", "organisation")
+        .filter(pk=pk, applicant=request.user)
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def _submitted_redirect(dossier: Dossier):
+    return redirect("dossiers:detail", code=dossier.code)
+
+
+def _form_initial(schema: dict, data: dict) -> dict:
+    """Draft answers as the schema form's initial values (yes/no radios take "true"/"false")."""
+    initial = dict(data or {})
+    for spec in schema.get("fields", []):
+        value = initial.get(spec["name"])
+        if spec["type"] == "yes_no" and isinstance(value, bool):
+            initial[spec["name"]] = "true" if value else "false"
+    return initial
+
+
+def _raw_answers(form) -> dict:
+    """What the user typed, as JSON values: kept in the draft even when it does not validate yet."""
+    raw = {}
+    for name in form.fields:
+        value = form[name].data
+        if value in (None, "", []):
+            continue
+        # An invalid answer is kept as typed, within reason: the form's limits are far below this.
+        raw[name] = value[:RAW_ANSWER_MAX_LENGTH] if isinstance(value, str) else value
+    return raw
+
+
+def _display_value(spec: dict, value):
+    if value in (None, "", []):
+        return ""
+    kind = spec["type"]
+    if kind == "choice":
+        return next((c["label"] for c in spec.get("choices", []) if c["value"] == value), value)
+    if kind == "multiple_choice" and isinstance(value, list):
+        labels = {c["value"]: c["label"] for c in spec.get("choices", [])}
+        return ", ".join(labels.get(v, v) for v in value)
+    if kind == "yes_no":
+        truthy = value is True or str(value).lower() in ("true", "1")
+        return _("Có") if truthy else _("Không")
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    if kind == "group" and isinstance(value, list):
+        subfields = spec.get("fields", [])
+        return [
+            [(sub["label"], _display_value(sub, row.get(sub["name"]))) for sub in subfields]
+            for row in value
+            if isinstance(row, dict)
+        ]
+    return value
+
+
+def form_answers(schema: dict, data: dict) -> list[dict]:
+    """The answers with their labels, for the review page and the dossier page."""
+    answers = []
+    for spec in (schema or {}).get("fields", []):
+        value = _display_value(spec, (data or {}).get(spec["name"]))
+        answers.append(
+            {
+                "name": spec["name"],
+                "label": spec["label"],
+                "value": value,
+                "is_group": spec["type"] == "group",
+                "missing": spec.get("required") and value in ("", []),
+            }
+        )
+    return answers
+
+
+def next_action(dossier: Dossier, user) -> dict | None:
+    """What the applicant is expected to do now (label and link), from the row alone (no query)."""
+    if dossier.state == DossierState.DRAFT:
+        if dossier.applicant_id == user.pk:
+            return {"label": _("Tiếp tục khai"), "url": reverse("dossiers:draft_form", args=[dossier.pk])}
+        return None
+    if dossier.state == DossierState.SUPPLEMENT_REQUESTED:
+        return {"label": _("Bổ sung hồ sơ"), "url": f"/dossiers/{dossier.code}/supplement/"}
+    if dossier.state == DossierState.PAYMENT_REQUESTED:
+        return {
+            "label": _("Thực hiện nghĩa vụ tài chính"),
+            "url": reverse("dossiers:detail", args=[dossier.code]),
+        }
+    if dossier.state == DossierState.RETURNED and not dossier.rating:
+        return {"label": _("Đánh giá"), "url": f"/dossiers/{dossier.code}/rate/"}
+    return None
+
+
+WIZARD_STEPS = [
+    ("applicant", gettext_lazy("Người nộp")),
+    ("form", gettext_lazy("Tờ khai")),
+    ("documents", gettext_lazy("Giấy tờ")),
+    ("review", gettext_lazy("Xem lại và nộp")),
+]
+
+
+def _wizard_context(dossier: Dossier | None, step: str, **extra) -> dict:
+    return {"dossier": dossier, "steps": WIZARD_STEPS, "step": step, **extra}
+
+
+# --- the wizard -----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_new(request, procedure_code: str):
+    """Step 1: who applies (myself or one of my organisations) and, when several, where."""
+    version = procedure_selectors.procedure_in_force_by_code(procedure_code)
+    if version is None:
+        raise Http404
+    context = {
+        "version": version,
+        "procedure": version.procedure,
+        "dossier": None,
+        "steps": WIZARD_STEPS,
+        "step": "applicant",
+    }
+    if not version.accepts_online:
+        context["refusal"] = _("Thủ tục này không tiếp nhận hồ sơ trực tuyến.")
+        return render(request, "dossiers/filing/applicant.html", context)
+    organisations = list(portal_selectors.organisations_for_user(user=request.user))
+    form = ApplicantForm(
+        request.POST if request.method == "POST" else None, version=version, organisations=organisations
+    )
+    context["form"] = form
+    context["drafts"] = (
+        Dossier.objects.filter(applicant=request.user, state=DossierState.DRAFT, procedure=version.procedure)
+        .select_related("organisation")
+        .order_by("-updated_at")[:5]
+    )
+    if not form.has_choices:
+        context["refusal"] = _(
+            "Thủ tục này chỉ dành cho tổ chức, doanh nghiệp. Hãy đăng ký tổ chức của bạn hoặc đề nghị "
+            "tổ chức mời bạn làm thành viên để nộp hồ sơ."
+        )
+        return render(request, "dossiers/filing/applicant.html", context)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier = services.dossier_draft_create(
+                user=request.user,
+                procedure_code=procedure_code,
+                organisation_id=form.cleaned_data["on_behalf_of"],
+                agency_code=form.cleaned_data["agency"] or None,
+            )
+        except PermissionDenied as error:
+            form.add_error("on_behalf_of", str(error))
+        except ValidationError as error:
+            for field, errs in _errors_of(error).items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            return redirect("dossiers:draft_form", pk=dossier.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "dossiers/filing/applicant.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_form(request, pk: int):
+    """Step 2: the procedure's form, prefilled from the profile or organisation (once-only)."""
+    dossier = _draft_or_404(request, pk)
+    if dossier.state != DossierState.DRAFT:
+        return _submitted_redirect(dossier)
+    schema = dossier.procedure_version.form_schema or {"fields": []}
+    status = 200
+    if request.method == "POST":
+        form = procedure_selectors.form_schema_build_form(schema, data=request.POST, prefix="data")
+        raw = _raw_answers(form)
+        try:
+            cleaned = procedure_selectors.form_schema_validate_data(schema, raw)
+        except ValidationError:
+            cleaned = None
+            form.is_valid()  # the bound form shows every error beside its field
+        services.dossier_draft_update(user=request.user, dossier=dossier, data=cleaned if cleaned is not None else raw)
+        if request.POST.get("action") == "save":
+            messages.success(request, _("Đã lưu bản nháp."))
+            return redirect("dossiers:draft_form", pk=dossier.pk)
+        if cleaned is not None:
+            return redirect("dossiers:draft_documents", pk=dossier.pk)
+        status = 400
+    else:
+        form = procedure_selectors.form_schema_build_form(
+            schema, initial=_form_initial(schema, dossier.form_data), prefix="data"
+        )
+    return render(request, "dossiers/filing/form.html", _wizard_context(dossier, "form", form=form), status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_documents(request, pk: int):
+    """Step 3: one upload slot per document component, or a document from the store."""
+    dossier = _draft_or_404(request, pk)
+    if dossier.state != DossierState.DRAFT:
+        return _submitted_redirect(dossier)
+    requirements = list(dossier.procedure_version.documents.all())
+    stored = selectors.stored_documents_for_user(user=request.user)
+    if dossier.organisation_id is None:
+        stored = stored.filter(organisation__isnull=True)
+    else:
+        stored = stored.filter(Q(organisation=dossier.organisation) | Q(owner=request.user))
+    stored = stored[:200]
+    bound = request.method == "POST"
+    form = DocumentsForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        requirements=requirements,
+        stored_documents=stored,
+    )
+    status = 200
+    if request.method == "POST":
+        remove = request.POST.get("remove")
+        if remove and remove.isdigit():
+            services.dossier_document_remove(user=request.user, dossier=dossier, document_id=int(remove))
+            messages.info(request, _("Đã gỡ giấy tờ khỏi hồ sơ."))
+            return redirect("dossiers:draft_documents", pk=dossier.pk)
+        form.is_valid()
+        for requirement in requirements:
+            slot = document_slot_name(requirement.pk)
+            if slot in form.errors:
+                continue
+            upload = form.cleaned_data.get(slot)
+            store_id = form.cleaned_data.get(store_slot_name(requirement.pk))
+            try:
+                if upload is not None:
+                    services.dossier_document_upload(
+                        user=request.user,
+                        dossier=dossier,
+                        requirement_id=requirement.pk,
+                        name=upload.name,
+                        content=upload.read(),
+                    )
+                elif store_id:
+                    services.dossier_document_from_store(
+                        user=request.user, dossier=dossier, requirement_id=requirement.pk, stored_id=int(store_id)
+                    )
+            except ValidationError as error:
+                for slot_messages in _errors_of(error).values():
+                    form.add_error(slot, slot_messages)
+        # Touch the draft, so that the 30-day purge counts from the last upload too.
+        services.dossier_draft_update(user=request.user, dossier=dossier, data=dossier.form_data)
+        if not form.errors:
+            if request.POST.get("action") != "next":
+                messages.success(request, _("Đã lưu giấy tờ vào bản nháp."))
+                return redirect("dossiers:draft_documents", pk=dossier.pk)
+            missing = services.missing_requirements(dossier)
+            if not missing:
+                return redirect("dossiers:draft_review", pk=dossier.pk)
+            for requirement in missing:
+                form.add_error(
+                    document_slot_name(requirement.pk),
+                    _("Thiếu giấy tờ bắt buộc: %(name)s.") % {"name": requirement.name},
+                )
+        status = 400
+    current = {d.requirement_id: d for d in selectors.dossier_documents(dossier=dossier)}
+    slots = [{"requirement": r, "upload": up, "store": st, "current": current.get(r.pk)} for r, up, st in form.slots()]
+    context = _wizard_context(dossier, "documents", form=form, slots=slots)
+    return render(request, "dossiers/filing/documents.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_review(request, pk: int):
+    """Step 4: everything on one page, the declaration, and the submission."""
+    dossier = _draft_or_404(request, pk)
+    if dossier.state != DossierState.DRAFT:
+        # A second click or a repeated POST: the first one filed it; show its confirmation.
+        if request.method == "POST":
+            return redirect("dossiers:submitted", code=dossier.code)
+        return _submitted_redirect(dossier)
+    declaration = DeclarationForm(request.POST if request.method == "POST" else None)
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        declaration.is_valid()
+        try:
+            dossier, pin = services.dossier_submit(
+                user=request.user,
+                dossier_id=dossier.pk,
+                declaration=bool(declaration.cleaned_data.get("declaration")),
+            )
+        except PermissionDenied as error:
+            errors = {"__all__": [str(error)]}
+            status = 400
+        except ValidationError as error:
+            errors = _errors_of(error)
+            status = 400
+        else:
+            if pin is not None:
+                request.session[PIN_SESSION_KEY % dossier.pk] = pin
+            return redirect("dossiers:submitted", code=dossier.code)
+    schema = dossier.procedure_version.form_schema or {"fields": []}
+    labels = {f["name"]: f["label"] for f in schema.get("fields", [])}
+    requirements = {r.pk: r.name for r in dossier.procedure_version.documents.all()}
+    error_list = []
+    for key, msgs in errors.items():
+        if key == "declaration":
+            continue
+        if key.startswith("data."):
+            prefix, link = labels.get(key.removeprefix("data."), key), "form"
+        elif key.startswith("documents["):
+            prefix, link = "", "documents"
+            try:
+                prefix = requirements.get(int(key.removeprefix("documents[").rstrip("]")), "")
+            except ValueError:
+                pass
+        else:
+            prefix, link = "", ""
+        error_list += [{"field": prefix, "message": m, "step": link} for m in msgs]
+    context = _wizard_context(
+        dossier,
+        "review",
+        answers=form_answers(schema, dossier.form_data),
+        documents=selectors.dossier_documents(dossier=dossier),
+        missing=services.missing_requirements(dossier),
+        declaration=declaration,
+        declaration_errors=errors.get("declaration", []),
+        errors=error_list,
+    )
+    return render(request, "dossiers/filing/review.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def dossier_submitted(request, code: str):
+    """The confirmation: the code, and the PIN this one time (it is removed from the session)."""
+    dossier = selectors.dossier_get_for_user(user=request.user, code=code)
+    if dossier is None or not selectors.dossier_applicant_can_view(user=request.user, dossier=dossier):
+        raise Http404
+    pin = request.session.pop(PIN_SESSION_KEY % dossier.pk, None)
+    acknowledgement = next(
+        (s for s in selectors.dossier_slips(dossier=dossier) if s.kind == SlipKind.ACKNOWLEDGEMENT), None
+    )
+    context = {
+        "dossier": dossier,
+        "pin": pin,
+        "acknowledgement": acknowledgement,
+        "tracking_url": f"{reverse('dossiers:track')}?code={dossier.code}",
+    }
+    return render(request, "dossiers/filing/submitted.html", context)
+
+
+# --- following ------------------------------------------------------------------------------
+
+
+def _procedure_choices(dossiers) -> list[tuple[str, str]]:
+    rows = dossiers.order_by().values_list("procedure__code", "procedure__name").distinct()
+    return sorted(((c, f"{c} — {n}") for c, n in rows), key=lambda item: item[0])
+
+
+@login_required
+@require_GET
+def dossier_list(request):
+    """“Hồ sơ của tôi”: the user's dossiers and those of its organisations, with filters."""
+    user = request.user
+    dossiers = selectors.dossiers_for_applicant(user=user).filter(~Q(state=DossierState.DRAFT) | Q(applicant=user))
+    form = DossierFilterForm(request.GET or None, procedures=_procedure_choices(dossiers))
+    status = form.value("status")
+    if status == STATUS_DRAFT:
+        dossiers = dossiers.filter(state=DossierState.DRAFT)
+    elif status and status.isdigit() and int(status) in StatusCode.values:
+        dossiers = dossiers.filter(status_code=int(status))
+    if procedure := form.value("procedure"):
+        dossiers = dossiers.filter(procedure__code=procedure)
+    if low := form.value("submitted_from"):
+        dossiers = dossiers.filter(submitted_at__date__gte=low)
+    if high := form.value("submitted_to"):
+        dossiers = dossiers.filter(submitted_at__date__lte=high)
+    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"dossier": d, "action": next_action(d, user)} for d in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page_obj": page,
+        "rows": rows,
+        "querystring": query.urlencode(),
+        "now": timezone.now(),
+    }
+    return render(request, "dossiers/dossier_list.html", context)
+
+
+# Events only the applicant's side writes (the applicant or a member of its organisation).
+APPLICANT_ACTIONS = frozenset({"submit", "supplement_submitted", "withdraw_requested", "rated"})
+
+
+def _actor_label(event, dossier: Dossier, *, as_applicant: bool) -> str:
+    if (event.actor_id and event.actor_id == dossier.applicant_id) or event.action in APPLICANT_ACTIONS:
+        return _("Người nộp hồ sơ")
+    if as_applicant:
+        return dossier.receiving_agency.name
+    return event.actor_label
+
+
+@login_required
+@require_GET
+def dossier_detail(request, code: str):
+    """The dossier page: status, what is expected now, the timeline, documents and slips."""
+    dossier = selectors.dossier_get_for_user(user=request.user, code=code)
+    if dossier is None:
+        raise Http404
+    as_applicant = selectors.dossier_applicant_can_view(user=request.user, dossier=dossier)
+    timeline = [
+        {
+            "event": event,
+            "label": event_label(event),
+            "actor": _actor_label(event, dossier, as_applicant=as_applicant),
+            "state": DossierState(event.to_state).label if event.to_state in DossierState.values else "",
+        }
+        for event in selectors.dossier_timeline(dossier=dossier)
+    ]
+    schema = dossier.procedure_version.form_schema or {"fields": []}
+    actions = []
+    if as_applicant:
+        from dossiers.actions import action_get, available_actions
+
+        urls = {
+            "supplement": f"/dossiers/{dossier.code}/supplement/",
+            "withdraw": f"/dossiers/{dossier.code}/withdraw/",
+            "rate": f"/dossiers/{dossier.code}/rate/",
+        }
+        for name in available_actions(user=request.user, dossier=dossier):
+            action = action_get(name)
+            if name in urls and action is not None:
+                actions.append({"name": name, "label": action.label, "url": urls[name]})
+    context = {
+        "dossier": dossier,
+        "as_applicant": as_applicant,
+        "expected": next_action(dossier, request.user) if as_applicant else None,
+        "actions": actions,
+        "timeline": timeline,
+        "documents": selectors.dossier_documents(dossier=dossier),
+        "slips": selectors.dossier_slips(dossier=dossier),
+        "answers": form_answers(schema, dossier.form_data),
+        "now": timezone.now(),
+    }
+    return render(request, "dossiers/dossier_detail.html", context)
+
+
+urlpatterns = [
+    path("dossiers/", dossier_list, name="mine"),
+    path("dossiers/new/<str:procedure_code>/", dossier_new, name="new"),
+    path("dossiers/drafts/<int:pk>/form/", draft_form, name="draft_form"),
+    path("dossiers/drafts/<int:pk>/documents/", draft_documents, name="draft_documents"),
+    path("dossiers/drafts/<int:pk>/review/", draft_review, name="draft_review"),
+    path("dossiers/<dossier_code:code>/", dossier_detail, name="detail"),
+    path("dossiers/<dossier_code:code>/submitted/", dossier_submitted, name="submitted"),
+]

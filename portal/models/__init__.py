@@ -1,4 +1,5 @@
 from .membership import OfficerMembership
+from .notification import Notification
 from .organisation import Organisation, OrganisationInvitation, OrganisationMembership
 from .profile import CitizenProfile
 from .token import ApiToken
@@ -7,6 +8,7 @@ from .user import User
 __all__ = [
     "ApiToken",
     "CitizenProfile",
+    "Notification",
     "OfficerMembership",
     "Organisation",
     "OrganisationInvitation",

@@ -7,6 +7,7 @@ All configuration is read here, once, from the environment (``environ.Env``); th
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -194,7 +195,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
 }
+# Public tracking by code (page and API together): look-ups per client address per window.
+TRACKING_RATE_LIMIT = env.int("TRACKING_RATE_LIMIT", default=30)
+TRACKING_RATE_WINDOW = env.int("TRACKING_RATE_WINDOW", default=60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cổng Dịch vụ công — API",
     "DESCRIPTION": "API of the provincial public-service portal (v1).",
@@ -221,6 +226,13 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "pdf", "signing", "notifications"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic tasks; the database scheduler installs these entries at beat start-up.
+CELERY_BEAT_SCHEDULE = {
+    "dossiers-purge-stale-drafts": {
+        "task": "dossiers.tasks.purge_stale_drafts",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -1,0 +1,245 @@
+"""Request and response shapes of the dossiers API (filing, lists, detail, public tracking).
+
+Output serializers read plain dossier objects; the views pass what the caller may see in
+the serializer context (``personal``, ``actions``), so a serializer never decides access.
+"""
+
+import json
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dossiers import tracking
+from dossiers.constants import StatusCode, event_label
+
+DOCUMENT_URL = "/files/documents/{id}/"
+SLIP_URL = "/files/slips/{id}/"
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class JSONObjectField(serializers.Field):
+    """A JSON object, sent either as an object (JSON body) or as a JSON string (multipart)."""
+
+    default_error_messages = {
+        "invalid_json": _("Trường data phải là một chuỗi JSON hợp lệ."),
+        "not_object": _("Trường data phải là một đối tượng JSON (khóa là tên trường của biểu mẫu)."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | bytes):
+            try:
+                data = json.loads(data or "{}")
+            except (ValueError, RecursionError):
+                self.fail("invalid_json")
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class FilingRequestSerializer(serializers.Serializer):
+    procedure = serializers.CharField(
+        max_length=32,
+        help_text="Procedure code, e.g. 1.001193",
+        error_messages={"required": _("Thiếu mã thủ tục."), "blank": _("Thiếu mã thủ tục.")},
+    )
+    data = JSONObjectField(required=False, help_text="Form answers keyed by the form's field names.")
+    on_behalf_of = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Organisation id, when filing for an organisation the caller belongs to.",
+        error_messages={"invalid": _("Mã tổ chức phải là một số nguyên.")},
+    )
+    agency = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, help_text="Receiving agency code (defaults to the first)."
+    )
+    documents = serializers.DictField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="Files, one per document component, sent as multipart parts named documents[<requirement id>].",
+    )
+
+
+class FilingResponseSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.CharField(source="state", help_text="Internal state, e.g. submitted.")
+    status_label = serializers.SerializerMethodField()
+    status_code = serializers.IntegerField(help_text="National status code, 1–10.")
+    tracking_pin = serializers.SerializerMethodField(
+        help_text="Shown once, on the first successful call only; null on an idempotent retry."
+    )
+
+    def get_status_label(self, dossier) -> str:
+        return tracking.status_label(dossier)
+
+    def get_tracking_pin(self, dossier) -> str | None:
+        return self.context.get("pin")
+
+
+class NamedCodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DossierListSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.CharField(source="state")
+    status_label = serializers.SerializerMethodField()
+    status_code = serializers.IntegerField()
+    procedure = serializers.SerializerMethodField()
+    agency = NamedCodeSerializer(source="receiving_agency")
+    organisation = serializers.IntegerField(source="organisation_id", allow_null=True)
+    submitted_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    def get_status_label(self, dossier) -> str:
+        return tracking.status_label(dossier)
+
+    @extend_schema_field(NamedCodeSerializer)
+    def get_procedure(self, dossier) -> dict:
+        return {"code": dossier.procedure.code, "name": dossier.procedure_version.name}
+
+    def get_url(self, dossier) -> str:
+        return _absolute(self.context.get("request"), f"/api/v1/dossiers/{dossier.code}/")
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    action = serializers.CharField()
+    label = serializers.SerializerMethodField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+
+    def get_label(self, event) -> str:
+        return event_label(event)
+
+
+class TimelineEntryWithNoteSerializer(TimelineEntrySerializer):
+    note = serializers.CharField()
+
+
+class DossierDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    requirement = serializers.IntegerField(source="requirement_id", allow_null=True)
+    component_name = serializers.CharField()
+    name = serializers.CharField(source="stored.name")
+    mime_type = serializers.CharField(source="stored.mime_type")
+    size = serializers.IntegerField(source="stored.size")
+    is_original = serializers.BooleanField()
+    copies = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, document) -> str:
+        return _absolute(self.context.get("request"), DOCUMENT_URL.format(id=document.stored_id))
+
+
+class DossierSlipSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    number = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, slip) -> str:
+        return _absolute(self.context.get("request"), SLIP_URL.format(id=slip.pk))
+
+
+class DossierResultSerializer(serializers.Serializer):
+    """An electronic result (kết quả điện tử); results arrive with the processing issue."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.URLField()
+
+
+class DossierDetailSerializer(DossierListSerializer):
+    received_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    returned_at = serializers.DateTimeField(allow_null=True)
+    channel = serializers.CharField()
+    applicant_name = serializers.CharField()
+    data = serializers.JSONField(source="form_data")
+    rating = serializers.CharField()
+    timeline = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+    slips = serializers.SerializerMethodField()
+    results = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(TimelineEntryWithNoteSerializer(many=True))
+    def get_timeline(self, dossier) -> list:
+        return TimelineEntryWithNoteSerializer(self.context.get("timeline", []), many=True).data
+
+    @extend_schema_field(DossierDocumentSerializer(many=True))
+    def get_documents(self, dossier) -> list:
+        return DossierDocumentSerializer(self.context.get("documents", []), many=True, context=self.context).data
+
+    @extend_schema_field(DossierSlipSerializer(many=True))
+    def get_slips(self, dossier) -> list:
+        return DossierSlipSerializer(self.context.get("slips", []), many=True, context=self.context).data
+
+    @extend_schema_field(DossierResultSerializer(many=True))
+    def get_results(self, dossier) -> list:
+        return DossierResultSerializer(self.context.get("results", []), many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_actions(self, dossier) -> list[str]:
+        return list(self.context.get("actions", []))
+
+
+class TrackingDocumentSerializer(serializers.Serializer):
+    component_name = serializers.CharField()
+    name = serializers.CharField(source="stored.name")
+
+
+class TrackingSerializer(serializers.Serializer):
+    """Public tracking: ``applicant_name`` and ``documents`` only when ``personal`` is true."""
+
+    code = serializers.CharField()
+    status = serializers.CharField(source="state")
+    status_label = serializers.SerializerMethodField()
+    status_code = serializers.ChoiceField(choices=StatusCode.choices)
+    procedure = serializers.SerializerMethodField()
+    agency = NamedCodeSerializer(source="receiving_agency")
+    submitted_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    timeline = serializers.SerializerMethodField()
+    personal = serializers.SerializerMethodField()
+    applicant_name = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+
+    def get_status_label(self, dossier) -> str:
+        return tracking.status_label(dossier)
+
+    @extend_schema_field(NamedCodeSerializer)
+    def get_procedure(self, dossier) -> dict:
+        return {"code": dossier.procedure.code, "name": dossier.procedure_version.name}
+
+    @extend_schema_field(TimelineEntrySerializer(many=True))
+    def get_timeline(self, dossier) -> list:
+        return TimelineEntrySerializer(self.context.get("timeline", []), many=True).data
+
+    def get_personal(self, dossier) -> bool:
+        return bool(self.context.get("personal"))
+
+    def get_applicant_name(self, dossier) -> str | None:
+        return dossier.applicant_name if self.context.get("personal") else None
+
+    @extend_schema_field(TrackingDocumentSerializer(many=True, allow_null=True))
+    def get_documents(self, dossier) -> list | None:
+        if not self.context.get("personal"):
+            return None
+        return TrackingDocumentSerializer(self.context.get("documents", []), many=True).data

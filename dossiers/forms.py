@@ -1,0 +1,151 @@
+"""Forms of the applicant's pages: who applies, document slots, the list filters.
+
+The procedure's own form (tờ khai) is built from its schema by the catalogue
+(``procedures.selectors.form_schema_build_form``); these forms hold the rest.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.constants import DossierState, StatusCode
+
+STATUS_DRAFT = "draft"
+
+
+class ApplicantForm(forms.Form):
+    """Step 1 of the wizard: myself or one of my organisations, and the receiving agency."""
+
+    on_behalf_of = forms.TypedChoiceField(label=_("Người nộp hồ sơ"), widget=forms.RadioSelect, coerce=str)
+    agency = forms.ChoiceField(label=_("Nơi tiếp nhận hồ sơ"), required=False)
+
+    def __init__(self, *args, version, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        if version.for_citizens:
+            choices.append(("", _("Tôi (công dân) tự nộp hồ sơ")))
+        if version.for_organisations:
+            choices += [
+                (str(org.pk), _("Thay mặt %(name)s (MST %(tax)s)") % {"name": org.name, "tax": org.tax_code})
+                for org in organisations
+            ]
+        self.fields["on_behalf_of"].choices = choices
+        self.fields["on_behalf_of"].required = not version.for_citizens
+        if choices:
+            self.fields["on_behalf_of"].initial = choices[0][0]
+        agencies = list(version.procedure.agencies.all())
+        self.fields["agency"].choices = [(a.code, a.name) for a in agencies]
+        if agencies:
+            self.fields["agency"].initial = agencies[0].code
+        if len(agencies) <= 1:
+            self.fields["agency"].widget = forms.HiddenInput()
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(self.fields["on_behalf_of"].choices)
+
+    def clean_on_behalf_of(self):
+        value = self.cleaned_data.get("on_behalf_of") or ""
+        return int(value) if value.isdigit() else None
+
+
+def document_slot_name(requirement_id: int) -> str:
+    return f"documents[{requirement_id}]"
+
+
+def store_slot_name(requirement_id: int) -> str:
+    return f"store[{requirement_id}]"
+
+
+class DocumentsForm(forms.Form):
+    """Step 3: one upload slot per document component, or a pick from the document store.
+
+    Only the shape of the input is checked here (size before reading the file into
+    memory); the content is checked by ``dossier_document_upload``.
+    """
+
+    def __init__(self, *args, requirements, stored_documents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.requirements = list(requirements)
+        stored = list(stored_documents)
+        for requirement in self.requirements:
+            accepted = set(requirement.accepted_types or [])
+            self.fields[document_slot_name(requirement.pk)] = forms.FileField(
+                label=requirement.name, required=False, allow_empty_file=True
+            )
+            options = [
+                (str(doc.pk), f"{doc.title or doc.name} — {doc.name} ({doc.created_at:%d/%m/%Y})")
+                for doc in stored
+                if (not accepted or doc.mime_type in accepted) and doc.size <= requirement.max_size
+            ]
+            self.fields[store_slot_name(requirement.pk)] = forms.ChoiceField(
+                label=_("hoặc chọn từ kho giấy tờ"),
+                required=False,
+                choices=[("", _("— Không chọn —")), *options],
+            )
+
+    def slots(self):
+        """(requirement, upload field, store field) for the template."""
+        return [(r, self[document_slot_name(r.pk)], self[store_slot_name(r.pk)]) for r in self.requirements]
+
+    def clean(self):
+        cleaned = super().clean()
+        for requirement in self.requirements:
+            upload = cleaned.get(document_slot_name(requirement.pk))
+            if upload is not None and upload.size > requirement.max_size:
+                self.add_error(
+                    document_slot_name(requirement.pk),
+                    _("Tệp “%(name)s” dung lượng %(size).1f MB, vượt quá giới hạn %(limit).1f MB.")
+                    % {"name": upload.name, "size": upload.size / 1048576, "limit": requirement.max_size / 1048576},
+                )
+        return cleaned
+
+
+class DeclarationForm(forms.Form):
+    declaration = forms.BooleanField(
+        label=_(
+            "Tôi xin cam đoan những thông tin đã khai là đúng sự thật và chịu trách nhiệm trước pháp luật "
+            "về lời khai của mình."
+        ),
+        required=False,
+    )
+
+
+def _status_choices():
+    return [
+        ("", _("Tất cả trạng thái")),
+        (STATUS_DRAFT, DossierState.DRAFT.label),
+        *[(str(value), f"{value}. {label}") for value, label in StatusCode.choices],
+    ]
+
+
+class DossierFilterForm(forms.Form):
+    """Filters of “Hồ sơ của tôi”; an invalid value drops that filter only."""
+
+    status = forms.ChoiceField(label=_("Trạng thái"), required=False, choices=_status_choices)
+    procedure = forms.ChoiceField(label=_("Thủ tục"), required=False)
+    submitted_from = forms.DateField(
+        label=_("Nộp từ ngày"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    submitted_to = forms.DateField(
+        label=_("Đến ngày"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, procedures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].choices = [("", _("Tất cả thủ tục")), *procedures]
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("submitted_from"), cleaned.get("submitted_to")
+        if low and high and low > high:
+            self.add_error("submitted_to", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        return cleaned
+
+    def value(self, name):
+        """The cleaned value of a filter, or None when it is absent or invalid."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        if name in self.errors:
+            return None
+        return self.cleaned_data.get(name) or None

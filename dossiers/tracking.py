@@ -1,0 +1,158 @@
+"""Public tracking (tra cứu hồ sơ) by dossier code: what a look-up shows, to whom, and how often.
+
+The page ``/track/`` and the API ``/api/v1/track/{code}/`` both answer from `tracking_lookup`,
+so they always agree. With the code alone a look-up shows the procedure, the receiving agency,
+the dates, the status and the timeline, nothing personal; with the right tracking PIN, or for
+a signed-in applicant, organisation member or officer who may see the dossier, it also shows
+the applicant's name and the documents. An unknown code and a wrong PIN give the same answer
+in the same time. Look-ups are limited per client address (``TRACKING_RATE_LIMIT`` per
+``TRACKING_RATE_WINDOW`` seconds), counted in the shared cache so every web process agrees.
+"""
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from dossiers import selectors
+from dossiers.constants import DossierState, StatusCode
+from dossiers.models import Dossier
+
+CODE_MAX_LENGTH = 48
+BULK_MAX_CODES = 500
+CODE_PATTERN = re.compile(r"^[0-9A-Z.]+-\d{6}-\d{4,}$")
+_SEPARATORS = re.compile(r"[\s,;\"']+")
+
+NOT_FOUND_MESSAGE = _("Không tìm thấy hồ sơ. Vui lòng kiểm tra lại mã hồ sơ và mã PIN tra cứu.")
+RATE_LIMIT_MESSAGE = _("Bạn đã tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau ít phút.")
+RATE_LIMIT_SHORT = _("Bạn đã tra cứu quá nhiều lần trong thời gian ngắn.")
+NOT_FOUND_ROW = _("Không tìm thấy")
+
+# How each kind of event reads on a timeline; unknown actions fall back to the state reached.
+
+
+def normalise_code(raw) -> str:
+    """A typed or scanned code as stored: trimmed, upper case; empty when it cannot be one."""
+    code = str(raw or "").strip().upper()
+    return code if 0 < len(code) <= CODE_MAX_LENGTH else ""
+
+
+def status_label(dossier: Dossier) -> str:
+    return str(StatusCode(dossier.status_code).label) if dossier.status_code else str(dossier.get_state_display())
+
+
+@dataclass
+class TrackingResult:
+    dossier: Dossier
+    personal: bool  # the applicant's name and the documents may be shown
+    signed_in_viewer: bool = False  # the caller may also open the documents themselves
+    timeline: list = field(default_factory=list)
+
+
+def _public_dossier(code: str) -> Dossier | None:
+    return (
+        Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency")
+        .exclude(state=DossierState.DRAFT)
+        .filter(code=code)
+        .first()
+    )
+
+
+def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResult | None:
+    """The dossier as the caller may see it, or None (unknown code and wrong PIN alike)."""
+    code = normalise_code(code)
+    pin = str(pin or "").strip()[:32]
+    dossier = None
+    personal = viewer = False
+    if pin:
+        # Always check the PIN (same work for unknown codes) before any other branch.
+        dossier = selectors.dossier_check_pin(code=code, pin=pin)
+        personal = dossier is not None
+    if getattr(user, "is_authenticated", False) and code:
+        own = selectors.dossier_get_for_user(user=user, code=code)
+        if own is not None and own.state != DossierState.DRAFT:
+            dossier, personal, viewer = own, True, True
+    if dossier is None and not pin and code:
+        dossier = _public_dossier(code)
+    if dossier is None:
+        return None
+    timeline = list(selectors.dossier_timeline(dossier=dossier))
+    return TrackingResult(dossier=dossier, personal=personal, signed_in_viewer=viewer, timeline=timeline)
+
+
+def client_ident(request) -> str:
+    """The client address; behind ``TRUSTED_PROXY_COUNT`` proxies, read from X-Forwarded-For
+    the same way as the login throttling does (the entry the outermost trusted proxy added).
+    """
+    trusted = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+    forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if ip.strip()]
+    if trusted > 0 and len(forwarded) >= trusted:
+        return forwarded[-trusted][:64]
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def tracking_rate_limited(request, *, cost: int = 1) -> bool:
+    """Count one look-up for the caller's address; True once it is over the limit."""
+    limit = getattr(settings, "TRACKING_RATE_LIMIT", 30)
+    window = max(1, getattr(settings, "TRACKING_RATE_WINDOW", 60))
+    key = f"tracking-rate:{client_ident(request)}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key, cost)
+    except ValueError:  # expired between add and incr
+        cache.set(key, cost, timeout=window + 5)
+        count = cost
+    return count > limit
+
+
+def tracking_retry_after() -> int:
+    window = max(1, getattr(settings, "TRACKING_RATE_WINDOW", 60))
+    return window - int(time.time()) % window
+
+
+def bulk_codes_parse(pasted: str = "", uploaded: str = "") -> list[str]:
+    """Codes from pasted text and an uploaded CSV/text file, order kept, duplicates dropped.
+
+    Pasted text is taken as it is (any separator; a mistyped code shows as "not found").
+    From a file, which is often a spreadsheet export with headers and other columns, only
+    the cells shaped like a dossier code are taken.
+    """
+    tokens = [t.strip().upper() for t in _SEPARATORS.split(pasted or "")]
+    tokens += [c for c in (t.strip().upper() for t in _SEPARATORS.split(uploaded or "")) if CODE_PATTERN.match(c)]
+    seen: dict[str, None] = {}
+    for code in tokens:
+        if code:
+            seen.setdefault(code[:CODE_MAX_LENGTH], None)
+    return list(seen)
+
+
+def bulk_tracking(*, user, codes: list[str]) -> list[dict]:
+    """One row per code, in the order given; dossiers the user may not see read "not found".
+
+    Two queries whatever the number of codes (the user's organisations, then the dossiers).
+    """
+    found = {
+        d.code: d for d in selectors.dossiers_for_applicant(user=user, include_drafts=False).filter(code__in=codes)
+    }
+    rows = []
+    for code in codes:
+        dossier = found.get(code)
+        if dossier is None:
+            rows.append({"code": code, "found": False, "status": str(NOT_FOUND_ROW)})
+        else:
+            rows.append(
+                {
+                    "code": code,
+                    "found": True,
+                    "dossier": dossier,
+                    "procedure": dossier.procedure_version.name,
+                    "procedure_code": dossier.procedure.code,
+                    "status": status_label(dossier),
+                    "status_code": dossier.status_code,
+                    "due_at": dossier.due_at,
+                }
+            )
+    return rows

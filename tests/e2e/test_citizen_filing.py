@@ -1,0 +1,123 @@
+"""Browser test of the whole citizen path: search, file with two documents, get the
+acknowledgement, then track the dossier by code without signing in."""
+
+import re
+import subprocess
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from dossiers.models import Dossier
+from procedures.constants import AgencyLevel
+from procedures.demo import DEMO_CATALOGUE
+from procedures.services import catalogue_import_json
+from tests.dossiers.factories import make_pdf
+from tests.factories import AgencyFactory, CitizenProfileFactory
+
+AGENCIES = ["000.00.01.H99", "000.00.12.H99", "000.00.15.H99", "000.01.21.H99", "000.02.21.H99"]
+
+
+def _load_demo_catalogue():
+    for code in AGENCIES:
+        AgencyFactory(code=code, level=AgencyLevel.COMMUNE if ".21." in code else AgencyLevel.DEPARTMENT)
+    catalogue_import_json(raw=DEMO_CATALOGUE.read_bytes())
+
+
+def test_citizen_files_a_birth_registration_and_tracks_it(page, login, tmp_path):
+    _load_demo_catalogue()
+    profile = CitizenProfileFactory(
+        full_name="Nguyễn Văn Cha", phone="0912345678", current_address="Số 1 đường Trung Tâm, Phường Trung Tâm"
+    )
+    login(profile.user)
+
+    # Find the procedure without diacritics, open it, start filing.
+    page.goto("/procedures/")
+    page.fill("input[name=q]", "dang ky khai sinh")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tìm kiếm").click()
+    with page.expect_navigation():
+        page.locator(".procedure-result").first.locator("h2 a").click()
+    expect(page.locator("h1")).to_have_text("Đăng ký khai sinh")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
+
+    # Step 1: who applies, where.
+    expect(page.get_by_label("Tôi (công dân) tự nộp hồ sơ")).to_be_checked()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tiếp tục").click()
+
+    # Step 2: the form, prefilled from the profile (once-only).
+    expect(page.locator("#id_data-requester_name")).to_have_value("Nguyễn Văn Cha")
+    expect(page.locator("#id_data-requester_id")).to_have_value(profile.citizen_id)
+    expect(page.locator("#id_data-requester_address")).to_have_value("Số 1 đường Trung Tâm, Phường Trung Tâm")
+    page.fill("#id_data-child_name", "Nguyễn Văn Bé")
+    page.select_option("#id_data-child_sex", "male")
+    page.fill("#id_data-child_birth_date", "2026-11-01")
+    page.fill("#id_data-birth_place", "Bệnh viện Đa khoa Tỉnh Demo")
+    page.fill("#id_data-ethnicity", "Kinh")
+    page.fill("#id_data-mother_name", "Trần Thị Mẹ")
+    page.select_option("#id_data-relationship", "father")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
+
+    # Step 3: two PDFs, one per required component.
+    to_khai, chung_sinh = tmp_path / "to-khai.pdf", tmp_path / "giay-chung-sinh.pdf"
+    to_khai.write_bytes(make_pdf())
+    chung_sinh.write_bytes(make_pdf(pages=2))
+    slots = page.locator(".document-slot")
+    expect(slots.nth(0)).to_contain_text("Tờ khai đăng ký khai sinh")
+    expect(slots.nth(1)).to_contain_text("Giấy chứng sinh")
+    slots.nth(0).locator("input[type=file]").set_input_files(str(to_khai))
+    slots.nth(1).locator("input[type=file]").set_input_files(str(chung_sinh))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tiếp tục", exact=True).click()
+
+    # Step 4: review, declaration, submit.
+    expect(page.locator("table.answers")).to_contain_text("Nguyễn Văn Bé")
+    expect(page.locator(".review-documents")).to_contain_text("to-khai.pdf")
+    expect(page.locator(".review-documents")).to_contain_text("giay-chung-sinh.pdf")
+    page.get_by_label(re.compile("Tôi xin cam đoan")).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Nộp hồ sơ").click()
+
+    # Confirmation: the code and the PIN, once.
+    expect(page.locator("h1")).to_contain_text("Đã nộp hồ sơ thành công")
+    code = page.locator("#dossier-code").inner_text()
+    pin = page.locator("#tracking-pin").inner_text()
+    assert re.fullmatch(r"000\.01\.21\.H99-\d{6}-0001", code)
+    assert re.fullmatch(r"\d{8}", pin)
+    assert pin not in page.url
+    assert Dossier.objects.get(code=code).documents.count() == 2
+
+    with page.expect_download() as download_info:
+        page.locator("#ack-download").click()
+    target = Path(tmp_path) / "ack.pdf"
+    download_info.value.save_as(target)
+    assert target.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert code in text
+
+    # Refreshing the confirmation does not show the PIN again.
+    page.reload()
+    expect(page.locator("#tracking-pin")).to_have_count(0)
+
+    # "Hồ sơ của tôi" lists it.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Hồ sơ của tôi").first.click()
+    expect(page.locator("table.dossier-list")).to_contain_text(code)
+
+    # Signed out: track by code; nothing personal without the PIN.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng xuất").click()
+    page.goto(f"/track/?code={code}")
+    result = page.locator("#track-result")
+    expect(result).to_contain_text(code)
+    expect(result).to_contain_text("Đăng ký khai sinh")
+    expect(page.locator("#track-status")).to_contain_text("Mới đăng ký")
+    expect(page.locator("#track-applicant")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text("Nguyễn Văn Cha")
+    # With the PIN, the applicant's name too.
+    page.fill("#track-form input[name=pin]", pin)
+    with page.expect_navigation():
+        page.locator("#track-form button[type=submit]").click()
+    expect(page.locator("#track-applicant")).to_have_text("Nguyễn Văn Cha")

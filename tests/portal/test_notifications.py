@@ -1,0 +1,165 @@
+"""In-app notifications and their emails: created on commit, mailed once, listed newest first."""
+
+import smtplib
+from unittest import mock
+
+import pytest
+from celery.exceptions import Retry
+from django.core import mail
+from django.db import transaction
+
+from portal import notifications, tasks
+from portal.models import Notification
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_notify_creates_a_row_and_mails_on_commit(django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notifications.notify(
+            user=user, subject="Hồ sơ ABC đã được tiếp nhận", body="Nội dung", url="/dossiers/ABC/", dossier_code="ABC"
+        )
+        assert mail.outbox == []  # nothing leaves before the commit
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [user.email]
+    assert "Hồ sơ ABC đã được tiếp nhận" in message.subject
+    assert "Nội dung" in message.body and "/dossiers/ABC/" in message.body
+
+
+def test_nothing_is_sent_or_kept_on_rollback(django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                notifications.notify(user=user, subject="Không gửi", body="")
+                raise RuntimeError("rollback")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
+
+
+def test_in_app_only_notification_is_not_mailed(django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notifications.notify(user=user, subject="Chỉ trong ứng dụng", body="", email=False)
+    assert mail.outbox == []
+    assert tasks.send_notification_email(notification.pk) is False
+
+
+def test_email_task_is_idempotent():
+    notification = notifications.notify(user=UserFactory(), subject="Một lần", body="")
+    assert tasks.send_notification_email(notification.pk) is True
+    assert tasks.send_notification_email(notification.pk) is False
+    assert tasks.send_notification_email(notification.pk + 1000) is False
+    assert len(mail.outbox) == 1
+
+
+def test_inactive_user_gets_no_email():
+    user = UserFactory(is_active=False)
+    notification = notifications.notify(user=user, subject="Không gửi", body="")
+    assert tasks.send_notification_email(notification.pk) is False
+    assert mail.outbox == []
+
+
+def test_smtp_error_asks_for_a_retry_with_backoff_and_a_later_run_sends():
+    task = tasks.send_notification_email
+    assert smtplib.SMTPException in task.autoretry_for and task.retry_backoff
+    notification = notifications.notify(user=UserFactory(), subject="Thử lại", body="")
+    with mock.patch("portal.tasks.EmailMessage.send", side_effect=smtplib.SMTPServerDisconnected("down")):
+        with pytest.raises((Retry, smtplib.SMTPException)):
+            task.apply(args=[notification.pk]).get()
+    notification.refresh_from_db()
+    assert notification.emailed_at is None
+    assert task(notification.pk) is True
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None
+    assert len(mail.outbox) == 1
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def test_list_is_newest_first_only_mine_and_query_bounded(client, django_assert_max_num_queries):
+    user = UserFactory()
+    for i in range(25):
+        notifications.notify(user=user, subject=f"Thông báo số {i:02d}", body="", email=False)
+    notifications.notify(user=UserFactory(), subject="Của người khác", body="", email=False)
+    client.force_login(user)
+    with django_assert_max_num_queries(6):
+        response = client.get("/notifications/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Của người khác" not in html
+    assert html.index("Thông báo số 24") < html.index("Thông báo số 23") < html.index("Thông báo số 00")
+    assert 'id="unread-notifications">25' in html
+
+
+def test_query_count_does_not_grow_with_the_list(client, django_assert_max_num_queries):
+    user = UserFactory()
+    notifications.notify(user=user, subject="Một", body="", email=False)
+    client.force_login(user)
+    with django_assert_max_num_queries(6) as few:
+        client.get("/notifications/")
+    for i in range(20):
+        notifications.notify(user=user, subject=f"Thêm {i}", body="", email=False)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/notifications/")
+
+
+def test_open_marks_read_and_goes_to_the_dossier(client):
+    user = UserFactory()
+    notification = notifications.notify(user=user, subject="Xem hồ sơ", body="", url="/dossiers/ABC/", email=False)
+    client.force_login(user)
+    assert notifications.unread_count(user=user) == 1
+    response = client.post(f"/notifications/{notification.pk}/open/")
+    assert response.status_code == 302 and response["Location"] == "/dossiers/ABC/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    assert notifications.unread_count(user=user) == 0
+    assert 'id="unread-notifications"' not in client.get("/notifications/").content.decode()
+
+
+def test_open_refuses_an_outside_url_and_others_notifications(client):
+    user = UserFactory()
+    evil = notifications.notify(user=user, subject="x", body="", url="https://evil.example/", email=False)
+    theirs = notifications.notify(user=UserFactory(), subject="y", body="", email=False)
+    client.force_login(user)
+    assert client.post(f"/notifications/{evil.pk}/open/")["Location"] == "/notifications/"
+    assert client.post(f"/notifications/{theirs.pk}/open/").status_code == 404
+    assert client.get(f"/notifications/{evil.pk}/open/").status_code == 405
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_read_all(client):
+    user = UserFactory()
+    for i in range(3):
+        notifications.notify(user=user, subject=f"N{i}", body="", email=False)
+    other = notifications.notify(user=UserFactory(), subject="Khác", body="", email=False)
+    client.force_login(user)
+    assert client.post("/notifications/read-all/").status_code == 302
+    assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
+    other.refresh_from_db()
+    assert other.read_at is None
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get("/notifications/")
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_unread_count_is_cached_and_refreshed_on_commit(django_capture_on_commit_callbacks, django_assert_num_queries):
+    user = UserFactory()
+    assert notifications.unread_count(user=user) == 0
+    with django_assert_num_queries(0):
+        assert notifications.unread_count(user=user) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(user=user, subject="Mới", body="", email=False)
+    assert notifications.unread_count(user=user) == 1
