@@ -51,3 +51,12 @@ def send_notification_email(self, notification_id: int) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True
+
+
+@shared_task(ignore_result=True)
+def ping(key: str) -> None:
+    """Liveness probe of the task pipeline: records that a worker ran it (used by tests and operators)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    cache.set(f"ping:{key[:64]}", timezone.now().isoformat(), timeout=3600)

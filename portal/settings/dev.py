@@ -4,6 +4,8 @@ Nothing here needs a server: the database is a file, the broker is a folder, and
 cache is a folder, so the web process, the worker and beat share state without Redis.
 """
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
@@ -11,7 +13,7 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-8f2c1a")  # noqa: S105
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(env("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
