@@ -1,7 +1,13 @@
 """Pages of the dossiers app, grouped by who uses them; each module lists its own routes."""
 
-from dossiers.views import applicant, files, filing, tracking
+from dossiers.views import applicant, files, filing, officer, tracking
 
 app_name = "dossiers"
 
-urlpatterns = [*filing.urlpatterns, *applicant.urlpatterns, *files.urlpatterns, *tracking.urlpatterns]
+urlpatterns = [
+    *filing.urlpatterns,
+    *applicant.urlpatterns,
+    *files.urlpatterns,
+    *tracking.urlpatterns,
+    *officer.urlpatterns,
+]

@@ -9,6 +9,18 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
+def _vietnamese_first():
+    """Each test starts in Vietnamese: a request with Accept-Language: en activates English
+    in the thread, and Django does not switch back on its own."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate limits and cached values live in Redis: each test starts from an empty db."""
     cache.clear()

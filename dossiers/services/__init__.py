@@ -22,6 +22,7 @@ from .filing import (
     drafts_purge,
     missing_requirements,
 )
+from .reception import dossier_receive, dossier_refuse, dossier_request_supplement
 from .slips import slip_render_acknowledgement, tracking_url
 
 __all__ = [
@@ -40,6 +41,9 @@ __all__ = [
     "dossier_submit",
     "drafts_purge",
     "missing_requirements",
+    "dossier_receive",
+    "dossier_refuse",
+    "dossier_request_supplement",
     "slip_render_acknowledgement",
     "tracking_url",
     "document_inspect",

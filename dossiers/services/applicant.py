@@ -167,7 +167,9 @@ def supplement_request_get(dossier: Dossier) -> SupplementRequest:
             )
         )
     fallback = _S.PROCESSING if dossier.assigned_to_id else _S.RECEIVED
-    from_state = event.from_state if event and event.from_state in (_S.RECEIVED, _S.PROCESSING) else fallback
+    from_state = (
+        event.from_state if event and event.from_state in (_S.SUBMITTED, _S.RECEIVED, _S.PROCESSING) else fallback
+    )
     return SupplementRequest(
         items=items,
         requested_at=event.created_at if event else dossier.paused_at,

@@ -1,0 +1,195 @@
+"""Reception (tiếp nhận) at the one-stop shop: receive, request a supplement, refuse.
+
+The reception officer checks an online dossier waiting in the queue. Complete: it is
+received, and the clock starts (online dossiers received outside working hours count from the
+start of the next working period). Incomplete: one supplement request (yêu cầu bổ sung) lists
+every missing or wrong item with its reason. Not eligible: it is refused with the reason.
+Each is a transition of ``dossiers.workflow`` and is offered through the actions registry.
+"""
+
+import datetime as dt
+import json
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers.constants import Channel
+from dossiers.models import Dossier
+from dossiers.workflow import TRANSITIONS, _transition, transition_open
+from procedures import selectors as procedure_selectors
+
+NOTE_MAX_LENGTH = 2000
+REFUSE_REASON_MIN_LENGTH = 5
+REFUSE_REASON_MAX_LENGTH = 2000
+SUPPLEMENT_REASON_MAX_LENGTH = 1000
+SUPPLEMENT_MAX_ITEMS = 50
+
+
+def _clean_note(note) -> str:
+    note = note.strip() if isinstance(note, str) else ""
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError({"note": [_("Ghi chú tối đa %(max)d ký tự.") % {"max": NOTE_MAX_LENGTH}]})
+    return note
+
+
+def dossier_receive(*, user, dossier_id: int, note: str = "", now: dt.datetime | None = None) -> Dossier:
+    """Receive a submitted dossier: ``received_at`` and the appointment (``due_at``) are set."""
+    note = _clean_note(note)
+    now = now or timezone.now()
+    payload: dict = {}
+
+    def apply(dossier: Dossier) -> list[str]:
+        agency = dossier.receiving_agency
+        received_at = now
+        if dossier.channel == Channel.ONLINE:
+            received_at = procedure_selectors.next_working_moment(agency=agency, moment=now)
+        dossier.received_at = received_at
+        dossier.due_at = procedure_selectors.version_due_datetime(
+            version=dossier.procedure_version, agency=agency, received_at=received_at
+        )
+        payload.update(received_at=dossier.received_at.isoformat(), due_at=dossier.due_at.isoformat())
+        return ["received_at", "due_at"]
+
+    return _transition(user=user, dossier_id=dossier_id, name="receive", note=note, payload=payload, apply=apply)
+
+
+def _supplement_items_shape(items) -> list[dict]:
+    """Normalise the items (``requirement_id``, ``field``, ``reason``) without the dossier; errors per item."""
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"items": [_("Vui lòng nêu ít nhất một giấy tờ hoặc nội dung cần bổ sung, kèm lý do.")]})
+    if len(items) > SUPPLEMENT_MAX_ITEMS:
+        raise ValidationError(
+            {"items": [_("Một yêu cầu bổ sung có tối đa %(max)d nội dung.") % {"max": SUPPLEMENT_MAX_ITEMS}]}
+        )
+    errors: dict[str, list] = {}
+    cleaned: list[dict] = []
+    for index, raw in enumerate(items):
+        key = f"items[{index}]"
+        if not isinstance(raw, dict):
+            errors[key] = [_("Mỗi nội dung cần bổ sung phải là một đối tượng gồm giấy tờ hoặc trường và lý do.")]
+            continue
+        requirement_id = raw.get("requirement_id")
+        if requirement_id in ("", None):
+            requirement_id = None
+        elif isinstance(requirement_id, bool) or not str(requirement_id).isdigit():
+            errors[f"{key}.requirement_id"] = [_("Mã thành phần hồ sơ không hợp lệ.")]
+        else:
+            requirement_id = int(requirement_id)
+        field = raw.get("field") or None
+        if field is not None and not isinstance(field, str):
+            errors[f"{key}.field"] = [_("Tên trường không hợp lệ.")]
+        reason = raw.get("reason")
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if not reason:
+            errors[f"{key}.reason"] = [_("Vui lòng nêu lý do cần bổ sung, hoàn thiện.")]
+        elif len(reason) > SUPPLEMENT_REASON_MAX_LENGTH:
+            errors[f"{key}.reason"] = [_("Lý do tối đa %(max)d ký tự.") % {"max": SUPPLEMENT_REASON_MAX_LENGTH}]
+        cleaned.append({"requirement_id": requirement_id, "field": field, "reason": reason})
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def dossier_request_supplement(*, user, dossier_id: int, items, note: str = "") -> Dossier:
+    """Ask the applicant, in one request, for every missing or wrong item, each with its reason.
+
+    ``items``: ``[{"requirement_id": int | None, "field": str | None, "reason": str}]``; a
+    requirement must belong to the dossier's procedure version and a field to its form. The
+    clock pauses (``paused_at``) until the applicant answers.
+    """
+    note = _clean_note(note)
+    cleaned = _supplement_items_shape(items)
+
+    def check(dossier: Dossier) -> None:
+        requirement_ids = set(dossier.procedure_version.documents.values_list("pk", flat=True))
+        field_names = {f.get("name") for f in (dossier.procedure_version.form_schema or {}).get("fields", [])}
+        errors: dict[str, list] = {}
+        for index, item in enumerate(cleaned):
+            if item["requirement_id"] is not None and item["requirement_id"] not in requirement_ids:
+                errors[f"items[{index}].requirement_id"] = [_("Thành phần hồ sơ này không thuộc thủ tục của hồ sơ.")]
+            if item["field"] is not None and item["field"] not in field_names:
+                errors[f"items[{index}].field"] = [_("Trường này không có trong tờ khai của thủ tục.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def apply(dossier: Dossier) -> list[str]:
+        dossier.paused_at = timezone.now()
+        return ["paused_at"]
+
+    return _transition(
+        user=user,
+        dossier_id=dossier_id,
+        name="request_supplement",
+        note=note,
+        payload={"items": cleaned},
+        check=check,
+        apply=apply,
+    )
+
+
+def dossier_refuse(*, user, dossier_id: int, reason: str) -> Dossier:
+    """Refuse a submitted dossier (không được tiếp nhận), with the reason given to the applicant."""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if len(reason) < REFUSE_REASON_MIN_LENGTH:
+        raise ValidationError(
+            {
+                "reason": [
+                    _("Vui lòng nêu lý do từ chối tiếp nhận (ít nhất %(min)d ký tự).")
+                    % {"min": REFUSE_REASON_MIN_LENGTH}
+                ]
+            }
+        )
+    if len(reason) > REFUSE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": [_("Lý do từ chối tối đa %(max)d ký tự.") % {"max": REFUSE_REASON_MAX_LENGTH}]}
+        )
+    return _transition(user=user, dossier_id=dossier_id, name="refuse", note=reason, payload={"reason": reason})
+
+
+# --- the actions offered on the dossier page and in the API ---------------------------------
+
+
+def _items_param(value):
+    """Items as a list (JSON body) or as a JSON string (form or multipart body)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValidationError({"items": [_("Danh sách nội dung cần bổ sung phải là JSON hợp lệ.")]}) from None
+    return value
+
+
+def _perform_receive(*, user, dossier: Dossier, params: dict, files: dict | None = None) -> Dossier:
+    return dossier_receive(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+
+
+def _perform_request_supplement(*, user, dossier: Dossier, params: dict, files: dict | None = None) -> Dossier:
+    return dossier_request_supplement(
+        user=user, dossier_id=dossier.pk, items=_items_param(params.get("items")), note=params.get("note") or ""
+    )
+
+
+def _perform_refuse(*, user, dossier: Dossier, params: dict, files: dict | None = None) -> Dossier:
+    return dossier_refuse(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+
+
+def _rule(name: str):
+    def rule(*, user, dossier) -> bool:
+        return transition_open(user=user, dossier=dossier, name=name)
+
+    return rule
+
+
+def _register_actions() -> None:
+    from dossiers.actions import action_register
+
+    for name, perform in (
+        ("receive", _perform_receive),
+        ("request_supplement", _perform_request_supplement),
+        ("refuse", _perform_refuse),
+    ):
+        action_register(name, label=TRANSITIONS[name].label, rule=_rule(name), perform=perform)
+
+
+_register_actions()
