@@ -20,6 +20,14 @@ def render_acknowledgement(self, dossier_id: int, pin: str | None = None) -> Non
         send_acknowledgement.apply_async(args=[slip.pk], queue="notifications")
 
 
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def render_slip(self, dossier_id: int, kind: str, event_seq: int) -> None:
+    """Triggered on commit of a transition: render its official slip (form 01, 02 or 03), once."""
+    from dossiers.services.official_slips import slip_render
+
+    slip_render(dossier_id=dossier_id, kind=kind, event_seq=event_seq)
+
+
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=8)
 def send_acknowledgement(self, slip_id: int) -> None:
     """Mail the acknowledgement to the applicant, once (the slip records when it was sent)."""

@@ -22,6 +22,7 @@ from dossiers.constants import DossierState
 from dossiers.models import Dossier
 from dossiers.services.applicant import dossier_notify_status
 from dossiers.services.events import event_append
+from dossiers.services.official_slips import slip_enqueue_for_transition
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
 
@@ -126,7 +127,7 @@ def _transition(
         dossier.state = transition.target
         fields = apply(dossier) if apply is not None else []
         dossier.save(update_fields=["state", "updated_at", *fields])
-        event_append(
+        event = event_append(
             dossier=dossier,
             action=transition.name,
             actor=user,
@@ -136,4 +137,7 @@ def _transition(
             payload=payload,
         )
         transaction.on_commit(lambda: dossier_notify_status(dossier, note=note))
+        transaction.on_commit(
+            lambda: slip_enqueue_for_transition(dossier_id=dossier.pk, action=transition.name, event_seq=event.seq)
+        )
     return dossier

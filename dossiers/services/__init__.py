@@ -22,6 +22,7 @@ from .filing import (
     drafts_purge,
     missing_requirements,
 )
+from .official_slips import slip_render
 from .reception import dossier_receive, dossier_refuse, dossier_request_supplement
 from .slips import slip_render_acknowledgement, tracking_url
 
@@ -44,6 +45,7 @@ __all__ = [
     "dossier_receive",
     "dossier_refuse",
     "dossier_request_supplement",
+    "slip_render",
     "slip_render_acknowledgement",
     "tracking_url",
     "document_inspect",

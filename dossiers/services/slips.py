@@ -18,6 +18,14 @@ def tracking_url(dossier: Dossier) -> str:
     return f"{settings.SITE_URL}{reverse('dossiers:track')}?code={dossier.code}"
 
 
+def slip_place() -> str:
+    """The place in a slip's date line: the province without its administrative prefix."""
+    province = settings.PORTAL_PROVINCE
+    for prefix in ("Thành phố ", "Tỉnh "):
+        province = province.removeprefix(prefix)
+    return province
+
+
 def _ack_context(dossier: Dossier, pin: str | None) -> dict:
     version = dossier.procedure_version
     agency = dossier.receiving_agency
@@ -44,6 +52,7 @@ def _ack_context(dossier: Dossier, pin: str | None) -> dict:
         "organisation_name": dossier.organisation.name if dossier.organisation_id else "",
         "submitted_at": timezone.localtime(dossier.submitted_at),
         "issued_at": timezone.localtime(dossier.submitted_at),
+        "place": slip_place(),
         "expected_due": timezone.localtime(expected_due),
         "documents": documents,
         "qr": qr_data_uri(tracking_url(dossier)),

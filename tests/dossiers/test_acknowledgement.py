@@ -39,6 +39,7 @@ def test_acknowledgement_rendered_and_mailed_on_commit(online_version, tmp_path,
     assert dossier.code in text
     assert "Trần Thị Ánh" in text
     assert pin in text  # printed on the acknowledgement, the only other place it appears
+    assert "Demo, ngày" in text  # the date line names the province
     acks = [m for m in mail.outbox if dossier.code in m.subject and m.attachments]
     assert len(acks) == 1
     assert acks[0].to == ["anh@example.vn"]
