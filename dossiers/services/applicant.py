@@ -19,9 +19,8 @@ from django.utils.translation import gettext_lazy
 from dossiers import selectors
 from dossiers.constants import FINAL_STATES, DossierState, Rating
 from dossiers.models import Dossier, DossierDocument, DossierEvent
-from dossiers.services.documents import document_inspect, stored_document_create
 from dossiers.services.events import event_append
-from dossiers.services.filing import _attach, _requirement
+from dossiers.services.filing import _attach, _requirement, upload_and_attach
 from procedures import selectors as procedure_selectors
 
 WITHDRAW_REASON_MIN_LENGTH = 5
@@ -181,21 +180,6 @@ def supplement_request_get(dossier: Dossier) -> SupplementRequest:
     )
 
 
-def _upload(*, user, dossier: Dossier, requirement_id, name: str, content: bytes) -> DossierDocument:
-    """Attach an uploaded file during a supplement; any member acting for the applicant may."""
-    requirement = _requirement(dossier, requirement_id)
-    try:
-        inspected = document_inspect(
-            name=name, content=content, accepted_types=requirement.accepted_types or None, max_size=requirement.max_size
-        )
-    except ValidationError as error:
-        raise ValidationError({f"documents[{requirement.pk}]": error.messages}) from None
-    stored = stored_document_create(
-        inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name
-    )
-    return _attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
-
-
 def _attach_from_store(*, user, dossier: Dossier, requirement_id, stored_id) -> DossierDocument:
     """Reuse a document from the store of the acting user or its organisations (once-only)."""
     requirement = _requirement(dossier, requirement_id)
@@ -262,7 +246,9 @@ def dossier_supplement_submit(
         for requirement_id, (name, content) in (files or {}).items():
             try:
                 uploaded.append(
-                    _upload(user=user, dossier=dossier, requirement_id=requirement_id, name=name, content=content).pk
+                    upload_and_attach(
+                        user=user, dossier=dossier, requirement_id=requirement_id, name=name, content=content
+                    ).pk
                 )
             except ValidationError as error:
                 _merge_errors(errors, error)

@@ -147,6 +147,11 @@ def dossier_document_upload(*, user, dossier: Dossier, requirement_id, name: str
     _require_applicant(user=user, dossier=dossier)
     if dossier.state not in (DossierState.DRAFT, DossierState.SUPPLEMENT_REQUESTED):
         raise ValidationError(_("Không thể thêm giấy tờ vào hồ sơ ở trạng thái này."), code="not_editable")
+    return upload_and_attach(user=user, dossier=dossier, requirement_id=requirement_id, name=name, content=content)
+
+
+def upload_and_attach(*, user, dossier: Dossier, requirement_id, name: str, content: bytes) -> DossierDocument:
+    """Check a file by content, keep it in the store, attach it; the caller checked who and when."""
     requirement = _requirement(dossier, requirement_id)
     try:
         inspected = document_inspect(
