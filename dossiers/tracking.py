@@ -86,6 +86,10 @@ def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResul
 def client_ident(request) -> str:
     """The client address; behind ``TRUSTED_PROXY_COUNT`` proxies, read from X-Forwarded-For
     the same way as the login throttling does (the entry the outermost trusted proxy added).
+
+    Not allauth's ``get_client_ip``: it lives in allauth's internal package and raises
+    ImproperlyConfigured when a client sends a short X-Forwarded-For, which on this public
+    page would turn a forged header into a 500.
     """
     trusted = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
     forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if ip.strip()]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dossiers import selectors, services
 from dossiers.constants import FINAL_STATES, DossierState, Rating
 from dossiers.models import Dossier
+from dossiers.views.common import errors_of
 from procedures import selectors as procedure_selectors
 
 # Read at most this much of one uploaded file; the per-document limit is checked after.
@@ -44,12 +45,6 @@ def _dossier_page(dossier: Dossier, fallback: str) -> str:
     except Resolver404:
         return fallback
     return url
-
-
-def _errors_of(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {key: list(messages) for key, messages in error.message_dict.items()}
-    return {"__all__": list(error.messages)}
 
 
 def _json_safe(value):
@@ -113,7 +108,7 @@ def supplement(request, code: str):
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as error:
-                errors = _errors_of(error)
+                errors = errors_of(error)
             else:
                 messages.success(request, _("Đã gửi hồ sơ bổ sung. Cơ quan sẽ tiếp tục giải quyết hồ sơ của bạn."))
                 return redirect(_dossier_page(dossier, reverse("dossiers:supplement", args=[code])))
@@ -173,7 +168,7 @@ def withdraw(request, code: str):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as error:
-            errors = _errors_of(error)
+            errors = errors_of(error)
             status = 400
         else:
             if dossier.state == DossierState.WITHDRAWN:
@@ -209,7 +204,7 @@ def rate(request, code: str):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as error:
-            errors = _errors_of(error)
+            errors = errors_of(error)
             status = 400
         else:
             messages.success(request, _("Cảm ơn bạn đã đánh giá chất lượng giải quyết hồ sơ."))

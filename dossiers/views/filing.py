@@ -34,6 +34,7 @@ from dossiers.forms import (
     store_slot_name,
 )
 from dossiers.models import Dossier
+from dossiers.views.common import errors_of
 from portal import selectors as portal_selectors
 from procedures import selectors as procedure_selectors
 
@@ -58,12 +59,6 @@ register_converter(DossierCodeConverter, "dossier_code")
 
 # Vietnamese names of the events of the timeline; an unknown action falls back to its new state.
 # --- helpers ----------------------------------------------------------------------------
-
-
-def _errors_of(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {key: list(msgs) for key, msgs in error.message_dict.items()}
-    return {"__all__": list(error.messages)}
 
 
 def _draft_or_404(request, pk: int) -> Dossier:
@@ -225,7 +220,7 @@ def dossier_new(request, procedure_code: str):
         except PermissionDenied as error:
             form.add_error("on_behalf_of", str(error))
         except ValidationError as error:
-            for field, errs in _errors_of(error).items():
+            for field, errs in errors_of(error).items():
                 form.add_error(field if field in form.fields else None, errs)
         else:
             return redirect("dossiers:draft_form", pk=dossier.pk)
@@ -313,7 +308,7 @@ def draft_documents(request, pk: int):
                         user=request.user, dossier=dossier, requirement_id=requirement.pk, stored_id=int(store_id)
                     )
             except ValidationError as error:
-                for slot_messages in _errors_of(error).values():
+                for slot_messages in errors_of(error).values():
                     form.add_error(slot, slot_messages)
         # Touch the draft, so that the 30-day purge counts from the last upload too.
         services.dossier_draft_update(user=request.user, dossier=dossier, data=dossier.form_data)
@@ -361,7 +356,7 @@ def draft_review(request, pk: int):
             errors = {"__all__": [str(error)]}
             status = 400
         except ValidationError as error:
-            errors = _errors_of(error)
+            errors = errors_of(error)
             status = 400
         else:
             if pin is not None:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dossiers import selectors, services
 from dossiers.constants import DossierState
 from dossiers.models import Dossier
+from dossiers.views.common import errors_of
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
 
@@ -47,12 +48,6 @@ def _dossier_for_officer(request, code: str) -> Dossier:
     if dossier is None or not selectors.dossier_officer_can_view(user=request.user, dossier=dossier):
         raise Http404
     return dossier
-
-
-def _errors_of(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {key: list(messages) for key, messages in error.message_dict.items()}
-    return {"__all__": list(error.messages)}
 
 
 def _state_refused(request, error: ValidationError):
@@ -96,7 +91,7 @@ def reception_refuse(request, code: str):
         except ValidationError as error:
             if getattr(error, "code", None) == "invalid_state":
                 return _state_refused(request, error)
-            errors = _errors_of(error)
+            errors = errors_of(error)
         else:
             messages.success(request, _("Đã từ chối tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
             return redirect("dossiers:reception_queue")
@@ -152,7 +147,7 @@ def reception_request_supplement(request, code: str):
             if getattr(error, "code", None) == "invalid_state":
                 return _state_refused(request, error)
             # "items" would shadow dict.items in the template's error list.
-            errors = {("__all__" if key == "items" else key): value for key, value in _errors_of(error).items()}
+            errors = {("__all__" if key == "items" else key): value for key, value in errors_of(error).items()}
         else:
             messages.success(request, _("Đã gửi yêu cầu bổ sung hồ sơ %(code)s.") % {"code": dossier.code})
             return redirect("dossiers:reception_queue")
