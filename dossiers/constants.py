@@ -83,6 +83,37 @@ class SlipKind(models.TextChoices):
     CONTROL_SHEET = "05", _("Mẫu 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ")
 
 
+class StepOutcome(models.TextChoices):
+    DONE = "done", _("Hoàn thành")
+    SENT_BACK = "sent_back", _("Trả lại bước trước")
+    REASSIGNED = "reassigned", _("Chuyển người xử lý")
+    PAUSED = "paused", _("Tạm dừng chờ công dân")
+    CLOSED = "closed", _("Kết thúc xử lý")
+
+
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+
+
+class ResultStatus(models.TextChoices):
+    DRAFT = "draft", _("Dự thảo")
+    FINAL = "final", _("Đã phê duyệt")
+    VOID = "void", _("Huỷ")
+
+
+class Outcome(models.TextChoices):
+    GRANTED = "granted", _("Giải quyết")
+    DECLINED = "declined", _("Từ chối giải quyết")
+
+
+class ReturnMethod(models.TextChoices):
+    COUNTER = "counter", _("Tại Bộ phận Một cửa")
+    POST = "post", _("Qua dịch vụ bưu chính")
+    ONLINE = "online", _("Trực tuyến (kho dữ liệu điện tử)")
+
+
 class DocumentSource(models.TextChoices):
     UPLOAD = "upload", _("Tải lên")
     SCAN = "scan", _("Scan tại quầy")

@@ -4,7 +4,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet
 
 from dossiers.constants import DossierState
-from dossiers.models import Dossier, Slip, StoredDocument
+from dossiers.models import Consultation, Dossier, DossierResult, Slip, StoredDocument
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
 
@@ -40,9 +40,13 @@ def dossier_applicant_can_view(*, user, dossier: Dossier) -> bool:
 
 
 def dossier_officer_can_view(*, user, dossier: Dossier) -> bool:
-    return portal_selectors.officer_can(
+    """Officers of the receiving agency, and of an agency whose opinion was asked (liên thông)."""
+    if portal_selectors.officer_can(
         user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.VIEW_DOSSIERS
-    )
+    ):
+        return True
+    agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.VIEW_DOSSIERS)
+    return bool(agency_ids) and Consultation.objects.filter(dossier=dossier, agency_id__in=agency_ids).exists()
 
 
 def dossier_can_view(*, user, dossier: Dossier) -> bool:
@@ -109,7 +113,12 @@ def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     if stored.owner_id == user.pk or (stored.organisation_id and stored.organisation_id in _organisation_ids(user)):
         return True
     agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.VIEW_DOSSIERS)
-    return bool(agency_ids) and stored.dossier_uses.filter(dossier__receiving_agency_id__in=agency_ids).exists()
+    if not agency_ids:
+        return False
+    return (
+        stored.dossier_uses.filter(dossier__receiving_agency_id__in=agency_ids).exists()
+        or stored.results.filter(dossier__receiving_agency_id__in=agency_ids).exists()
+    )
 
 
 def available_actions(*, user, dossier: Dossier) -> list[str]:
@@ -117,3 +126,95 @@ def available_actions(*, user, dossier: Dossier) -> list[str]:
     from dossiers.actions import available_actions as registered_actions
 
     return registered_actions(user=user, dossier=dossier)
+
+
+# --- processing -------------------------------------------------------------------------------
+
+
+def consultation_open_agency_ids(*, dossier: Dossier) -> list[int]:
+    return list(
+        Consultation.objects.filter(dossier=dossier, answered_at__isnull=True).values_list("agency_id", flat=True)
+    )
+
+
+def consultations_open_for_officer(*, user, dossier: Dossier) -> list[Consultation]:
+    """Open consultations of the dossier addressed to an agency where ``user`` may answer."""
+    from dossiers.workflow import TRANSITIONS
+
+    permissions = TRANSITIONS["consult_reply"].permissions
+    agency_ids = {a for p in permissions for a in portal_selectors.officer_agency_ids(user=user, permission=p)}
+    if not agency_ids:
+        return []
+    return list(
+        Consultation.objects.filter(dossier=dossier, answered_at__isnull=True, agency_id__in=agency_ids).order_by("pk")
+    )
+
+
+def dossier_consultations(*, dossier: Dossier) -> QuerySet[Consultation]:
+    return dossier.consultations.select_related("agency", "requested_by", "answered_by").order_by("pk")
+
+
+def dossier_steps(*, dossier: Dossier):
+    return dossier.steps.select_related("assignee", "handed_by", "agency").order_by("seq")
+
+
+def dossier_results(*, dossier: Dossier, published_only: bool = False) -> QuerySet[DossierResult]:
+    qs = dossier.results.select_related("stored").exclude(status="void").order_by("number")
+    return qs.filter(published_at__isnull=False) if published_only else qs
+
+
+def dossier_due_soon_or_late(*, dossier: Dossier, now=None) -> bool:
+    """Whether the dossier is due within one working day (or is already overdue)."""
+    from django.utils import timezone
+
+    from procedures import selectors as procedure_selectors
+
+    if dossier.due_at is None:
+        return False
+    now = now or timezone.now()
+    horizon = procedure_selectors.add_working_minutes(
+        agency=dossier.receiving_agency,
+        moment=procedure_selectors.next_working_moment(agency=dossier.receiving_agency, moment=now),
+        minutes=8 * 60,
+    )
+    return dossier.due_at <= horizon
+
+
+def dossier_fees_before_result(*, dossier: Dossier) -> int:
+    """Total of the fees of the dossier's procedure version collected before the result (VND)."""
+    from procedures.constants import FeeCollection
+
+    return sum(f.amount for f in dossier.procedure_version.fees.all() if f.collected_at == FeeCollection.BEFORE_RESULT)
+
+
+def officers_for_assignment(*, dossier: Dossier):
+    """Specialists of the dossier's agency, the people a dossier can be assigned to."""
+    return portal_selectors.users_with_permission(
+        agency_id=dossier.receiving_agency_id, permission=OfficerPermission.PROCESS
+    ).order_by("full_name", "email")
+
+
+def dossier_results_for_user(*, user, dossier: Dossier) -> list[dict]:
+    """The results the user may download: every live result for the agency's officers; the
+    published ones for the applicant, pointing at the copy in the applicant's own store."""
+    if dossier_officer_can_view(user=user, dossier=dossier):
+        return [
+            {"code": r.code, "name": r.title, "status": r.status, "document_id": r.stored_id}
+            for r in dossier_results(dossier=dossier)
+            if r.stored_id
+        ]
+    if not dossier_applicant_can_view(user=user, dossier=dossier):
+        return []
+    published = list(dossier_results(dossier=dossier, published_only=True))
+    if not published:
+        return []
+    copies = dict(
+        stored_documents_for_user(user=user)
+        .filter(result_code__in=[r.code for r in published])
+        .values_list("result_code", "pk")
+    )
+    return [
+        {"code": r.code, "name": r.title, "status": r.status, "document_id": copies[r.code]}
+        for r in published
+        if r.code in copies
+    ]

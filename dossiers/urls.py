@@ -1,6 +1,6 @@
 """Pages of the dossiers app, grouped by who uses them; each module lists its own routes."""
 
-from dossiers.views import applicant, files, filing, officer, tracking
+from dossiers.views import applicant, files, filing, intake, officer, register, tracking
 
 app_name = "dossiers"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     *files.urlpatterns,
     *tracking.urlpatterns,
     *officer.urlpatterns,
+    *intake.urlpatterns,
+    *register.urlpatterns,
 ]

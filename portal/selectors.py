@@ -110,3 +110,14 @@ def users_with_permission(*, agency_id: int, permission: OfficerPermission | str
         officer_memberships__is_active=True,
         is_active=True,
     ).distinct()
+
+
+def citizen_find(*, citizen_id: str = "", email: str = "") -> User | None:
+    """The account of a citizen by CCCD (its profile) or by email; used at the counter (tiếp nhận trực tiếp)."""
+    if citizen_id:
+        profile = CitizenProfile.objects.select_related("user").filter(citizen_id=citizen_id).first()
+        if profile is not None:
+            return profile.user
+    if email:
+        return User.objects.filter(email__iexact=email.strip()).first()
+    return None

@@ -224,9 +224,11 @@ class ActionInputSerializer(serializers.Serializer):
 class DossierActionView(_ApplicantAction):
     """Perform one of the dossier's ``available_actions``: ``{"action": name, ...its fields}``.
 
-    The fields are those of the action's own endpoint (``reason`` for withdraw; ``rating`` and
-    ``comment`` for rate; ``data``, ``note``, ``from_store`` and files ``documents[<id>]`` for
-    supplement).
+    The fields are listed with each action in the dossier's ``available_actions`` (``reason``
+    for withdraw; ``rating`` and ``comment`` for rate; ``data``, ``note``, ``from_store`` and
+    files ``documents[<id>]`` for supplement; ``assignee`` for assign; ``recommendation`` and a
+    multipart file ``result_file`` for propose; ...). A state that no longer allows the action
+    (another officer was faster) answers 409.
     """
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -248,7 +250,10 @@ class DossierActionView(_ApplicantAction):
             if errors:
                 return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         else:
-            params = {key: request.data.get(key) for key in request.data if key != "action"}
+            params = {
+                key: request.data.get(key) for key in request.data if key != "action" and key not in request.FILES
+            }
+            files = request.FILES
         try:
             dossier = action.perform(user=request.user, dossier=dossier, params=params, files=files) or dossier
         except PermissionDenied as error:

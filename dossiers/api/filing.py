@@ -21,7 +21,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from dossiers import selectors, services
-from dossiers.actions import available_actions
+from dossiers.actions import action_describe, offered_actions
 from dossiers.api.serializers import (
     DossierDetailSerializer,
     DossierListSerializer,
@@ -150,8 +150,8 @@ class DossierDetailView(GenericAPIView):
             "timeline": list(selectors.dossier_timeline(dossier=dossier)),
             "documents": list(documents),
             "slips": list(selectors.dossier_slips(dossier=dossier)),
-            "results": [],
-            "actions": available_actions(user=request.user, dossier=dossier),
+            "results": selectors.dossier_results_for_user(user=request.user, dossier=dossier),
+            "actions": [action_describe(a) for a in offered_actions(user=request.user, dossier=dossier)],
         }
         return Response(DossierDetailSerializer(dossier, context=context).data)
 

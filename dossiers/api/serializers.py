@@ -157,11 +157,31 @@ class DossierSlipSerializer(serializers.Serializer):
 
 
 class DossierResultSerializer(serializers.Serializer):
-    """An electronic result (kết quả điện tử); results arrive with the processing issue."""
+    """An electronic result (kết quả điện tử) ``<dossier code>-KQ<n>`` the caller may download."""
 
     code = serializers.CharField()
     name = serializers.CharField()
-    url = serializers.URLField()
+    status = serializers.ChoiceField(choices=["draft", "final"], help_text="draft: proposed, not yet approved.")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, result) -> str:
+        return _absolute(self.context.get("request"), DOCUMENT_URL.format(id=result["document_id"]))
+
+
+class ActionFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField(
+        help_text="text, choice, boolean, integer, datetime, file, files, list, object, officer, department, agency"
+    )
+    required = serializers.BooleanField()
+    label = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class AvailableActionSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text='Post it as {"action": name, ...fields} to the actions endpoint.')
+    label = serializers.CharField()
+    fields = ActionFieldSerializer(many=True)
 
 
 class DossierDetailSerializer(DossierListSerializer):
@@ -192,10 +212,10 @@ class DossierDetailSerializer(DossierListSerializer):
 
     @extend_schema_field(DossierResultSerializer(many=True))
     def get_results(self, dossier) -> list:
-        return DossierResultSerializer(self.context.get("results", []), many=True).data
+        return DossierResultSerializer(self.context.get("results", []), many=True, context=self.context).data
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_available_actions(self, dossier) -> list[str]:
+    @extend_schema_field(AvailableActionSerializer(many=True))
+    def get_available_actions(self, dossier) -> list[dict]:
         return list(self.context.get("actions", []))
 
 

@@ -2,6 +2,17 @@ from .code import DossierCodeCounter
 from .document import DossierDocument, StoredDocument
 from .dossier import Dossier
 from .event import DossierEvent
+from .process import Consultation, DossierResult, DossierStep
 from .slip import Slip
 
-__all__ = ["Dossier", "DossierCodeCounter", "DossierDocument", "DossierEvent", "Slip", "StoredDocument"]
+__all__ = [
+    "Consultation",
+    "Dossier",
+    "DossierResult",
+    "DossierStep",
+    "DossierCodeCounter",
+    "DossierDocument",
+    "DossierEvent",
+    "Slip",
+    "StoredDocument",
+]

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import STATUS_CODE, Channel, DossierState, Rating
+from dossiers.constants import STATUS_CODE, Channel, DossierState, Outcome, Rating, ReturnMethod
 
 
 class Dossier(models.Model):
@@ -47,6 +47,27 @@ class Dossier(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_dossiers"
     )
+    department = models.ForeignKey(
+        "procedures.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        verbose_name=_("phòng xử lý"),
+    )
+    # The state to go back to when the applicant has answered (supplement during processing,
+    # payment before the result).
+    resume_state = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(_("kết quả giải quyết"), max_length=10, choices=Outcome.choices, blank=True)
+    # Lateness (form 04): the appointment before the apology letter, set once; ``due_at`` is
+    # then the new appointment. A dossier resolved after ``original_due_at`` stays late.
+    original_due_at = models.DateTimeField(_("hẹn trả ban đầu"), null=True, blank=True)
+    apology_at = models.DateTimeField(_("xin lỗi lúc"), null=True, blank=True)
+    return_method = models.CharField(
+        _("hình thức trả kết quả"), max_length=10, choices=ReturnMethod.choices, blank=True
+    )
+    returned_to = models.CharField(_("người nhận kết quả"), max_length=255, blank=True)
+    postal_tracking_number = models.CharField(_("số hiệu bưu gửi"), max_length=64, blank=True)
     rating = models.CharField(_("đánh giá"), max_length=20, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("ý kiến"), blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
@@ -83,6 +104,7 @@ class Dossier(models.Model):
             models.Index(fields=["organisation", "-updated_at"], name="dossier_org_updated"),
             models.Index(fields=["assigned_to", "state"], name="dossier_assignee_state"),
             models.Index(fields=["state", "updated_at"], name="dossier_state_updated"),
+            models.Index(fields=["department", "status_code", "due_at"], name="dossier_dept_status_due"),
         ]
 
     def __str__(self) -> str:

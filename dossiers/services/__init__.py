@@ -22,11 +22,46 @@ from .filing import (
     drafts_purge,
     missing_requirements,
 )
+from .intake import dossier_counter_intake
 from .official_slips import slip_render
+from .processing import (
+    dossier_apologise,
+    dossier_approve,
+    dossier_assign,
+    dossier_consult,
+    dossier_consult_reply,
+    dossier_decline,
+    dossier_forward,
+    dossier_payment_received,
+    dossier_propose,
+    dossier_reassign,
+    dossier_request_payment,
+    dossier_return_result,
+    dossier_send_back,
+    dossier_stop,
+    dossier_withdraw_accept,
+    dossier_withdraw_reject,
+)
 from .reception import dossier_receive, dossier_refuse, dossier_request_supplement
 from .slips import slip_render_acknowledgement, tracking_url
 
 __all__ = [
+    "dossier_apologise",
+    "dossier_approve",
+    "dossier_assign",
+    "dossier_consult",
+    "dossier_consult_reply",
+    "dossier_decline",
+    "dossier_forward",
+    "dossier_payment_received",
+    "dossier_propose",
+    "dossier_reassign",
+    "dossier_request_payment",
+    "dossier_return_result",
+    "dossier_send_back",
+    "dossier_stop",
+    "dossier_withdraw_accept",
+    "dossier_withdraw_reject",
     "dossier_draft_delete",
     "dossier_notify_status",
     "dossier_rate",
@@ -42,6 +77,7 @@ __all__ = [
     "dossier_submit",
     "drafts_purge",
     "missing_requirements",
+    "dossier_counter_intake",
     "dossier_receive",
     "dossier_refuse",
     "dossier_request_supplement",

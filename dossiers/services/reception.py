@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import Channel
+from dossiers.constants import Channel, StepOutcome
 from dossiers.models import Dossier
+from dossiers.services.steps import step_index_after, step_move, step_open
 from dossiers.workflow import TRANSITIONS, _transition, transition_open
 from procedures import selectors as procedure_selectors
 
@@ -49,6 +50,9 @@ def dossier_receive(*, user, dossier_id: int, note: str = "", now: dt.datetime |
             version=dossier.procedure_version, agency=agency, received_at=received_at
         )
         payload.update(received_at=dossier.received_at.isoformat(), due_at=dossier.due_at.isoformat())
+        # The reception step ran from submission to now; the next step of the template starts.
+        step_open(dossier=dossier, index=0, now=min(dossier.submitted_at or now, now), assignee=user)
+        step_move(dossier=dossier, user=user, now=now, index=step_index_after(dossier, 0), outcome=StepOutcome.DONE)
         return ["received_at", "due_at"]
 
     return _transition(user=user, dossier_id=dossier_id, name="receive", note=note, payload=payload, apply=apply)
@@ -189,7 +193,8 @@ def _register_actions() -> None:
         ("request_supplement", _perform_request_supplement),
         ("refuse", _perform_refuse),
     ):
-        action_register(name, label=TRANSITIONS[name].label, rule=_rule(name), perform=perform)
+        transition = TRANSITIONS[name]
+        action_register(name, label=transition.label, rule=_rule(name), perform=perform, fields=transition.fields)
 
 
 _register_actions()

@@ -1,0 +1,863 @@
+"""Processing (giải quyết) of a received dossier: assignment, appraisal, consultation, approval,
+lateness, stopping, withdrawal and the return of the result.
+
+Each service is one transition of ``dossiers.workflow``: the engine locks the row, checks the
+permission, state and guard, and writes the event; the service validates its input first
+(nothing is written when it is refused) and says what else changes (steps, assignee, results,
+appointment). The actions registry offers each of them on the dossier page and in the API.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from dossiers.constants import (
+    DocumentSource,
+    DossierState,
+    Outcome,
+    ResultStatus,
+    ReturnMethod,
+    StepOutcome,
+)
+from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, StoredDocument
+from dossiers.services.codes import result_code
+from dossiers.services.documents import document_inspect, stored_document_create
+from dossiers.services.steps import (
+    ROLE_HEAD,
+    ROLE_LEADER,
+    ROLE_RECEPTION,
+    ROLE_SPECIALIST,
+    step_close,
+    step_current_role,
+    step_index_after,
+    step_index_of,
+    step_move,
+    step_reassign,
+    steps_template,
+)
+from dossiers.workflow import TRANSITIONS, _transition, transition_open
+from portal import selectors as portal_selectors
+from portal.constants import OfficerPermission
+from procedures import selectors as procedure_selectors
+
+_S = DossierState
+TEXT_MAX_LENGTH = 2000
+REASON_MIN_LENGTH = 5
+CONSULT_MAX_DAYS = 30
+RESULT_MAX_SIZE = 20 * 1024 * 1024
+
+
+def _text(value, *, field: str, required: bool, minimum: int = 1) -> str:
+    value = value.strip() if isinstance(value, str) else ""
+    if required and len(value) < minimum:
+        if minimum > 1:
+            message = _("Vui lòng nhập nội dung (ít nhất %(min)d ký tự).") % {"min": minimum}
+        else:
+            message = _("Vui lòng nhập nội dung.")
+        raise ValidationError({field: [message]})
+    if len(value) > TEXT_MAX_LENGTH:
+        raise ValidationError({field: [_("Tối đa %(max)d ký tự.") % {"max": TEXT_MAX_LENGTH}]})
+    return value
+
+
+def _notify_officer(user, dossier: Dossier, subject: str, body: str) -> None:
+    from portal.notifications import notify
+
+    if user is not None:
+        notify(
+            user=user, subject=subject, body=body, url=f"/officer/dossiers/{dossier.code}/", dossier_code=dossier.code
+        )
+
+
+# --- assignment -------------------------------------------------------------------------------
+
+
+def _specialist(*, dossier: Dossier, assignee_id) -> object:
+    from portal.models import User
+
+    if assignee_id in (None, "") or isinstance(assignee_id, bool) or not str(assignee_id).isdigit():
+        raise ValidationError({"assignee": [_("Vui lòng chọn chuyên viên xử lý.")]})
+    user = User.objects.filter(pk=int(assignee_id), is_active=True).first()
+    if user is None or not portal_selectors.officer_can(
+        user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.PROCESS
+    ):
+        raise ValidationError({"assignee": [_("Người được chọn không phải chuyên viên xử lý của cơ quan.")]})
+    return user
+
+
+def _department(*, dossier: Dossier, department_id):
+    from procedures.models import Department
+
+    if department_id in (None, ""):
+        return None
+    if isinstance(department_id, bool) or not str(department_id).isdigit():
+        raise ValidationError({"department": [_("Phòng xử lý không hợp lệ.")]})
+    department = Department.objects.filter(pk=int(department_id), agency_id=dossier.receiving_agency_id).first()
+    if department is None:
+        raise ValidationError({"department": [_("Phòng này không thuộc cơ quan tiếp nhận hồ sơ.")]})
+    return department
+
+
+def dossier_assign(*, user, dossier_id: int, assignee_id, department_id=None, note: str = "") -> Dossier:
+    """Department head or leader assigns a specialist (phân công); processing starts."""
+    note = _text(note, field="note", required=False)
+    chosen: dict = {}
+    now = timezone.now()
+
+    def check(dossier: Dossier) -> None:
+        chosen["assignee"] = _specialist(dossier=dossier, assignee_id=assignee_id)
+        chosen["department"] = _department(dossier=dossier, department_id=department_id)
+        if chosen["department"] is None:
+            membership = (
+                chosen["assignee"]
+                .officer_memberships.filter(
+                    agency_id=dossier.receiving_agency_id, department__isnull=False, is_active=True
+                )
+                .first()
+            )
+            chosen["department"] = membership.department if membership else None
+
+    def apply(dossier: Dossier) -> list[str]:
+        assignee = chosen["assignee"]
+        dossier.assigned_to = assignee
+        dossier.department = chosen["department"]
+        if step_current_role(dossier) == ROLE_SPECIALIST:
+            step_reassign(dossier=dossier, assignee=assignee)
+        else:
+            index = step_index_after(dossier, dossier.current_step, roles={ROLE_SPECIALIST})
+            step_move(
+                dossier=dossier,
+                user=user,
+                now=now,
+                index=index if index is not None else dossier.current_step,
+                outcome=StepOutcome.DONE,
+                assignee=assignee,
+            )
+        return ["assigned_to", "department"]
+
+    def after(dossier: Dossier) -> None:
+        _notify_officer(
+            chosen["assignee"],
+            dossier,
+            _("Bạn được phân công xử lý hồ sơ %(code)s") % {"code": dossier.code},
+            _("Hồ sơ %(code)s (%(procedure)s), hạn trả %(due)s.")
+            % {
+                "code": dossier.code,
+                "procedure": dossier.procedure_version.name,
+                "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "—",
+            },
+        )
+
+    payload: dict = {}
+    result = _transition(
+        user=user,
+        dossier_id=dossier_id,
+        name="assign",
+        note=note,
+        payload=payload,
+        check=check,
+        apply=apply,
+        after_commit=after,
+    )
+    return result
+
+
+def dossier_reassign(*, user, dossier_id: int, assignee_id, note: str = "") -> Dossier:
+    note = _text(note, field="note", required=False)
+    chosen: dict = {}
+
+    def check(dossier: Dossier) -> None:
+        chosen["assignee"] = _specialist(dossier=dossier, assignee_id=assignee_id)
+        if chosen["assignee"].pk == dossier.assigned_to_id:
+            raise ValidationError({"assignee": [_("Hồ sơ đang do chính chuyên viên này xử lý.")]})
+
+    def apply(dossier: Dossier) -> list[str]:
+        chosen["previous"] = dossier.assigned_to_id
+        dossier.assigned_to = chosen["assignee"]
+        if step_current_role(dossier) == ROLE_SPECIALIST:
+            step_reassign(dossier=dossier, assignee=chosen["assignee"])
+        return ["assigned_to"]
+
+    def after(dossier: Dossier) -> None:
+        _notify_officer(
+            chosen["assignee"],
+            dossier,
+            _("Bạn được phân công xử lý hồ sơ %(code)s") % {"code": dossier.code},
+            _("Hồ sơ %(code)s (%(procedure)s) được chuyển cho bạn xử lý.")
+            % {"code": dossier.code, "procedure": dossier.procedure_version.name},
+        )
+
+    return _transition(
+        user=user, dossier_id=dossier_id, name="reassign", note=note, check=check, apply=apply, after_commit=after
+    )
+
+
+# --- appraisal and results --------------------------------------------------------------------
+
+
+def _next_result_number(dossier: Dossier) -> int:
+    return (dossier.results.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def dossier_propose(
+    *,
+    user,
+    dossier_id: int,
+    recommendation: str,
+    result_title: str = "",
+    result_file: tuple[str, bytes] | None = None,
+    generate: bool = False,
+    note: str = "",
+) -> Dossier:
+    """The assigned specialist appraises and proposes (thẩm định, trình), with a draft result.
+
+    The draft is an uploaded PDF or, with ``generate``, rendered from the result template in
+    the ``pdf`` queue after commit. Drafts of earlier proposals are voided.
+    """
+    if recommendation not in (Outcome.GRANTED, Outcome.DECLINED, "grant", "decline"):
+        raise ValidationError({"recommendation": [_("Vui lòng chọn đề xuất: giải quyết hoặc từ chối giải quyết.")]})
+    recommendation = Outcome.GRANTED if recommendation in (Outcome.GRANTED, "grant") else Outcome.DECLINED
+    # A proposal to decline must say why; the reason reaches the applicant.
+    note = _text(note, field="note", required=recommendation == Outcome.DECLINED, minimum=REASON_MIN_LENGTH)
+    result_title = _text(result_title, field="result_title", required=False)[:255]
+    inspected = None
+    if result_file is not None:
+        name, content = result_file
+        try:
+            inspected = document_inspect(
+                name=name, content=content, accepted_types=("application/pdf",), max_size=RESULT_MAX_SIZE
+            )
+        except ValidationError as error:
+            raise ValidationError({"result_file": error.messages}) from None
+    elif not generate:
+        raise ValidationError(
+            {"result_file": [_("Vui lòng tải lên dự thảo kết quả (PDF) hoặc chọn tạo dự thảo từ mẫu.")]}
+        )
+    created: dict = {}
+    now = timezone.now()
+
+    def apply(dossier: Dossier) -> list[str]:
+        dossier.results.filter(status=ResultStatus.DRAFT).update(status=ResultStatus.VOID)
+        title = result_title or _default_result_title(dossier, recommendation)
+        number = _next_result_number(dossier)
+        stored = None
+        if inspected is not None:
+            stored = stored_document_create(inspected=inspected, owner=user, title=title, source=DocumentSource.RESULT)
+        created["result"] = DossierResult.objects.create(
+            dossier=dossier,
+            number=number,
+            code=result_code(dossier_code=dossier.code, n=number),
+            title=title,
+            stored=stored,
+            created_by=user,
+        )
+        dossier.outcome = recommendation
+        index = step_index_after(dossier, dossier.current_step, roles={ROLE_HEAD, ROLE_LEADER})
+        step_move(dossier=dossier, user=user, now=now, index=index, outcome=StepOutcome.DONE)
+        payload.update(recommendation=str(recommendation), result=created["result"].code)
+        return ["outcome"]
+
+    def after(dossier: Dossier) -> None:
+        if created["result"].stored_id is None:
+            from dossiers import tasks
+
+            tasks.render_result.apply_async(args=[created["result"].pk], queue="pdf")
+
+    payload: dict = {}
+    return _transition(
+        user=user, dossier_id=dossier_id, name="propose", note=note, payload=payload, apply=apply, after_commit=after
+    )
+
+
+def _default_result_title(dossier: Dossier, outcome: str) -> str:
+    if outcome == Outcome.DECLINED:
+        return _("Văn bản trả lời từ chối giải quyết hồ sơ %(code)s") % {"code": dossier.code}
+    types = dossier.procedure_version.result_types or []
+    if types and isinstance(types[0], dict) and types[0].get("name"):
+        return str(types[0]["name"])[:255]
+    return _("Kết quả giải quyết thủ tục %(procedure)s") % {"procedure": dossier.procedure_version.name}
+
+
+def dossier_forward(*, user, dossier_id: int, note: str = "") -> Dossier:
+    """The department head has reviewed the proposal and sends it up to the leader."""
+    note = _text(note, field="note", required=False)
+    now = timezone.now()
+
+    def apply(dossier: Dossier) -> list[str]:
+        index = step_index_after(dossier, dossier.current_step, roles={ROLE_LEADER})
+        step_move(dossier=dossier, user=user, now=now, index=index, outcome=StepOutcome.DONE)
+        return []
+
+    return _transition(user=user, dossier_id=dossier_id, name="forward", note=note, apply=apply)
+
+
+_ROLE_STATE = {
+    ROLE_SPECIALIST: _S.PROCESSING,
+    ROLE_HEAD: _S.PENDING_APPROVAL,
+    ROLE_LEADER: _S.PENDING_APPROVAL,
+    ROLE_RECEPTION: _S.RECEIVED,
+}
+
+
+def _send_back_target(dossier: Dossier) -> int:
+    steps = steps_template(dossier)
+    current = dossier.current_step
+    key = steps[current].get("send_back_to") if 0 <= current < len(steps) else None
+    index = step_index_of(dossier, key)
+    if index is None or index >= current:
+        # No target in the template: the previous step held by another role.
+        index = next((i for i in range(current - 1, -1, -1) if steps[i]["role"] != steps[current]["role"]), None)
+    if index is None:
+        raise ValidationError(
+            _("Bước hiện tại là bước đầu tiên, không có bước trước để trả lại."), code="invalid_state"
+        )
+    return index
+
+
+def dossier_send_back(*, user, dossier_id: int, reason: str) -> Dossier:
+    """Send the dossier back to an earlier step (the template's ``send_back_to``), with the reason.
+
+    The officer who holds the current step sends it back: the assigned specialist during
+    appraisal, the department head or the leader at their review.
+    """
+    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    now = timezone.now()
+    target: dict = {}
+
+    def check(dossier: Dossier) -> None:
+        target["index"] = _send_back_target(dossier)
+
+    def apply(dossier: Dossier) -> list[str]:
+        index = target["index"]
+        role = steps_template(dossier)[index]["role"]
+        assignee = dossier.assigned_to if role == ROLE_SPECIALIST else None
+        step_move(dossier=dossier, user=user, now=now, index=index, outcome=StepOutcome.SENT_BACK, assignee=assignee)
+        dossier.state = _ROLE_STATE.get(role, _S.PROCESSING)
+        fields = []
+        if dossier.state == _S.RECEIVED:
+            dossier.assigned_to = None
+            fields.append("assigned_to")
+        if dossier.state == _S.PROCESSING:
+            dossier.results.filter(status=ResultStatus.DRAFT).update(status=ResultStatus.VOID)
+        payload["to_step"] = steps_template(dossier)[index]["key"]
+        return fields
+
+    payload: dict = {}
+    return _transition(
+        user=user, dossier_id=dossier_id, name="send_back", note=reason, payload=payload, check=check, apply=apply
+    )
+
+
+# --- consultation (liên thông) ------------------------------------------------------------------
+
+
+def dossier_consult(*, user, dossier_id: int, agency_code: str, question: str, days) -> Dossier:
+    """Ask another agency's opinion, with its own deadline; the dossier waits for the answers."""
+    question = _text(question, field="question", required=True, minimum=REASON_MIN_LENGTH)
+    agency = procedure_selectors.agency_get_by_code(str(agency_code or "").strip()[:32])
+    if agency is None or not agency.is_active:
+        raise ValidationError({"agency": [_("Không tìm thấy cơ quan với mã này.")]})
+    if isinstance(days, bool) or not str(days).strip().isdigit() or not 1 <= int(str(days).strip()) <= CONSULT_MAX_DAYS:
+        raise ValidationError(
+            {"days": [_("Thời hạn trả lời là số ngày làm việc từ 1 đến %(max)d.") % {"max": CONSULT_MAX_DAYS}]}
+        )
+    days = int(str(days).strip())
+    now = timezone.now()
+    created: dict = {}
+
+    def check(dossier: Dossier) -> None:
+        if agency.pk == dossier.receiving_agency_id:
+            raise ValidationError({"agency": [_("Không thể xin ý kiến chính cơ quan đang giải quyết hồ sơ.")]})
+        if dossier.consultations.filter(agency=agency, answered_at__isnull=True).exists():
+            raise ValidationError({"agency": [_("Đã có một yêu cầu xin ý kiến cơ quan này đang chờ trả lời.")]})
+
+    def apply(dossier: Dossier) -> list[str]:
+        due = procedure_selectors.add_working_minutes(
+            agency=agency, moment=procedure_selectors.next_working_moment(agency=agency, moment=now), minutes=days * 480
+        )
+        created["consultation"] = Consultation.objects.create(
+            dossier=dossier, agency=agency, question=question, requested_by=user, requested_at=now, due_at=due
+        )
+        payload.update(agency=agency.code, due_at=due.isoformat(), consultation=created["consultation"].pk)
+        return []
+
+    def after(dossier: Dossier) -> None:
+        for officer in portal_selectors.users_with_permission(agency_id=agency.pk, permission=OfficerPermission.ASSIGN):
+            _notify_officer(
+                officer,
+                dossier,
+                _("Xin ý kiến về hồ sơ %(code)s") % {"code": dossier.code},
+                _("%(agency)s xin ý kiến của cơ quan về hồ sơ %(code)s: %(question)s")
+                % {"agency": dossier.receiving_agency.name, "code": dossier.code, "question": question},
+            )
+
+    payload: dict = {}
+    return _transition(
+        user=user,
+        dossier_id=dossier_id,
+        name="consult",
+        note=question,
+        payload=payload,
+        check=check,
+        apply=apply,
+        after_commit=after,
+    )
+
+
+def dossier_consult_reply(*, user, dossier_id: int, consultation_id, answer: str) -> Dossier:
+    """An officer of the consulted agency answers; with the last answer, processing resumes."""
+    answer = _text(answer, field="answer", required=True, minimum=REASON_MIN_LENGTH)
+    if isinstance(consultation_id, bool) or not str(consultation_id or "").isdigit():
+        raise ValidationError({"consultation": [_("Yêu cầu xin ý kiến không hợp lệ.")]})
+    found: dict = {}
+
+    def check(dossier: Dossier) -> None:
+        from dossiers.selectors import consultations_open_for_officer
+
+        mine = {c.pk: c for c in consultations_open_for_officer(user=user, dossier=dossier)}
+        consultation = mine.get(int(consultation_id))
+        if consultation is None:
+            raise ValidationError(
+                {"consultation": [_("Không có yêu cầu xin ý kiến này gửi cơ quan của bạn đang chờ trả lời.")]}
+            )
+        found["consultation"] = consultation
+
+    def apply(dossier: Dossier) -> list[str]:
+        consultation = found["consultation"]
+        consultation.answer, consultation.answered_by, consultation.answered_at = answer, user, timezone.now()
+        consultation.save(update_fields=["answer", "answered_by", "answered_at"])
+        if not dossier.consultations.filter(answered_at__isnull=True).exists():
+            dossier.state = _S.PROCESSING
+        payload.update(consultation=consultation.pk, agency=consultation.agency.code)
+        return []
+
+    payload: dict = {}
+    return _transition(
+        user=user, dossier_id=dossier_id, name="consult_reply", note=answer, payload=payload, check=check, apply=apply
+    )
+
+
+# --- approval ---------------------------------------------------------------------------------
+
+
+def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str) -> Dossier:
+    now = timezone.now()
+    finalised: list[int] = []
+
+    def check(dossier: Dossier) -> None:
+        if not dossier.results.filter(status=ResultStatus.DRAFT).exists():
+            raise ValidationError(_("Hồ sơ chưa có dự thảo kết quả để phê duyệt."), code="invalid_state")
+        if dossier.results.filter(status=ResultStatus.DRAFT, stored__isnull=True).exists():
+            raise ValidationError(
+                _("Dự thảo kết quả đang được tạo, vui lòng thử lại sau ít phút."), code="invalid_state"
+            )
+
+    def apply(dossier: Dossier) -> list[str]:
+        finalised.extend(dossier.results.filter(status=ResultStatus.DRAFT).values_list("pk", flat=True))
+        DossierResult.objects.filter(pk__in=finalised).update(
+            status=ResultStatus.FINAL, approved_by=user, approved_at=now
+        )
+        dossier.outcome = outcome
+        dossier.resolved_at = now
+        index = step_index_after(dossier, dossier.current_step, roles={ROLE_RECEPTION})
+        step_move(dossier=dossier, user=user, now=now, index=index, outcome=StepOutcome.DONE)
+        payload["results"] = list(
+            DossierResult.objects.filter(pk__in=finalised).order_by("number").values_list("code", flat=True)
+        )
+        return ["outcome", "resolved_at"]
+
+    def after(dossier: Dossier) -> None:
+        _sign_results(dossier=dossier, result_ids=finalised, user=user)
+
+    payload: dict = {"outcome": str(outcome)}
+    return _transition(
+        user=user,
+        dossier_id=dossier_id,
+        name=name,
+        note=note,
+        payload=payload,
+        check=check,
+        apply=apply,
+        after_commit=after,
+    )
+
+
+def _sign_results(*, dossier: Dossier, result_ids: list[int], user) -> None:
+    """Queue the digital signature of approved results when the signing part is installed."""
+    try:
+        from signing import tasks as signing_tasks
+    except ImportError:
+        return
+    sign = getattr(signing_tasks, "sign_stored_document", None)
+    if sign is None:
+        return
+    for stored_id in DossierResult.objects.filter(pk__in=result_ids).values_list("stored_id", flat=True):
+        if stored_id:
+            sign.apply_async(args=[stored_id, dossier.receiving_agency_id, user.pk], queue="signing")
+
+
+def dossier_approve(*, user, dossier_id: int, note: str = "") -> Dossier:
+    """The leader approves the proposal: the draft result becomes the result; the dossier is resolved."""
+    note = _text(note, field="note", required=False)
+    return _decide(user=user, dossier_id=dossier_id, name="approve", outcome=Outcome.GRANTED, note=note)
+
+
+def dossier_decline(*, user, dossier_id: int, reason: str) -> Dossier:
+    """The leader refuses to grant (không giải quyết): the answer with the reason is the result."""
+    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    return _decide(user=user, dossier_id=dossier_id, name="decline", outcome=Outcome.DECLINED, note=reason)
+
+
+# --- payment before the result -----------------------------------------------------------------
+
+
+def dossier_request_payment(*, user, dossier_id: int, note: str = "") -> Dossier:
+    """Ask the applicant to pay the fees due before the result (status 6); the clock pauses."""
+    note = _text(note, field="note", required=False)
+
+    def apply(dossier: Dossier) -> list[str]:
+        from dossiers.selectors import dossier_fees_before_result
+
+        payload["amount"] = dossier_fees_before_result(dossier=dossier)
+        dossier.resume_state = from_state["state"]
+        dossier.paused_at = timezone.now()
+        return ["resume_state", "paused_at"]
+
+    def check(dossier: Dossier) -> None:
+        from_state["state"] = dossier.state
+
+    from_state: dict = {}
+    payload: dict = {}
+    return _transition(
+        user=user, dossier_id=dossier_id, name="request_payment", note=note, payload=payload, check=check, apply=apply
+    )
+
+
+def _resume_clock(dossier: Dossier, now: dt.datetime) -> int:
+    paused = 0
+    if dossier.paused_at is not None:
+        paused = max(
+            0,
+            procedure_selectors.working_minutes_between(
+                agency=dossier.receiving_agency, start=dossier.paused_at, end=now
+            ),
+        )
+        dossier.paused_minutes += paused
+        if dossier.due_at is not None and paused:
+            dossier.due_at = procedure_selectors.add_working_minutes(
+                agency=dossier.receiving_agency, moment=dossier.due_at, minutes=paused
+            )
+        dossier.paused_at = None
+    return paused
+
+
+def dossier_payment_received(*, user, dossier_id: int, reference: str = "", note: str = "", online: bool = False):
+    """The fees are paid (at the counter, recorded by reception; online, by the payment service)."""
+    reference = _text(reference, field="reference", required=False)[:64]
+    note = _text(note, field="note", required=False)
+    now = timezone.now()
+
+    def apply(dossier: Dossier) -> list[str]:
+        paused = _resume_clock(dossier, now)
+        dossier.state = dossier.resume_state or _S.PROCESSING
+        dossier.resume_state = ""
+        payload.update(reference=reference, paused_minutes=paused, online=online)
+        return ["resume_state", "paused_at", "paused_minutes", "due_at"]
+
+    payload: dict = {}
+    return _transition(
+        user=user, dossier_id=dossier_id, name="payment_received", note=note, payload=payload, apply=apply
+    )
+
+
+# --- lateness (form 04) -------------------------------------------------------------------------
+
+
+def _parse_moment(value, *, agency) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time(17, 0))
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        moment = parse_datetime(text)
+        if moment is None:
+            try:
+                day = parse_date(text)
+            except ValueError:
+                day = None
+            if day is None:
+                return None
+            moment = dt.datetime.combine(day, dt.time(17, 0))
+    else:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at) -> Dossier:
+    """Issue the apology letter (form 04) with the reason and the one new appointment date.
+
+    Only before the dossier is resolved, once per dossier. The original appointment is kept
+    in ``original_due_at`` so the dossier stays late in the statistics when it misses it.
+    """
+    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    moment: dict = {}
+
+    def check(dossier: Dossier) -> None:
+        new_due = _parse_moment(new_due_at, agency=dossier.receiving_agency)
+        if new_due is None:
+            raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới không hợp lệ (định dạng YYYY-MM-DD).")]})
+        if dossier.due_at is not None and new_due <= dossier.due_at:
+            raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")]})
+        if new_due <= timezone.now():
+            raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới phải ở tương lai.")]})
+        moment["due"] = new_due
+
+    def apply(dossier: Dossier) -> list[str]:
+        dossier.original_due_at = dossier.due_at
+        dossier.due_at = moment["due"]
+        dossier.apology_at = timezone.now()
+        payload.update(original_due_at=dossier.original_due_at.isoformat(), new_due_at=dossier.due_at.isoformat())
+        return ["original_due_at", "due_at", "apology_at"]
+
+    payload: dict = {"reason": reason}
+    return _transition(
+        user=user, dossier_id=dossier_id, name="apology", note=reason, payload=payload, check=check, apply=apply
+    )
+
+
+# --- stop and withdrawal -----------------------------------------------------------------------
+
+
+def dossier_stop(*, user, dossier_id: int, reason: str) -> Dossier:
+    """Stop processing (dừng xử lý, status 8), with the reason given to the applicant."""
+    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    now = timezone.now()
+
+    def apply(dossier: Dossier) -> list[str]:
+        step_close(dossier=dossier, user=user, now=now, outcome=StepOutcome.CLOSED)
+        return []
+
+    return _transition(
+        user=user, dossier_id=dossier_id, name="stop", note=reason, payload={"reason": reason}, apply=apply
+    )
+
+
+def dossier_withdraw_accept(*, user, dossier_id: int, note: str = "") -> Dossier:
+    note = _text(note, field="note", required=False)
+    now = timezone.now()
+
+    def apply(dossier: Dossier) -> list[str]:
+        step_close(dossier=dossier, user=user, now=now, outcome=StepOutcome.CLOSED)
+        return []
+
+    return _transition(user=user, dossier_id=dossier_id, name="withdraw_accept", note=note, apply=apply)
+
+
+def dossier_withdraw_reject(*, user, dossier_id: int, reason: str) -> Dossier:
+    """Refuse the withdrawal request: the dossier goes back to where it was."""
+    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+
+    def apply(dossier: Dossier) -> list[str]:
+        request = DossierEvent.objects.filter(dossier=dossier, action="withdraw_requested").order_by("-seq").first()
+        dossier.state = request.from_state if request and request.from_state else _S.PROCESSING
+        return []
+
+    return _transition(user=user, dossier_id=dossier_id, name="withdraw_reject", note=reason, apply=apply)
+
+
+# --- return of the result ---------------------------------------------------------------------
+
+
+def dossier_return_result(
+    *, user, dossier_id: int, method: str, recipient: str = "", tracking_number: str = "", note: str = ""
+) -> Dossier:
+    """Return the result (status 10): at the counter, by post, or online into the applicant's store.
+
+    Online, each final result lands in the applicant's (or organisation's) document store
+    under its code ``<dossier code>-KQ<n>``.
+    """
+    if method not in ReturnMethod.values:
+        raise ValidationError(
+            {"method": [_("Vui lòng chọn hình thức trả kết quả: tại quầy, bưu chính hoặc trực tuyến.")]}
+        )
+    recipient = _text(recipient, field="recipient", required=method == ReturnMethod.COUNTER)[:255]
+    tracking_number = _text(tracking_number, field="tracking_number", required=method == ReturnMethod.POST)[:64]
+    note = _text(note, field="note", required=False)
+    now = timezone.now()
+
+    def check(dossier: Dossier) -> None:
+        if method == ReturnMethod.ONLINE and dossier.applicant_id is None and dossier.organisation_id is None:
+            raise ValidationError(
+                {"method": [_("Người nộp không có tài khoản trên Cổng: không thể trả kết quả trực tuyến.")]}
+            )
+        if (
+            method == ReturnMethod.ONLINE
+            and not dossier.results.filter(status=ResultStatus.FINAL, stored__isnull=False).exists()
+        ):
+            raise ValidationError({"method": [_("Hồ sơ không có kết quả điện tử để trả trực tuyến.")]})
+
+    def apply(dossier: Dossier) -> list[str]:
+        step_close(dossier=dossier, user=user, now=now, outcome=StepOutcome.DONE)
+        dossier.returned_at = now
+        dossier.return_method = method
+        dossier.returned_to = recipient
+        dossier.postal_tracking_number = tracking_number
+        published = []
+        for result in dossier.results.filter(status=ResultStatus.FINAL).select_related("stored"):
+            if method == ReturnMethod.ONLINE and result.stored is not None:
+                _publish(dossier=dossier, result=result)
+                published.append(result.code)
+            result.published_at = now
+            result.save(update_fields=["published_at"])
+        payload.update(method=method, recipient=recipient, tracking_number=tracking_number, published=published)
+        return ["returned_at", "return_method", "returned_to", "postal_tracking_number"]
+
+    payload: dict = {}
+    return _transition(
+        user=user, dossier_id=dossier_id, name="return_result", note=note, payload=payload, check=check, apply=apply
+    )
+
+
+def _publish(*, dossier: Dossier, result: DossierResult) -> StoredDocument:
+    """A copy of the result's entry in the applicant's store, pointing at the same file."""
+    source = result.stored
+    entry = StoredDocument(
+        owner=dossier.applicant if dossier.organisation_id is None else None,
+        organisation=dossier.organisation,
+        name=source.name,
+        title=result.title,
+        mime_type=source.mime_type,
+        size=source.size,
+        sha256=source.sha256,
+        source=DocumentSource.RESULT,
+        result_code=result.code,
+        created_at=timezone.now(),
+    )
+    entry.file.name = source.file.name
+    entry.save()
+    return entry
+
+
+# --- the actions offered on the dossier page and in the API ---------------------------------
+
+
+def _flag(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("1", "true", "on", "yes"))
+
+
+def _file_param(files: dict | None, name: str) -> tuple[str, bytes] | None:
+    upload = (files or {}).get(name)
+    if upload is None:
+        return None
+    if upload.size > RESULT_MAX_SIZE:
+        raise ValidationError({name: [_("Tệp vượt quá dung lượng cho phép.")]})
+    return upload.name, upload.read()
+
+
+_PERFORMERS = {
+    "assign": lambda user, dossier, p, f: dossier_assign(
+        user=user,
+        dossier_id=dossier.pk,
+        assignee_id=p.get("assignee"),
+        department_id=p.get("department"),
+        note=p.get("note") or "",
+    ),
+    "reassign": lambda user, dossier, p, f: dossier_reassign(
+        user=user, dossier_id=dossier.pk, assignee_id=p.get("assignee"), note=p.get("note") or ""
+    ),
+    "propose": lambda user, dossier, p, f: dossier_propose(
+        user=user,
+        dossier_id=dossier.pk,
+        recommendation=p.get("recommendation") or "",
+        result_title=p.get("result_title") or "",
+        result_file=_file_param(f, "result_file"),
+        generate=_flag(p.get("generate")),
+        note=p.get("note") or "",
+    ),
+    "forward": lambda user, dossier, p, f: dossier_forward(user=user, dossier_id=dossier.pk, note=p.get("note") or ""),
+    "send_back": lambda user, dossier, p, f: dossier_send_back(
+        user=user, dossier_id=dossier.pk, reason=p.get("reason") or ""
+    ),
+    "consult": lambda user, dossier, p, f: dossier_consult(
+        user=user,
+        dossier_id=dossier.pk,
+        agency_code=p.get("agency") or "",
+        question=p.get("question") or "",
+        days=p.get("days"),
+    ),
+    "consult_reply": lambda user, dossier, p, f: dossier_consult_reply(
+        user=user, dossier_id=dossier.pk, consultation_id=p.get("consultation"), answer=p.get("answer") or ""
+    ),
+    "approve": lambda user, dossier, p, f: dossier_approve(user=user, dossier_id=dossier.pk, note=p.get("note") or ""),
+    "decline": lambda user, dossier, p, f: dossier_decline(
+        user=user, dossier_id=dossier.pk, reason=p.get("reason") or ""
+    ),
+    "request_payment": lambda user, dossier, p, f: dossier_request_payment(
+        user=user, dossier_id=dossier.pk, note=p.get("note") or ""
+    ),
+    "payment_received": lambda user, dossier, p, f: dossier_payment_received(
+        user=user, dossier_id=dossier.pk, reference=p.get("reference") or "", note=p.get("note") or ""
+    ),
+    "apology": lambda user, dossier, p, f: dossier_apologise(
+        user=user, dossier_id=dossier.pk, reason=p.get("reason") or "", new_due_at=p.get("new_due_at")
+    ),
+    "stop": lambda user, dossier, p, f: dossier_stop(user=user, dossier_id=dossier.pk, reason=p.get("reason") or ""),
+    "withdraw_accept": lambda user, dossier, p, f: dossier_withdraw_accept(
+        user=user, dossier_id=dossier.pk, note=p.get("note") or ""
+    ),
+    "withdraw_reject": lambda user, dossier, p, f: dossier_withdraw_reject(
+        user=user, dossier_id=dossier.pk, reason=p.get("reason") or ""
+    ),
+    "return_result": lambda user, dossier, p, f: dossier_return_result(
+        user=user,
+        dossier_id=dossier.pk,
+        method=p.get("method") or "",
+        recipient=p.get("recipient") or "",
+        tracking_number=p.get("tracking_number") or "",
+        note=p.get("note") or "",
+    ),
+}
+
+
+def _register_actions() -> None:
+    from dossiers.actions import action_register
+
+    for name, performer in _PERFORMERS.items():
+
+        def perform(*, user, dossier, params, files=None, _performer=performer):
+            return _performer(user, dossier, params, files)
+
+        def rule(*, user, dossier, _name=name) -> bool:
+            return transition_open(user=user, dossier=dossier, name=_name)
+
+        transition = TRANSITIONS[name]
+        action_register(name, label=transition.label, rule=rule, perform=perform, fields=transition.fields)
+
+
+_register_actions()
+
+__all__ = [
+    "dossier_apologise",
+    "dossier_approve",
+    "dossier_assign",
+    "dossier_consult",
+    "dossier_consult_reply",
+    "dossier_decline",
+    "dossier_forward",
+    "dossier_payment_received",
+    "dossier_propose",
+    "dossier_reassign",
+    "dossier_request_payment",
+    "dossier_return_result",
+    "dossier_send_back",
+    "dossier_stop",
+    "dossier_withdraw_accept",
+    "dossier_withdraw_reject",
+]
