@@ -1,56 +1,65 @@
-"""Celery tasks of the portal app."""
+"""Celery tasks of the portal app: notification deliveries, the outbox re-publisher, probes.
 
-import smtplib
+Every task takes ids and returns early when its work is already done, so a redelivered
+or duplicated message changes nothing (see `portal.celery` for retries and acks).
+"""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from celery.utils.time import get_exponential_backoff_interval
+
+# Seconds of the first retry of a failed delivery; each next one waits about twice as long.
+DELIVERY_BACKOFF_FACTOR = 30
+DELIVERY_BACKOFF_MAX = 3600
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
-def send_notification_email(self, notification_id: int) -> bool:
-    """Enqueued by `portal.notifications.notify` on commit: mail one notification, once.
+@shared_task(bind=True)
+def deliver_notification(self, delivery_id: int) -> str:
+    """Published from the outbox when a `notify` commits: send one email or SMS, once.
 
-    The row is locked while mailing and stamped with ``emailed_at``, so a retry or a
-    duplicate delivery of the task sends nothing more. Returns whether a mail was sent.
+    A failed send is retried with exponential backoff and jitter; after the last attempt
+    the delivery is marked failed with its error (visible in the admin).
     """
-    from portal.models import Notification
+    from portal.notifications import DELIVERY_MAX_ATTEMPTS, delivery_send
 
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(pk=notification_id)
-            .first()
+    final = self.request.retries >= DELIVERY_MAX_ATTEMPTS - 1
+    outcome = delivery_send(delivery_id=delivery_id, final=final)
+    if outcome == "retry":
+        countdown = get_exponential_backoff_interval(
+            factor=DELIVERY_BACKOFF_FACTOR,
+            retries=self.request.retries,
+            maximum=DELIVERY_BACKOFF_MAX,
+            full_jitter=True,
         )
-        if notification is None or notification.emailed_at is not None or not notification.send_email:
-            return False
-        user = notification.user
-        if not user.is_active or not user.email:
-            return False
-        body = notification.body
-        if notification.url:
-            link = notification.url if "://" in notification.url else f"{settings.SITE_URL}{notification.url}"
-            body = f"{body}\n\n" + _("Xem chi tiết: %(url)s") % {"url": link}
-        EmailMessage(
-            subject=f"[{settings.PORTAL_NAME}] {notification.subject}",
-            body=body,
-            to=[user.email],
-        ).send()
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
-    return True
+        raise self.retry(countdown=countdown, max_retries=DELIVERY_MAX_ATTEMPTS - 1)
+    return outcome
+
+
+@shared_task(bind=True)
+def send_notification_email(self, notification_id: int) -> bool:
+    """Kept for messages queued before deliveries existed: send the notification's email delivery."""
+    from portal.models import NotificationChannel, NotificationDelivery
+    from portal.notifications import delivery_send
+
+    delivery = NotificationDelivery.objects.filter(
+        notification_id=notification_id, channel=NotificationChannel.EMAIL
+    ).first()
+    return delivery is not None and delivery_send(delivery_id=delivery.pk) == "sent"
+
+
+@shared_task(ignore_result=True)
+def outbox_republish() -> int:
+    """Beat, every minute: publish the outbox messages whose on-commit publish failed."""
+    from portal.services.outbox import outbox_publish_pending
+
+    return outbox_publish_pending()
+
+
+@shared_task(ignore_result=True)
+def outbox_purge() -> int:
+    """Beat, daily: delete outbox messages published more than 30 days ago."""
+    from portal.services.outbox import outbox_purge_published
+
+    return outbox_purge_published()
 
 
 @shared_task(ignore_result=True)
@@ -60,3 +69,45 @@ def ping(key: str) -> None:
     from django.utils import timezone
 
     cache.set(f"ping:{key[:64]}", timezone.now().isoformat(), timeout=3600)
+
+
+@shared_task(ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """Enqueued when a dossier event matches a subscription (and by the retry sweep): one
+    signed attempt. A failure sets the next attempt time; `webhooks_retry_due` picks it up."""
+    from portal.services.webhooks import webhook_delivery_attempt
+
+    return webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(ignore_result=True)
+def webhooks_retry_due() -> int:
+    """Every minute (beat): enqueue the webhook deliveries whose next attempt is due.
+
+    Retries go through the database rather than countdowns, so an attempt 6 hours away
+    survives worker restarts and the broker's visibility timeout."""
+    from portal.services.webhooks import webhook_deliveries_due
+
+    due = webhook_deliveries_due()
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
+    return len(due)
+
+
+@shared_task(ignore_result=True)
+def national_sync_push(record_id: int) -> str:
+    """Enqueued on each status change while NATIONAL_SYNC_URL is set: push one sync message."""
+    from portal.services.national_sync import sync_record_push
+
+    return sync_record_push(record_id=record_id)
+
+
+@shared_task(ignore_result=True)
+def national_sync_retry_due() -> int:
+    """Every minute (beat): enqueue the national-portal sync records whose next push is due."""
+    from portal.services.national_sync import sync_records_due
+
+    due = sync_records_due()
+    for record_id in due:
+        national_sync_push.delay(record_id)
+    return len(due)

@@ -1,5 +1,6 @@
 """The portal's user: one account per email address, for citizens and officers alike."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,9 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    # Language of the messages the portal sends this user (emails, SMS), whatever the
+    # language of the request that caused them.
+    language = models.CharField(_("ngôn ngữ nhận thông báo"), max_length=8, choices=settings.LANGUAGES, default="vi")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

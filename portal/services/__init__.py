@@ -1,4 +1,5 @@
-"""Writes of the accounts part: profiles, organisations and their members, API tokens."""
+"""Writes of the accounts part: profiles, organisations and their members, API tokens;
+and the outbox (`outbox_enqueue`), through which any app enqueues a task with its change."""
 
 from .organisations import (
     organisation_accept_invitation,
@@ -6,6 +7,7 @@ from .organisations import (
     organisation_invite_member,
     organisation_remove_member,
 )
+from .outbox import outbox_enqueue
 from .profiles import profile_update
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
@@ -17,5 +19,6 @@ __all__ = [
     "organisation_create",
     "organisation_invite_member",
     "organisation_remove_member",
+    "outbox_enqueue",
     "profile_update",
 ]

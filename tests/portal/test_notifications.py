@@ -1,34 +1,45 @@
-"""In-app notifications and their emails: created on commit, mailed once, listed newest first."""
+"""In-app notifications and their deliveries: recorded with the change, sent once on commit
+through the outbox, retried with backoff then marked failed; the notification centre pages."""
 
-import smtplib
-from unittest import mock
+import socket
 
 import pytest
 from celery.exceptions import Retry
 from django.core import mail
 from django.db import transaction
+from django.test import override_settings
 
 from portal import notifications, tasks
-from portal.models import Notification
+from portal.models import DeliveryStatus, Notification, NotificationDelivery, OutboxMessage
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_notify_creates_a_row_and_mails_on_commit(django_capture_on_commit_callbacks):
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_old_signature_records_a_row_and_mails_on_commit(django_capture_on_commit_callbacks):
     user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         notification = notifications.notify(
             user=user, subject="Hồ sơ ABC đã được tiếp nhận", body="Nội dung", url="/dossiers/ABC/", dossier_code="ABC"
         )
         assert mail.outbox == []  # nothing leaves before the commit
+        assert OutboxMessage.objects.get().published_at is None
     notification.refresh_from_db()
-    assert notification.emailed_at is not None
+    assert notification.event == "message" and notification.emailed_at is not None
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [user.email]
     assert "Hồ sơ ABC đã được tiếp nhận" in message.subject
-    assert "Nội dung" in message.body and "/dossiers/ABC/" in message.body
+    assert "Nội dung" in message.body and "http://" in message.body and "/dossiers/ABC/" in message.body
+    email = notification.deliveries.get(channel="email")
+    assert (email.status, email.attempts, email.sent_at is not None) == (DeliveryStatus.SENT, 1, True)
+    assert OutboxMessage.objects.get().published_at is not None
 
 
 def test_nothing_is_sent_or_kept_on_rollback(django_capture_on_commit_callbacks):
@@ -42,6 +53,7 @@ def test_nothing_is_sent_or_kept_on_rollback(django_capture_on_commit_callbacks)
             pass
     assert callbacks == []
     assert not Notification.objects.exists()
+    assert not NotificationDelivery.objects.exists() and not OutboxMessage.objects.exists()
     assert mail.outbox == []
 
 
@@ -50,37 +62,79 @@ def test_in_app_only_notification_is_not_mailed(django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         notification = notifications.notify(user=user, subject="Chỉ trong ứng dụng", body="", email=False)
     assert mail.outbox == []
+    assert list(notification.deliveries.values_list("channel", "status")) == [("in_app", "sent")]
     assert tasks.send_notification_email(notification.pk) is False
 
 
-def test_email_task_is_idempotent():
+def test_delivery_is_sent_once_whatever_the_number_of_runs():
     notification = notifications.notify(user=UserFactory(), subject="Một lần", body="")
-    assert tasks.send_notification_email(notification.pk) is True
+    delivery = notification.deliveries.get(channel="email")
+    assert notifications.delivery_send(delivery_id=delivery.pk) == "sent"
+    assert notifications.delivery_send(delivery_id=delivery.pk) == "done"
+    assert tasks.deliver_notification.apply(args=[delivery.pk]).get() == "done"
+    assert notifications.delivery_send(delivery_id=delivery.pk + 1000) == "done"
     assert tasks.send_notification_email(notification.pk) is False
-    assert tasks.send_notification_email(notification.pk + 1000) is False
     assert len(mail.outbox) == 1
 
 
 def test_inactive_user_gets_no_email():
     user = UserFactory(is_active=False)
     notification = notifications.notify(user=user, subject="Không gửi", body="")
+    assert not notification.deliveries.filter(channel="email").exists()
     assert tasks.send_notification_email(notification.pk) is False
     assert mail.outbox == []
 
 
-def test_smtp_error_asks_for_a_retry_with_backoff_and_a_later_run_sends():
-    task = tasks.send_notification_email
-    assert smtplib.SMTPException in task.autoretry_for and task.retry_backoff
+def test_smtp_down_retries_with_backoff_then_marks_failed():
     notification = notifications.notify(user=UserFactory(), subject="Thử lại", body="")
-    with mock.patch("portal.tasks.EmailMessage.send", side_effect=smtplib.SMTPServerDisconnected("down")):
-        with pytest.raises((Retry, smtplib.SMTPException)):
-            task.apply(args=[notification.pk]).get()
-    notification.refresh_from_db()
-    assert notification.emailed_at is None
-    assert task(notification.pk) is True
-    notification.refresh_from_db()
-    assert notification.emailed_at is not None
+    delivery = notification.deliveries.get(channel="email")
+    smtp_down = override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=_closed_port()
+    )
+    with smtp_down:
+        assert notifications.delivery_send(delivery_id=delivery.pk) == "retry"
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.QUEUED, 1)
+        assert "ConnectionRefusedError" in delivery.last_error
+        # A failed attempt that is not the last asks Celery for a retry (with a countdown).
+        with pytest.raises(Retry):
+            tasks.deliver_notification.apply(args=[delivery.pk], retries=notifications.DELIVERY_MAX_ATTEMPTS - 2)
+        delivery.refresh_from_db()
+        assert delivery.attempts == 2
+        # The last allowed attempt fails too: the delivery is marked failed, not retried.
+        last = tasks.deliver_notification.apply(args=[delivery.pk], retries=notifications.DELIVERY_MAX_ATTEMPTS - 1)
+        assert last.get() == "failed"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.sent_at) == (DeliveryStatus.FAILED, 3, None)
+    assert mail.outbox == []
+    # A failed delivery is never sent by a late duplicate of the task.
+    assert tasks.deliver_notification.apply(args=[delivery.pk]).get() == "done"
+
+
+def test_a_retry_after_the_smtp_server_returns_sends():
+    notification = notifications.notify(user=UserFactory(), subject="Thử lại", body="")
+    delivery = notification.deliveries.get(channel="email")
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=_closed_port()
+    ):
+        assert notifications.delivery_send(delivery_id=delivery.pk) == "retry"
+    assert tasks.deliver_notification.apply(args=[delivery.pk], retries=1).get() == "sent"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (DeliveryStatus.SENT, 2, "")
     assert len(mail.outbox) == 1
+
+
+def test_backoff_grows_and_is_capped():
+    from celery.utils.time import get_exponential_backoff_interval
+
+    waits = [
+        get_exponential_backoff_interval(
+            factor=tasks.DELIVERY_BACKOFF_FACTOR, retries=n, maximum=tasks.DELIVERY_BACKOFF_MAX, full_jitter=False
+        )
+        for n in range(10)
+    ]
+    assert waits[0] == 30 and waits[1] == 60 and waits[2] == 120
+    assert max(waits) == tasks.DELIVERY_BACKOFF_MAX
 
 
 # --- pages -----------------------------------------------------------------------------------

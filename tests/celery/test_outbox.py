@@ -1,0 +1,137 @@
+"""The Celery set-up and the outbox, in this process: routing, the base task, the database
+beat schedule, and publishing through an unreachable then a real Redis broker."""
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.db import transaction
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from portal import tasks
+from portal.celery import PortalTask, app, sync_beat_schedule
+from portal.models import OutboxMessage
+from portal.services import outbox_enqueue
+from portal.services.outbox import outbox_publish, outbox_publish_pending
+from tests.celery.conftest import broker_url, celery_broker, free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def _queued(queue: str) -> int:
+    return redis.Redis.from_url(broker_url()).llen(queue)
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("portal.tasks.deliver_notification", "notifications"),
+        ("dossiers.tasks.send_acknowledgement", "notifications"),
+        ("dossiers.tasks.render_acknowledgement", "pdf"),
+        ("dossiers.tasks.render_slip", "pdf"),
+        ("signing.tasks.sign_result", "signing"),
+        ("portal.tasks.outbox_republish", "default"),
+    ],
+)
+def test_tasks_are_routed_by_name(task, queue):
+    assert app.amqp.router.route({}, task)["queue"].name == queue
+
+
+def test_every_task_acks_late_retries_transient_errors_and_speaks_json():
+    from django.db.utils import OperationalError
+
+    task = tasks.outbox_republish
+    assert isinstance(task, PortalTask)
+    assert task.acks_late and task.reject_on_worker_lost
+    assert OperationalError in task.autoretry_for and task.retry_jitter and task.retry_backoff
+    assert app.conf.task_serializer == "json" and app.conf.accept_content == ["json"]
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
+    assert {q.name for q in app.conf.task_queues} == {"default", "pdf", "signing", "notifications"}
+
+
+def test_enqueue_publishes_on_commit_only(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox_enqueue(task="portal.tasks.ping", args=["on-commit"], queue="default")
+        assert cache.get("ping:on-commit") is None  # not before the commit
+    message.refresh_from_db()
+    assert message.published_at is not None and message.attempts == 1
+    assert cache.get("ping:on-commit")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                outbox_enqueue(task="portal.tasks.ping", args=["rolled-back"])
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert callbacks == [] and OutboxMessage.objects.count() == 1
+
+
+@pytest.mark.parametrize(("task", "queue"), [("", "default"), ("portal.tasks.ping", "nowhere")])
+def test_enqueue_refuses_bad_input(task, queue):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        outbox_enqueue(task=task, args=[], queue=queue)
+    assert not OutboxMessage.objects.exists()
+
+
+def test_broker_down_keeps_the_row_then_the_beat_task_publishes_it_once(django_capture_on_commit_callbacks):
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):
+        with django_capture_on_commit_callbacks(execute=True):
+            message = outbox_enqueue(task="portal.tasks.ping", args=["later"], queue="default")
+    message.refresh_from_db()
+    assert message.published_at is None and message.attempts == 1 and "Error" in message.last_error
+    with celery_broker(broker_url()):
+        assert outbox_publish_pending(grace_seconds=3600) == 0  # still young: left to its own publish
+        assert outbox_publish_pending(grace_seconds=0) == 1
+        assert outbox_publish_pending(grace_seconds=0) == 0
+        assert outbox_publish(message_id=message.pk) is False
+        assert tasks.outbox_republish() == 0
+    message.refresh_from_db()
+    assert message.published_at is not None and message.attempts == 2
+    assert _queued("default") == 1
+
+
+def test_the_republisher_stops_at_the_first_failure():
+    for i in range(3):
+        OutboxMessage.objects.create(task="portal.tasks.ping", args=[f"k{i}"], queue="default")
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):
+        assert outbox_publish_pending(grace_seconds=0) == 0
+    assert list(OutboxMessage.objects.order_by("pk").values_list("attempts", flat=True)) == [1, 0, 0]
+
+
+def test_a_failed_apply_async_lands_in_the_outbox_instead_of_raising():
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):
+        assert tasks.ping.apply_async(args=["fallback"]) is None
+        tasks.deliver_notification.delay(123)
+    rows = list(OutboxMessage.objects.order_by("pk").values_list("task", "args", "queue", "published_at"))
+    assert rows == [
+        ("portal.tasks.ping", ["fallback"], "default", None),
+        ("portal.tasks.deliver_notification", [123], "notifications", None),
+    ]
+
+
+def test_beat_schedule_sync_adds_missing_entries_and_keeps_admin_changes(settings):
+    created = sync_beat_schedule()
+    assert set(settings.CELERY_BEAT_SCHEDULE) <= set(PeriodicTask.objects.values_list("name", flat=True))
+    assert "portal-outbox-republish" in created and "dossiers-purge-stale-drafts" in created
+    entry = PeriodicTask.objects.get(name="portal-outbox-republish")
+    assert entry.task == "portal.tasks.outbox_republish" and entry.interval.every == 60
+    # An admin slows it down; the next start (or seed_demo) leaves that alone.
+    entry.interval = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
+    entry.save()
+    assert sync_beat_schedule() == []
+    entry.refresh_from_db()
+    assert (entry.interval.every, entry.interval.period) == (5, IntervalSchedule.MINUTES)
+    # Deleted by mistake: it comes back with the default.
+    entry.delete()
+    assert sync_beat_schedule() == ["portal-outbox-republish"]
+    # django-celery-beat itself must have nothing to write over the database.
+    assert app.conf.beat_schedule == {}
+
+
+def test_housekeeping_stays_scheduled(settings):
+    tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"dossiers.tasks.purge_stale_drafts", "portal.tasks.outbox_republish", "portal.tasks.outbox_purge"} <= (
+        tasks_scheduled
+    )
