@@ -1,0 +1,111 @@
+"""Admin of signing identities (certificate details only, never the key) and of the trust store.
+
+Identities are created by importing a PKCS#12 bundle with its password (checked on import);
+trusted certificates by uploading a PEM or DER file.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from signing.forms import Pkcs12ImportForm
+from signing.models import SignedDocument, SigningIdentity, TrustedCertificate
+from signing.services import identity_import_pkcs12, trusted_certificate_add
+
+_CERT_FIELDS = ("subject", "issuer", "serial", "fingerprint", "not_before", "not_after")
+
+
+@admin.register(SigningIdentity)
+class SigningIdentityAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "kind", "agency", "user", "backend", "serial", "not_after", "is_active")
+    list_filter = ("kind", "backend", "is_active")
+    list_select_related = ("agency", "user")
+    search_fields = ("display_name", "subject", "serial", "agency__name")
+    # Only what is safe to show; the encrypted key, PIN and raw certificate are not form fields.
+    fields = ("display_name", "kind", "agency", "user", "backend", "is_active", *_CERT_FIELDS, "key_usage")
+    readonly_fields = ("kind", "agency", "backend", *_CERT_FIELDS, "key_usage")
+    raw_id_fields = ("user",)
+    change_list_template = "signing/admin/identity_changelist.html"
+
+    def has_add_permission(self, request):
+        return False  # identities come in through the PKCS#12 import below
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="signing_signingidentity_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        form = Pkcs12ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                identity = identity_import_pkcs12(
+                    data=data["file"].read(),
+                    password=data["password"],
+                    agency=data["agency"],
+                    kind=data["kind"],
+                    user=data["user"],
+                    display_name=data["display_name"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, _("Đã nhập chứng thư “%(name)s”.") % {"name": identity}, messages.SUCCESS)
+                return redirect("admin:signing_signingidentity_change", identity.pk)
+        context = {**self.admin_site.each_context(request), "form": form, "title": _("Nhập chứng thư từ tệp PKCS#12")}
+        return render(request, "signing/admin/import.html", context)
+
+
+class TrustedCertificateForm(forms.ModelForm):
+    upload = forms.FileField(label=_("Tệp chứng thư (PEM hoặc DER)"))
+
+    class Meta:
+        model = TrustedCertificate
+        fields = ("name", "is_active")
+
+
+@admin.register(TrustedCertificate)
+class TrustedCertificateAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_root", "serial", "not_after", "is_active")
+    list_filter = ("is_root", "is_active")
+    readonly_fields = ("is_root", *_CERT_FIELDS)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TrustedCertificateForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "upload", "is_active")
+        return ("name", "is_active", "is_root", *_CERT_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = trusted_certificate_add(data=form.cleaned_data["upload"].read(), name=form.cleaned_data["name"])
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        if obj.is_active != form.cleaned_data["is_active"]:
+            obj.is_active = form.cleaned_data["is_active"]
+            obj.save(update_fields=["is_active"])
+
+
+@admin.register(SignedDocument)
+class SignedDocumentAdmin(admin.ModelAdmin):
+    list_display = ("stored_document", "identity", "sha256", "signed_at")
+    list_select_related = ("stored_document", "identity")
+    readonly_fields = ("stored_document", "identity", "source_sha256", "sha256", "signed_at")
+
+    def has_add_permission(self, request):
+        return False

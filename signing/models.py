@@ -1,1 +1,0 @@
-"""Signing identities and PAdES signing (later issue)."""

@@ -1,0 +1,22 @@
+"""Celery tasks of the signing app (queue ``signing``); each takes ids and does nothing twice.
+
+Only the signing worker runs these: they are the only code that decrypts private keys.
+"""
+
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def sign_stored_document(self, stored_document_id: int, agency_id: int, user_id: int | None = None) -> bool:
+    """Enqueued by the workflow when a result or slip is released: sign the stored PDF, once."""
+    from signing.services.documents import stored_document_sign
+
+    return stored_document_sign(stored_document_id=stored_document_id, agency_id=agency_id, user_id=user_id)
+
+
+@shared_task
+def warn_expiring_certificates() -> int:
+    """Daily (beat): warn agency administrators of certificates expiring within 30 days, once each."""
+    from signing.services.expiry import identities_warn_expiring
+
+    return identities_warn_expiring()
