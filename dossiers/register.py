@@ -48,6 +48,7 @@ _VALUES = (
     "receiving_agency__name",
     "register_date",
     "due_at",
+    "original_due_at",
     "resolved_at",
     "returned_at",
     "state",
@@ -112,8 +113,12 @@ def register_dossiers(
 
 
 def _timeliness(row: dict, now: dt.datetime) -> str:
-    """Early / on time / late against the appointment, as the register's note."""
-    due = row["due_at"]
+    """Early / on time / late against the appointment, as the register's note.
+
+    Against the first appointment: a dossier given a new date by an apology letter (form 04)
+    stays late.
+    """
+    due = row["original_due_at"] or row["due_at"]
     if due is None:
         return ""
     finished = row["resolved_at"] or row["returned_at"]

@@ -120,10 +120,16 @@ def _payment_guard(*, user, dossier: Dossier) -> None:
 
     if not dossier_fees_before_result(dossier=dossier):
         raise ValidationError(_("Thủ tục này không thu phí, lệ phí trước khi trả kết quả."), code="invalid_state")
-    if dossier.state == _S.PROCESSING and not portal_selectors.officer_can(
-        user=user, agency_id=dossier.receiving_agency_id, permission=_P.RECEIVE
+    # Reception and the leader may ask at any of the allowed steps; a specialist only for a
+    # dossier assigned to it and still in its hands.
+    agency_id = dossier.receiving_agency_id
+    if portal_selectors.officer_can(user=user, agency_id=agency_id, permission=_P.RECEIVE) or (
+        portal_selectors.officer_can(user=user, agency_id=agency_id, permission=_P.APPROVE)
     ):
-        _assignee_only(user=user, dossier=dossier)
+        return
+    if dossier.state != _S.PROCESSING:
+        raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
+    _assignee_only(user=user, dossier=dossier)
 
 
 def _consult_reply_guard(*, user, dossier: Dossier) -> None:
@@ -442,7 +448,7 @@ def _transition(
         if transition.target is not None:
             dossier.state = transition.target
         fields = apply(dossier) if apply is not None else []
-        dossier.save(update_fields=["state", "updated_at", "current_step", *fields])
+        dossier.save(update_fields=["state", "updated_at", "current_step", "step_role", *fields])
         event = event_append(
             dossier=dossier,
             action=transition.name,
@@ -453,7 +459,7 @@ def _transition(
             payload=payload,
         )
         if STATUS_CODE[dossier.state] != from_code or transition.name in ("apology", "request_supplement"):
-            transaction.on_commit(lambda: dossier_notify_status(dossier, note=note))
+            transaction.on_commit(lambda: dossier_notify_status(dossier, note=note, action=transition.name))
         transaction.on_commit(
             lambda: slip_enqueue_for_transition(dossier_id=dossier.pk, action=transition.name, event_seq=event.seq)
         )

@@ -1,6 +1,7 @@
 """Officers must have TOTP set up before any officer page (issue: accounts and roles)."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,11 @@ class OfficerMFAMiddleware:
     def __call__(self, request):
         if request.path.startswith(OFFICER_PREFIXES) and user_is_officer(request.user):
             if not user_has_totp(request.user):
+                if request.headers.get("HX-Request"):
+                    # A fragment fetched by a page (the menu's counts): answer nothing rather than
+                    # redirect, since following the redirect would open the activation page in the
+                    # background and replace the secret the officer is about to confirm.
+                    return HttpResponse(status=204)
                 messages.warning(
                     request,
                     _("Tài khoản cán bộ phải bật xác thực hai lớp (TOTP) trước khi làm việc."),

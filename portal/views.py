@@ -247,7 +247,12 @@ def officer_home(request):
     memberships = selectors.officer_memberships(user=request.user)
     if not memberships:
         raise PermissionDenied(_("Trang này chỉ dành cho cán bộ."))
-    return render(request, "portal/officer_home.html", {"memberships": memberships})
+    from portal.constants import ROLE_PERMISSIONS
+
+    permissions = set()
+    for membership in memberships:
+        permissions |= ROLE_PERMISSIONS.get(membership.role, frozenset())
+    return render(request, "portal/officer_home.html", {"memberships": memberships, "permissions": permissions})
 
 
 def robots(request):

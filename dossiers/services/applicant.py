@@ -56,11 +56,14 @@ def dossier_url(dossier: Dossier) -> str:
     return f"/dossiers/{dossier.code}/" if dossier.code else ""
 
 
-def dossier_notify_status(dossier: Dossier, *, note: str = "", email: bool = True) -> None:
-    """Tell the applicant its dossier is now in ``dossier.state`` (in-app, and by email on commit).
+def dossier_notify_status(dossier: Dossier, *, note: str = "", email: bool = True, action: str = "") -> None:
+    """Tell the applicant its dossier is now in ``dossier.state`` (in-app, email, SMS by preference).
 
-    Called by every transition, the applicant's and the officers'. Texts are written in the
-    portal's first language whatever the language of the request that caused the change.
+    Called by every transition, the applicant's and the officers'. The message is the event
+    that fits (a supplement request lists every item; an apology gives the reason and the new
+    date; an online return announces the result in the store; otherwise the new status), in
+    the applicant's language. ``email=False`` (at submission, whose acknowledgement is mailed
+    with its PDF) records the in-app notice only.
     """
     from django.conf import settings
 
@@ -69,18 +72,30 @@ def dossier_notify_status(dossier: Dossier, *, note: str = "", email: bool = Tru
     user = dossier.applicant
     if user is None or not dossier.code:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _STATUS_SUBJECTS.get(dossier.state, gettext_lazy("Hồ sơ %(code)s đã thay đổi trạng thái")) % {
-            "code": dossier.code
-        }
-        body = _("Hồ sơ %(code)s (%(procedure)s) chuyển sang trạng thái: %(status)s.") % {
-            "code": dossier.code,
-            "procedure": dossier.procedure_version.name,
-            "status": dossier.get_state_display(),
-        }
-        if note:
-            body += "\n" + _("Ghi chú: %(note)s") % {"note": note}
-    notify(user=user, subject=subject, body=body, url=dossier_url(dossier), dossier_code=dossier.code, email=email)
+    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        base = {"dossier_code": dossier.code, "procedure": dossier.procedure_version.name, "url": dossier_url(dossier)}
+        status = str(dossier.get_state_display())
+        if not email:
+            subject = _STATUS_SUBJECTS.get(dossier.state, gettext_lazy("Hồ sơ %(code)s đã thay đổi trạng thái")) % {
+                "code": dossier.code
+            }
+            body = _("Hồ sơ %(code)s (%(procedure)s) chuyển sang trạng thái: %(status)s.") % {
+                "code": dossier.code,
+                "procedure": base["procedure"],
+                "status": status,
+            }
+            notify(user=user, subject=subject, body=body, url=base["url"], dossier_code=dossier.code, email=False)
+        elif action == REQUEST_SUPPLEMENT_ACTION and dossier.state == _S.SUPPLEMENT_REQUESTED:
+            request = supplement_request_get(dossier)
+            items = [f"{item.label}: {item.reason}" if item.label else item.reason for item in request.items]
+            notify(user, "dossier.supplement_requested", {**base, "items": items, "note": note})
+        elif action == "apology" and dossier.due_at is not None:
+            new_due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")
+            notify(user, "dossier.apology", {**base, "reason": note, "new_due": new_due})
+        elif dossier.state == _S.RETURNED and dossier.return_method == "online":
+            notify(user, "dossier.result_ready", base)
+        else:
+            notify(user, "dossier.status_changed", {**base, "status": status, "note": note})
 
 
 # --- shared checks ------------------------------------------------------------------------

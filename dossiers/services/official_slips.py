@@ -1,18 +1,29 @@
-"""The official slips of Circular 01/2018/TT-VPCP issued at reception: forms 01, 02 and 03.
+"""The official slips of Circular 01/2018/TT-VPCP: forms 01 to 05.
 
-A transition of the workflow engine that issues a slip (``TRANSITION_SLIPS``) enqueues
-``dossiers.tasks.render_slip`` on commit with the sequence number of its event. The slip row
-is keyed by (dossier, kind, event seq): a task that runs twice finds the same row and renders
-nothing new. ``number`` counts the slips of that kind of the dossier (1 for the first form 02,
-2 for the second, ...), as the unique constraint requires.
+A transition of the workflow engine that issues a slip (``TRANSITION_SLIPS``: receipt 01,
+supplement request 02, refusal 03, apology letter 04) enqueues ``dossiers.tasks.render_slip``
+on commit with the sequence number of its event. The slip row is keyed by (dossier, kind,
+event seq): a task that runs twice finds the same row and renders nothing new. ``number``
+counts the slips of that kind of the dossier (1 for the first form 02, 2 for the second, ...),
+as the unique constraint requires.
+
+Form 05, the process control sheet (phiếu kiểm soát quá trình giải quyết hồ sơ), is issued on
+demand by an officer who may see the dossier. Its ``event_seq`` is the dossier's event count
+when it was asked for: asking again while nothing happened returns the same sheet, asking
+after a new event issues the next one. It prints every handover of the dossier's steps
+(``DossierStep``) as of that event, the consultations and the final result.
 """
 
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from dossiers.constants import SlipKind
-from dossiers.models import Dossier, DossierEvent, Slip
+from dossiers.constants import FINAL_STATES, DossierState, Outcome, ReturnMethod, SlipKind, StepOutcome, Timeliness
+from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
 from dossiers.services.slips import slip_place, tracking_url
 
@@ -20,17 +31,22 @@ TEMPLATES = {
     SlipKind.RECEIPT: "slips/form01.html",
     SlipKind.SUPPLEMENT: "slips/form02.html",
     SlipKind.REFUSAL: "slips/form03.html",
+    SlipKind.APOLOGY: "slips/form04.html",
+    SlipKind.CONTROL_SHEET: "slips/form05.html",
 }
 FILE_PREFIX = {
     SlipKind.RECEIPT: "mau-01-tiep-nhan",
     SlipKind.SUPPLEMENT: "mau-02-yeu-cau-bo-sung",
     SlipKind.REFUSAL: "mau-03-tu-choi",
+    SlipKind.APOLOGY: "mau-04-xin-loi-hen-lai",
+    SlipKind.CONTROL_SHEET: "mau-05-kiem-soat",
 }
 # The workflow transitions (by name) that issue an official slip.
 TRANSITION_SLIPS = {
     "receive": SlipKind.RECEIPT,
     "request_supplement": SlipKind.SUPPLEMENT,
     "refuse": SlipKind.REFUSAL,
+    "apology": SlipKind.APOLOGY,
 }
 
 
@@ -117,17 +133,40 @@ def _context(dossier: Dossier, kind: str, event: DossierEvent, number: int) -> d
         context.update(items=_supplement_items(dossier, payload), note=event.note)
     elif kind == SlipKind.REFUSAL:
         context.update(reason=str(payload.get("reason") or event.note))
+    elif kind == SlipKind.APOLOGY:
+        # The event's payload, not the dossier: the letter states the dates as they were then.
+        context.update(
+            reason=str(payload.get("reason") or event.note),
+            received_at=_local(dossier.received_at),
+            original_due_at=_local(_parse(payload.get("original_due_at")) or dossier.original_due_at),
+            new_due_at=_local(_parse(payload.get("new_due_at")) or dossier.due_at),
+            result_place=version.result_place,
+        )
     return context
 
 
+def _parse(value) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(moment) if moment is not None else None
+
+
 def slip_render(*, dossier_id: int, kind: str, event_seq: int) -> Slip | None:
-    """Render form 01, 02 or 03 for the dossier's event ``event_seq``, once.
+    """Render form 01, 02, 03 or 04 for the dossier's event ``event_seq``, once.
 
     Idempotent: a second call for the same (dossier, kind, event seq) returns the same slip and
     renders nothing. Returns None for an unknown dossier or event, or a kind without a template.
     """
     kind = SlipKind(kind)
-    if kind not in TEMPLATES:
+    if kind not in TRANSITION_SLIPS.values():
         return None
     with transaction.atomic():
         dossier = Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier_id).first()
@@ -146,11 +185,242 @@ def slip_render(*, dossier_id: int, kind: str, event_seq: int) -> Slip | None:
     ).get(pk=dossier_id)
     event = DossierEvent.objects.select_related("actor").get(dossier=dossier, seq=event_seq)
     pdf = render_pdf(TEMPLATES[kind], _context(dossier, kind, event, slip.number))
+    return _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
+
+
+def _store(*, slip_id: int, kind: str, code: str, pdf: bytes) -> Slip:
+    """Save the rendered PDF on the slip, unless a concurrent run already did."""
     with transaction.atomic():
-        locked = Slip.objects.select_for_update().get(pk=slip.pk)
+        locked = Slip.objects.select_for_update().get(pk=slip_id)
         if not locked.file:
             suffix = f"-{locked.number}" if locked.number > 1 else ""
-            locked.file.save(f"{FILE_PREFIX[kind]}-{dossier.code}{suffix}.pdf", ContentFile(pdf), save=False)
+            locked.file.save(f"{FILE_PREFIX[kind]}-{code}{suffix}.pdf", ContentFile(pdf), save=False)
             locked.rendered_at = timezone.now()
             locked.save(update_fields=["file", "rendered_at"])
         return locked
+
+
+# --- form 05: the process control sheet (phiếu kiểm soát quá trình giải quyết hồ sơ) -------------
+
+# Who receives a step nobody holds yet: the role, as the form names it, at its agency.
+_ROLE_LABELS = {
+    "reception": "Bộ phận Tiếp nhận và Trả kết quả",
+    "department_head": "Lãnh đạo phòng",
+    "specialist": "Chuyên viên xử lý",
+    "leader": "Lãnh đạo cơ quan",
+}
+
+
+def slip_control_sheet_request(*, user, dossier_id: int) -> Slip:
+    """The up-to-date process control sheet (form 05) of the dossier, for an officer who may see it.
+
+    The sheet is keyed by the dossier's event count: while nothing has happened since the last
+    request, the same sheet comes back; after a new event, the next sheet (number + 1) is
+    issued. A sheet without its PDF yet is (re-)queued for rendering on commit (pdf queue).
+    Raises ``PermissionDenied`` for anyone who may not see the dossier as an officer (an
+    unknown dossier answers the same way).
+    """
+    from dossiers.selectors import dossier_officer_can_view
+
+    dossier = Dossier.objects.filter(pk=dossier_id).first()
+    if (
+        dossier is None
+        or not getattr(user, "is_authenticated", False)
+        or not dossier_officer_can_view(user=user, dossier=dossier)
+    ):
+        raise PermissionDenied(_("Bạn không có quyền xem phiếu kiểm soát của hồ sơ này."))
+    kind = SlipKind.CONTROL_SHEET
+    with transaction.atomic():
+        # The row lock orders this with the transitions: the count read is the chain's head.
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        slip = Slip.objects.filter(dossier=locked, kind=kind, event_seq=locked.events_count).first()
+        if slip is None:
+            last = Slip.objects.filter(dossier=locked, kind=kind).order_by("-number").values("number").first()
+            slip = Slip.objects.create(
+                dossier=locked,
+                kind=kind,
+                number=(last["number"] + 1) if last else 1,
+                event_seq=locked.events_count,
+                context={"requested_by": user.pk, "officer_name": _person(user)},
+            )
+        if not slip.file:
+            slip_id = slip.pk
+
+            def enqueue() -> None:
+                from dossiers import tasks
+
+                tasks.render_control_sheet.apply_async(args=[slip_id], queue="pdf")
+
+            transaction.on_commit(enqueue)
+    return slip
+
+
+def slip_control_sheet_render(*, slip_id: int) -> Slip | None:
+    """Render the control sheet ``slip_id``, once; None for an unknown sheet."""
+    slip = Slip.objects.filter(pk=slip_id, kind=SlipKind.CONTROL_SHEET).first()
+    if slip is None or slip.file:
+        return slip
+    dossier = Dossier.objects.select_related(
+        "procedure", "procedure_version", "receiving_agency__parent", "organisation"
+    ).get(pk=slip.dossier_id)
+    pdf = render_pdf(TEMPLATES[SlipKind.CONTROL_SHEET], _control_sheet_context(dossier, slip))
+    return _store(slip_id=slip.pk, kind=SlipKind.CONTROL_SHEET, code=dossier.code or str(dossier.pk), pdf=pdf)
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email or str(user)
+
+
+def _at_role(step: DossierStep) -> str:
+    return f"{_ROLE_LABELS.get(step.role, step.role)} — {step.agency.name}"
+
+
+def _timeliness(finished: dt.datetime, due: dt.datetime | None) -> str:
+    """Early / on time / late of a finish against a due time, by the agency's local dates."""
+    if due is None:
+        return ""
+    if finished > due:
+        return Timeliness.LATE.label
+    if timezone.localdate(finished) < timezone.localdate(due):
+        return Timeliness.EARLY.label
+    return Timeliness.ON_TIME.label
+
+
+def _before(moment: dt.datetime | None, as_of: dt.datetime) -> dt.datetime | None:
+    """The moment if it had happened when the sheet's event was written, else None."""
+    return moment if moment is not None and moment <= as_of else None
+
+
+def _handovers(dossier: Dossier, as_of: dt.datetime) -> list[dict]:
+    steps = list(
+        DossierStep.objects.filter(dossier=dossier, started_at__lte=as_of)
+        .select_related("agency", "assignee", "handed_by")
+        .order_by("seq")
+    )
+    returned_at = _before(dossier.returned_at, as_of)
+    rows = []
+    for i, step in enumerate(steps):
+        following = steps[i + 1] if i + 1 < len(steps) else None
+        finished = _before(step.finished_at, as_of)
+        row = {
+            "name": step.name,
+            "agency": step.agency.name,
+            "started_at": _local(step.started_at),
+            "due_at": _local(step.due_at),
+            "handed_at": _local(finished),
+            "note": "",
+        }
+        if finished is None:
+            row.update(
+                giver=_person(step.assignee) or _at_role(step),
+                receiver="",
+                result="Đang quá hạn" if step.due_at is not None and step.due_at < as_of else "Đang xử lý",
+            )
+        else:
+            if following is not None:
+                receiver = _person(following.assignee) or _at_role(following)
+            elif returned_at is not None:
+                receiver = "Người nhận kết quả: " + (dossier.returned_to or dossier.applicant_name)
+            else:
+                receiver = ""
+            row.update(
+                giver=_person(step.handed_by),
+                receiver=receiver,
+                result=Timeliness(step.timeliness).label if step.timeliness else "",
+            )
+            if step.outcome and step.outcome != StepOutcome.DONE:
+                row["note"] = str(StepOutcome(step.outcome).label)
+        rows.append(row)
+    return rows
+
+
+def _consultations(dossier: Dossier, as_of: dt.datetime) -> list[dict]:
+    rows = []
+    for consultation in (
+        Consultation.objects.filter(dossier=dossier, requested_at__lte=as_of)
+        .select_related("agency", "requested_by", "answered_by")
+        .order_by("requested_at", "pk")
+    ):
+        answered = _before(consultation.answered_at, as_of)
+        rows.append(
+            {
+                "agency": consultation.agency.name,
+                "question": consultation.question,
+                "requested_by": _person(consultation.requested_by),
+                "requested_at": _local(consultation.requested_at),
+                "due_at": _local(consultation.due_at),
+                "answered_at": _local(answered),
+                "answered_by": _person(consultation.answered_by) if answered else "",
+                "result": _timeliness(answered, consultation.due_at)
+                if answered
+                else ("Quá hạn, chưa trả lời" if consultation.due_at < as_of else "Đang chờ trả lời"),
+            }
+        )
+    return rows
+
+
+def _final_result(dossier: Dossier, state: str, as_of: dt.datetime) -> dict:
+    """The dossier's result against its appointment: the first one, and the new one after an apology."""
+    apologised = _before(dossier.apology_at, as_of) is not None
+    original_due = dossier.original_due_at if apologised else None
+    due = dossier.due_at if apologised or dossier.original_due_at is None else dossier.original_due_at
+    resolved_at = _before(dossier.resolved_at, as_of)
+    returned_at = _before(dossier.returned_at, as_of)
+    finished = resolved_at or returned_at
+    result = {
+        "state": DossierState(state).label if state in DossierState.values else state,
+        "outcome": Outcome(dossier.outcome).label if dossier.outcome and finished else "",
+        "resolved_at": _local(resolved_at),
+        "returned_at": _local(returned_at),
+        "return_method": ReturnMethod(dossier.return_method).label if returned_at and dossier.return_method else "",
+        "returned_to": dossier.returned_to if returned_at else "",
+        "due_at": _local(due),
+        "original_due_at": _local(original_due),
+        "timeliness": "",
+        "against_new": "",
+    }
+    if finished is not None:
+        # A dossier that missed its first appointment stays late, whatever the new date.
+        result["timeliness"] = _timeliness(finished, original_due or due)
+        if original_due is not None:
+            result["against_new"] = _timeliness(finished, due)
+    elif state not in FINAL_STATES and due is not None and due < as_of:
+        result["timeliness"] = "Đang quá hạn"
+    return result
+
+
+def _control_sheet_context(dossier: Dossier, slip: Slip) -> dict:
+    event = DossierEvent.objects.filter(dossier=dossier, seq=slip.event_seq).first() if slip.event_seq else None
+    # The sheet shows the dossier as it stood at its event, even when rendered later.
+    as_of = event.created_at if event is not None else timezone.now()
+    state = event.to_state if event is not None and event.to_state else dossier.state
+    agency = dossier.receiving_agency
+    url = tracking_url(dossier)
+    handovers = _handovers(dossier, as_of)
+    return {
+        "kind": SlipKind.CONTROL_SHEET,
+        "number": slip.number,
+        "register_number": _register_number(dossier.code),
+        "agency_name": agency.name,
+        "parent_agency_name": agency.parent.name if agency.parent_id else "",
+        "issued_at": timezone.localtime(slip.created_at),
+        "as_of": timezone.localtime(as_of),
+        "place": slip_place(),
+        "code": dossier.code or "",
+        "procedure_name": dossier.procedure_version.name,
+        "procedure_code": dossier.procedure.code,
+        "applicant_name": dossier.applicant_name,
+        "applicant_address": dossier.applicant_address,
+        "organisation_name": dossier.organisation.name if dossier.organisation_id else "",
+        "department_name": dossier.department.name if dossier.department_id else "",
+        # Not cut at the event: an online dossier received out of hours counts from the next working period.
+        "received_at": _local(dossier.received_at),
+        "handovers": handovers,
+        "consultations": _consultations(dossier, as_of),
+        "final": _final_result(dossier, state, as_of),
+        "officer_name": (slip.context or {}).get("officer_name", ""),
+        "tracking_url": url,
+        "qr": qr_data_uri(url),
+    }

@@ -487,17 +487,15 @@ def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str) -> Dos
 
 
 def _sign_results(*, dossier: Dossier, result_ids: list[int], user) -> None:
-    """Queue the digital signature of approved results when the signing part is installed."""
-    try:
-        from signing import tasks as signing_tasks
-    except ImportError:
-        return
-    sign = getattr(signing_tasks, "sign_stored_document", None)
-    if sign is None:
-        return
+    """Queue the digital signature of the approved results (signing queue; the web process never
+    loads a key). The leader's personal certificate signs when it has one, else the agency seal."""
+    from signing import tasks as signing_tasks
+
     for stored_id in DossierResult.objects.filter(pk__in=result_ids).values_list("stored_id", flat=True):
         if stored_id:
-            sign.apply_async(args=[stored_id, dossier.receiving_agency_id, user.pk], queue="signing")
+            signing_tasks.sign_stored_document.apply_async(
+                args=[stored_id, dossier.receiving_agency_id, user.pk], queue="signing"
+            )
 
 
 def dossier_approve(*, user, dossier_id: int, note: str = "") -> Dossier:
@@ -623,8 +621,11 @@ def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at) -> Doss
         dossier.original_due_at = dossier.due_at
         dossier.due_at = moment["due"]
         dossier.apology_at = timezone.now()
+        # The new appointment is watched again by the deadline sweep.
+        dossier.due_soon_at = None
+        dossier.escalated_at = None
         payload.update(original_due_at=dossier.original_due_at.isoformat(), new_due_at=dossier.due_at.isoformat())
-        return ["original_due_at", "due_at", "apology_at"]
+        return ["original_due_at", "due_at", "apology_at", "due_soon_at", "escalated_at"]
 
     payload: dict = {"reason": reason}
     return _transition(
@@ -702,6 +703,11 @@ def dossier_return_result(
             and not dossier.results.filter(status=ResultStatus.FINAL, stored__isnull=False).exists()
         ):
             raise ValidationError({"method": [_("Hồ sơ không có kết quả điện tử để trả trực tuyến.")]})
+        if method == ReturnMethod.ONLINE and not _results_signed(dossier):
+            raise ValidationError(
+                _("Kết quả điện tử đang được ký số; vui lòng trả kết quả sau khi ký xong (thường trong vài giây)."),
+                code="invalid_state",
+            )
 
     def apply(dossier: Dossier) -> list[str]:
         step_close(dossier=dossier, user=user, now=now, outcome=StepOutcome.DONE)
@@ -722,6 +728,19 @@ def dossier_return_result(
     payload: dict = {}
     return _transition(
         user=user, dossier_id=dossier_id, name="return_result", note=note, payload=payload, check=check, apply=apply
+    )
+
+
+def _results_signed(dossier: Dossier) -> bool:
+    """An agency with a seal releases only signed results (Decree 45/2020): every final
+    electronic result must carry its signature before it reaches the applicant's store."""
+    from signing import selectors as signing_selectors
+
+    if not signing_selectors.agency_signs(agency_id=dossier.receiving_agency_id):
+        return True
+    return all(
+        signing_selectors.stored_document_is_signed(stored_document_id=result.stored_id, sha256=result.stored.sha256)
+        for result in dossier.results.filter(status=ResultStatus.FINAL, stored__isnull=False).select_related("stored")
     )
 
 

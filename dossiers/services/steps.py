@@ -82,6 +82,7 @@ def step_index_of(dossier: Dossier, key: str | None) -> int | None:
 
 def step_close(*, dossier: Dossier, user, now: dt.datetime, outcome: str) -> DossierStep | None:
     step = step_current(dossier)
+    dossier.step_role = ""
     if step is not None:
         step.finished_at, step.handed_by, step.outcome = now, user, outcome
         step.save(update_fields=["finished_at", "handed_by", "outcome"])
@@ -107,13 +108,16 @@ def step_open(*, dossier: Dossier, index: int, now: dt.datetime, assignee=None, 
         due_at=step_due(dossier=dossier, step=template, start=now),
     )
     dossier.current_step = index
+    dossier.step_role = template["role"]
     return step
 
 
 def step_move(*, dossier: Dossier, user, now: dt.datetime, index: int | None, outcome: str, assignee=None) -> None:
     """Close the open step and open ``index`` (none when the processing has ended)."""
     step_close(dossier=dossier, user=user, now=now, outcome=outcome)
-    if index is not None:
+    if index is None:
+        dossier.step_role = ""
+    else:
         step_open(dossier=dossier, index=index, now=now, assignee=assignee)
 
 

@@ -47,6 +47,28 @@ def _dossier_page(dossier: Dossier, fallback: str) -> str:
     return url
 
 
+def published_results(*, user, dossier: Dossier) -> list[dict]:
+    """The results returned to the applicant (kết quả điện tử), each with the applicant's own copy.
+
+    The applicant downloads the entry of its document store carrying the result's code (its
+    own or its organisation's), never the agency's working copy.
+    """
+    if not selectors.dossier_applicant_can_view(user=user, dossier=dossier):
+        return []
+    results = list(selectors.dossier_results(dossier=dossier, published_only=True))
+    if not results:
+        return []
+    copies: dict[str, int] = {}
+    # Newest first (the store's order); keep the newest copy of each result.
+    for result_code, pk in (
+        selectors.stored_documents_for_user(user=user)
+        .filter(result_code__in=[r.code for r in results])
+        .values_list("result_code", "pk")
+    ):
+        copies.setdefault(result_code, pk)
+    return [{"result": r, "stored_id": copies.get(r.code)} for r in results]
+
+
 def _json_safe(value):
     if isinstance(value, dt.date):
         return value.isoformat()

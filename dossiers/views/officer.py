@@ -150,7 +150,12 @@ def reception_request_supplement(request, code: str):
             errors = {("__all__" if key == "items" else key): value for key, value in errors_of(error).items()}
         else:
             messages.success(request, _("Đã gửi yêu cầu bổ sung hồ sơ %(code)s.") % {"code": dossier.code})
-            return redirect("dossiers:reception_queue")
+            # The assigned specialist (during processing) has no reception queue: back to the dossier.
+            if portal_selectors.officer_can(
+                user=request.user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.RECEIVE
+            ):
+                return redirect("dossiers:reception_queue")
+            return redirect("dossiers:officer_dossier", code=dossier.code)
     context = {
         "dossier": dossier,
         "documents": documents,

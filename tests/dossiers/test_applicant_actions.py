@@ -273,7 +273,7 @@ class TestSupplement:
             )
         notification = Notification.objects.get(user=dossier.applicant)
         assert notification.dossier_code == dossier.code
-        assert "đang được xử lý" in notification.subject
+        assert "Đang xử lý" in notification.subject
         assert len(mail.outbox) == 1 and mail.outbox[0].to == [dossier.applicant.email]
 
 
@@ -619,14 +619,14 @@ class TestApi:
         api = _api(dossier.applicant)
         url = f"/api/v1/dossiers/{dossier.code}/supplement/"
         response = api.post(url, {"data": "{not json"}, format="multipart")
-        assert response.status_code == 400 and "data" in response.json()
+        assert response.status_code == 400 and "data" in response.json()["error"]["fields"]
         response = api.post(url, {}, format="multipart")
         assert response.status_code == 400
-        assert f"documents[{requirement.pk}]" in response.json()
+        assert f"documents[{requirement.pk}]" in response.json()["error"]["fields"]
         response = api.post(url, {"documents[999999]": SimpleUploadedFile("a.pdf", make_pdf())}, format="multipart")
         assert response.status_code == 400
         response = api.post(url, {"from_store": "[1]"}, format="multipart")
-        assert response.status_code == 400 and "from_store" in response.json()
+        assert response.status_code == 400 and "from_store" in response.json()["error"]["fields"]
         other = DossierFactory(processing=True, applicant=dossier.applicant)
         response = api.post(f"/api/v1/dossiers/{other.code}/supplement/", {}, format="multipart")
         assert response.status_code == 409

@@ -418,9 +418,9 @@ def test_api_request_supplement_and_its_errors():
         f"{URL}{dossier.code}/actions/", {"action": "request_supplement", "items": [{"field": "x"}]}, format="json"
     )
     assert bad.status_code == 400
-    assert "items[0].reason" in bad.json()
+    assert "items[0].reason" in bad.json()["error"]["fields"]
     not_json = api.post(f"{URL}{dossier.code}/actions/", {"action": "request_supplement", "items": "{"})
-    assert not_json.status_code == 400 and "items" in not_json.json()
+    assert not_json.status_code == 400 and "items" in not_json.json()["error"]["fields"]
     items = [{"field": "full_name", "reason": "Họ tên sai"}]
     response = api.post(
         f"{URL}{dossier.code}/actions/", {"action": "request_supplement", "items": items}, format="json"
@@ -434,7 +434,7 @@ def test_api_refuse_and_missing_reason():
     dossier = DossierFactory()
     api = api_for(reception_officer(dossier))
     missing = api.post(f"{URL}{dossier.code}/actions/", {"action": "refuse"}, format="json")
-    assert missing.status_code == 400 and "reason" in missing.json()
+    assert missing.status_code == 400 and "reason" in missing.json()["error"]["fields"]
     response = api.post(
         f"{URL}{dossier.code}/actions/", {"action": "refuse", "reason": "Không thuộc thẩm quyền"}, format="json"
     )

@@ -42,9 +42,12 @@ def test_seed_demo_creates_the_demo_province():
         user = User.objects.get(email=email)
         assert user.check_password(DEMO_PASSWORD)
         assert EmailAddress.objects.get(user=user).verified
-        membership = OfficerMembership.objects.get(user=user)
-        assert membership.role == role
-        assert officer_can(user=user, agency_id=membership.agency_id, permission="view_dossiers")
+        memberships = OfficerMembership.objects.filter(user=user).select_related("agency")
+        # The department of justice and the ward's one-stop shop.
+        assert sorted(m.agency.code for m in memberships) == ["000.00.12.H99", "000.01.21.H99"]
+        for membership in memberships:
+            assert membership.role == role
+            assert officer_can(user=user, agency_id=membership.agency_id, permission="view_dossiers")
         assert not user.authenticator_set.exists()  # MFA not yet set up
     citizen = User.objects.get(email="citizen@example.com")
     assert citizen.check_password(DEMO_PASSWORD)
@@ -63,7 +66,7 @@ def test_seed_demo_is_idempotent_for_accounts():
     call_command("seed_demo", stdout=StringIO())
     assert _counts(ACCOUNT_APPS) | {"agencies": Agency.objects.count()} == first
     assert first["portal.User"] == 7
-    assert first["portal.OfficerMembership"] == 5
+    assert first["portal.OfficerMembership"] == 10
     assert first["portal.Organisation"] == 1
 
 

@@ -46,8 +46,11 @@ OFFICERS = [
     ("admin@example.com", "Hoàng Quản Trị", OfficerRole.AGENCY_ADMIN, None),
 ]
 OFFICER_AGENCY = "000.00.12.H99"
+# The demo officers also serve the ward's one-stop shop, so the ward's procedures (birth
+# registration 1.001193, ...) can be taken from submission to result in the demo too.
+OFFICER_SECOND_AGENCY = "000.01.21.H99"
 
-SEED_STEPS = ["procedures.demo.seed", "dossiers.demo.seed"]
+SEED_STEPS = ["procedures.demo.seed", "dossiers.demo.seed", "signing.demo.seed"]
 
 
 def _user(email: str, full_name: str, *, staff: bool = False) -> User:
@@ -91,6 +94,9 @@ class Command(BaseCommand):
                 agency=agencies[OFFICER_AGENCY],
                 role=role,
                 defaults={"department": departments.get(department) if department else None, "is_active": True},
+            )
+            OfficerMembership.objects.update_or_create(
+                user=user, agency=agencies[OFFICER_SECOND_AGENCY], role=role, defaults={"is_active": True}
             )
         citizen = _user("citizen@example.com", "Nguyễn Văn An")
         CitizenProfile.objects.update_or_create(
@@ -144,4 +150,8 @@ class Command(BaseCommand):
                     continue
                 raise
             getattr(module, func)(stdout=self.stdout)
+        # The default periodic tasks, so the admin's beat schedule is complete before beat starts.
+        from portal.celery import sync_beat_schedule
+
+        sync_beat_schedule()
         self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu mẫu / demo data loaded."))

@@ -1,0 +1,223 @@
+"""Officer worklists through the API: ``/api/v1/officer/worklists/`` and one list per name.
+
+The same reads as the pages (``dossiers.worklists``). A bearer token needs the ``officer``
+scope; a session works as well, under the pages' rule that an officer has set up two-factor
+authentication (TOTP). Answers: the counts; a list paginated as ``count``, ``next``,
+``previous``, ``results`` (50 per page, ``page_size`` up to 100); 404 for an unknown list or
+page; 403 for a list that does not concern the caller and for anyone who is not an officer.
+"""
+
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dossiers import worklists
+
+OFFICER_SCOPE = "officer"
+
+
+class IsOfficer(BasePermission):
+    """An officer of some agency; through a token with the ``officer`` scope or a 2FA session."""
+
+    message = gettext_lazy("Chức năng này chỉ dành cho cán bộ.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not getattr(user, "is_authenticated", False):
+            return False
+        # A bearer token (``request.auth`` is the ApiToken) must carry the scope; a session has none.
+        if request.auth is not None and OFFICER_SCOPE not in (getattr(request.auth, "scopes", None) or []):
+            raise exceptions.PermissionDenied(_("Mã truy cập này không có phạm vi “officer”."))
+        scope = worklists.officer_scope(user=user)
+        if not scope.is_officer:
+            return False
+        if request.auth is None:
+            from portal.middleware import user_has_totp
+
+            if not user_has_totp(user):
+                raise exceptions.PermissionDenied(
+                    _("Tài khoản cán bộ phải bật xác thực hai lớp (TOTP) trước khi làm việc.")
+                )
+        view.officer_scope = scope
+        return True
+
+
+class WorklistPagination(PageNumberPagination):
+    page_size = worklists.PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    invalid_page_message = gettext_lazy("Trang “%(page_number)s” không tồn tại hoặc không hợp lệ.")
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and (not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size):
+            raise exceptions.ValidationError(
+                {
+                    "page_size": [
+                        _("Số hồ sơ mỗi trang phải là số nguyên từ 1 đến %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return super().get_page_size(request)
+
+    def paginate_worklist(self, request, *, scope, name: str, view=None) -> list:
+        """The page of worklist ``name``: only that page is read, the total comes from the counts."""
+        self.request = request
+        page_size = self.get_page_size(request)
+        rows = worklists.worklist_rows(
+            scope=scope, name=name, page=request.query_params.get(self.page_query_param), page_size=page_size
+        )
+        return self.paginate_queryset(rows, request, view=view)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+
+class _Named(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class WorklistDossierSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.CharField(source="state")
+    status_label = serializers.CharField(source="get_state_display")
+    status_code = serializers.IntegerField(allow_null=True)
+    procedure = serializers.SerializerMethodField()
+    agency = serializers.SerializerMethodField()
+    applicant_name = serializers.CharField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    assigned_to = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    def get_procedure(self, dossier) -> dict:
+        return {"code": dossier.procedure.code, "name": dossier.procedure_version.name}
+
+    def get_agency(self, dossier) -> dict:
+        return {"code": dossier.receiving_agency.code, "name": dossier.receiving_agency.name}
+
+    def get_overdue(self, dossier) -> bool:
+        return dossier.due_at is not None and dossier.due_at < self.context["now"]
+
+    def get_assigned_to(self, dossier) -> dict | None:
+        user = dossier.assigned_to
+        return {"id": user.pk, "name": user.full_name or user.email} if user else None
+
+    def get_url(self, dossier) -> str:
+        return f"/officer/dossiers/{dossier.code}/"
+
+
+class WorklistConsultationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    question = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    overdue = serializers.SerializerMethodField()
+    agency = serializers.SerializerMethodField()
+    requested_by = serializers.SerializerMethodField()
+    dossier = serializers.SerializerMethodField()
+
+    def get_overdue(self, consultation) -> bool:
+        return consultation.due_at < self.context["now"]
+
+    def get_agency(self, consultation) -> dict:
+        return {"code": consultation.agency.code, "name": consultation.agency.name}
+
+    def get_requested_by(self, consultation) -> str:
+        user = consultation.requested_by
+        return user.full_name or user.email
+
+    def get_dossier(self, consultation) -> dict:
+        return WorklistDossierSerializer(consultation.dossier, context=self.context).data
+
+
+_COUNTS = inline_serializer(
+    "WorklistCounts",
+    fields={
+        "worklists": inline_serializer(
+            "WorklistCount",
+            fields={
+                "name": serializers.CharField(),
+                "label": serializers.CharField(),
+                "count": serializers.IntegerField(),
+                "url": serializers.CharField(),
+            },
+            many=True,
+        )
+    },
+)
+
+
+class WorklistCountsView(APIView):
+    """The officer's worklists with their counts (a few seconds old at most)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(responses={200: _COUNTS}, tags=["officer"])
+    def get(self, request):
+        scope = self.officer_scope
+        counts = worklists.worklist_counts(user=request.user, scope=scope)
+        return Response(
+            {
+                "worklists": [
+                    {
+                        "name": name,
+                        "label": str(worklists.WORKLISTS[name].label),
+                        "count": counts.get(name, 0),
+                        "url": request.build_absolute_uri(f"/api/v1/officer/worklists/{name}/"),
+                    }
+                    for name in scope.names
+                ]
+            }
+        )
+
+
+class WorklistView(APIView):
+    """One worklist in due-date order: dossiers, or for ``consultations`` the open consultations."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int, description="Page number (1…)."),
+            OpenApiParameter("page_size", int, description="Rows per page, 1–100 (50 by default)."),
+        ],
+        responses={200: WorklistDossierSerializer(many=True)},
+        tags=["officer"],
+    )
+    def get(self, request, name: str):
+        worklist = worklists.WORKLISTS.get(name)
+        if worklist is None:
+            raise exceptions.NotFound(_("Không có danh sách công việc “%(name)s”.") % {"name": name[:50]})
+        scope = self.officer_scope
+        if not scope.applies(name):
+            raise exceptions.PermissionDenied(_("Danh sách này không thuộc phạm vi công việc của bạn."))
+        paginator = WorklistPagination()
+        page = paginator.paginate_worklist(request, scope=scope, name=name, view=self)
+        serializer_class = (
+            WorklistConsultationSerializer if worklist.kind == "consultation" else WorklistDossierSerializer
+        )
+        data = serializer_class(page, many=True, context={"now": scope.now, "request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+urlpatterns = [
+    path("officer/worklists/", WorklistCountsView.as_view(), name="api-officer-worklists"),
+    path("officer/worklists/<str:name>/", WorklistView.as_view(), name="api-officer-worklist"),
+]

@@ -1,0 +1,199 @@
+"""The officer's dossier page (hồ sơ — trang của cán bộ): everything about one dossier, and its actions.
+
+An officer of the receiving agency, or of an agency whose opinion was asked (liên thông), sees
+the summary, documents, the processing steps (form 05's rows), consultations, results, slips
+and the timeline; anyone else gets 404. Below, one form per action the officer may take now,
+built from the action's ``fields`` in the registry (`dossiers.actions`). Each form posts to
+its own URL, which calls ``action.perform`` — the same door as the API — and redirects back
+(POST-redirect-GET). Refused input comes back on the page with status 400 and the Vietnamese
+messages next to the fields; an action the dossier's state no longer allows (another officer
+was faster) is reported as a message after the redirect; an action the officer may not take
+is 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from dossiers import selectors
+from dossiers.actions import action_get, offered_actions
+from dossiers.constants import DossierState, Outcome, ReturnMethod, Timeliness, event_label
+from dossiers.models import Dossier
+from dossiers.views.common import errors_of
+from dossiers.workflow import TRANSITIONS
+
+# Labels of the choice values the officers' actions take (the API keeps the raw values).
+CHOICE_LABELS = {
+    "recommendation": {"grant": Outcome.GRANTED.label, "decline": Outcome.DECLINED.label},
+    "method": dict(ReturnMethod.choices),
+}
+TEXT_ROWS = {"note": 2}
+WIDGET_HELP = {
+    "new_due_at": gettext_lazy("Định dạng YYYY-MM-DD; chỉ được hẹn lại một lần."),
+    "agency": gettext_lazy("Ví dụ: 000.00.12.H48"),
+}
+
+
+def _dossier_for_officer(request, code: str) -> Dossier:
+    dossier = selectors.dossier_get_for_user(user=request.user, code=code[:48])
+    if dossier is None or not selectors.dossier_officer_can_view(user=request.user, dossier=dossier):
+        raise Http404
+    return dossier
+
+
+def _officer_action(name: str):
+    """The registered officer action ``name`` (a workflow transition with a service), else 404."""
+    action = action_get(name) if name in TRANSITIONS else None
+    if action is None or action.perform is None:
+        raise Http404
+    return action
+
+
+def _field_widget(field: dict, *, dossier: Dossier, user, data, errors: dict, lookups: dict) -> dict:
+    """What the template needs to draw one field of an action's form."""
+    name, kind = field["name"], field.get("type", "text")
+    widget = {
+        "name": name,
+        "type": kind,
+        "label": field.get("label") or name,
+        "required": bool(field.get("required")),
+        "value": data.get(name, "") if data is not None else "",
+        "errors": errors.get(name, []),
+        "help": WIDGET_HELP.get(name, ""),
+        "rows": TEXT_ROWS.get(name, 3),
+        "options": [],
+    }
+    if kind == "choice":
+        labels = CHOICE_LABELS.get(name, {})
+        widget["options"] = [(value, labels.get(value, value)) for value in field.get("choices", ())]
+    elif kind == "officer":
+        if "officers" not in lookups:
+            lookups["officers"] = [
+                (str(u.pk), u.full_name or u.email) for u in selectors.officers_for_assignment(dossier=dossier)
+            ]
+        widget["options"] = lookups["officers"]
+    elif kind == "department":
+        if "departments" not in lookups:
+            lookups["departments"] = [
+                (str(d.pk), d.name) for d in dossier.receiving_agency.departments.order_by("name", "pk")
+            ]
+        widget["options"] = lookups["departments"]
+    elif name == "consultation":
+        # The consultations sent to the officer's agencies, rather than a bare number.
+        widget["type"] = "consultation"
+        widget["options"] = [
+            (str(c.pk), c.question) for c in selectors.consultations_open_for_officer(user=user, dossier=dossier)
+        ]
+    return widget
+
+
+def _action_forms(*, user, dossier: Dossier, failed: str = "", data=None, errors: dict | None = None) -> list[dict]:
+    lookups: dict = {}
+    forms = []
+    for action in offered_actions(user=user, dossier=dossier):
+        if action.name not in TRANSITIONS:
+            continue
+        mine = action.name == failed
+        fields = [
+            _field_widget(
+                f,
+                dossier=dossier,
+                user=user,
+                data=data if mine else None,
+                errors=(errors or {}) if mine else {},
+                lookups=lookups,
+            )
+            for f in action.fields
+        ]
+        # Errors of a field drawn here sit next to it; the others (a list, "__all__") above the form.
+        known = {f["name"] for f in fields if f["type"] != "list"}
+        forms.append(
+            {
+                "name": action.name,
+                "label": action.label,
+                "url": reverse("dossiers:officer_dossier_action", args=[dossier.code, action.name]),
+                "fields": fields,
+                "multipart": any(f["type"] == "file" for f in fields),
+                # A list of supplement items is drawn on the reception's own page, one reason per item.
+                "link": (
+                    reverse("dossiers:reception_request_supplement", args=[dossier.code])
+                    if any(f["type"] == "list" for f in fields)
+                    else ""
+                ),
+                "errors": [m for key, ms in (errors or {}).items() if key not in known for m in ms] if mine else [],
+                "failed": mine,
+            }
+        )
+    return forms
+
+
+def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dict | None = None, status: int = 200):
+    steps = [
+        {
+            "step": step,
+            "timeliness": Timeliness(step.timeliness).label if step.timeliness else "",
+            "timeliness_key": step.timeliness,
+        }
+        for step in selectors.dossier_steps(dossier=dossier)
+    ]
+    timeline = [
+        {
+            "event": event,
+            "label": event_label(event),
+            "state": DossierState(event.to_state).label if event.to_state in DossierState.values else "",
+        }
+        for event in selectors.dossier_timeline(dossier=dossier)
+    ]
+    context = {
+        "dossier": dossier,
+        "steps": steps,
+        "timeline": timeline,
+        "documents": selectors.dossier_documents(dossier=dossier),
+        "consultations": selectors.dossier_consultations(dossier=dossier),
+        "results": selectors.dossier_results(dossier=dossier),
+        "slips": selectors.dossier_slips(dossier=dossier),
+        "forms": _action_forms(user=request.user, dossier=dossier, failed=failed, data=data, errors=errors),
+        "now": timezone.now(),
+    }
+    return render(request, "dossiers/officer/dossier.html", context, status=status)
+
+
+@login_required
+@require_GET
+def officer_dossier(request, code: str):
+    dossier = _dossier_for_officer(request, code)
+    return _page(request, dossier)
+
+
+@login_required
+@require_POST
+def officer_dossier_action(request, code: str, name: str):
+    dossier = _dossier_for_officer(request, code)
+    action = _officer_action(name)
+    page = reverse("dossiers:officer_dossier", args=[dossier.code])
+    # PermissionDenied (a role or agency that may not take the action) propagates: 403.
+    try:
+        action.perform(user=request.user, dossier=dossier, params=request.POST, files=request.FILES)
+    except ValidationError as error:
+        if getattr(error, "code", None) == "invalid_state":
+            # The state moved on (another officer was faster): say so on the fresh page.
+            messages.error(request, " ".join(error.messages))
+            return redirect(page)
+        return _page(request, dossier, failed=name, data=request.POST, errors=errors_of(error), status=400)
+    messages.success(
+        request, _("Đã thực hiện “%(action)s” đối với hồ sơ %(code)s.") % {"action": action.label, "code": dossier.code}
+    )
+    return redirect(page)
+
+
+urlpatterns = [
+    path("officer/dossiers/<str:code>/", officer_dossier, name="officer_dossier"),
+    path("officer/dossiers/<str:code>/actions/<str:name>/", officer_dossier_action, name="officer_dossier_action"),
+]
