@@ -2,17 +2,26 @@ from .code import DossierCodeCounter
 from .document import DossierDocument, StoredDocument
 from .dossier import Dossier
 from .event import DossierEvent
-from .process import Consultation, DossierResult, DossierStep
+from .payment import DossierDelivery, Payment, PaymentCallback, PaymentRefund
+from .process import AgencyDigest, Consultation, DossierResult, DossierStep
 from .slip import Slip
+from .stats import DailyStat, StatsSubscription
 
 __all__ = [
+    "AgencyDigest",
+    "DailyStat",
     "Consultation",
     "Dossier",
     "DossierResult",
     "DossierStep",
     "DossierCodeCounter",
+    "DossierDelivery",
     "DossierDocument",
     "DossierEvent",
+    "Payment",
+    "PaymentCallback",
+    "PaymentRefund",
     "Slip",
+    "StatsSubscription",
     "StoredDocument",
 ]

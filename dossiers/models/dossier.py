@@ -44,6 +44,9 @@ class Dossier(models.Model):
     paused_minutes = models.PositiveIntegerField(default=0)
 
     current_step = models.PositiveSmallIntegerField(default=0)
+    # Role holding the open step ("" when none is open), kept by the engine beside
+    # ``current_step`` so worklists filter on it without reading the steps.
+    step_role = models.CharField(max_length=20, blank=True, editable=False, db_default="")
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_dossiers"
     )
@@ -63,6 +66,11 @@ class Dossier(models.Model):
     # then the new appointment. A dossier resolved after ``original_due_at`` stays late.
     original_due_at = models.DateTimeField(_("hẹn trả ban đầu"), null=True, blank=True)
     apology_at = models.DateTimeField(_("xin lỗi lúc"), null=True, blank=True)
+    # Marks of the deadline sweep (dossiers.services.deadlines), each set once: when the
+    # dossier became due within one working day (the responsible officer is reminded of the
+    # apology letter), and when it was escalated to the agency's leaders as overdue.
+    due_soon_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
     return_method = models.CharField(
         _("hình thức trả kết quả"), max_length=10, choices=ReturnMethod.choices, blank=True
     )
@@ -105,6 +113,40 @@ class Dossier(models.Model):
             models.Index(fields=["assigned_to", "state"], name="dossier_assignee_state"),
             models.Index(fields=["state", "updated_at"], name="dossier_state_updated"),
             models.Index(fields=["department", "status_code", "due_at"], name="dossier_dept_status_due"),
+            # Worklists ordered by due time over several status codes: one partial index each,
+            # so the database reads them in order instead of sorting every matching row.
+            models.Index(
+                fields=["receiving_agency", "due_at"],
+                condition=Q(status_code__in=[2, 4]),
+                name="dossier_agency_active_due",
+            ),
+            models.Index(
+                fields=["receiving_agency", "due_at"],
+                condition=Q(status_code__in=[5, 6]),
+                name="dossier_agency_waiting_due",
+            ),
+            models.Index(
+                fields=["department", "due_at"],
+                condition=Q(status_code__in=[2, 4, 5, 6]),
+                name="dossier_dept_open_due",
+            ),
+            models.Index(
+                fields=["receiving_agency", "step_role", "due_at"],
+                condition=Q(state="pending_approval"),
+                name="dossier_agency_pending_due",
+            ),
+            # The sweep's two look-ups: only open dossiers not yet marked, by due time, so each
+            # run reads the few rows that have just become due, whatever the table's size.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status_code__in=[2, 4], due_soon_at__isnull=True),
+                name="dossier_sweep_due_soon",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status_code__in=[2, 4], escalated_at__isnull=True),
+                name="dossier_sweep_overdue",
+            ),
         ]
 
     def __str__(self) -> str:

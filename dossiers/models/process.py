@@ -12,6 +12,7 @@ leader approves, and in the applicant's document store once returned online.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import ResultStatus, StepOutcome, Timeliness
@@ -51,6 +52,16 @@ class DossierStep(models.Model):
         ]
         indexes = [
             models.Index(fields=["due_at"], condition=Q(finished_at__isnull=True), name="dossier_step_open_due"),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(finished_at__isnull=True, due_soon_notified_at__isnull=True),
+                name="dossier_step_sweep_soon",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(finished_at__isnull=True, overdue_notified_at__isnull=True),
+                name="dossier_step_sweep_late",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -63,7 +74,7 @@ class DossierStep(models.Model):
             return ""
         if self.finished_at > self.due_at:
             return Timeliness.LATE
-        if self.finished_at.date() < self.due_at.date():
+        if timezone.localdate(self.finished_at) < timezone.localdate(self.due_at):
             return Timeliness.EARLY
         return Timeliness.ON_TIME
 
@@ -125,3 +136,20 @@ class DossierResult(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class AgencyDigest(models.Model):
+    """That the daily digest of an agency for a day was sent: the digest goes out once."""
+
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("báo cáo hằng ngày")
+        verbose_name_plural = _("báo cáo hằng ngày")
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="uniq_agency_digest_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day:%d/%m/%Y}"

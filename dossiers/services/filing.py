@@ -10,7 +10,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import DRAFT_RETENTION_DAYS, TRACKING_PIN_LENGTH, Channel, DossierState
 from dossiers.models import Dossier, DossierDocument, StoredDocument
+from dossiers.pins import pin_hash
 from dossiers.services.codes import dossier_code_allocate
 from dossiers.services.documents import document_inspect, stored_document_create
 from dossiers.services.events import event_append
@@ -257,12 +257,26 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
         now = timezone.now()
         pin = _new_pin()
         dossier.code = dossier_code_allocate(unit_code=dossier.receiving_agency.code, day=timezone.localdate(now))
-        dossier.tracking_pin_hash = make_password(pin)
+        dossier.tracking_pin_hash = pin_hash(pin)
         dossier.submitted_at = now
         _snapshot_applicant(dossier, user)
         from_state, dossier.state = dossier.state, DossierState.SUBMITTED
+        # A toàn trình procedure's at-submission fees are paid online before reception: the
+        # dossier waits in status 6 and goes to reception once paid (dossiers.services.payments).
+        from dossiers.services.payments import submission_payment_due
+
+        due = submission_payment_due(dossier=dossier)
+        if due:
+            dossier.state, dossier.resume_state = DossierState.PAYMENT_REQUESTED, DossierState.SUBMITTED
         dossier.save()
-        event_append(dossier=dossier, action="submit", actor=user, from_state=from_state, to_state=dossier.state)
+        event_append(
+            dossier=dossier,
+            action="submit",
+            actor=user,
+            from_state=from_state,
+            to_state=dossier.state,
+            payload={"payment_due": due} if due else None,
+        )
         transaction.on_commit(lambda: _after_submit(dossier.pk, pin))
     return dossier, pin
 

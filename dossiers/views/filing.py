@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dossiers import selectors, services
-from dossiers.constants import DossierState, SlipKind, StatusCode, event_label
+from dossiers.constants import DossierState, ReturnMethod, SlipKind, StatusCode, event_label
 from dossiers.forms import (
     STATUS_DRAFT,
     ApplicantForm,
@@ -34,6 +34,7 @@ from dossiers.forms import (
     store_slot_name,
 )
 from dossiers.models import Dossier
+from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
 from portal import selectors as portal_selectors
 from procedures import selectors as procedure_selectors
@@ -331,6 +332,17 @@ def draft_documents(request, pk: int):
     return render(request, "dossiers/filing/documents.html", context, status=status)
 
 
+def _delivery_initial(request, dossier: Dossier) -> dict:
+    """The delivery choice to show: as just posted, else as saved, else online."""
+    keys = ("method", "recipient", "phone", "address")
+    if request.method == "POST":
+        return {k: request.POST.get(f"delivery_{k}", "") for k in keys}
+    saved = selectors.dossier_delivery(dossier=dossier)
+    if saved is None:
+        return {"method": ReturnMethod.ONLINE, "recipient": "", "phone": "", "address": ""}
+    return {k: getattr(saved, k) for k in keys}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def draft_review(request, pk: int):
@@ -344,9 +356,20 @@ def draft_review(request, pk: int):
     declaration = DeclarationForm(request.POST if request.method == "POST" else None)
     errors: dict[str, list[str]] = {}
     status = 200
+    from dossiers.services import payments as payment_services
+
     if request.method == "POST":
         declaration.is_valid()
         try:
+            if request.POST.get("delivery_method"):
+                payment_services.dossier_delivery_set(
+                    user=request.user,
+                    dossier=dossier,
+                    method=request.POST["delivery_method"],
+                    recipient=request.POST.get("delivery_recipient", ""),
+                    phone=request.POST.get("delivery_phone", ""),
+                    address=request.POST.get("delivery_address", ""),
+                )
             dossier, pin = services.dossier_submit(
                 user=request.user,
                 dossier_id=dossier.pk,
@@ -369,6 +392,9 @@ def draft_review(request, pk: int):
     for key, msgs in errors.items():
         if key == "declaration":
             continue
+        if key.startswith("delivery_"):
+            error_list += [{"field": _("Hình thức nhận kết quả"), "message": m, "step": ""} for m in msgs]
+            continue
         if key.startswith("data."):
             prefix, link = labels.get(key.removeprefix("data."), key), "form"
         elif key.startswith("documents["):
@@ -389,6 +415,9 @@ def draft_review(request, pk: int):
         declaration=declaration,
         declaration_errors=errors.get("declaration", []),
         errors=error_list,
+        fees=payment_services.dossier_fees(dossier=dossier),
+        delivery=_delivery_initial(request, dossier),
+        delivery_methods=ReturnMethod.choices,
     )
     return render(request, "dossiers/filing/review.html", context, status=status)
 
@@ -505,9 +534,13 @@ def dossier_detail(request, code: str):
         "timeline": timeline,
         "documents": selectors.dossier_documents(dossier=dossier),
         "slips": selectors.dossier_slips(dossier=dossier),
+        "results": applicant_views.published_results(user=request.user, dossier=dossier) if as_applicant else [],
         "answers": form_answers(schema, dossier.form_data),
         "now": timezone.now(),
     }
+    from dossiers.views.payments import dossier_payment_context
+
+    context.update(dossier_payment_context(user=request.user, dossier=dossier, as_applicant=as_applicant))
     return render(request, "dossiers/dossier_detail.html", context)
 
 

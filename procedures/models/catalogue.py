@@ -196,6 +196,14 @@ class Fee(models.Model):
     collected_at = models.CharField(
         _("thời điểm thu"), max_length=20, choices=FeeCollection.choices, default=FeeCollection.AT_SUBMISSION
     )
+    # Per-copy items: the amount is due once per unit of the form field's number, after the
+    # first ``quantity_free`` units (e.g. "from the 3rd copy on, per copy").
+    quantity_field = models.CharField(_("trường số lượng"), max_length=64, blank=True)
+    quantity_free = models.PositiveSmallIntegerField(_("số lượng không thu"), default=0)
+    # Items chosen by an answer: due only when the form field's answer equals the value
+    # ("true"/"false" for a yes/no question).
+    condition_field = models.CharField(_("trường điều kiện"), max_length=64, blank=True)
+    condition_value = models.CharField(_("giá trị điều kiện"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("phí, lệ phí")

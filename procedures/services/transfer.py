@@ -177,7 +177,15 @@ def version_content(version: ProcedureVersion, *, raw_templates: bool = False) -
         "legal_basis": version.legal_basis,
         "result_types": version.result_types,
         "fees": [
-            {"amount": fee.amount, "description": fee.description, "collected_at": fee.collected_at}
+            {
+                "amount": fee.amount,
+                "description": fee.description,
+                "collected_at": fee.collected_at,
+                "quantity_field": fee.quantity_field,
+                "quantity_free": fee.quantity_free,
+                "condition_field": fee.condition_field,
+                "condition_value": fee.condition_value,
+            }
             for fee in version.fees.all()
         ],
         "documents": [
@@ -416,6 +424,10 @@ def _check_procedure(entry: Any, index: int, sectors: set[str], agencies: dict[s
             "collected_at": check.choice(
                 item, "collected_at", FeeCollection.values, default=FeeCollection.AT_SUBMISSION, path=path
             ),
+            "quantity_field": check.text(item, "quantity_field", max_length=64, path=path),
+            "quantity_free": check.integer(item, "quantity_free", default=0, high=1000, path=path),
+            "condition_field": check.text(item, "condition_field", max_length=64, path=path),
+            "condition_value": check.text(item, "condition_value", max_length=100, path=path),
         }
         for path, item in check.objects(entry, "fees")
     ]

@@ -60,7 +60,17 @@ def procedure_version_create_draft(*, procedure: Procedure) -> ProcedureVersion:
         setattr(draft, field, getattr(source, field))
     draft.save()
     Fee.objects.bulk_create(
-        Fee(version=draft, order=f.order, amount=f.amount, description=f.description, collected_at=f.collected_at)
+        Fee(
+            version=draft,
+            order=f.order,
+            amount=f.amount,
+            description=f.description,
+            collected_at=f.collected_at,
+            quantity_field=f.quantity_field,
+            quantity_free=f.quantity_free,
+            condition_field=f.condition_field,
+            condition_value=f.condition_value,
+        )
         for f in source.fees.all()
     )
     DocumentRequirement.objects.bulk_create(
