@@ -6,3 +6,6 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Tài khoản và cổng")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portal import receivers  # noqa: F401 - connects the integration receivers

@@ -25,6 +25,11 @@ portal_patterns = (
         path("officer/", views.officer_home, name="officer_home"),
         path("divisions/communes/", views.communes, name="communes"),
         path("notifications/", notification_views.notification_list, name="notifications"),
+        path(
+            "account/notifications/",
+            notification_views.notification_preferences,
+            name="notification_preferences",
+        ),
         path("notifications/read-all/", notification_views.notification_read_all, name="notifications_read_all"),
         path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
     ],
@@ -59,3 +64,7 @@ handler500 = "portal.views.error_500"
 
 if settings.DEBUG:
     pass
+
+# The sandbox payment gateway exists in dev and test settings only.
+if getattr(settings, "PAYMENT_SANDBOX", False):
+    urlpatterns.append(path("sandbox-gateway/", include("sandbox_gateway.urls")))

@@ -2,7 +2,8 @@
 
 The same services as the pages. Answers: 200 with the dossier's new status; 400 with
 per-field messages for bad input; 409 when the dossier's state does not allow the action
-(e.g. rating twice); 404 when the dossier is unknown or not the caller's.
+(e.g. rating twice); 404 when the dossier is unknown or not the caller's. Errors are raised
+and answered by `portal.api.exceptions.api_exception_handler` in the one error format.
 """
 
 import json
@@ -11,15 +12,16 @@ import re
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dossiers import selectors, services
 from dossiers.constants import Rating
 from dossiers.models import Dossier
+from portal.api.parsers import ObjectJSONParser
 
 UPLOAD_READ_LIMIT = 50 * 1024 * 1024
 _DOCUMENT_KEY = re.compile(r"^documents\[([^\]]{1,20})\]$")
@@ -60,25 +62,16 @@ class DossierStatusSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
 
 
-_ERROR = inline_serializer("ApplicantActionError", fields={"detail": serializers.CharField()})
 _RESPONSES = {
     200: DossierStatusSerializer,
-    400: OpenApiResponse(description="Per-field messages: {field: [message, ...]}"),
-    404: _ERROR,
-    409: _ERROR,
+    400: OpenApiResponse(description="Invalid input: error.fields names each bad field."),
+    404: OpenApiResponse(description="Unknown dossier, or not the caller's."),
+    409: OpenApiResponse(description="The dossier's state does not allow the action."),
 }
 
 
-def _not_found() -> Response:
-    return Response({"detail": _("Không tìm thấy hồ sơ.")}, status=status.HTTP_404_NOT_FOUND)
-
-
-def _error_response(error: ValidationError) -> Response:
-    if getattr(error, "code", None) == "invalid_state":
-        return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
-    if hasattr(error, "error_dict"):
-        return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"detail": " ".join(error.messages)}, status=status.HTTP_400_BAD_REQUEST)
+def _not_found() -> exceptions.NotFound:
+    return exceptions.NotFound(_("Không tìm thấy hồ sơ."))
 
 
 def _json_object(value, *, field: str, message: str, errors: dict):
@@ -139,28 +132,27 @@ class _ApplicantAction(APIView):
     def run(self, request, code: str, call) -> Response:
         dossier = self.dossier(request, code)
         if dossier is None:
-            return _not_found()
+            raise _not_found()
         try:
             dossier = call(dossier)
         except PermissionDenied:
-            return _not_found()
-        except ValidationError as error:
-            return _error_response(error)
+            raise _not_found() from None
+        # A ValidationError goes to the shared handler: 409 for invalid_state, else 400.
         return Response(DossierStatusSerializer(dossier).data)
 
 
 class SupplementView(_ApplicantAction):
     """Answer a supplement request: corrected answers, new documents, and resubmit."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
 
     @extend_schema(request=SupplementInputSerializer, responses=_RESPONSES, operation_id="dossier_supplement")
     def post(self, request, code: str):
         params, files, errors = _supplement_input(request)
         if errors:
             if self.dossier(request, code) is None:
-                return _not_found()
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+                raise _not_found()
+            raise ValidationError(errors)
         return self.run(
             request,
             code,
@@ -178,7 +170,7 @@ class SupplementView(_ApplicantAction):
 class WithdrawView(_ApplicantAction):
     """Ask to withdraw the dossier, with a reason (withdrawn at once if not yet received)."""
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [ObjectJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=WithdrawInputSerializer, responses=_RESPONSES, operation_id="dossier_withdraw")
     def post(self, request, code: str):
@@ -195,7 +187,7 @@ class WithdrawView(_ApplicantAction):
 class RatingView(_ApplicantAction):
     """Rate the handling of a returned dossier, once."""
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [ObjectJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=RatingInputSerializer, responses=_RESPONSES, operation_id="dossier_rate")
     def post(self, request, code: str):
@@ -203,8 +195,8 @@ class RatingView(_ApplicantAction):
         comment = request.data.get("comment", "")
         if not isinstance(comment, str):
             if self.dossier(request, code) is None:
-                return _not_found()
-            return Response({"comment": [_("Ý kiến phải là văn bản.")]}, status=status.HTTP_400_BAD_REQUEST)
+                raise _not_found()
+            raise ValidationError({"comment": [_("Ý kiến phải là văn bản.")]})
         return self.run(
             request,
             code,
@@ -231,7 +223,7 @@ class DossierActionView(_ApplicantAction):
     (another officer was faster) answers 409.
     """
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(request=ActionInputSerializer, responses=_RESPONSES, operation_id="dossier_action")
     def post(self, request, code: str):
@@ -239,16 +231,16 @@ class DossierActionView(_ApplicantAction):
 
         dossier = selectors.dossier_get_for_user(user=request.user, code=code)
         if dossier is None:
-            return _not_found()
+            raise _not_found()
         name = request.data.get("action")
         action = action_get(name) if isinstance(name, str) else None
         if action is None or action.perform is None:
-            return Response({"action": [_("Thao tác không hợp lệ.")]}, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({"action": [_("Thao tác không hợp lệ.")]})
         files = None
         if name == "supplement":
             params, files, errors = _supplement_input(request)
             if errors:
-                return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+                raise ValidationError(errors)
         else:
             params = {
                 key: request.data.get(key) for key in request.data if key != "action" and key not in request.FILES
@@ -257,10 +249,7 @@ class DossierActionView(_ApplicantAction):
         try:
             dossier = action.perform(user=request.user, dossier=dossier, params=params, files=files) or dossier
         except PermissionDenied as error:
-            message = str(error) or _("Bạn không có quyền thực hiện thao tác này.")
-            return Response({"detail": message}, status=status.HTTP_403_FORBIDDEN)
-        except ValidationError as error:
-            return _error_response(error)
+            raise exceptions.PermissionDenied(str(error) or _("Bạn không có quyền thực hiện thao tác này.")) from None
         dossier.refresh_from_db()
         return Response(DossierStatusSerializer(dossier).data)
 

@@ -13,23 +13,26 @@ import re
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from dossiers import selectors, services
 from dossiers.actions import action_describe, offered_actions
+from dossiers.api.filters import DossierFilter
 from dossiers.api.serializers import (
     DossierDetailSerializer,
     DossierListSerializer,
     FilingRequestSerializer,
     FilingResponseSerializer,
 )
-from dossiers.constants import DossierState, StatusCode
+from dossiers.constants import DossierState
 from dossiers.services.filing import DOSSIER_MAX_TOTAL_SIZE
+from portal.api.parsers import ObjectJSONParser
 
 DOCUMENT_PART = re.compile(r"^documents\[(\d{1,12})\]$")
 IDEMPOTENCY_KEY_MAX = 64
@@ -62,32 +65,23 @@ def _uploaded_files(request) -> dict:
 
 @extend_schema(tags=["dossiers"])
 class DossierCollectionView(GenericAPIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
     serializer_class = DossierListSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DossierFilter
+    # dossier_file keeps the key with the dossier: a retry answers 200 with it, for good.
+    idempotency_builtin = True
 
     def get_queryset(self):
         qs = selectors.dossiers_for_applicant(user=self.request.user, include_drafts=False)
-        params = self.request.query_params
-        if params.get("status_code"):
-            try:
-                status_code = StatusCode(int(params["status_code"]))
-            except (TypeError, ValueError):
-                raise ValidationError({"status_code": [_("Mã trạng thái phải là số nguyên từ 1 đến 10.")]}) from None
-            qs = qs.filter(status_code=status_code)
-        if params.get("procedure"):
-            qs = qs.filter(procedure__code=params["procedure"][:32])
         return qs.order_by("-submitted_at", "-pk")
 
     @extend_schema(
         summary="My dossiers and my organisations' dossiers",
-        parameters=[
-            OpenApiParameter("status_code", int, description="national status code, 1–10"),
-            OpenApiParameter("procedure", str, description="procedure code, e.g. 1.001193"),
-        ],
         responses=DossierListSerializer(many=True),
     )
     def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(DossierListSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
@@ -123,7 +117,8 @@ class DossierCollectionView(GenericAPIView):
                 procedure_code=body["procedure"].strip(),
                 data=body.get("data") or {},
                 files=files,
-                organisation_id=body.get("on_behalf_of"),
+                # A token owned by an organisation files for it unless told otherwise.
+                organisation_id=body.get("on_behalf_of") or getattr(request.auth, "organisation_id", None),
                 agency_code=body.get("agency") or None,
                 idempotency_key=key,
             )

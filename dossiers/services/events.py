@@ -8,9 +8,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
 from dossiers.models import Dossier, DossierEvent
+from portal.signals import dossier_event_recorded
 
 GENESIS_HASH = "0" * 64
 
@@ -67,6 +69,17 @@ def event_append(
     event.save()
     Dossier.objects.filter(pk=dossier.pk).update(events_count=event.seq, last_event_hash=event.hash)
     dossier.events_count, dossier.last_event_hash = event.seq, event.hash
+    # Integrations (webhooks, national-portal sync) hear of the event only once it is committed.
+    transaction.on_commit(
+        lambda: dossier_event_recorded.send_robust(
+            sender=DossierEvent,
+            event_id=event.pk,
+            dossier_id=dossier.pk,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+        )
+    )
     return event
 
 

@@ -11,9 +11,13 @@ view never has to, and never turns into a 500.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # Keys under which a message is about the request as a whole, not one field.
@@ -43,14 +47,77 @@ def _flatten(data, prefix: str = "") -> dict[str, list[str]]:
     return fields
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = gettext_lazy("Dữ liệu gửi lên vượt quá dung lượng cho phép.")
+
+
+class Conflict(exceptions.APIException):
+    """The resource's state does not allow the request (409): e.g. rating a dossier twice."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "invalid_state"
+    default_detail = gettext_lazy("Trạng thái hiện tại của hồ sơ không cho phép thao tác này.")
+
+
+def error_body(*, code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}, "detail": message}
+
+
+def error_json_response(*, status_code: int, code: str, message: str) -> JsonResponse:
+    """The error format for answers made outside DRF (unknown API URL, server error)."""
+    return JsonResponse(
+        error_body(code=code, message=message), status=status_code, json_dumps_params={"ensure_ascii": False}
+    )
+
+
 def _from_django(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
+        # Services mark "the state does not allow it" with code invalid_state: that is a 409.
+        if getattr(exc, "code", None) == "invalid_state":
+            return Conflict(" ".join(exc.messages))
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError({k: v for k, v in exc.message_dict.items()})
         return exceptions.ValidationError({"detail": exc.messages})
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (an id past bigint, a NUL byte): bad input, not a 500.
+        return exceptions.ValidationError({"detail": [_("Giá trị gửi lên nằm ngoài phạm vi cho phép.")]})
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
     return exc
+
+
+# Our own sentences for DRF's stock messages, so both languages read the same everywhere.
+_STOCK_MESSAGES = {
+    "not_authenticated": gettext_lazy("Bạn chưa xác thực: hãy gửi mã truy cập (Authorization: Bearer …)."),
+    "authentication_failed": gettext_lazy("Thông tin xác thực không đúng."),
+    "permission_denied": gettext_lazy("Bạn không có quyền thực hiện thao tác này."),
+    "not_found": gettext_lazy("Không tìm thấy."),
+    "method_not_allowed": gettext_lazy("Phương thức này không được hỗ trợ tại địa chỉ này."),
+    "not_acceptable": gettext_lazy("Không đáp ứng được định dạng yêu cầu trong tiêu đề Accept."),
+    "unsupported_media_type": gettext_lazy("Kiểu nội dung (Content-Type) gửi lên không được hỗ trợ."),
+    "parse_error": gettext_lazy("Nội dung gửi lên không đọc được (sai định dạng)."),
+    "throttled": gettext_lazy("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau %(wait)s giây."),
+}
+
+
+def _stock_message(exc, code: str, message: str) -> str:
+    """Our sentence in place of DRF's default one; a message a view chose is kept."""
+    if code not in _STOCK_MESSAGES or not isinstance(exc, exceptions.APIException):
+        return message
+    if code == "throttled":
+        if type(exc) is not exceptions.Throttled:  # a subclass (tracking) words its own
+            return message
+        wait = exc.wait if exc.wait is not None else 1
+        return str(_STOCK_MESSAGES[code]) % {"wait": max(int(wait), 1)}
+    if code in ("method_not_allowed", "unsupported_media_type", "not_acceptable"):
+        return str(_STOCK_MESSAGES[code])  # DRF's sentences there name the input: ours need not
+    if message == str(exc.default_detail):
+        return str(_STOCK_MESSAGES[code])
+    return message
 
 
 def api_exception_handler(exc, context):
@@ -78,5 +145,6 @@ def api_exception_handler(exc, context):
         if isinstance(codes, str):
             code = codes
         message = " ".join(_messages(data.get("detail", data) if isinstance(data, dict) else data))
-    response.data = {"error": {"code": code, "message": message, "fields": fields}, "detail": message}
+        message = _stock_message(exc, code, message)
+    response.data = error_body(code=code, message=message, fields=fields)
     return response

@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from portal.api import views
+from portal.api import views, webhooks
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
+    *webhooks.urlpatterns,
 ]
 
 for app in ("procedures", "dossiers", "signing"):

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.constants import API_TOKEN_PREFIX, API_TOKEN_SCOPES
-from portal.models import ApiToken, User
+from portal.constants import API_TOKEN_PREFIX, API_TOKEN_SCOPES, OrganisationRole
+from portal.models import ApiToken, Organisation, OrganisationMembership, User
 
 # Writing last_used_at on every request would turn every API read into a write;
 # once a minute is precise enough for an owner checking which token is in use.
@@ -19,8 +19,22 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, user: User, name: str, scopes: list[str] | None = None) -> tuple[ApiToken, str]:
-    """Create a token; return it with the raw secret, which is never stored or shown again."""
+def api_token_create(
+    *, user: User, name: str, scopes: list[str] | None = None, organisation: Organisation | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; return it with the raw secret, which is never stored or shown again.
+
+    With ``organisation`` (one the user owns) the token acts for that organisation: a
+    business integration files and subscribes in its name, and stops working when the user
+    leaves it.
+    """
+    if (
+        organisation is not None
+        and not OrganisationMembership.objects.filter(
+            user=user, organisation=organisation, role=OrganisationRole.OWNER
+        ).exists()
+    ):
+        raise ValidationError({"organisation": [_("Chỉ chủ sở hữu tổ chức mới tạo được mã truy cập của tổ chức.")]})
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError({"name": [_("Hãy đặt tên cho mã truy cập (tối đa 100 ký tự).")]})
@@ -30,7 +44,12 @@ def api_token_create(*, user: User, name: str, scopes: list[str] | None = None) 
         raise ValidationError({"scopes": [_("Phạm vi không hợp lệ: %s") % ", ".join(unknown)]})
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[: len(API_TOKEN_PREFIX) + 6], key_hash=_digest(raw), scopes=scopes
+        user=user,
+        organisation=organisation,
+        name=name,
+        prefix=raw[: len(API_TOKEN_PREFIX) + 6],
+        key_hash=_digest(raw),
+        scopes=scopes,
     )
     return token, raw
 
@@ -53,6 +72,13 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     token = ApiToken.objects.select_related("user").filter(key_hash=_digest(raw), revoked_at__isnull=True).first()
     now = timezone.now()
     if token is None or not token.user.is_active or (token.expires_at and token.expires_at <= now):
+        return None
+    if (
+        token.organisation_id
+        and not OrganisationMembership.objects.filter(
+            user_id=token.user_id, organisation_id=token.organisation_id
+        ).exists()
+    ):
         return None
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

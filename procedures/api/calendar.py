@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api.exceptions import error_body
 from procedures.calendar import (
     MAX_DAYS,
     MAX_HOURS,
@@ -77,7 +78,9 @@ class CalendarDueView(APIView):
                 errors[error.field or "non_field_errors"] = [str(error.message)]
         if errors:
             detail = " ".join(message for messages in errors.values() for message in messages)
-            return Response({"detail": detail, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                error_body(code="invalid", message=detail, fields=errors), status=status.HTTP_400_BAD_REQUEST
+            )
         agency = values["agency"]
         data = {
             "due": format_iso(due),

@@ -77,20 +77,20 @@ def test_bad_input_is_400_with_a_vietnamese_message(client, params, field, messa
     assert response.status_code == 400
     body = response.json()
     assert message in body["detail"]
-    assert message in body["errors"][field][0]
+    assert message in body["error"]["fields"][field][0]
 
 
 def test_unknown_agency_is_400_naming_the_code(client):
     response = client.get(URL, {"from": "2026-02-13T10:00", "days": 1, "agency": "000.00.99.X00"})
     assert response.status_code == 400
-    assert response.json()["errors"]["agency"] == ["Không tìm thấy cơ quan có mã “000.00.99.X00”."]
+    assert response.json()["error"]["fields"]["agency"] == ["Không tìm thấy cơ quan có mã “000.00.99.X00”."]
 
 
 def test_misconfigured_agency_is_400_not_500(client):
     AgencyFactory(code="BROKEN", working_periods=[["17:00", "07:00"]])
     response = client.get(URL, {"from": "2026-02-13T10:00", "days": 1, "agency": "BROKEN"})
     assert response.status_code == 400
-    assert "Giờ làm việc của cơ quan không hợp lệ" in response.json()["errors"]["agency"][0]
+    assert "Giờ làm việc của cơ quan không hợp lệ" in response.json()["error"]["fields"]["agency"][0]
 
 
 def test_schema_lists_the_endpoint(client, admin_user):

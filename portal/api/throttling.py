@@ -1,0 +1,28 @@
+"""Per-token request rate (settings.API_TOKEN_RATE), counted in the shared cache (Redis).
+
+Only bearer-token requests are counted here: pages and sessions have their own limits
+(allauth, tracking). Beyond the rate DRF answers 429 with ``Retry-After``.
+"""
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from portal.models import ApiToken
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    scope = "token"
+
+    def get_rate(self):
+        # Read on each request, not at import, so that a changed setting takes effect.
+        return settings.API_TOKEN_RATE
+
+    def get_cache_key(self, request, view):
+        if not isinstance(request.auth, ApiToken):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+    def allow_request(self, request, view):
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)

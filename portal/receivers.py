@@ -1,0 +1,67 @@
+"""Receivers of `portal.signals`: turn committed dossier events into webhook deliveries and
+national-portal sync records, and enqueue their sending."""
+
+import logging
+
+from django.dispatch import receiver
+
+from portal.services import national_sync, webhooks
+from portal.signals import dossier_event_recorded
+
+logger = logging.getLogger(__name__)
+
+
+def _webhook_data(event, dossier) -> dict:
+    data = {
+        "dossier": {
+            "code": dossier.code,
+            "status": dossier.state,
+            "status_code": dossier.status_code,
+            "previous_status": event.from_state,
+            "procedure": dossier.procedure.code,
+            "agency": dossier.receiving_agency.code,
+            "received_at": dossier.received_at.isoformat() if dossier.received_at else None,
+            "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+        },
+        "action": event.action,
+        "event_seq": event.seq,
+        "occurred_at": event.created_at.isoformat(),
+    }
+    if event.action == "payment_received" and isinstance(event.payload, dict) and "amount" in event.payload:
+        data["payment"] = {"amount": event.payload["amount"]}
+    return data
+
+
+@receiver(dossier_event_recorded, dispatch_uid="portal.integrations")
+def dossier_event_to_integrations(sender, *, event_id, dossier_id, action, from_state, to_state, **kwargs):
+    from portal import tasks
+
+    kinds = webhooks.webhook_events_for(action=action, from_state=from_state, to_state=to_state)
+    status_changed = bool(to_state) and to_state != from_state
+    if not kinds and not status_changed:
+        return
+    # `sender` is the event model: read it fresh, with the dossier as committed.
+    event = (
+        sender.objects.select_related(
+            "dossier__procedure__sector", "dossier__procedure_version", "dossier__receiving_agency"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None or not event.dossier.code:
+        return
+    dossier = event.dossier
+    source = f"event:{event.pk}"
+    delivery_ids = webhooks.webhook_deliveries_create(
+        source=source,
+        kinds=kinds,
+        data=_webhook_data(event, dossier),
+        applicant_id=dossier.applicant_id,
+        organisation_id=dossier.organisation_id,
+    )
+    for delivery_id in delivery_ids:
+        tasks.deliver_webhook.delay(delivery_id)
+    if status_changed:
+        record = national_sync.sync_record_create(dossier=dossier, source=source)
+        if record is not None:
+            tasks.national_sync_push.delay(record.pk)

@@ -1,0 +1,10 @@
+"""Signals other apps send to the portal's integrations (webhooks, national-portal sync).
+
+``dossier_event_recorded`` is sent by ``dossiers.services.events.event_append`` once the
+transaction that appended the event has committed, with ``event_id``, ``dossier_id``,
+``action``, ``from_state`` and ``to_state``.
+"""
+
+from django.dispatch import Signal
+
+dossier_event_recorded = Signal()
