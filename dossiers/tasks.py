@@ -22,10 +22,26 @@ def render_acknowledgement(self, dossier_id: int, pin: str | None = None) -> Non
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def render_slip(self, dossier_id: int, kind: str, event_seq: int) -> None:
-    """Triggered on commit of a transition: render its official slip (form 01, 02 or 03), once."""
+    """Triggered on commit of a transition: render its official slip (form 01, 02, 03 or 04), once."""
     from dossiers.services.official_slips import slip_render
 
     slip_render(dossier_id=dossier_id, kind=kind, event_seq=event_seq)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def render_control_sheet(self, slip_id: int) -> None:
+    """Triggered on commit of an officer's request: render the process control sheet (form 05), once."""
+    from dossiers.services.official_slips import slip_control_sheet_render
+
+    slip_control_sheet_render(slip_id=slip_id)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def render_result(self, result_id: int) -> None:
+    """Triggered on commit of a proposal with a generated draft: render the result document, once."""
+    from dossiers.services.results import result_render
+
+    result_render(result_id=result_id)
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=8)
@@ -69,3 +85,59 @@ def purge_stale_drafts() -> int:
     from dossiers.services.filing import drafts_purge
 
     return drafts_purge()
+
+
+@shared_task(acks_late=True)
+def sweep_deadlines() -> dict:
+    """Beat, every 5 minutes: mark and announce what has become due soon or overdue (once each)."""
+    from dossiers.services.deadlines import deadlines_sweep
+
+    return deadlines_sweep().as_dict()
+
+
+@shared_task(acks_late=True)
+def send_daily_digest() -> int:
+    """Beat, every morning: each agency's leaders get the day's figures, once per day."""
+    from dossiers.services.deadlines import daily_digest_send
+
+    return daily_digest_send()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def render_payment_receipt(self, payment_id: int) -> None:
+    """Triggered on commit of a successful online payment: render its e-receipt (biên lai điện tử), once."""
+    from dossiers.services.payments import payment_receipt_render
+
+    payment_receipt_render(payment_id=payment_id)
+
+
+@shared_task
+def reconcile_payments() -> dict:
+    """Beat, every 5 minutes: ask the gateway about payments pending for over 15 minutes and settle them."""
+    from dossiers.services.payments import payment_reconcile
+
+    return payment_reconcile()
+
+
+@shared_task(acks_late=True)
+def rollup_stats() -> list[str]:
+    """Beat, nightly after midnight: roll up yesterday (and any day missed since the last run)."""
+    from dossiers.stats.service import stats_rollup_pending
+
+    return [day.isoformat() for day in stats_rollup_pending()]
+
+
+@shared_task(acks_late=True)
+def send_monthly_stats_reports() -> int:
+    """Beat, on the 1st of each month: mail last month's report to subscribed leaders, once each."""
+    from dossiers.stats.reports import stats_send_monthly_reports
+
+    return stats_send_monthly_reports()
+
+
+@shared_task(expires=55)
+def refresh_live_stats() -> int:
+    """Beat, every minute: count the current day's figures once for every statistics reader."""
+    from dossiers.stats.service import stats_refresh_live
+
+    return stats_refresh_live()

@@ -1,6 +1,19 @@
 """Pages of the dossiers app, grouped by who uses them; each module lists its own routes."""
 
-from dossiers.views import applicant, files, filing, intake, officer, register, tracking
+from dossiers.views import (
+    applicant,
+    control_sheet,
+    files,
+    filing,
+    intake,
+    officer,
+    officer_dossier,
+    payments,
+    register,
+    stats,
+    tracking,
+    worklists,
+)
 
 app_name = "dossiers"
 
@@ -10,6 +23,11 @@ urlpatterns = [
     *files.urlpatterns,
     *tracking.urlpatterns,
     *officer.urlpatterns,
+    *officer_dossier.urlpatterns,
     *intake.urlpatterns,
     *register.urlpatterns,
+    *worklists.urlpatterns,
+    *control_sheet.urlpatterns,
+    *payments.urlpatterns,
+    *stats.urlpatterns,
 ]

@@ -8,10 +8,13 @@ date is not after that day. Search is accent-insensitive and typo-tolerant on Po
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import time
 import unicodedata
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
@@ -50,6 +53,7 @@ __all__ = [
     "procedure_get_by_code",
     "procedure_in_force_by_code",
     "procedure_search",
+    "procedure_search_ids",
     "procedure_version_get",
     "procedure_version_in_force",
     "procedure_versions_in_force",
@@ -240,6 +244,56 @@ def procedure_search(
     )
 
 
+# --- catalogue search cache ------------------------------------------------------------------
+
+SEARCH_CACHE_SECONDS = 300
+_GENERATION_KEY = "catalogue:generation"
+
+
+def catalogue_generation() -> int:
+    """A number that changes whenever the catalogue does (``catalogue_changed``)."""
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        generation = time.time_ns()
+        cache.add(_GENERATION_KEY, generation, timeout=None)
+        generation = cache.get(_GENERATION_KEY, generation)
+    return generation
+
+
+def catalogue_changed(**_kwargs) -> None:
+    """Invalidates every cached search (connected to the catalogue models' signals)."""
+    cache.set(_GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def catalogue_cached(name: str, parts: tuple, compute):
+    """``compute()``, cached per catalogue generation and ``parts`` for ``SEARCH_CACHE_SECONDS``.
+
+    The key carries the generation, so a change to a procedure, version, sector or agency
+    (``catalogue_changed``) makes every older entry unreachable; the timeout also bounds what
+    a change made without signals (a bulk update) could leave.
+    """
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    key = f"catalogue:{name}:{catalogue_generation()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, SEARCH_CACHE_SECONDS)
+    return value
+
+
+def procedure_search_ids(*, q: str = "", on: dt.date | None = None, **filters) -> list[int]:
+    """Primary keys of ``procedure_search``'s versions, in its order, cached (see above).
+
+    Raises ValueError like ``procedure_search`` for an invalid level or applicant type.
+    """
+    q = normalise_search_query(q)
+    on = on or timezone.localdate()
+    parts = (q, on.isoformat(), tuple(sorted(filters.items())))
+    return catalogue_cached(
+        "search", parts, lambda: list(procedure_search(q=q, on=on, **filters).values_list("pk", flat=True))
+    )
+
+
 # --- working-time calendar (public face for other apps) ---------------------------------------
 
 
@@ -264,6 +318,15 @@ def working_minutes_between(*, agency: Agency, start: dt.datetime, end: dt.datet
     from procedures.calendar import working_minutes_between as between
 
     return between(start, end, agency=agency)
+
+
+def working_minutes_counter(*, agency: Agency):
+    """``working_minutes_between`` for many intervals of one agency: its calendar is loaded once."""
+    from procedures.calendar import calendar_for_agency
+    from procedures.calendar import working_minutes_between as between
+
+    calendar = calendar_for_agency(agency)
+    return lambda start, end: between(start, end, calendar=calendar)
 
 
 def add_working_minutes(*, agency: Agency, moment: dt.datetime, minutes: float) -> dt.datetime:

@@ -13,6 +13,7 @@ LINKS = {
     "reception": "/officer/reception/",
     "intake": "/officer/intake/",
     "register": "/officer/register/",
+    "stats": "/officer/stats/",
 }
 
 
@@ -21,7 +22,7 @@ LINKS = {
     [
         (OfficerRole.RECEPTION, {"worklists", "reception", "intake", "register"}),
         (OfficerRole.SPECIALIST, {"worklists", "register"}),
-        (OfficerRole.LEADER, {"worklists", "register"}),
+        (OfficerRole.LEADER, {"worklists", "register", "stats"}),
     ],
 )
 def test_home_links_follow_the_roles(client, role, expected):

@@ -1,0 +1,74 @@
+"""The statistics roll-up (bảng tổng hợp thống kê) and the monthly report subscriptions.
+
+``DailyStat`` holds, per day × receiving agency × procedure × channel, the counters every
+report figure is summed from (``dossiers.stats.definitions`` says what each one counts):
+flows of that day (received, resolved early / on time / late, …) and the stock at the end
+of that day (in progress on time / overdue, paused). Celery writes one day at a time, after
+midnight; the current day is computed live. ``StatsSubscription``: a leader who asked for
+the monthly report of an agency by email.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.constants import Channel
+
+
+class DailyStat(models.Model):
+    day = models.DateField(_("ngày"))
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices)
+    # Flows during the day.
+    received = models.PositiveIntegerField(default=0)
+    resolved_early = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    resolved_late = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    stopped = models.PositiveIntegerField(default=0)
+    apologies = models.PositiveIntegerField(default=0)
+    rating_very_satisfied = models.PositiveIntegerField(default=0)
+    rating_satisfied = models.PositiveIntegerField(default=0)
+    rating_dissatisfied = models.PositiveIntegerField(default=0)
+    fees_online = models.BigIntegerField(default=0)
+    processing_minutes = models.BigIntegerField(default=0)
+    # Resolved dossiers per whole working days taken ({"3": 12, …}), for the 90th percentile.
+    processing_days = models.JSONField(default=dict, blank=True)
+    # Stock at the end of the day.
+    open_on_time = models.PositiveIntegerField(default=0)
+    open_overdue = models.PositiveIntegerField(default=0)
+    paused_supplement = models.PositiveIntegerField(default=0)
+    paused_payment = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("số liệu thống kê theo ngày")
+        verbose_name_plural = _("số liệu thống kê theo ngày")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "agency", "procedure", "channel"], name="uniq_daily_stat"),
+        ]
+        indexes = [models.Index(fields=["agency", "day"], name="daily_stat_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.agency_id}/{self.procedure_id}/{self.channel}"
+
+
+class StatsSubscription(models.Model):
+    """A leader receives the monthly report of ``agency`` (with its sub-agencies) by email."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stats_subscriptions")
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.CASCADE, related_name="+")
+    is_active = models.BooleanField(_("đang nhận"), default=True)
+    # First day of the last month sent, so a rerun of the task sends nothing twice.
+    last_sent_month = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đăng ký nhận báo cáo tháng")
+        verbose_name_plural = _("đăng ký nhận báo cáo tháng")
+        constraints = [models.UniqueConstraint(fields=["user", "agency"], name="uniq_stats_subscription")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.agency}"

@@ -1,0 +1,279 @@
+"""What each figure counts (DESIGN.md §2, Reports and Lateness), over a period [start, end).
+
+A dossier's *deadline* is its first appointment: ``original_due_at`` when an apology letter
+(form 04) set a new date, else ``due_at`` — so a dossier late against its first appointment
+stays late. *Open at a moment T*: received before T, not resolved before T, and not withdrawn
+or stopped before T (refused dossiers are never received). The stock figures (in progress,
+paused) are taken at the end of the period, or now when the period has not ended.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.constants import DossierState
+from dossiers.models import Dossier
+
+# A working day is 8 working hours (DESIGN.md §2, Time): processing time in working days.
+MINUTES_PER_WORKING_DAY = 480
+WAITING = (DossierState.SUPPLEMENT_REQUESTED, DossierState.PAYMENT_REQUESTED)
+CLOSED_WITHOUT_RESULT = (DossierState.WITHDRAWN, DossierState.STOPPED)
+
+
+def dossiers() -> QuerySet[Dossier]:
+    """Dossiers with the aliases the conditions below use."""
+    return Dossier.objects.alias(
+        deadline=Coalesce("original_due_at", "due_at"),
+        resolved_day=TruncDate("resolved_at"),
+        deadline_day=TruncDate(Coalesce("original_due_at", "due_at")),
+    )
+
+
+def q_open(moment: dt.datetime) -> Q:
+    return (
+        Q(received_at__lt=moment)
+        & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
+        & ~Q(state__in=CLOSED_WITHOUT_RESULT, updated_at__lt=moment)
+        & ~Q(state=DossierState.REFUSED)
+    )
+
+
+def _q_paused(moment: dt.datetime, state: str) -> Q:
+    return q_open(moment) & Q(state=state) & (Q(paused_at__isnull=True) | Q(paused_at__lt=moment))
+
+
+def q_active(moment: dt.datetime) -> Q:
+    """Open and not waiting for the applicant at ``moment``."""
+    return q_open(moment) & (~Q(state__in=WAITING) | Q(paused_at__gte=moment))
+
+
+def q_resolved(start: dt.datetime, end: dt.datetime) -> Q:
+    return Q(resolved_at__gte=start, resolved_at__lt=end)
+
+
+def q_resolved_late(start, end) -> Q:
+    return q_resolved(start, end) & Q(resolved_at__gt=F("deadline"))
+
+
+def q_resolved_early(start, end) -> Q:
+    return q_resolved(start, end) & Q(resolved_at__lte=F("deadline"), resolved_day__lt=F("deadline_day"))
+
+
+def q_resolved_on_time(start, end) -> Q:
+    return q_resolved(start, end) & (
+        Q(due_at__isnull=True, original_due_at__isnull=True)
+        | Q(resolved_at__lte=F("deadline"), resolved_day__gte=F("deadline_day"))
+    )
+
+
+def _closed(state: str, start, end) -> Q:
+    # A withdrawn, stopped or refused dossier is not changed again: its last change is its closing.
+    return Q(state=state, updated_at__gte=start, updated_at__lt=end)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    definition: str
+    kind: str = "count"  # count | rate | days | money
+    # Condition on dossiers for (start, end, moment) where moment = min(end, now); None: no list.
+    condition: object = None
+    stock: bool = False
+
+
+def _f(key, label, definition, condition=None, kind="count", stock=False) -> Figure:
+    return Figure(key, label, definition, kind, condition, stock)
+
+
+FIGURES: list[Figure] = [
+    _f(
+        "carried_over",
+        _("Kỳ trước chuyển sang"),
+        _("Hồ sơ đã tiếp nhận trước ngày đầu kỳ và chưa giải quyết xong, chưa rút, chưa dừng vào đầu kỳ."),
+        lambda s, e, m: q_open(s),
+    ),
+    _f(
+        "received",
+        _("Mới tiếp nhận"),
+        _("Hồ sơ được tiếp nhận trong kỳ (theo thời điểm tiếp nhận), mọi kênh."),
+        lambda s, e, m: Q(received_at__gte=s, received_at__lt=e),
+    ),
+    _f(
+        "received_online",
+        _("Trực tuyến"),
+        _("Hồ sơ mới tiếp nhận trong kỳ, nộp trực tuyến (kênh 2)."),
+        lambda s, e, m: Q(received_at__gte=s, received_at__lt=e, channel="online"),
+    ),
+    _f(
+        "received_counter",
+        _("Trực tiếp"),
+        _("Hồ sơ mới tiếp nhận trong kỳ, nộp trực tiếp tại Bộ phận Một cửa (kênh 1)."),
+        lambda s, e, m: Q(received_at__gte=s, received_at__lt=e, channel="counter"),
+    ),
+    _f(
+        "received_post",
+        _("Bưu chính"),
+        _("Hồ sơ mới tiếp nhận trong kỳ, nộp qua dịch vụ bưu chính công ích (kênh 3)."),
+        lambda s, e, m: Q(received_at__gte=s, received_at__lt=e, channel="post"),
+    ),
+    _f(
+        "resolved",
+        _("Đã giải quyết"),
+        _("Hồ sơ xử lý xong trong kỳ (thời điểm xử lý xong), kể cả hồ sơ từ chối giải quyết có văn bản trả lời."),
+        lambda s, e, m: q_resolved(s, e),
+    ),
+    _f(
+        "resolved_early",
+        _("Trước hạn"),
+        _("Xử lý xong trong kỳ, trước ngày hẹn trả đầu tiên."),
+        lambda s, e, m: q_resolved_early(s, e),
+    ),
+    _f(
+        "resolved_on_time",
+        _("Đúng hạn"),
+        _("Xử lý xong trong kỳ, trong ngày hẹn trả đầu tiên và không muộn hơn giờ hẹn."),
+        lambda s, e, m: q_resolved_on_time(s, e),
+    ),
+    _f(
+        "resolved_late",
+        _("Quá hạn"),
+        _(
+            "Xử lý xong trong kỳ, sau thời điểm hẹn trả đầu tiên. Hồ sơ có thư xin lỗi hẹn lại vẫn tính quá hạn "
+            "theo ngày hẹn ban đầu."
+        ),
+        lambda s, e, m: q_resolved_late(s, e),
+    ),
+    _f(
+        "in_progress_on_time",
+        _("Đang xử lý trong hạn"),
+        _(
+            "Cuối kỳ (hoặc hiện tại nếu kỳ chưa kết thúc): hồ sơ đang giải quyết, không chờ công dân, chưa quá hẹn đầu tiên."
+        ),
+        lambda s, e, m: q_active(m) & (Q(due_at__isnull=True, original_due_at__isnull=True) | Q(deadline__gte=m)),
+        stock=True,
+    ),
+    _f(
+        "in_progress_overdue",
+        _("Đang xử lý quá hạn"),
+        _("Cuối kỳ (hoặc hiện tại): hồ sơ đang giải quyết, không chờ công dân, đã quá thời điểm hẹn trả đầu tiên."),
+        lambda s, e, m: q_active(m) & Q(deadline__lt=m),
+        stock=True,
+    ),
+    _f(
+        "paused_supplement",
+        _("Chờ bổ sung"),
+        _("Cuối kỳ (hoặc hiện tại): hồ sơ đang chờ công dân bổ sung, hoàn thiện (mã trạng thái 5)."),
+        lambda s, e, m: _q_paused(m, DossierState.SUPPLEMENT_REQUESTED),
+        stock=True,
+    ),
+    _f(
+        "paused_payment",
+        _("Chờ nghĩa vụ tài chính"),
+        _("Cuối kỳ (hoặc hiện tại): hồ sơ đang chờ công dân thực hiện nghĩa vụ tài chính (mã trạng thái 6)."),
+        lambda s, e, m: _q_paused(m, DossierState.PAYMENT_REQUESTED),
+        stock=True,
+    ),
+    _f(
+        "stopped",
+        _("Dừng xử lý"),
+        _("Hồ sơ bị dừng xử lý trong kỳ (mã trạng thái 8)."),
+        lambda s, e, m: _closed(DossierState.STOPPED, s, e),
+    ),
+    _f(
+        "withdrawn",
+        _("Rút hồ sơ"),
+        _("Hồ sơ công dân rút và được chấp nhận trong kỳ (mã trạng thái 7)."),
+        lambda s, e, m: _closed(DossierState.WITHDRAWN, s, e),
+    ),
+    _f(
+        "refused",
+        _("Không tiếp nhận"),
+        _("Hồ sơ bị từ chối tiếp nhận trong kỳ (mẫu 03, mã trạng thái 3); không tính vào số tiếp nhận."),
+        lambda s, e, m: _closed(DossierState.REFUSED, s, e),
+    ),
+    _f(
+        "on_time_rate",
+        _("Tỷ lệ đúng hạn"),
+        _("(Trước hạn + Đúng hạn) / Đã giải quyết trong kỳ."),
+        kind="rate",
+    ),
+    _f(
+        "online_share",
+        _("Tỷ lệ nộp trực tuyến"),
+        _("Hồ sơ tiếp nhận trực tuyến / Tổng hồ sơ mới tiếp nhận trong kỳ."),
+        kind="rate",
+    ),
+    _f(
+        "avg_processing_days",
+        _("Thời gian xử lý trung bình (ngày làm việc)"),
+        _(
+            "Với hồ sơ xử lý xong trong kỳ: số phút làm việc theo lịch của cơ quan từ lúc tiếp nhận đến lúc xử lý xong, "
+            "trừ thời gian tạm dừng chờ công dân, chia 480 (8 giờ một ngày làm việc); lấy trung bình."
+        ),
+        kind="days",
+    ),
+    _f(
+        "p90_processing_days",
+        _("Thời gian xử lý bách phân vị 90 (ngày làm việc)"),
+        _("Số ngày làm việc (làm tròn lên) mà 90% hồ sơ xử lý xong trong kỳ không vượt quá."),
+        kind="days",
+    ),
+    _f(
+        "fees_online",
+        _("Phí, lệ phí thu trực tuyến (đồng)"),
+        _("Tổng số tiền các giao dịch thanh toán trực tuyến thành công trong kỳ (theo thời điểm thanh toán)."),
+        kind="money",
+    ),
+    _f(
+        "rating_very_satisfied",
+        _("Rất hài lòng"),
+        _("Số đánh giá “Rất hài lòng” gửi trong kỳ."),
+        lambda s, e, m: Q(rated_at__gte=s, rated_at__lt=e, rating="very_satisfied"),
+    ),
+    _f(
+        "rating_satisfied",
+        _("Hài lòng"),
+        _("Số đánh giá “Hài lòng” gửi trong kỳ."),
+        lambda s, e, m: Q(rated_at__gte=s, rated_at__lt=e, rating="satisfied"),
+    ),
+    _f(
+        "rating_dissatisfied",
+        _("Không hài lòng"),
+        _("Số đánh giá “Không hài lòng” gửi trong kỳ."),
+        lambda s, e, m: Q(rated_at__gte=s, rated_at__lt=e, rating="dissatisfied"),
+    ),
+    _f(
+        "satisfaction_rate",
+        _("Tỷ lệ hài lòng"),
+        _("(Rất hài lòng + Hài lòng) / Tổng số đánh giá trong kỳ."),
+        kind="rate",
+    ),
+    _f(
+        "apologies",
+        _("Thư xin lỗi đã ban hành"),
+        _("Số phiếu xin lỗi và hẹn lại ngày trả kết quả (mẫu 04) ban hành trong kỳ."),
+        lambda s, e, m: Q(apology_at__gte=s, apology_at__lt=e),
+    ),
+]
+FIGURES_BY_KEY = {f.key: f for f in FIGURES}
+# Counters of a roll-up row (DailyStat) that are summed over days / taken at the period's end.
+FLOW_FIELDS = (
+    "received",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "refused",
+    "withdrawn",
+    "stopped",
+    "apologies",
+    "rating_very_satisfied",
+    "rating_satisfied",
+    "rating_dissatisfied",
+    "fees_online",
+    "processing_minutes",
+)
+STOCK_FIELDS = ("open_on_time", "open_overdue", "paused_supplement", "paused_payment")

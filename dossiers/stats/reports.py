@@ -1,0 +1,254 @@
+"""The periodic report: figures for a scope and period with a breakdown (agency, procedure or
+field), as a dict for pages and the API, as XLSX and PDF, and mailed monthly to subscribers.
+"""
+
+import datetime as dt
+import io
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers.stats import definitions as d
+from dossiers.stats import service
+
+logger = logging.getLogger(__name__)
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The columns of the provincial report, in order (every figure of definitions.FIGURES).
+COLUMNS = [f.key for f in d.FIGURES]
+
+
+def stats_allowed_agency_ids(*, user, tree: dict) -> set[int]:
+    """Agencies whose figures the user may read: where it holds view_stats, with their sub-agencies."""
+    from portal.selectors import officer_agency_ids
+
+    allowed: set[int] = set()
+    for agency_id in officer_agency_ids(user=user, permission="view_stats"):
+        allowed |= service.subtree(tree, agency_id)
+    return allowed
+
+
+def _top(tree: dict, allowed: set[int] | None) -> list[int]:
+    ids = tree.keys() if allowed is None else allowed
+    return sorted(
+        (
+            i
+            for i in ids
+            if i in tree
+            and (
+                allowed is None
+                and tree[i]["parent_id"] not in tree
+                or allowed is not None
+                and tree[i]["parent_id"] not in allowed
+            )
+        ),
+        key=lambda i: tree[i]["code"],
+    )
+
+
+def build_report(
+    *,
+    tree: dict,
+    allowed: set[int] | None,
+    agency_id: int | None,
+    sub: bool,
+    procedure_id: int | None,
+    sector_id: int | None,
+    first_day: dt.date,
+    last_day: dt.date,
+    group: str,
+) -> dict:
+    from procedures.models import Procedure, Sector
+
+    if agency_id:
+        agency_ids = service.subtree(tree, agency_id) if sub else {agency_id}
+        if allowed is not None:
+            agency_ids &= allowed
+    else:
+        agency_ids = None if allowed is None else set(allowed)
+    scope = service.Scope(
+        agency_ids=None if agency_ids is None else frozenset(agency_ids), procedure_id=procedure_id, sector_id=sector_id
+    )
+    rows = service.stats_rows(scope=scope, first_day=first_day, last_day=last_day)
+    breakdown = []
+    if group == "agency":
+        entries: list[tuple[int, bool]] = []  # (agency id, with sub-agencies)
+        if agency_id:
+            entries.append((agency_id, False))
+            if sub:
+                entries += [
+                    (c, True)
+                    for c in sorted(tree[agency_id]["children"], key=lambda i: tree[i]["code"])
+                    if allowed is None or c in allowed
+                ]
+        else:
+            entries = [(i, True) for i in _top(tree, allowed)]
+        owner: dict[int, tuple[int, bool]] = {}
+        for entry in entries:
+            for member in service.subtree(tree, entry[0]) if entry[1] else {entry[0]}:
+                owner.setdefault(member, entry)
+        figures = service.group(rows, lambda r: owner.get(r["agency_id"]))
+        for entry in entries:
+            node = tree[entry[0]]
+            name = node["name"] if entry[1] or not (agency_id and sub) else _("%(name)s (trực tiếp)") % node
+            breakdown.append(
+                {
+                    "id": entry[0],
+                    "name": name,
+                    "code": node["code"],
+                    "sub": entry[1],
+                    "has_children": bool(node["children"]),
+                    "figures": figures.get(entry, service.summarise([])),
+                }
+            )
+    elif group == "procedure":
+        figures = service.group(rows, lambda r: r["procedure_id"])
+        names = Procedure.objects.filter(pk__in=figures).values_list("pk", "code", "name")
+        breakdown = [
+            {"id": pk, "code": code, "name": name, "figures": figures[pk]}
+            for pk, code, name in sorted(names, key=lambda n: n[1])
+        ]
+    else:
+        sectors = dict(Procedure.objects.values_list("id", "sector_id"))
+        figures = service.group(rows, lambda r: sectors.get(r["procedure_id"]))
+        names = Sector.objects.filter(pk__in=figures).values_list("pk", "code", "name")
+        breakdown = [
+            {"id": pk, "code": code, "name": name, "figures": figures[pk]}
+            for pk, code, name in sorted(names, key=lambda n: n[1])
+        ]
+    return {
+        "first_day": first_day,
+        "last_day": last_day,
+        "group": group,
+        "totals": service.summarise(rows),
+        "breakdown": breakdown,
+        "scope": scope,
+    }
+
+
+def _title(report: dict) -> str:
+    return _("Báo cáo tình hình giải quyết thủ tục hành chính từ %(start)s đến %(end)s") % {
+        "start": report["first_day"].strftime("%d/%m/%Y"),
+        "end": report["last_day"].strftime("%d/%m/%Y"),
+    }
+
+
+def report_xlsx(report: dict, *, heading: str = "") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Báo cáo")[:31]
+    sheet.append([_title(report)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    if heading:
+        sheet.append([heading])
+    sheet.append([])
+    header = [_("STT"), _("Đơn vị / thủ tục / lĩnh vực")] + [str(d.FIGURES_BY_KEY[k].label) for k in COLUMNS]
+    sheet.append(header)
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for number, entry in enumerate(report["breakdown"], start=1):
+        sheet.append([number, str(entry["name"])] + [entry["figures"][k] for k in COLUMNS])
+        sheet.cell(row=sheet.max_row, column=2).data_type = "s"
+    sheet.append(["", _("Tổng cộng")] + [report["totals"][k] for k in COLUMNS])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    sheet.append([])
+    sheet.append([_("Định nghĩa các chỉ tiêu")])
+    for figure in d.FIGURES:
+        sheet.append(["", str(figure.label), str(figure.definition)])
+    sheet.column_dimensions["B"].width = 45
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def report_pdf(report: dict, *, heading: str = "") -> bytes:
+    from dossiers.pdf import render_pdf
+
+    columns = [(k, d.FIGURES_BY_KEY[k].label) for k in COLUMNS]
+    table = [(entry["name"], [entry["figures"][k] for k in COLUMNS]) for entry in report["breakdown"]]
+    return render_pdf(
+        "dossiers/stats/report_pdf.html",
+        {
+            "title": _title(report),
+            "heading": heading,
+            "columns": columns,
+            "table": table,
+            "totals": [report["totals"][k] for k in COLUMNS],
+            "figures": d.FIGURES,
+            "generated_at": timezone.localtime(),
+            "PORTAL_NAME": settings.PORTAL_NAME,
+        },
+    )
+
+
+def stats_send_monthly_reports(*, today: dt.date | None = None) -> int:
+    """Mail last month's report (XLSX) to every active subscription not yet served; returns how many."""
+    from dossiers.models import StatsSubscription
+
+    today = today or timezone.localdate()
+    last_day = today.replace(day=1) - dt.timedelta(days=1)
+    first_day = last_day.replace(day=1)
+    tree = service.agency_tree()
+    sent = 0
+    pending = (
+        StatsSubscription.objects.filter(is_active=True, user__is_active=True)
+        .exclude(last_sent_month=first_day)
+        .select_related("user", "agency")
+    )
+    for subscription in pending:
+        # The right may have been withdrawn since the subscription: check it when sending.
+        if subscription.agency_id not in stats_allowed_agency_ids(user=subscription.user, tree=tree):
+            continue
+        with transaction.atomic():
+            locked = StatsSubscription.objects.select_for_update().get(pk=subscription.pk)
+            if locked.last_sent_month == first_day:
+                continue
+            report = build_report(
+                tree=tree,
+                allowed=None,
+                agency_id=subscription.agency_id,
+                sub=True,
+                procedure_id=None,
+                sector_id=None,
+                first_day=first_day,
+                last_day=last_day,
+                group="agency",
+            )
+            heading = subscription.agency.name
+            message = EmailMessage(
+                subject=_("[%(portal)s] Báo cáo tháng %(month)s — %(agency)s")
+                % {"portal": settings.PORTAL_NAME, "month": first_day.strftime("%m/%Y"), "agency": heading},
+                body=_(
+                    "Kính gửi %(name)s,\nĐính kèm báo cáo tình hình giải quyết thủ tục hành chính tháng %(month)s "
+                    "của %(agency)s: tiếp nhận %(received)s, giải quyết %(resolved)s, tỷ lệ đúng hạn %(rate)s.\n"
+                    "Xem chi tiết tại %(url)s"
+                )
+                % {
+                    "name": subscription.user.get_full_name() or subscription.user.email,
+                    "month": first_day.strftime("%m/%Y"),
+                    "agency": heading,
+                    "received": report["totals"]["received"],
+                    "resolved": report["totals"]["resolved"],
+                    "rate": "—" if report["totals"]["on_time_rate"] is None else f"{report['totals']['on_time_rate']}%",
+                    "url": f"{settings.SITE_URL}/officer/stats/?agency={subscription.agency_id}"
+                    f"&date_from={first_day.isoformat()}&date_to={last_day.isoformat()}",
+                },
+                to=[subscription.user.email],
+            )
+            message.attach(
+                f"bao-cao-{first_day.strftime('%Y-%m')}.xlsx", report_xlsx(report, heading=heading), XLSX_CONTENT_TYPE
+            )
+            message.send()
+            locked.last_sent_month = first_day
+            locked.save(update_fields=["last_sent_month"])
+            sent += 1
+    return sent

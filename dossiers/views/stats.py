@@ -1,0 +1,358 @@
+"""Statistics pages: the leaders' dashboard with drill-down, the list behind a number, the
+periodic report exports (XLSX, PDF), and the public transparency page (/thong-ke/).
+
+Officers see only the agencies where they hold ``view_stats`` (with their sub-agencies).
+Every figure comes from ``dossiers.stats`` (roll-up plus the live current day); an invalid
+filter is explained on the page (status 400) and nothing is counted.
+"""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from dossiers.stats import definitions, reports, service
+from dossiers.stats.forms import StatsFilterForm
+
+LIST_PAGE_SIZE = 50
+PUBLIC_LATE_LIMIT = 50
+
+
+def _choices(tree: dict, allowed: set[int] | None):
+    from procedures.models import Procedure, Sector
+
+    def depth(i):
+        n, node = 0, tree[i]
+        while node["parent_id"] in tree:
+            n, node = n + 1, tree[node["parent_id"]]
+        return n
+
+    ids = sorted(tree if allowed is None else allowed & tree.keys(), key=lambda i: tree[i]["code"])
+    agencies = [(str(i), "— " * depth(i) + tree[i]["name"]) for i in ids]
+    procedures = [
+        (str(pk), f"{code} — {name}")
+        for pk, code, name in Procedure.objects.order_by("code").values_list("pk", "code", "name")
+    ]
+    sectors = [(str(pk), name) for pk, name in Sector.objects.order_by("code").values_list("pk", "name")]
+    return agencies, procedures, sectors
+
+
+def _form_and_tree(request):
+    tree = service.agency_tree()
+    allowed = reports.stats_allowed_agency_ids(user=request.user, tree=tree)
+    if not allowed:
+        raise PermissionDenied(_("Bạn không có quyền xem thống kê."))
+    agencies, procedures, sectors = _choices(tree, allowed)
+    form = StatsFilterForm(request.GET or None, agencies=agencies, procedures=procedures, sectors=sectors)
+    if not request.GET:
+        form = StatsFilterForm({}, agencies=agencies, procedures=procedures, sectors=sectors)
+    return form, tree, allowed
+
+
+def _params(data: dict, **override) -> str:
+    values = {
+        "date_from": data["date_from"].isoformat(),
+        "date_to": data["date_to"].isoformat(),
+        "agency": data.get("agency") or "",
+        "sub": "1" if data.get("sub", True) else "0",
+        "procedure": data.get("procedure") or "",
+        "sector": data.get("sector") or "",
+        "group": data.get("group") or "agency",
+    }
+    values.update({k: ("" if v is None else v) for k, v in override.items()})
+    return urlencode({k: v for k, v in values.items() if v != ""})
+
+
+def _report(form, tree, allowed):
+    data = form.cleaned_data
+    return reports.build_report(
+        tree=tree,
+        allowed=allowed,
+        agency_id=data.get("agency"),
+        sub=data.get("sub", True),
+        procedure_id=data.get("procedure"),
+        sector_id=data.get("sector"),
+        first_day=data["date_from"],
+        last_day=data["date_to"],
+        group=data["group"],
+    )
+
+
+COUNT_KEYS = [f.key for f in definitions.FIGURES if f.condition is not None]
+CARD_KEYS = ("received", "resolved", "on_time_rate", "in_progress_overdue", "online_share", "satisfaction_rate")
+TABLE_KEYS = (
+    "carried_over",
+    "received",
+    "received_online",
+    "resolved",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "in_progress_on_time",
+    "in_progress_overdue",
+    "on_time_rate",
+    "online_share",
+    "satisfaction_rate",
+)
+
+
+def display(key: str, value) -> str:
+    """A figure as shown on pages: "—" when it has no meaning (no dossier to divide by)."""
+    if value is None:
+        return "—"
+    kind = definitions.FIGURES_BY_KEY[key].kind
+    if kind == "rate":
+        return f"{value:.2f}".replace(".", ",") + " %"
+    if kind == "days":
+        return f"{value}".replace(".", ",")
+    return f"{value:,}".replace(",", ".")
+
+
+def _cells(figures: dict, keys, query: str) -> list[tuple]:
+    return [
+        (k, display(k, figures[k]), f"{query}&figure={k}" if k in COUNT_KEYS and figures[k] else None) for k in keys
+    ]
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    form, tree, allowed = _form_and_tree(request)
+    if not form.is_valid():
+        return render(request, "dossiers/stats/dashboard.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    report = _report(form, tree, allowed)
+    scope = report["scope"]
+    chart_from = (data["date_to"].replace(day=1) - dt.timedelta(days=330)).replace(day=1)
+    series = service.monthly_series(scope=scope, first_day=chart_from, last_day=data["date_to"])
+    chart = {
+        "labels": [s["month"].strftime("%m/%Y") for s in series],
+        "received": [s["received"] for s in series],
+        "resolved": [s["resolved"] for s in series],
+        "on_time_rate": [s["on_time_rate"] for s in series],
+    }
+    for entry in report["breakdown"]:
+        if data["group"] == "agency":
+            entry["filter"] = _params(data, agency=entry["id"], sub="1" if entry["sub"] else "0")
+            entry["drill"] = entry["filter"] if entry["sub"] and entry["has_children"] else None
+            entry["by_procedure"] = _params(
+                data, agency=entry["id"], sub="1" if entry["sub"] else "0", group="procedure"
+            )
+        elif data["group"] == "procedure":
+            entry["filter"] = _params(data, procedure=entry["id"])
+            entry["drill"] = None
+        else:
+            entry["filter"] = _params(data, sector=entry["id"])
+            entry["drill"] = _params(data, sector=entry["id"], group="procedure")
+        entry["cells"] = _cells(entry["figures"], TABLE_KEYS, entry["filter"])
+    query = _params(data)
+    totals = report["totals"]
+    breadcrumbs = []
+    if data.get("agency"):
+        node = tree[data["agency"]]
+        while node is not None:
+            if node["id"] in allowed:
+                breadcrumbs.insert(0, (node["name"], _params(data, agency=node["id"], sub="1")))
+            node = tree.get(node["parent_id"])
+    return render(
+        request,
+        "dossiers/stats/dashboard.html",
+        {
+            "form": form,
+            "report": report,
+            "figures": definitions.FIGURES,
+            "cards": [(k, definitions.FIGURES_BY_KEY[k].label, display(k, totals[k]), None) for k in CARD_KEYS],
+            "total_rows": [
+                (k, definitions.FIGURES_BY_KEY[k].label, value, link)
+                for k, value, link in _cells(totals, [f.key for f in definitions.FIGURES], query)
+            ],
+            "table_labels": [definitions.FIGURES_BY_KEY[k].label for k in TABLE_KEYS],
+            "chart": chart,
+            "query": query,
+            "breadcrumbs": breadcrumbs,
+        },
+    )
+
+
+@login_required
+@require_GET
+def dossier_list(request):
+    """The dossiers behind one number of the dashboard."""
+    form, tree, allowed = _form_and_tree(request)
+    figure = request.GET.get("figure", "")
+    if figure not in COUNT_KEYS:
+        return render(
+            request,
+            "dossiers/stats/dossier_list.html",
+            {"form": form, "error": _("Chỉ tiêu “%(figure)s” không có danh sách hồ sơ.") % {"figure": figure[:40]}},
+            status=400,
+        )
+    if not form.is_valid():
+        return render(request, "dossiers/stats/dossier_list.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    report_scope = _report_scope(data, tree, allowed)
+    queryset = service.dossiers_behind(
+        figure=figure, scope=report_scope, first_day=data["date_from"], last_day=data["date_to"]
+    )
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    offset = (page - 1) * LIST_PAGE_SIZE
+    rows = list(
+        queryset.select_related("procedure", "receiving_agency")
+        .order_by("received_at", "pk")
+        .only(
+            "code",
+            "channel",
+            "state",
+            "received_at",
+            "due_at",
+            "original_due_at",
+            "resolved_at",
+            "procedure__code",
+            "procedure__name",
+            "receiving_agency__name",
+        )[offset : offset + LIST_PAGE_SIZE + 1]
+    )
+    return render(
+        request,
+        "dossiers/stats/dossier_list.html",
+        {
+            "form": form,
+            "figure": definitions.FIGURES_BY_KEY[figure],
+            "rows": rows[:LIST_PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > LIST_PAGE_SIZE,
+            "query": _params(data),
+            "figure_key": figure,
+        },
+    )
+
+
+def _report_scope(data, tree, allowed) -> service.Scope:
+    if data.get("agency"):
+        ids = (service.subtree(tree, data["agency"]) if data.get("sub", True) else {data["agency"]}) & allowed
+    else:
+        ids = allowed
+    return service.Scope(agency_ids=frozenset(ids), procedure_id=data.get("procedure"), sector_id=data.get("sector"))
+
+
+@login_required
+@require_GET
+def export(request, fmt: str):
+    form, tree, allowed = _form_and_tree(request)
+    if not form.is_valid():
+        return render(request, "dossiers/stats/dashboard.html", {"form": form}, status=400)
+    report = _report(form, tree, allowed)
+    data = form.cleaned_data
+    heading = tree[data["agency"]]["name"] if data.get("agency") else _("Các cơ quan được giao theo dõi")
+    name = f"bao-cao-{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}"
+    if fmt == "xlsx":
+        response = HttpResponse(reports.report_xlsx(report, heading=heading), content_type=reports.XLSX_CONTENT_TYPE)
+    else:
+        response = HttpResponse(reports.report_pdf(report, heading=heading), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def _month(value: str) -> dt.date | None:
+    try:
+        parsed = dt.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time
+    except ValueError:
+        return None
+    return parsed if dt.date(2000, 1, 1) <= parsed <= timezone.localdate() else None
+
+
+def public_stats(*, month: dt.date) -> dict:
+    """The public figures of one month: per agency, the province's 12 months, late dossiers."""
+    import calendar
+
+    tree = service.agency_tree()
+    last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    last_day = min(last_day, timezone.localdate())
+    rows = service.stats_rows(scope=service.Scope(), first_day=month, last_day=last_day)
+    per_agency = service.group(rows, lambda r: r["agency_id"])
+    agencies = [
+        {"id": i, "code": tree[i]["code"], "name": tree[i]["name"], "figures": per_agency[i]}
+        for i in sorted(per_agency, key=lambda i: tree[i]["code"] if i in tree else "")
+        if i in tree
+    ]
+    start_series = (month - dt.timedelta(days=335)).replace(day=1)
+    series = service.monthly_series(scope=service.Scope(), first_day=start_series, last_day=last_day)
+    return {
+        "month": month,
+        "last_day": last_day,
+        "totals": service.summarise(rows),
+        "agencies": agencies,
+        "series": series,
+    }
+
+
+def context_figures() -> list:
+    return [definitions.FIGURES_BY_KEY[k] for k in PUBLIC_KEYS]
+
+
+PUBLIC_KEYS = ("received", "resolved", "resolved_late", "on_time_rate", "online_share", "satisfaction_rate")
+
+
+@require_GET
+def public_page(request):
+    raw = request.GET.get("month", "")
+    today = timezone.localdate()
+    month = _month(raw) if raw else today.replace(day=1)
+    error = None
+    if month is None:
+        error = _("Tháng không hợp lệ; hãy chọn tháng theo dạng năm-tháng (ví dụ 2026-03), không sau tháng hiện tại.")
+        month = today.replace(day=1)
+    context = public_stats(month=month)
+    agency_id = request.GET.get("agency", "")
+    late = []
+    if agency_id.isdigit():
+        late = list(
+            service.dossiers_behind(
+                figure="resolved_late",
+                scope=service.Scope(agency_ids=frozenset({int(agency_id)})),
+                first_day=month,
+                last_day=context["last_day"],
+            )
+            .select_related("procedure")
+            .only("code", "procedure__code", "procedure__name")
+            .order_by("resolved_at")[:PUBLIC_LATE_LIMIT]
+        )
+    keys = [f.key for f in context_figures()]
+    for agency in context["agencies"]:
+        agency["cells"] = [(k, display(k, agency["figures"][k])) for k in keys]
+    context.update(
+        total_cells=[(k, display(k, context["totals"][k])) for k in keys],
+        satisfaction=display("satisfaction_rate", context["totals"]["satisfaction_rate"]),
+        definitions=[definitions.FIGURES_BY_KEY[k] for k in (*keys, "rating_very_satisfied", "satisfaction_rate")],
+        late_limit=PUBLIC_LATE_LIMIT,
+        error=error,
+        late=late,
+        late_agency=next((a for a in context["agencies"] if str(a["id"]) == agency_id), None),
+        month_value=month.strftime("%Y-%m"),
+        figures=context_figures(),
+        chart={
+            "labels": [s["month"].strftime("%m/%Y") for s in context["series"]],
+            "received": [s["received"] for s in context["series"]],
+            "on_time_rate": [s["on_time_rate"] for s in context["series"]],
+        },
+    )
+    return render(request, "dossiers/stats/public.html", context, status=400 if error else 200)
+
+
+urlpatterns = [
+    path("officer/stats/", dashboard, name="stats_dashboard"),
+    path("officer/stats/dossiers/", dossier_list, name="stats_dossiers"),
+    path("officer/stats/report.xlsx", export, {"fmt": "xlsx"}, name="stats_export_xlsx"),
+    path("officer/stats/report.pdf", export, {"fmt": "pdf"}, name="stats_export_pdf"),
+    path("thong-ke/", public_page, name="stats_public"),
+]

@@ -1,0 +1,275 @@
+"""Statistics: every figure on a hand-built set, roll-up == direct count (hypothesis), permissions."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from dossiers.constants import Channel, DossierState
+from dossiers.models import DailyStat, Dossier, Payment
+from dossiers.stats import service
+from tests.dossiers.factories import DossierFactory, OnlineVersionFactory
+from tests.factories import AgencyFactory
+
+pytestmark = pytest.mark.django_db
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+FIRST, LAST = dt.date(2026, 3, 9), dt.date(2026, 3, 20)
+
+
+def at(day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=HCM)
+
+
+def make(version, agency, *, updated=None, **fields) -> Dossier:
+    dossier = DossierFactory(procedure_version=version, receiving_agency=agency, **fields)
+    if updated:
+        Dossier.objects.filter(pk=dossier.pk).update(updated_at=updated)
+    return dossier
+
+
+def pay(dossier, amount, when, status="succeeded", phase="at_submission"):
+    Payment.objects.create(
+        dossier=dossier,
+        reference=f"REF{dossier.pk}{amount}",
+        phase=phase,
+        amount=amount,
+        status=status,
+        payer=dossier.applicant,
+        created_at=when,
+        paid_at=when if status == "succeeded" else None,
+    )
+
+
+@pytest.fixture
+def hand_built():
+    """Period 9–20 March 2026 (Mon–Fri, no holidays); expected figures in EXPECTED."""
+    agency = AgencyFactory()
+    version = OnlineVersionFactory()
+    S = DossierState
+    make(
+        version,
+        agency,
+        channel=Channel.COUNTER,
+        state=S.RESOLVED,
+        received_at=at(5, 8),
+        due_at=at(12, 17),
+        resolved_at=at(10, 8),
+    )  # carried over, early, 1440 min
+    d2 = make(
+        version,
+        agency,
+        state=S.RETURNED,
+        received_at=at(9),
+        due_at=at(11, 17),
+        resolved_at=at(11, 16),
+        rating="satisfied",
+        rated_at=at(12),
+    )  # on time, 1290 min
+    make(
+        version,
+        agency,
+        state=S.RESOLVED,
+        received_at=at(9, 8),
+        original_due_at=at(12, 17),
+        due_at=at(17, 17),
+        apology_at=at(12, 10),
+        resolved_at=at(16, 10),
+    )  # late then resolved (apology), 2520 min
+    make(
+        version,
+        agency,
+        channel=Channel.POST,
+        state=S.SUPPLEMENT_REQUESTED,
+        received_at=at(10),
+        paused_at=at(12),
+        due_at=at(20, 17),
+    )  # paused for supplement at the end
+    make(version, agency, state=S.PROCESSING, received_at=at(16), due_at=at(18, 17))  # overdue
+    make(version, agency, channel=Channel.COUNTER, state=S.PROCESSING, received_at=at(19), due_at=at(25, 17))
+    make(
+        version, agency, state=S.RESOLVED, received_at=at(20, 10), due_at=at(24, 17), resolved_at=at(23)
+    )  # straddles the end: in progress on time
+    make(
+        version,
+        agency,
+        state=S.RESOLVED,
+        received_at=at(3),
+        due_at=at(13, 17),
+        resolved_at=at(13, 15),
+        paused_minutes=960,
+        rating="very_satisfied",
+        rated_at=at(14, 10),
+    )  # carried over, paused, on time
+    make(version, agency, state=S.REFUSED, updated=at(11, 10))
+    make(version, agency, state=S.WITHDRAWN, received_at=at(9), due_at=at(20, 17), updated=at(12))
+    make(version, agency, state=S.STOPPED, received_at=at(2), due_at=at(30, 17), updated=at(18))  # carried over
+    make(
+        version,
+        agency,
+        state=S.RETURNED,
+        received_at=at(2),
+        due_at=at(6, 17),
+        resolved_at=at(6),
+        rating="dissatisfied",
+        rated_at=at(10),
+    )  # before the period, rated inside
+    make(version, agency, state=S.PROCESSING, received_at=at(23), due_at=at(27, 17))  # after the period
+    d14 = make(version, agency, state=S.PAYMENT_REQUESTED, received_at=at(11), paused_at=at(13), due_at=at(19, 17))
+    pay(d2, 20_000, at(9, 10))
+    pay(d14, 30_000, at(11, 9, 30))
+    pay(d14, 99_999, at(12), status="failed", phase="before_result")
+    for n in range(1, 32):
+        service.stats_rollup_day(day=dt.date(2026, 3, n))
+    return agency, version
+
+
+EXPECTED = {
+    "carried_over": 3,
+    "received": 8,
+    "received_online": 6,
+    "received_counter": 1,
+    "received_post": 1,
+    "resolved": 4,
+    "resolved_early": 1,
+    "resolved_on_time": 2,
+    "resolved_late": 1,
+    "in_progress_on_time": 2,
+    "in_progress_overdue": 1,
+    "paused_supplement": 1,
+    "paused_payment": 1,
+    "stopped": 1,
+    "withdrawn": 1,
+    "refused": 1,
+    "on_time_rate": 75.0,
+    "online_share": 75.0,
+    "avg_processing_days": 4.38,  # (1440 + 1290 + 2520 + 3150) / 480 / 4 = 4.375
+    "p90_processing_days": 7,  # whole days 3, 3, 6, 7
+    "fees_online": 50_000,
+    "rating_very_satisfied": 1,
+    "rating_satisfied": 1,
+    "rating_dissatisfied": 1,
+    "satisfaction_rate": 66.67,
+    "apologies": 1,
+}
+
+
+def test_every_figure_on_a_hand_built_set(hand_built):
+    agency, _ = hand_built
+    scope = service.Scope(agency_ids=frozenset({agency.pk}))
+    from_rollup = service.summarise(service.stats_rows(scope=scope, first_day=FIRST, last_day=LAST))
+    assert from_rollup == EXPECTED
+    assert service.stats_direct(scope=scope, first_day=FIRST, last_day=LAST) == EXPECTED
+
+
+def test_lists_behind_numbers_match_the_counts(hand_built):
+    agency, _ = hand_built
+    scope = service.Scope(agency_ids=frozenset({agency.pk}))
+    for key in ("carried_over", "received", "resolved_late", "in_progress_overdue", "paused_supplement", "refused"):
+        listed = service.dossiers_behind(figure=key, scope=scope, first_day=FIRST, last_day=LAST)
+        assert listed.count() == EXPECTED[key], key
+
+
+def test_rollup_is_idempotent(hand_built):
+    before = DailyStat.objects.count()
+    service.stats_rollup_day(day=dt.date(2026, 3, 10))
+    assert DailyStat.objects.count() == before
+
+
+# ---------------------------------------------------------------------------- hypothesis
+BASE = dt.datetime(2026, 2, 2, 0, 0, tzinfo=HCM)  # Monday; 28 days of random activity
+STATES = [
+    DossierState.PROCESSING,
+    DossierState.RESOLVED,
+    DossierState.RETURNED,
+    DossierState.SUPPLEMENT_REQUESTED,
+    DossierState.PAYMENT_REQUESTED,
+    DossierState.WITHDRAWN,
+    DossierState.STOPPED,
+    DossierState.REFUSED,
+]
+hours = st.integers(min_value=0, max_value=28 * 24 - 1)
+dossier_spec = st.fixed_dictionaries(
+    {
+        "state": st.sampled_from(STATES),
+        "channel": st.sampled_from(list(Channel.values)),
+        "received": hours,
+        "due": st.integers(min_value=-24, max_value=10 * 24),
+        "apology": st.booleans(),
+        "end": st.integers(min_value=1, max_value=12 * 24),
+        "paused_minutes": st.integers(min_value=0, max_value=2000),
+        "rating": st.sampled_from(["", "very_satisfied", "satisfied", "dissatisfied"]),
+        "agency": st.integers(min_value=0, max_value=1),
+    }
+)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(specs=st.lists(dossier_spec, min_size=1, max_size=12), first=st.integers(0, 27), length=st.integers(0, 27))
+def test_rollup_equals_direct_count(specs, first, length):
+    Payment.objects.all().delete()
+    Dossier.objects.all().delete()
+    DailyStat.objects.all().delete()
+    version = OnlineVersionFactory()
+    agencies = [AgencyFactory(), AgencyFactory()]
+    for spec in specs:
+        received = BASE + dt.timedelta(hours=spec["received"])
+        due = received + dt.timedelta(hours=spec["due"])
+        end = received + dt.timedelta(hours=spec["end"])
+        fields = {"state": spec["state"], "channel": spec["channel"], "received_at": received, "due_at": due}
+        if spec["apology"]:
+            fields.update(
+                original_due_at=due, due_at=due + dt.timedelta(days=3), apology_at=due - dt.timedelta(hours=2)
+            )
+        if spec["state"] in (DossierState.RESOLVED, DossierState.RETURNED):
+            fields.update(resolved_at=end, paused_minutes=spec["paused_minutes"])
+            if spec["rating"]:
+                fields.update(rating=spec["rating"], rated_at=end + dt.timedelta(hours=5))
+        if spec["state"] in (DossierState.SUPPLEMENT_REQUESTED, DossierState.PAYMENT_REQUESTED):
+            fields["paused_at"] = end
+        if spec["state"] == DossierState.REFUSED:
+            fields.update(received_at=None, due_at=None)
+        closed = spec["state"] in (DossierState.WITHDRAWN, DossierState.STOPPED, DossierState.REFUSED)
+        dossier = make(version, agencies[spec["agency"]], updated=end if closed else None, **fields)
+        if spec["rating"] and spec["channel"] == Channel.ONLINE:
+            pay(dossier, 10_000 + spec["paused_minutes"], received + dt.timedelta(hours=1))
+    for n in range(-1, 56):
+        service.stats_rollup_day(day=BASE.date() + dt.timedelta(days=n))
+    first_day = BASE.date() + dt.timedelta(days=first)
+    last_day = first_day + dt.timedelta(days=length)
+    for scope in (service.Scope(), service.Scope(agency_ids=frozenset({agencies[0].pk}))):
+        rolled = service.summarise(service.stats_rows(scope=scope, first_day=first_day, last_day=last_day))
+        assert rolled == service.stats_direct(scope=scope, first_day=first_day, last_day=last_day)
+
+
+def test_the_current_day_is_counted_live_and_cached(django_assert_max_num_queries):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    version, agency = OnlineVersionFactory(), AgencyFactory()
+    now = timezone.now()
+    make(version, agency, state=DossierState.PROCESSING, received_at=now, due_at=now + dt.timedelta(days=2))
+    make(
+        version,
+        agency,
+        state=DossierState.RESOLVED,
+        received_at=now - dt.timedelta(days=40),
+        due_at=now - dt.timedelta(days=1),
+        resolved_at=now,
+    )
+    today = timezone.localdate()
+    service.stats_rollup_day(day=today - dt.timedelta(days=1))  # last night's run: the carried-over stock
+    scope = service.Scope(agency_ids=frozenset({agency.pk}))
+    live = service.summarise(service.stats_rows(scope=scope, first_day=today, last_day=today))
+    assert (live["carried_over"], live["received"], live["resolved_late"], live["in_progress_on_time"]) == (1, 1, 1, 1)
+    assert live == service.stats_direct(scope=scope, first_day=today, last_day=today)
+    assert cache.get(f"stats:live:{today.isoformat()}") is not None
+    with django_assert_max_num_queries(4):  # the roll-up only: the live day comes from the cache
+        service.stats_rows(scope=scope, first_day=today - dt.timedelta(days=3), last_day=today)
