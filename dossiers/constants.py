@@ -118,6 +118,7 @@ class DocumentSource(models.TextChoices):
     UPLOAD = "upload", _("Tải lên")
     SCAN = "scan", _("Scan tại quầy")
     RESULT = "result", _("Kết quả điện tử")
+    RECEIPT = "receipt", _("Biên lai điện tử")
 
 
 class Rating(models.TextChoices):
@@ -144,6 +145,7 @@ EVENT_ACTION_LABELS = {
     "send_back": _("Trả lại bước trước"),
     "request_payment": _("Yêu cầu thực hiện nghĩa vụ tài chính"),
     "payment_received": _("Đã thanh toán phí, lệ phí"),
+    "payment_refunded": _("Hoàn tiền phí, lệ phí"),
     "apology": _("Xin lỗi và hẹn lại ngày trả kết quả"),
     "stop": _("Dừng xử lý hồ sơ"),
     "resolve": _("Xử lý xong"),
@@ -161,6 +163,12 @@ EVENT_ACTION_LABELS = {
 
 def event_label(event) -> str:
     """Vietnamese label of a dossier event for timelines (pages, tracking, API)."""
+    if event.action == "submit":
+        channel = (event.payload or {}).get("channel")
+        if channel == Channel.COUNTER:
+            return str(_("Nộp hồ sơ trực tiếp tại Bộ phận Một cửa"))
+        if channel == Channel.POST:
+            return str(_("Nộp hồ sơ qua dịch vụ bưu chính"))
     if event.action in EVENT_ACTION_LABELS:
         return str(EVENT_ACTION_LABELS[event.action])
     if event.to_state and event.to_state != event.from_state and event.to_state in DossierState.values:

@@ -1,8 +1,8 @@
 """Reads of the dossiers app: who may see which dossier, and the lists they see."""
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet
 
+from dossiers import pins
 from dossiers.constants import DossierState
 from dossiers.models import Consultation, Dossier, DossierResult, Slip, StoredDocument
 from portal import selectors as portal_selectors
@@ -10,7 +10,7 @@ from portal.constants import OfficerPermission
 
 # Compared against when a code is unknown, so that an unknown code and a wrong PIN
 # take the same time (no oracle for which codes exist).
-_DUMMY_PIN_HASH = make_password("00000000")
+_DUMMY_PIN_HASH = pins.PREFIX + "0" * 64
 
 
 def _organisation_ids(user) -> list[int]:
@@ -79,7 +79,7 @@ def dossier_check_pin(*, code: str, pin: str) -> Dossier | None:
         if code and len(code) <= 48
         else None
     )
-    ok = check_password(pin or "", dossier.tracking_pin_hash if dossier else _DUMMY_PIN_HASH)
+    ok = pins.pin_check(pin or "", dossier.tracking_pin_hash if dossier else _DUMMY_PIN_HASH)
     return dossier if dossier is not None and ok else None
 
 
@@ -115,10 +115,9 @@ def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.VIEW_DOSSIERS)
     if not agency_ids:
         return False
-    return (
-        stored.dossier_uses.filter(dossier__receiving_agency_id__in=agency_ids).exists()
-        or stored.results.filter(dossier__receiving_agency_id__in=agency_ids).exists()
-    )
+    # Officers of the receiving agency, and of an agency whose opinion was asked on the dossier.
+    held = Q(dossier__receiving_agency_id__in=agency_ids) | Q(dossier__consultations__agency_id__in=agency_ids)
+    return stored.dossier_uses.filter(held).exists() or stored.results.filter(held).exists()
 
 
 def available_actions(*, user, dossier: Dossier) -> list[str]:
@@ -218,3 +217,31 @@ def dossier_results_for_user(*, user, dossier: Dossier) -> list[dict]:
         for r in published
         if r.code in copies
     ]
+
+
+# --- fees, payments, delivery (dossiers.services.payments) --------------------------------------
+
+
+def dossier_payments(*, dossier: Dossier):
+    """The dossier's payment attempts, newest first, with their receipts and refunds."""
+    from dossiers.models import Payment
+
+    return (
+        Payment.objects.filter(dossier=dossier)
+        .select_related("receipt")
+        .prefetch_related("refunds")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def dossier_delivery(*, dossier: Dossier):
+    """How the applicant asked to receive the result, or None when it did not say."""
+    from dossiers.models import DossierDelivery
+
+    return DossierDelivery.objects.filter(dossier=dossier).first()
+
+
+def payment_officer_can_refund(*, user, dossier: Dossier) -> bool:
+    return portal_selectors.officer_can(
+        user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.RECEIVE
+    )

@@ -29,6 +29,7 @@ def _production_env(**overrides: str | None) -> dict[str, str]:
             "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal"),
             "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "EMAIL_HOST": "smtp.example.gov.vn",
+            "SIGNING_KEY_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi10ZXN0LXNpZ25pbmcta2V5LTAwMDA=",
         }
     )
     for key, value in overrides.items():

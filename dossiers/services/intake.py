@@ -18,7 +18,6 @@ officer who scanned them; they are reached through the dossier like any other do
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import Channel, DocumentSource, DossierState
 from dossiers.models import Dossier
+from dossiers.pins import pin_hash
 from dossiers.services.codes import dossier_code_allocate
 from dossiers.services.documents import InspectedFile, document_inspect, stored_document_create
 from dossiers.services.events import event_append
@@ -260,7 +260,7 @@ def dossier_counter_intake(
         moment = now or timezone.now()
         pin = _new_pin()
         dossier.code = dossier_code_allocate(unit_code=agency.code, day=timezone.localdate(moment))
-        dossier.tracking_pin_hash = make_password(pin)
+        dossier.tracking_pin_hash = pin_hash(pin)
         dossier.submitted_at = moment
         dossier.state = DossierState.SUBMITTED
         dossier.save()

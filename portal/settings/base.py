@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -190,13 +191,34 @@ REST_FRAMEWORK = {
         "portal.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api.permissions.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.TokenRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PortalPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
 }
+# Requests per bearer token (DRF rate: "<n>/<second|minute|hour|day>"); beyond it 429 with Retry-After.
+API_TOKEN_RATE = env("API_TOKEN_RATE", default="600/minute")
+# How long a response is kept for replay under its Idempotency-Key (seconds).
+API_IDEMPOTENCY_TTL = 24 * 3600
+# Webhook targets: https only and never a private, loopback or link-local address (dev and
+# test relax both, to deliver to a receiver on 127.0.0.1).
+WEBHOOK_REQUIRE_HTTPS = True
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+WEBHOOK_TIMEOUT = 10
+# National public-service portal / LGSP dossier sync: disabled while the URL is empty.
+NATIONAL_SYNC_URL = env("NATIONAL_SYNC_URL", default="")
+NATIONAL_SYNC_TOKEN = env("NATIONAL_SYNC_TOKEN", default="")
 # Public tracking by code (page and API together): look-ups per client address per window.
 TRACKING_RATE_LIMIT = env.int("TRACKING_RATE_LIMIT", default=30)
 TRACKING_RATE_WINDOW = env.int("TRACKING_RATE_WINDOW", default=60)
@@ -226,16 +248,65 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "pdf", "signing", "notifications"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Periodic tasks; the database scheduler installs these entries at beat start-up.
+# Periodic tasks: defaults only. Beat's start (and seed_demo) adds the missing ones to the
+# database schedule, where admins may change them; an existing entry is never overwritten.
 CELERY_BEAT_SCHEDULE = {
     "dossiers-purge-stale-drafts": {
         "task": "dossiers.tasks.purge_stale_drafts",
         "schedule": crontab(hour=2, minute=30),
     },
+    "dossiers-sweep-deadlines": {
+        "task": "dossiers.tasks.sweep_deadlines",
+        "schedule": 300.0,
+    },
+    "dossiers-daily-digest": {
+        "task": "dossiers.tasks.send_daily_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "portal-outbox-republish": {
+        "task": "portal.tasks.outbox_republish",
+        "schedule": 60.0,
+    },
+    "portal-outbox-purge": {
+        "task": "portal.tasks.outbox_purge",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "dossiers-reconcile-payments": {
+        "task": "dossiers.tasks.reconcile_payments",
+        "schedule": 300.0,
+    },
+    "portal-webhooks-retry-due": {
+        "task": "portal.tasks.webhooks_retry_due",
+        "schedule": 60.0,
+    },
+    "portal-national-sync-retry-due": {
+        "task": "portal.tasks.national_sync_retry_due",
+        "schedule": 60.0,
+    },
+    "dossiers-rollup-stats": {
+        "task": "dossiers.tasks.rollup_stats",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "dossiers-refresh-live-stats": {
+        "task": "dossiers.tasks.refresh_live_stats",
+        "schedule": 60.0,
+    },
+    "dossiers-monthly-stats-reports": {
+        "task": "dossiers.tasks.send_monthly_stats_reports",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
+    "signing-warn-expiring-certificates": {
+        "task": "signing.tasks.warn_expiring_certificates",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Notifications: dotted path of the SMS backend (a gateway or Zalo OA integration class);
+# the default only logs the messages.
+NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", default="portal.notifications.sms.LoggingSmsBackend")
 
 # Logging: one JSON object per line when LOG_FORMAT=json (production default).
 LOG_FORMAT = env("LOG_FORMAT", default="text")
@@ -267,3 +338,22 @@ LOGGING = {
 }
 
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+
+# Digital signatures (signing app). Fernet keys that encrypt private keys at rest, newest
+# first (the first encrypts, all decrypt; `manage.py rotate_signing_keys` re-encrypts).
+SIGNING_KEY_ENCRYPTION_KEYS = env.list("SIGNING_KEY_ENCRYPTION_KEYS", default=[])
+# Time-stamping authority (RFC 3161): when set, signatures are PAdES B-T instead of B-B.
+SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")
+# Embed revocation data (PAdES B-LT); needs the OCSP/CRL services of the chain reachable.
+SIGNING_PADES_LT = env.bool("SIGNING_PADES_LT", default=False)
+# Dotted path of the client class of the remote (two-phase) signing service, e.g. a CSC API client.
+SIGNING_REMOTE_CLIENT = env("SIGNING_REMOTE_CLIENT", default="")
+
+# Online fee payment (dossiers.gateway): the merchant account at the payment gateway
+# (VNPay-style redirect and IPN). No secret by default: without one no payment starts and
+# every callback is refused. Dev and test point at the sandbox gateway instead.
+PAYMENT_MERCHANT_CODE = env("PAYMENT_MERCHANT_CODE", default="")
+PAYMENT_SECRET = env("PAYMENT_SECRET", default="")
+PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default="")
+# The sandbox gateway app (sandbox_gateway) is mounted only where this is True (dev, test).
+PAYMENT_SANDBOX = False

@@ -12,6 +12,10 @@ from .base import BASE_DIR, env
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-8f2c1a")  # noqa: S105
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Dev-only key that encrypts signing keys at rest (never use it in production).
+SIGNING_KEY_ENCRYPTION_KEYS = env.list(
+    "SIGNING_KEY_ENCRYPTION_KEYS", default=["ZGV2LW9ubHktc2lnbmluZy1rZXktY2hhbmdlLW1lLTA="]
+)
 
 VAR_DIR = Path(env("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {
@@ -41,3 +45,14 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Online payment against the sandbox gateway, which speaks the real protocol from the other side.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox_gateway"]  # noqa: F405
+PAYMENT_SANDBOX = True
+PAYMENT_MERCHANT_CODE = env("PAYMENT_MERCHANT_CODE", default="PORTALSANDBOX")
+PAYMENT_SECRET = env("PAYMENT_SECRET", default="sandbox-only-secret-not-for-production")  # noqa: S105
+PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default=SITE_URL.rstrip("/") + "/sandbox-gateway")  # noqa: F405
+
+# Webhooks may be delivered to a receiver over plain http on this machine.
+WEBHOOK_REQUIRE_HTTPS = False
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

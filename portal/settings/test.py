@@ -18,6 +18,7 @@ SECRET_KEY = "test-only-key-not-secret-3b9e4d"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", default="portal.notifications.sms.LocmemSmsBackend")
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="portal-test")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -31,3 +32,16 @@ STORAGES = {
     },
 }
 WHITENOISE_AUTOREFRESH = True
+# A fixed Fernet key for the test suite only.
+SIGNING_KEY_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LXNpZ25pbmcta2V5LTAwMDAwMDAwMDA="]
+
+# Online payment against the sandbox gateway, which speaks the real protocol from the other side.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox_gateway"]  # noqa: F405
+PAYMENT_SANDBOX = True
+PAYMENT_MERCHANT_CODE = env("PAYMENT_MERCHANT_CODE", default="PORTALSANDBOX")
+PAYMENT_SECRET = env("PAYMENT_SECRET", default="sandbox-only-secret-not-for-production")  # noqa: S105
+PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default="http://testserver/sandbox-gateway")
+
+# Webhooks may be delivered to a receiver over plain http on this machine.
+WEBHOOK_REQUIRE_HTTPS = False
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

@@ -3,13 +3,13 @@
 import io
 
 import factory
-from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from pypdf import PdfWriter
 
 from dossiers.constants import Channel, DossierState
 from dossiers.models import Dossier, DossierDocument, StoredDocument
+from dossiers.pins import pin_hash
 from tests.factories import UserFactory
 from tests.procedures.factories import DocumentRequirementFactory, ProcedureVersionFactory
 
@@ -87,7 +87,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
     state = DossierState.SUBMITTED
     code = factory.Sequence(lambda n: f"000.00.99.T99-261123-{n + 1:04d}")
     submitted_at = factory.LazyFunction(timezone.now)
-    tracking_pin_hash = factory.LazyFunction(lambda: make_password(TEST_PIN))
+    tracking_pin_hash = factory.LazyFunction(lambda: pin_hash(TEST_PIN))
     form_data = factory.LazyFunction(lambda: {"full_name": "Nguyễn Văn Thử"})
 
     class Params:

@@ -4,13 +4,13 @@ import datetime as dt
 import re
 
 import pytest
-from django.contrib.auth.hashers import check_password
 from django.urls import reverse
 from django.utils import timezone
 
 from dossiers import services
 from dossiers.constants import DossierState, SlipKind
 from dossiers.models import Dossier, DossierEvent, Slip
+from dossiers.pins import pin_check
 from portal.constants import OfficerRole
 from tests.dossiers.factories import DossierFactory, OnlineVersionFactory, StoredDocumentFactory, make_pdf, make_png
 from tests.factories import (
@@ -276,7 +276,7 @@ def test_submit_shows_code_and_pin_once_and_never_files_twice(
     assert page["Cache-Control"].startswith("max-age=0") or "no-store" in page["Cache-Control"]
     html = page.content.decode()
     pin = re.search(r'id="tracking-pin">(\d{8})<', html).group(1)
-    assert check_password(pin, draft.tracking_pin_hash)
+    assert pin_check(pin, draft.tracking_pin_hash)
     assert draft.code in html
     assert pin not in response["Location"]
     slip = Slip.objects.get(dossier=draft, kind=SlipKind.ACKNOWLEDGEMENT)

@@ -4,7 +4,6 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.hashers import check_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
@@ -12,6 +11,7 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from dossiers import services
 from dossiers.constants import DossierState
 from dossiers.models import Dossier, DossierEvent
+from dossiers.pins import pin_check
 from dossiers.services import filing as filing_module
 from procedures.constants import ServiceLevel
 from tests.dossiers.factories import OnlineVersionFactory, StoredDocumentFactory, make_pdf, make_png
@@ -283,7 +283,7 @@ def test_submit_gives_a_code_a_pin_and_one_event(draft, requirement):
     unit = dossier.receiving_agency.code
     assert re.fullmatch(rf"{re.escape(unit)}-\d{{6}}-0001", dossier.code)
     assert re.fullmatch(r"\d{8}", pin)
-    assert check_password(pin, dossier.tracking_pin_hash)
+    assert pin_check(pin, dossier.tracking_pin_hash)
     assert pin not in dossier.tracking_pin_hash
     assert list(DossierEvent.objects.filter(dossier=dossier).values_list("action", flat=True)) == ["submit"]
     assert dossier.applicant_email == draft.applicant.email
