@@ -1,10 +1,14 @@
 """The benchmark database: ``<name of DATABASE_URL's database>_bench`` (``portal_bench`` by
 default) on the same PostgreSQL, created when missing, migrated and seeded with demo data.
 
-Run as ``python -m bench.database``: prints a JSON object with the bench URL and the primary
-key the single-read ceiling view reads. BENCH_DATABASE_URL names another database.
+Run as ``python -m bench.database [--dossiers N]``: prints a JSON object with the bench URL,
+the primary key the single-read ceiling view reads and, with ``--dossiers``, the database
+topped up to N dossiers (``bench.datagen``) and what the HTTP scenarios send (``fixtures``).
+BENCH_DATABASE_URL names another database.
 """
 
+import argparse
+import base64
 import contextlib
 import json
 import os
@@ -73,8 +77,152 @@ def _migrate_and_seed() -> str | None:
     return None
 
 
-def prepare() -> dict:
+def sized_database_url(dossiers: int) -> str:
+    """The bench database for ``dossiers`` rows; sizes other than the default get their own."""
+    from bench.datagen import default_total
+
     url = bench_database_url()
+    if dossiers == default_total():
+        return url
+    parsed = urlparse(url)
+    return urlunparse(parsed._replace(path=f"{parsed.path}_{dossiers}"))
+
+
+TRACKING_SAMPLE = 1000
+STATS_PATHS = ("/api/v1/stats/", "/api/v1/stats/summary/", "/officer/stats/")
+FILING_PROCEDURE = "1.001193"  # Đăng ký khai sinh: two required documents, a form of ~12 fields
+FILING_DATA = {
+    "requester_name": "Nguyễn Văn Cha",
+    "requester_id": "001090000001",
+    "requester_phone": "0912345678",
+    "requester_address": "Số 1 đường Trung Tâm, Phường Trung Tâm",
+    "child_name": "Nguyễn Văn Bé",
+    "child_sex": "male",
+    "child_birth_date": "2026-11-01",
+    "birth_place": "Bệnh viện Đa khoa Tỉnh Demo",
+    "ethnicity": "Kinh",
+    "mother_name": "Trần Thị Mẹ",
+    "relationship": "father",
+}
+
+
+def _small_pdf(title: str) -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _request(method: str, path: str, headers: dict | None = None, body: bytes = b"") -> dict:
+    return {"method": method, "path": path, "headers": headers or {}, "body_b64": base64.b64encode(body).decode()}
+
+
+def fixtures() -> dict:
+    """What the HTTP scenarios send: tracking codes, an officer's worklists, a filing body."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+    from django.urls import Resolver404, resolve
+
+    from dossiers import worklists
+    from portal.models import User
+    from portal.services import api_token_create
+    from procedures.models import ProcedureVersion
+
+    notes: list[str] = []
+    with connection.cursor() as cur:
+        # A spread of codes over the whole table (the hash picks rows all over it, not the newest).
+        cur.execute(
+            "SELECT code FROM dossiers_dossier WHERE state <> 'draft' AND code IS NOT NULL"
+            " ORDER BY (id * 2654435761) %% 1000003 LIMIT %s",
+            [TRACKING_SAMPLE],
+        )
+        codes = [row[0] for row in cur.fetchall()]
+    tracking = [_request("GET", f"/api/v1/track/{code}/", {"Accept": "application/json"}) for code in codes]
+
+    leader = User.objects.filter(email="leader@example.com").first()
+    worklist = []
+    if leader is not None:
+        _token, raw = api_token_create(user=leader, name="bench", scopes=["officer"])
+        auth = {"Authorization": f"Bearer {raw}", "Accept": "application/json"}
+        names = worklists.officer_scope(user=leader).names
+        worklist = [_request("GET", f"/api/v1/officer/worklists/{name}/", auth) for name in names]
+    else:
+        notes.append("no demo leader (leader@example.com): the worklist scenario is skipped")
+
+    filing = []
+    citizen = User.objects.filter(email="citizen@example.com").first()
+    version = (
+        ProcedureVersion.objects.filter(procedure__code=FILING_PROCEDURE).order_by("-pk").first()
+        if citizen is not None
+        else None
+    )
+    if version is not None:
+        _token, raw = api_token_create(user=citizen, name="bench", scopes=["dossiers:read", "dossiers:write"])
+        required = list(version.documents.filter(required=True).order_by("order", "pk")[:2])
+        body = {"procedure": FILING_PROCEDURE, "data": json.dumps(FILING_DATA, ensure_ascii=False)}
+        for n, requirement in enumerate(required):
+            name = f"giay-to-{n + 1}.pdf"
+            body[f"documents[{requirement.pk}]"] = SimpleUploadedFile(name, _small_pdf(name), "application/pdf")
+        headers = {"Authorization": f"Bearer {raw}", "Content-Type": MULTIPART_CONTENT, "Accept": "application/json"}
+        filing = [_request("POST", "/api/v1/dossiers/", headers, encode_multipart(BOUNDARY, body))]
+    else:
+        notes.append(f"no demo citizen or procedure {FILING_PROCEDURE}: the filing scenario is skipped")
+
+    stats = []
+    for candidate in STATS_PATHS:
+        try:
+            resolve(candidate)
+        except Resolver404:
+            continue
+        headers = worklist[0]["headers"] if worklist and candidate.startswith("/api/") else {}
+        stats = [_request("GET", candidate, headers)]
+        break
+    return {"tracking": tracking, "worklist": worklist, "filing": filing, "stats": stats, "notes": notes}
+
+
+def filing_check(*, since: float) -> dict:
+    """The dossiers filed since ``since`` (epoch seconds): their codes, per receiving unit and
+    day, must run 1..N with no gap and no duplicate, and each must hold two stored documents."""
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+
+    from dossiers.models import Dossier, DossierDocument
+
+    start = dt.datetime.fromtimestamp(since, tz=dt.UTC)
+    filed = list(
+        Dossier.objects.filter(created_at__gte=start, applicant__email="citizen@example.com", code__isnull=False)
+        .exclude(code__contains="-B")
+        .values_list("pk", "code")
+    )
+    problem = ""
+    prefixes = {code.rsplit("-", 1)[0] for _pk, code in filed}
+    for prefix in sorted(prefixes):
+        codes = list(Dossier.objects.filter(code__startswith=f"{prefix}-").values_list("code", flat=True))
+        numbers = sorted(int(c.rsplit("-", 1)[1]) for c in codes if c.rsplit("-", 1)[1].isdigit())
+        if numbers != list(range(1, len(numbers) + 1)):
+            missing = sorted(set(range(1, (numbers[-1] if numbers else 0) + 1)) - set(numbers))[:5]
+            problem = f"{prefix}: {len(numbers)} codes up to {numbers[-1] if numbers else 0}, missing {missing}"
+            break
+    documents = DossierDocument.objects.filter(dossier_id__in=[pk for pk, _c in filed])
+    count = documents.count()
+    if not problem and count != 2 * len(filed):
+        problem = f"{count} documents for {len(filed)} dossiers"
+    sample = documents.select_related("stored").order_by("-pk")[:20]
+    if not problem and any(not default_storage.exists(d.stored.file.name) for d in sample):
+        problem = "a stored document's file is missing"
+    return {"dossiers": len(filed), "documents": count, "ok": not problem and bool(filed), "problem": problem}
+
+
+def prepare(*, dossiers: int | None = None, check_filing_since: float | None = None) -> dict:
+    url = bench_database_url() if dossiers is None else sized_database_url(dossiers)
     created = ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.bench")
@@ -98,8 +246,20 @@ def prepare() -> dict:
     if seed_error:
         print(f"seed_demo failed: {seed_error}", file=sys.stderr)
     user, _ = get_user_model().objects.get_or_create(email="bench@example.com", defaults={"is_active": False})
-    return {"database_url": url, "created": created, "read_pk": user.pk, "seed_error": seed_error}
+    result = {"database_url": url, "created": created, "read_pk": user.pk, "seed_error": seed_error}
+    if check_filing_since is not None:
+        return {**result, "filing_check": filing_check(since=check_filing_since)}
+    if dossiers is not None and not seed_error:
+        from bench.datagen import generate
+
+        result["generated"] = generate(total=dossiers, verbose=True)
+        result["fixtures"] = fixtures()
+    return result
 
 
 if __name__ == "__main__":
-    print(json.dumps(prepare()))
+    parser = argparse.ArgumentParser(prog="python -m bench.database")
+    parser.add_argument("--dossiers", type=int, help="top the database up to N dossiers and build the fixtures")
+    parser.add_argument("--check-filing", type=float, metavar="EPOCH", help="check the dossiers filed since then")
+    args = parser.parse_args()
+    print(json.dumps(prepare(dossiers=args.dossiers, check_filing_since=args.check_filing)))

@@ -2,12 +2,16 @@
 
 Run in its own process (``python -m bench.loadgen --port P --path /x``) so that the load
 does not share an interpreter with the server or the runner; prints one JSON object.
+``--requests FILE`` replaces the single GET by a JSON list of requests (``method``, ``path``,
+``headers``, ``body_b64``), which the connections take in turn: many tracking codes, a bearer
+token, a multipart filing body.
 Bounded twice: it stops after ``--duration`` seconds or ``--max-requests`` requests,
 whichever comes first, and every socket operation has a timeout. Requests that start
 during the ``--warmup`` seconds are sent but not counted.
 """
 
 import argparse
+import base64
 import itertools
 import json
 import math
@@ -65,9 +69,11 @@ def _read_response(sock: socket.socket, buf: bytes) -> tuple[int, bytes, bool]:
 
 
 class _Worker(threading.Thread):
-    def __init__(self, *, host, port, request, start_at, measure_from, stop_at, counter, max_requests, timeout):
+    def __init__(
+        self, *, host, port, requests, offset, start_at, measure_from, stop_at, counter, max_requests, timeout
+    ):
         super().__init__(daemon=True)
-        self.host, self.port, self.request = host, port, request
+        self.host, self.port, self.requests, self.offset = host, port, requests, offset
         self.start_at, self.measure_from, self.stop_at = start_at, measure_from, stop_at
         self.counter, self.max_requests, self.timeout = counter, max_requests, timeout
         self.latencies: list[float] = []
@@ -75,6 +81,7 @@ class _Worker(threading.Thread):
         self.errors: Counter = Counter()
         self.connections = 0
         self.last_done = 0.0
+        self.stride = 1
 
     def _connect(self) -> socket.socket:
         sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
@@ -84,6 +91,7 @@ class _Worker(threading.Thread):
 
     def run(self) -> None:
         sock, buf = None, b""
+        turn = self.offset
         while True:
             now = time.perf_counter()
             if now >= self.stop_at or next(self.counter) >= self.max_requests:
@@ -91,7 +99,7 @@ class _Worker(threading.Thread):
             try:
                 if sock is None:
                     sock, buf = self._connect(), b""
-                sock.sendall(self.request)
+                sock.sendall(self.requests[turn % len(self.requests)])
                 status, buf, closes = _read_response(sock, buf)
             except (OSError, ValueError, IndexError) as exc:
                 self.errors[type(exc).__name__] += 1
@@ -101,6 +109,7 @@ class _Worker(threading.Thread):
                 time.sleep(0.01)  # a refused connection must not turn into a busy loop
                 continue
             done = time.perf_counter()
+            turn += self.stride
             if now >= self.measure_from:
                 self.latencies.append(done - now)
                 self.statuses[status] += 1
@@ -120,21 +129,36 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[rank - 1]
 
 
+def build_request(host: str, port: int, spec: dict) -> bytes:
+    """One raw HTTP/1.1 request from ``{"method", "path", "headers", "body_b64"}``."""
+    body = base64.b64decode(spec.get("body_b64") or "")
+    headers = {
+        "Host": f"{host}:{port}",
+        "User-Agent": "portal-bench",
+        "Accept": "text/html,application/json",
+        "Accept-Language": "vi",
+        **(spec.get("headers") or {}),
+    }
+    if body or spec.get("method", "GET") not in ("GET", "HEAD"):
+        headers["Content-Length"] = str(len(body))
+    head = f"{spec.get('method', 'GET')} {spec['path']} HTTP/1.1\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return head.encode("latin-1") + b"\r\n" + body
+
+
 def drive(
     *,
     host: str,
     port: int,
-    path: str,
+    path: str = "/",
     concurrency: int,
     duration: float,
     warmup: float,
     max_requests: int,
     timeout: float = 5.0,
+    requests: list[dict] | None = None,
 ) -> dict:
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: portal-bench\r\n"
-        "Accept: text/html,application/json\r\nAccept-Language: vi\r\n\r\n"
-    ).encode()
+    raw = [build_request(host, port, spec) for spec in (requests or [{"method": "GET", "path": path}])]
     start = time.perf_counter()
     measure_from = start + warmup
     counter = itertools.count()
@@ -142,7 +166,8 @@ def drive(
         _Worker(
             host=host,
             port=port,
-            request=request,
+            requests=raw,
+            offset=n,
             start_at=start,
             measure_from=measure_from,
             stop_at=measure_from + duration,
@@ -150,9 +175,10 @@ def drive(
             max_requests=max_requests,
             timeout=timeout,
         )
-        for _ in range(concurrency)
+        for n in range(concurrency)
     ]
     for worker in workers:
+        worker.stride = concurrency
         worker.start()
     for worker in workers:
         worker.join(warmup + duration + timeout + 5)
@@ -163,7 +189,7 @@ def drive(
     elapsed = max(ended - measure_from, 1e-9)
     ms = 1000.0
     return {
-        "path": path,
+        "path": (requests or [{"path": path}])[0]["path"],
         "concurrency": concurrency,
         "requests": len(latencies),
         "seconds": round(elapsed, 3),
@@ -181,17 +207,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.loadgen")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--path", required=True)
+    parser.add_argument("--path", help="one URL to GET")
+    parser.add_argument("--requests", help="a JSON file: a list of requests to send in turn")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds sent but not counted")
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--timeout", type=float, default=5.0)
     args = parser.parse_args(argv)
+    if not args.path and not args.requests:
+        parser.error("--path or --requests is required")
+    requests = None
+    if args.requests:
+        with open(args.requests, encoding="utf-8") as handle:
+            requests = json.load(handle)
     result = drive(
+        requests=requests,
         host=args.host,
         port=args.port,
-        path=args.path,
+        path=args.path or "/",
         concurrency=args.concurrency,
         duration=args.duration,
         warmup=args.warmup,

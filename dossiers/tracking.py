@@ -52,13 +52,34 @@ class TrackingResult:
     timeline: list = field(default_factory=list)
 
 
+# The columns a public look-up shows (page and API): the rest of the row, and the procedure
+# version's large form and workflow columns, are not read.
+TRACKING_FIELDS = (
+    "code",
+    "state",
+    "status_code",
+    "applicant_name",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "procedure__code",
+    "procedure_version__name",
+    "receiving_agency__code",
+    "receiving_agency__name",
+    "receiving_agency__short_name",
+)
+TIMELINE_FIELDS = ("dossier_id", "seq", "action", "from_state", "to_state", "note", "payload", "created_at")
+
+
 def _public_dossier(code: str) -> Dossier | None:
-    return (
+    # ``code`` is unique: a slice without ORDER BY (``first()`` would add one).
+    found = list(
         Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency")
+        .only(*TRACKING_FIELDS)
         .exclude(state=DossierState.DRAFT)
-        .filter(code=code)
-        .first()
+        .filter(code=code)[:1]
     )
+    return found[0] if found else None
 
 
 def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResult | None:
@@ -79,7 +100,7 @@ def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResul
         dossier = _public_dossier(code)
     if dossier is None:
         return None
-    timeline = list(selectors.dossier_timeline(dossier=dossier))
+    timeline = list(selectors.dossier_timeline(dossier=dossier).only(*TIMELINE_FIELDS))
     return TrackingResult(dossier=dossier, personal=personal, signed_in_viewer=viewer, timeline=timeline)
 
 
@@ -103,13 +124,29 @@ def tracking_rate_limited(request, *, cost: int = 1) -> bool:
     limit = getattr(settings, "TRACKING_RATE_LIMIT", 30)
     window = max(1, getattr(settings, "TRACKING_RATE_WINDOW", 60))
     key = f"tracking-rate:{client_ident(request)}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key, cost)
-    except ValueError:  # expired between add and incr
-        cache.set(key, cost, timeout=window + 5)
-        count = cost
+    count = _count_hit(key, cost, window + 5)
     return count > limit
+
+
+def _count_hit(key: str, cost: int, timeout: int) -> int:
+    """Adds ``cost`` to the counter ``key`` and returns it; one round trip on Redis.
+
+    On Django's Redis cache: ``INCRBY`` and ``EXPIRE … NX`` in one pipeline (the counter is
+    created by the increment, its expiry set once). Any other cache: add, then incr.
+    """
+    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client_of is not None and hasattr(cache, "make_and_validate_key"):
+        full_key = cache.make_and_validate_key(key)
+        pipe = client_of(full_key, write=True).pipeline(transaction=False)
+        pipe.incrby(full_key, cost)
+        pipe.expire(full_key, timeout, nx=True)
+        return int(pipe.execute()[0])
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key, cost)
+    except ValueError:  # expired between add and incr
+        cache.set(key, cost, timeout=timeout)
+        return cost
 
 
 def tracking_retry_after() -> int:

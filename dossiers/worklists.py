@@ -59,6 +59,30 @@ _CONSULT_PERMISSIONS = (_P.PROCESS, _P.ASSIGN, _P.APPROVE)
 DOSSIER_RELATED = ("procedure", "procedure_version", "receiving_agency", "assigned_to")
 # Large columns a list never shows.
 DOSSIER_DEFERRED = ("form_data", "procedure_version__form_schema", "procedure_version__workflow_steps")
+# The columns a row of the page or of the API shows (the page's rows are read by key).
+_PEOPLE = ("full_name", "email")
+_AGENCY = ("code", "name", "short_name")
+DOSSIER_ROW_FIELDS = (
+    "code",
+    "state",
+    "status_code",
+    "applicant_name",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "procedure__code",
+    "procedure_version__name",
+    *(f"receiving_agency__{f}" for f in _AGENCY),
+    *(f"assigned_to__{f}" for f in _PEOPLE),
+)
+CONSULTATION_ROW_FIELDS = (
+    "question",
+    "requested_at",
+    "due_at",
+    "answered_at",
+    *(f"agency__{f}" for f in _AGENCY),
+    *(f"requested_by__{f}" for f in _PEOPLE),
+)
 
 
 @dataclass(frozen=True)
@@ -329,8 +353,13 @@ class WorklistRows:
         keys = _page_keys(self.scope, self.name, offset, limit)
         if not keys:
             return []
-        by_pk = worklist_queryset(scope=self.scope, name=self.name).order_by().in_bulk(keys)
-        # ``in_bulk`` keeps the list's filter: a row that left the list meanwhile is dropped.
+        if WORKLISTS[self.name].kind == "consultation":
+            queryset = Consultation.objects.select_related(
+                *(f"dossier__{r}" for r in DOSSIER_RELATED), "agency", "requested_by"
+            ).only(*CONSULTATION_ROW_FIELDS, *(f"dossier__{f}" for f in DOSSIER_ROW_FIELDS))
+        else:
+            queryset = Dossier.objects.select_related(*DOSSIER_RELATED).only(*DOSSIER_ROW_FIELDS)
+        by_pk = queryset.in_bulk(keys)
         return [by_pk[k] for k in keys if k in by_pk]
 
     def prime(self, offset: int, limit: int) -> None:

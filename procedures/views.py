@@ -9,9 +9,17 @@ from django.views.decorators.http import require_GET
 
 from procedures import selectors
 from procedures.constants import SEARCH_MAX_LENGTH, ApplicantType, LegacyLevel, ServiceLevel
-from procedures.models import Agency
+from procedures.models import Agency, ProcedureVersion
 
 PAGE_SIZE = 20
+# What a row of the list shows.
+_LIST_FIELDS = (
+    "name",
+    "service_level",
+    "legacy_level",
+    "procedure__code",
+    "procedure__sector__name",
+)
 
 
 def _level_choices() -> list[tuple[str, str]]:
@@ -31,15 +39,23 @@ def procedure_list(request):
         "applicant": params.get("applicant", "")[:20],
     }
     try:
-        versions = selectors.procedure_search(q=q, **filters)
+        ids = selectors.procedure_search_ids(q=q, **filters)
     except ValueError:
         # An unknown level or applicant type from a hand-edited URL: drop those two filters.
         filters.update(level="", applicant="")
-        versions = selectors.procedure_search(q=q, **filters)
-    versions = versions.prefetch_related(
-        Prefetch("procedure__agencies", queryset=Agency.objects.order_by("code").only("id", "code", "name"))
+        ids = selectors.procedure_search_ids(q=q, **filters)
+    # The matching keys are cached per query (``procedure_search_ids``); only the page's rows are read.
+    page = Paginator(ids, PAGE_SIZE).get_page(params.get("page"))
+    rows = (
+        ProcedureVersion.objects.filter(pk__in=list(page.object_list))
+        .select_related("procedure", "procedure__sector")
+        .only(*_LIST_FIELDS)
+        .prefetch_related(
+            Prefetch("procedure__agencies", queryset=Agency.objects.order_by("code").only("id", "code", "name"))
+        )
+        .in_bulk()
     )
-    page = Paginator(versions, PAGE_SIZE).get_page(params.get("page"))
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     query = params.copy()
     query.pop("page", None)
     context = {
@@ -47,8 +63,10 @@ def procedure_list(request):
         "q": q,
         "filters": filters,
         "querystring": query.urlencode(),
-        "sectors": selectors.sector_list(),
-        "agencies": selectors.agency_list().filter(procedures__isnull=False).distinct(),
+        "sectors": selectors.catalogue_cached("sectors", (), lambda: list(selectors.sector_list())),
+        "agencies": selectors.catalogue_cached(
+            "agencies", (), lambda: list(selectors.agency_list().filter(procedures__isnull=False).distinct())
+        ),
         "levels": _level_choices(),
         "applicants": ApplicantType.choices,
         "truncated": len(params.get("q", "")) > SEARCH_MAX_LENGTH,

@@ -1,7 +1,8 @@
 """Admin of signing identities (certificate details only, never the key) and of the trust store.
 
 Identities are created by importing a PKCS#12 bundle with its password (checked on import);
-trusted certificates by uploading a PEM or DER file.
+trusted certificates by uploading a PEM or DER file, and a CA's revocation list (CRL) by
+uploading it on the certificate's change page.
 """
 
 from django import forms
@@ -11,9 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from signing.certificates import load_crl
 from signing.forms import Pkcs12ImportForm
 from signing.models import SignedDocument, SigningIdentity, TrustedCertificate
-from signing.services import identity_import_pkcs12, trusted_certificate_add
+from signing.services import identity_import_pkcs12, trusted_certificate_add, trusted_certificate_set_crl
 
 _CERT_FIELDS = ("subject", "issuer", "serial", "fingerprint", "not_before", "not_after")
 
@@ -71,28 +73,53 @@ class TrustedCertificateForm(forms.ModelForm):
         fields = ("name", "is_active")
 
 
+class TrustedCertificateChangeForm(forms.ModelForm):
+    crl_upload = forms.FileField(
+        label=_("Danh sách thu hồi (CRL) mới"),
+        required=False,
+        help_text=_("Tệp CRL (PEM hoặc DER) do chính chứng thư này phát hành; thay cho danh sách đang dùng."),
+    )
+
+    class Meta:
+        model = TrustedCertificate
+        fields = ("name", "is_active")
+
+    def clean_crl_upload(self):
+        upload = self.cleaned_data.get("crl_upload")
+        if upload:
+            data = upload.read()
+            load_crl(data, issuer_der=bytes(self.instance.certificate))
+            return data
+        return None
+
+
+_CRL_FIELDS = ("crl_this_update", "crl_next_update", "crl_revoked_count")
+
+
 @admin.register(TrustedCertificate)
 class TrustedCertificateAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_root", "serial", "not_after", "is_active")
+    list_display = ("name", "is_root", "serial", "not_after", "crl_next_update", "is_active")
     list_filter = ("is_root", "is_active")
-    readonly_fields = ("is_root", *_CERT_FIELDS)
+    readonly_fields = ("is_root", *_CERT_FIELDS, *_CRL_FIELDS)
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = TrustedCertificateForm
+        kwargs["form"] = TrustedCertificateForm if obj is None else TrustedCertificateChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("name", "upload", "is_active")
-        return ("name", "is_active", "is_root", *_CERT_FIELDS)
+        return ("name", "is_active", "crl_upload", *_CRL_FIELDS, "is_root", *_CERT_FIELDS)
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            if form.cleaned_data.get("crl_upload"):
+                trusted_certificate_set_crl(trusted_id=obj.pk, data=form.cleaned_data["crl_upload"])
+            return None
         created = trusted_certificate_add(data=form.cleaned_data["upload"].read(), name=form.cleaned_data["name"])
         obj.pk = created.pk
         obj.refresh_from_db()

@@ -104,5 +104,40 @@ def chain_to_pem(chain: list[x509.Certificate]) -> bytes:
     return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
 
 
+@dataclasses.dataclass(frozen=True)
+class CrlInfo:
+    der: bytes
+    this_update: dt.datetime
+    next_update: dt.datetime | None
+    revoked_count: int
+
+
+def load_crl(data: bytes, *, issuer_der: bytes) -> CrlInfo:
+    """A CRL from PEM or DER bytes, which must be issued and signed by the given CA certificate."""
+    try:
+        if b"-----BEGIN" in data:
+            crl = x509.load_pem_x509_crl(data)
+        else:
+            crl = x509.load_der_x509_crl(data)
+    except ValueError as exc:
+        raise ValidationError(_("Tệp không phải là danh sách thu hồi (CRL) hợp lệ."), code="invalid_crl") from exc
+    issuer = x509.load_der_x509_certificate(bytes(issuer_der))
+    try:
+        signed_by_issuer = crl.issuer == issuer.subject and crl.is_signature_valid(issuer.public_key())
+    except (TypeError, ValueError):
+        signed_by_issuer = False
+    if not signed_by_issuer:
+        raise ValidationError(
+            _("Danh sách thu hồi không do chứng thư này phát hành (sai tổ chức cấp hoặc sai chữ ký)."),
+            code="crl_issuer",
+        )
+    return CrlInfo(
+        der=crl.public_bytes(serialization.Encoding.DER),
+        this_update=crl.last_update_utc,
+        next_update=crl.next_update_utc,
+        revoked_count=len(crl),
+    )
+
+
 def pem_to_chain(data: bytes) -> list[x509.Certificate]:
     return x509.load_pem_x509_certificates(bytes(data)) if data else []

@@ -1,10 +1,16 @@
-"""Reads of the signing app: which identity signs for an agency, and the trust store."""
+"""Reads of the signing app: which identity signs for an agency, the trust store, and the
+public record of a signed result (verification by code)."""
 
+import dataclasses
+import datetime as dt
+
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
+from django.apps import apps
 from pyhanko_certvalidator import ValidationContext
 
 from signing.constants import IdentityKind
-from signing.models import SigningIdentity, TrustedCertificate
+from signing.models import SignedDocument, SigningIdentity, TrustedCertificate
 
 
 def identity_for_agency(*, agency_id: int, user=None) -> SigningIdentity | None:
@@ -22,14 +28,18 @@ def trusted_certificates() -> list[TrustedCertificate]:
 
 
 def validation_context(*, allow_fetching: bool = False, extra_certs=()) -> ValidationContext:
-    """A validation context whose roots are the active trust store (Vietnam's root CAs in production)."""
-    roots, others = [], list(extra_certs)
+    """A validation context whose roots are the active trust store (Vietnam's root CAs in production),
+    with the CRLs the administrator uploaded for its CAs, so a listed signer is reported revoked."""
+    roots, others, crls = [], list(extra_certs), []
     for trusted in trusted_certificates():
         cert = asn1_x509.Certificate.load(bytes(trusted.certificate))
         (roots if trusted.is_root else others).append(cert)
+        if bytes(trusted.crl):
+            crls.append(asn1_crl.CertificateList.load(bytes(trusted.crl)))
     return ValidationContext(
         trust_roots=roots,
         other_certs=others,
+        crls=crls,
         allow_fetching=allow_fetching,
         revocation_mode="soft-fail",
     )
@@ -45,3 +55,64 @@ def stored_document_is_signed(*, stored_document_id: int, sha256: str) -> bool:
     from signing.models import SignedDocument
 
     return SignedDocument.objects.filter(stored_document_id=stored_document_id, sha256=sha256).exists()
+
+
+def result_code_for_stored_document(*, stored_document_id: int) -> str:
+    """The code of the dossier result whose file this stored document is ("" when none)."""
+    DossierResult = apps.get_model("dossiers", "DossierResult")
+    return DossierResult.objects.filter(stored_id=stored_document_id).values_list("code", flat=True).first() or ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SignatureRecord:
+    signer: str
+    agency: str
+    signed_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ResultRecord:
+    code: str
+    title: str
+    dossier_code: str
+    agency: str
+    approved_at: dt.datetime | None
+    is_void: bool
+    sha256: str
+    file_size: int
+    signatures: list[SignatureRecord]
+
+
+def result_record(*, code: str) -> ResultRecord | None:
+    """What the public may know of an issued result to compare a file against; None for drafts."""
+    from dossiers.constants import ResultStatus
+
+    DossierResult = apps.get_model("dossiers", "DossierResult")
+    result = (
+        DossierResult.objects.select_related("dossier__receiving_agency", "stored")
+        .filter(code=code, stored__isnull=False)
+        .exclude(status=ResultStatus.DRAFT)
+        .first()
+    )
+    if result is None:
+        return None
+    stored = result.stored
+    signed = list(
+        SignedDocument.objects.filter(stored_document_id=stored.pk)
+        .select_related("identity__agency")
+        .order_by("signed_at", "pk")
+    )
+    return ResultRecord(
+        code=result.code,
+        title=result.title,
+        dossier_code=result.dossier.code or "",
+        agency=result.dossier.receiving_agency.name,
+        approved_at=result.approved_at,
+        is_void=result.status == ResultStatus.VOID,
+        sha256=stored.sha256,
+        file_size=stored.size,
+        signatures=[
+            SignatureRecord(signer=row.identity.display_name, agency=row.identity.agency.name, signed_at=row.signed_at)
+            for row in signed
+        ],
+    )

@@ -131,7 +131,8 @@ class WorklistConsultationSerializer(serializers.Serializer):
     overdue = serializers.SerializerMethodField()
     agency = serializers.SerializerMethodField()
     requested_by = serializers.SerializerMethodField()
-    dossier = serializers.SerializerMethodField()
+    # One nested serializer for every row (a serializer per row deep-copies its fields each time).
+    dossier = WorklistDossierSerializer(read_only=True)
 
     def get_overdue(self, consultation) -> bool:
         return consultation.due_at < self.context["now"]
@@ -142,9 +143,6 @@ class WorklistConsultationSerializer(serializers.Serializer):
     def get_requested_by(self, consultation) -> str:
         user = consultation.requested_by
         return user.full_name or user.email
-
-    def get_dossier(self, consultation) -> dict:
-        return WorklistDossierSerializer(consultation.dossier, context=self.context).data
 
 
 _COUNTS = inline_serializer(

@@ -6,6 +6,13 @@ the dossier waits for and answers the gateway URL to send the payer to (201); 40
 the dossier does not wait for a payment. ``GET /api/v1/documents/`` lists the caller's
 document store (uploads, electronic results ``<code>-KQ<n>``, e-receipts) and
 ``/api/v1/documents/{id}/`` is one entry; each carries its download and verification URLs.
+
+``POST /api/v1/dossiers/{code}/refunds/`` records a refund made to the payer of one of the
+dossier's payments (``payment``: its reference, ``amount`` in đồng, ``reason``, optional
+bank ``reference``): for the officers who may on the dossier page (the receiving agency's
+reception), through a token with the ``officer`` scope or a session with TOTP; 201 with the
+refund and the payment, 404 for anyone else or an unknown payment, 409 when the payment was
+not paid, 400 for a bad amount or reason.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,12 +22,16 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from dossiers import selectors
+from dossiers.api.officer import OFFICER_SCOPE, IsOfficer
 from dossiers.constants import DossierState
+from dossiers.models import Dossier
 from dossiers.services import payments as payment_services
 from dossiers.views.payments import client_ip
+from portal.api.permissions import TokenScopePermission
 
 
 class Conflict(APIException):
@@ -126,6 +137,71 @@ class DossierPaymentsView(GenericAPIView):
         return Response({"payment": data, "redirect_url": url}, status=status.HTTP_201_CREATED)
 
 
+class RefundRequestSerializer(serializers.Serializer):
+    payment = serializers.CharField(help_text="The payment's reference (see GET …/payments/).")
+    amount = serializers.IntegerField(help_text="Amount refunded, in đồng.")
+    reason = serializers.CharField()
+    reference = serializers.CharField(required=False, allow_blank=True, help_text="The bank transfer's reference.")
+
+
+class RefundSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    amount = serializers.IntegerField()
+    reason = serializers.CharField()
+    reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    recorded_by = serializers.CharField(source="recorded_by.full_name")
+
+
+@extend_schema(tags=["payments"])
+class DossierRefundsView(GenericAPIView):
+    """Record a refund of one of the dossier's payments (the officers' side of the dossier page)."""
+
+    permission_classes = [IsAuthenticated, TokenScopePermission, IsOfficer]
+    required_scope = OFFICER_SCOPE
+    serializer_class = RefundRequestSerializer
+
+    @extend_schema(
+        summary="Record a refund of a dossier's payment (officers)",
+        request=RefundRequestSerializer,
+        responses={
+            201: OpenApiResponse(description="{refund, payment}"),
+            404: OpenApiResponse(),
+            409: OpenApiResponse(),
+        },
+    )
+    def post(self, request, code: str):
+        dossier = Dossier.objects.filter(code=code[:48]).exclude(state=DossierState.DRAFT).first()
+        if dossier is None or not selectors.payment_officer_can_refund(user=request.user, dossier=dossier):
+            raise NotFound(_("Không tìm thấy hồ sơ."))
+        data = request.data if hasattr(request.data, "get") else {}
+        payment = dossier.payments.filter(reference=str(data.get("payment", ""))[:64]).first()
+        if payment is None:
+            raise NotFound(_("Không tìm thấy giao dịch thanh toán này của hồ sơ."))
+        try:
+            refund = payment_services.payment_refund(
+                user=request.user,
+                payment_id=payment.pk,
+                amount=data.get("amount", ""),
+                reason=data.get("reason", ""),
+                reference=data.get("reference", ""),
+            )
+        except PermissionDenied:
+            raise NotFound(_("Không tìm thấy hồ sơ.")) from None
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_state":
+                raise Conflict(" ".join(error.messages)) from None
+            raise
+        payment.refresh_from_db()
+        return Response(
+            {
+                "refund": RefundSerializer(refund).data,
+                "payment": PaymentSerializer(payment, context={"request": request}).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
 @extend_schema(tags=["documents"])
 class DocumentListView(GenericAPIView):
     serializer_class = StoredDocumentSerializer
@@ -137,7 +213,7 @@ class DocumentListView(GenericAPIView):
             qs = qs.filter(source=source[:10])
         return qs
 
-    @extend_schema(summary="My document store (kho dữ liệu)")
+    @extend_schema(summary="My document store (kho dữ liệu)", responses=StoredDocumentSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(StoredDocumentSerializer(page, many=True, context={"request": request}).data)
@@ -157,6 +233,7 @@ class DocumentDetailView(GenericAPIView):
 
 urlpatterns = [
     path("dossiers/<str:code>/payments/", DossierPaymentsView.as_view(), name="api-dossier-payments"),
+    path("dossiers/<str:code>/refunds/", DossierRefundsView.as_view(), name="api-dossier-refunds"),
     path("documents/", DocumentListView.as_view(), name="api-documents"),
     path("documents/<int:pk>/", DocumentDetailView.as_view(), name="api-document-detail"),
 ]

@@ -1,7 +1,9 @@
 """The trust store: root and intermediate certificates managed by the administrator.
 
 Verification trusts a signature only when its chain reaches one of the active roots here
-(Vietnam's national root CAs in production, the test PKI in tests).
+(Vietnam's national root CAs in production, the test PKI in tests). A CA of the store can carry
+the certificate revocation list (CRL) it published, uploaded by the administrator: verification
+reports a signer listed on it as revoked, and PAdES B-LT signing embeds it.
 """
 
 from django.db import models
@@ -20,6 +22,11 @@ class TrustedCertificate(models.Model):
     is_root = models.BooleanField(_("là chứng thư gốc"), default=True)
     is_active = models.BooleanField(_("đang tin cậy"), default=True)
     created_at = models.DateTimeField(_("ngày thêm"), auto_now_add=True)
+    # The CA's latest CRL (DER), checked against the certificate on upload; empty when none.
+    crl = models.BinaryField(default=b"", blank=True, editable=False)
+    crl_this_update = models.DateTimeField(_("CRL phát hành lúc"), null=True, blank=True, editable=False)
+    crl_next_update = models.DateTimeField(_("CRL cập nhật tiếp lúc"), null=True, blank=True, editable=False)
+    crl_revoked_count = models.PositiveIntegerField(_("số chứng thư bị thu hồi"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("chứng thư tin cậy")

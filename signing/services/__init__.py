@@ -5,6 +5,7 @@ from .identities import (
     identity_keys_rotate,
     identity_register_external,
     trusted_certificate_add,
+    trusted_certificate_set_crl,
 )
 from .pdf import pdf_sign
 
@@ -14,4 +15,5 @@ __all__ = [
     "identity_register_external",
     "pdf_sign",
     "trusted_certificate_add",
+    "trusted_certificate_set_crl",
 ]

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from signing.models import SignedDocument
-from signing.selectors import identity_for_agency
+from signing.selectors import identity_for_agency, result_code_for_stored_document
 from signing.services.pdf import pdf_sign
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,13 @@ def stored_document_sign(*, stored_document_id: int, agency_id: int, user_id: in
             return False
         with document.file.open("rb") as handle:
             source = handle.read()
-        signed = pdf_sign(pdf=source, identity_id=identity.pk, reason="", location=identity.agency.name)
+        signed = pdf_sign(
+            pdf=source,
+            identity_id=identity.pk,
+            reason="",
+            location=identity.agency.name,
+            result_code=result_code_for_stored_document(stored_document_id=document.pk),
+        )
         digest = hashlib.sha256(signed).hexdigest()
         old_name = document.file.name
         storage = document.file.storage

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from signing.certificates import chain_to_pem, describe, load_certificate, load_pkcs12
+from signing.certificates import chain_to_pem, describe, load_certificate, load_crl, load_pkcs12
 from signing.constants import IdentityKind, SignerBackendKind
 from signing.crypto import encrypt_secret, rotate_secret
 from signing.models import SigningIdentity, TrustedCertificate
@@ -117,6 +117,22 @@ def trusted_certificate_add(*, data: bytes, name: str = "") -> TrustedCertificat
         not_after=info.not_after,
         is_root=info.subject == info.issuer,
     )
+
+
+def trusted_certificate_set_crl(*, trusted_id: int, data: bytes) -> TrustedCertificate:
+    """Store the CRL a CA of the trust store published (replacing the previous one)."""
+    with transaction.atomic():
+        trusted = TrustedCertificate.objects.select_for_update().get(pk=trusted_id)
+        info = load_crl(data, issuer_der=bytes(trusted.certificate))
+        if trusted.crl_this_update and info.this_update < trusted.crl_this_update:
+            raise ValidationError(_("Danh sách thu hồi này cũ hơn danh sách đang dùng."), code="crl_older")
+        trusted.crl = info.der
+        trusted.crl_this_update = info.this_update
+        trusted.crl_next_update = info.next_update
+        trusted.crl_revoked_count = info.revoked_count
+        trusted.save(update_fields=["crl", "crl_this_update", "crl_next_update", "crl_revoked_count"])
+    logger.info("CRL of trusted certificate %s updated (%s revoked)", trusted.pk, info.revoked_count)
+    return trusted
 
 
 def identity_keys_rotate() -> int:

@@ -35,7 +35,11 @@ def _validation_context():
     return validation_context(allow_fetching=True)
 
 
-def verify_url() -> str:
+def verify_url(*, result_code: str = "") -> str:
+    """Where the stamp's QR code leads: the result's public record when the document is a
+    dossier result, else the upload page."""
+    if result_code:
+        return settings.SITE_URL.rstrip("/") + reverse("signing:verify_code", args=[result_code])
     return settings.SITE_URL.rstrip("/") + reverse("signing:verify")
 
 
@@ -48,10 +52,12 @@ def pdf_sign(
     visible: bool = True,
     field_name: str | None = None,
     timestamper: timestamps.TimeStamper | None = None,
+    result_code: str = "",
 ) -> bytes:
     """The PDF with one more signature by the identity; raises ValidationError on a bad PDF.
 
-    ``timestamper`` overrides the TSA of the settings (tests pass an in-process one).
+    ``timestamper`` overrides the TSA of the settings (tests pass an in-process one);
+    ``result_code`` points the stamp's QR code at that result's public record.
     """
     identity = SigningIdentity.objects.select_related("agency").get(pk=identity_id, is_active=True)
     try:
@@ -88,12 +94,13 @@ def pdf_sign(
             sig_field_name=name, on_page=last_page, box=stamp_box(page_width=page_width, index=visible_count)
         )
         signer_args["stamp_style"] = stamp_style()
+        url = verify_url(result_code=result_code)
         text_params = {
-            "url": verify_url(),
+            "url": url,
             "line1": _("Ký bởi: %(name)s") % {"name": identity.display_name},
             "line2": _("Cơ quan: %(agency)s") % {"agency": identity.agency.name},
             "line3": _("Thời gian ký: %(time)s") % {"time": date_format(now, "d/m/Y H:i:s")},
-            "line4": _("Kiểm tra tại: %(url)s") % {"url": verify_url()},
+            "line4": _("Kiểm tra tại: %(url)s") % {"url": url},
         }
     else:
         signer_args["new_field_spec"] = fields.SigFieldSpec(sig_field_name=name)

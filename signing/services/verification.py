@@ -83,7 +83,12 @@ def _verdict(status) -> tuple[str, str]:
         return Verdict.REVOKED, _("Chứng thư số của người ký đã bị thu hồi.")
     if not status.trusted:
         return Verdict.UNTRUSTED, _("Chuỗi chứng thư không dẫn tới chứng thư gốc nào trong kho tin cậy.")
-    if coverage == SignatureCoverageLevel.ENTIRE_REVISION:
+    # Only validation data (a DSS, as PAdES B-LT adds) or document timestamps came after it: still
+    # the document as signed. Any later signature shows as form filling.
+    if coverage == SignatureCoverageLevel.ENTIRE_REVISION and status.modification_level not in (
+        ModificationLevel.NONE,
+        ModificationLevel.LTA_UPDATES,
+    ):
         return Verdict.VALID_LATER_SIGNED, _("Sau chữ ký này tài liệu chỉ được ký tiếp, không bị sửa nội dung.")
     return Verdict.VALID, ""
 

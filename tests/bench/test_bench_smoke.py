@@ -11,8 +11,8 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
-def _row(output: str, scenario: str) -> list[str]:
-    for line in output.splitlines():
+def _row(output: str, scenario: str, after: str = "== http") -> list[str]:
+    for line in output.split(after, 1)[-1].splitlines():
         cells = line.split()
         if cells and cells[0] == scenario:
             return cells
@@ -34,7 +34,7 @@ def test_bench_smoke_prints_the_ceiling_figures():
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     output = result.stdout
@@ -50,6 +50,17 @@ def test_bench_smoke_prints_the_ceiling_figures():
     assert _number(_row(output, "ceiling_pk_read")[5]) == 1.0
     # healthz runs too; its status is reported whatever it is.
     assert re.search(r"^\s+healthz\s+[\d,.]+", output, flags=re.MULTILINE)
+    # The portal's scenarios, against a small generated database.
+    for scenario, status in (("tracking", "200"), ("procedures_search", "200"), ("worklist", "200"), ("filing", "201")):
+        cells = _row(output, scenario)
+        assert _number(cells[1]) > 0 and cells[-1] == status, cells
+    assert re.search(r"^\s+filed codes\s+no gap, no duplicate$", output, flags=re.MULTILINE), output
+    assert re.search(r"^\s+worker RSS MB\s+\d+ / \d+$", output, flags=re.MULTILINE), output
+    assert re.search(r"^\s+\* target tracking .*: (MET|MISSED)", output, flags=re.MULTILINE), output
+    # Growth: the same three scenarios at two sizes, side by side.
+    assert "== growth" in output
+    growth = _row(output, "tracking", after="== growth")
+    assert len(growth) >= 5 and all(_number(c) > 0 for c in growth[1:5]), growth
 
 
 def test_bench_only_rejects_an_unknown_name():

@@ -70,6 +70,23 @@ def issue(
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
         )
+        # Like the certificates of Vietnam's CAs, each names where its issuer publishes its CRL
+        # (never fetched in tests: the CRL comes from the trust store).
+        builder = builder.add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[
+                            x509.UniformResourceIdentifier(f"http://crl.test.invalid/{issuer.cert.serial_number:x}.crl")
+                        ],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
     usage = dict.fromkeys(
         (
             "digital_signature",

@@ -60,3 +60,23 @@ def test_deploy_check_requires_the_encryption_key(settings):
     assert [e.id for e in signing_keys_configured(None)] == ["signing.E001"]
     settings.SIGNING_KEY_ENCRYPTION_KEYS = ["x"]
     assert signing_keys_configured(None) == []
+
+
+def test_admin_uploads_a_crl_for_a_trusted_ca(admin_client, pki, trust_store):
+    from cryptography.hazmat.primitives import serialization
+
+    root, intermediate = trust_store
+    crl = pki.crl.public_bytes(serialization.Encoding.DER)
+    url = f"/admin/signing/trustedcertificate/{intermediate.pk}/change/"
+    assert admin_client.get(url).status_code == 200
+    wrong = admin_client.post(
+        f"/admin/signing/trustedcertificate/{root.pk}/change/",
+        {"name": root.name, "is_active": "on", "crl_upload": SimpleUploadedFile("ca.crl", crl)},
+    )
+    assert wrong.status_code == 200 and "không do chứng thư này phát hành" in wrong.content.decode()
+    response = admin_client.post(
+        url, {"name": intermediate.name, "is_active": "on", "crl_upload": SimpleUploadedFile("ca.crl", crl)}
+    )
+    assert response.status_code == 302
+    intermediate.refresh_from_db()
+    assert bytes(intermediate.crl) == crl and intermediate.crl_revoked_count == 1

@@ -137,3 +137,63 @@ def test_api_errors_use_the_shared_format(client, files, field):
         assert field in error["fields"]
     else:
         assert "không phải là tài liệu PDF" in error["message"]
+
+
+def _crl_bytes(crl, pem: bool = False) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return crl.public_bytes(serialization.Encoding.PEM if pem else serialization.Encoding.DER)
+
+
+@pytest.fixture
+def revoked_identity(pki, agency, import_identity):
+    return import_identity(pki.revoked, agency=agency)
+
+
+@pytest.fixture
+def trust_store_with_crl(pki, trust_store):
+    from signing.services import trusted_certificate_set_crl
+
+    root, intermediate = trust_store
+    trusted_certificate_set_crl(trusted_id=intermediate.pk, data=_crl_bytes(pki.crl, pem=True))
+    return trust_store
+
+
+def test_revoked_when_the_trust_store_lists_the_signer_on_a_crl(revoked_identity, trust_store_with_crl, two_page_pdf):
+    (report,) = pdf_verify(pdf=pdf_sign(pdf=two_page_pdf, identity_id=revoked_identity.pk))
+    assert report.verdict == "revoked" and report.revoked and report.intact
+    assert report.verdict_label == "Chứng thư số đã bị thu hồi"
+
+
+def test_a_good_signer_stays_valid_with_the_crl_loaded(seal, trust_store_with_crl, two_page_pdf):
+    (report,) = pdf_verify(pdf=pdf_sign(pdf=two_page_pdf, identity_id=seal.pk))
+    assert report.verdict == "valid" and not report.revoked
+
+
+def test_page_and_api_report_the_revoked_signer(client, revoked_identity, trust_store_with_crl, two_page_pdf):
+    signed = pdf_sign(pdf=two_page_pdf, identity_id=revoked_identity.pk)
+    page = client.post("/verify/", {"file": _upload(signed)})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'data-verdict="revoked"' in body and "Chứng thư số đã bị thu hồi" in body
+    api = client.post("/api/v1/verify/", {"file": _upload(signed)})
+    assert api.status_code == 200
+    (signature,) = api.json()["signatures"]
+    assert signature["verdict"] == "revoked" and signature["revoked"] is True
+    assert signature["verdict_label"] == "Chứng thư số đã bị thu hồi"
+
+
+def test_crl_must_come_from_the_certificate_it_is_attached_to(pki, trust_store):
+    from django.core.exceptions import ValidationError
+
+    from signing.services import trusted_certificate_set_crl
+
+    root, intermediate = trust_store
+    with pytest.raises(ValidationError) as wrong_issuer:
+        trusted_certificate_set_crl(trusted_id=root.pk, data=_crl_bytes(pki.crl))
+    assert wrong_issuer.value.code == "crl_issuer"
+    with pytest.raises(ValidationError) as garbage:
+        trusted_certificate_set_crl(trusted_id=intermediate.pk, data=b"not a crl")
+    assert garbage.value.code == "invalid_crl"
+    updated = trusted_certificate_set_crl(trusted_id=intermediate.pk, data=_crl_bytes(pki.crl))
+    assert updated.crl_revoked_count == 1 and updated.crl_next_update is not None
