@@ -10,7 +10,7 @@ from django.apps import apps
 from pyhanko_certvalidator import ValidationContext
 
 from signing.constants import IdentityKind
-from signing.models import SignedDocument, SigningIdentity, TrustedCertificate
+from signing.models import SignedDocument, SigningIdentity, TrustedCertificate, UploadVerification
 
 
 def identity_for_agency(*, agency_id: int, user=None) -> SigningIdentity | None:
@@ -21,6 +21,22 @@ def identity_for_agency(*, agency_id: int, user=None) -> SigningIdentity | None:
         if personal is not None:
             return personal
     return active.filter(kind=IdentityKind.AGENCY_SEAL).first()
+
+
+def agency_has_seal(*, agency_id: int | None) -> bool:
+    """Whether the agency has an active seal: no key is loaded, the web process may ask."""
+    if agency_id is None:
+        return False
+    return SigningIdentity.objects.filter(agency_id=agency_id, is_active=True, kind=IdentityKind.AGENCY_SEAL).exists()
+
+
+def upload_verifications(*, stored_document_ids) -> dict[int, UploadVerification]:
+    """The signature verdicts of uploaded documents that carry signatures, by stored document id
+    (only those checked for the file's current content)."""
+    rows = UploadVerification.objects.filter(stored_document_id__in=list(stored_document_ids)).select_related(
+        "stored_document"
+    )
+    return {row.stored_document_id: row for row in rows if row.sha256 == row.stored_document.sha256}
 
 
 def trusted_certificates() -> list[TrustedCertificate]:

@@ -14,6 +14,22 @@ def sign_stored_document(self, stored_document_id: int, agency_id: int, user_id:
     return stored_document_sign(stored_document_id=stored_document_id, agency_id=agency_id, user_id=user_id)
 
 
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def sign_slip(self, slip_id: int) -> bool:
+    """Enqueued when a slip released to the applicant is rendered: seal it, once."""
+    from signing.services.slips import slip_sign
+
+    return slip_sign(slip_id=slip_id)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def verify_uploaded_signatures(self, stored_document_id: int) -> bool:
+    """Enqueued when an uploaded PDF is attached to a dossier: record its signatures' verdict."""
+    from signing.services.uploads import stored_document_verify_signatures
+
+    return stored_document_verify_signatures(stored_document_id=stored_document_id) is not None
+
+
 @shared_task
 def warn_expiring_certificates() -> int:
     """Daily (beat): warn agency administrators of certificates expiring within 30 days, once each."""

@@ -128,6 +128,17 @@ def _attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> D
             }
         )
     current.update(superseded_at=now)
+    if stored.mime_type == "application/pdf":
+        # A PDF uploaded already signed: its signatures are verified in the signing queue and
+        # the verdict shown to officers next to the document.
+        stored_id = stored.pk
+
+        def verify() -> None:
+            from signing import tasks as signing_tasks
+
+            signing_tasks.verify_uploaded_signatures.apply_async(args=[stored_id], queue="signing")
+
+        transaction.on_commit(verify)
     # Attaching a document is activity on the draft: it keeps it from the 30-day purge.
     Dossier.objects.filter(pk=dossier.pk).update(updated_at=now)
     return DossierDocument.objects.create(

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from dossiers.constants import FINAL_STATES, DossierState, Outcome, ReturnMethod, SlipKind, StepOutcome, Timeliness
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
-from dossiers.services.slips import slip_place, tracking_url
+from dossiers.services.slips import slip_enqueue_signing, slip_place, tracking_url
 
 TEMPLATES = {
     SlipKind.RECEIPT: "slips/form01.html",
@@ -185,7 +185,10 @@ def slip_render(*, dossier_id: int, kind: str, event_seq: int) -> Slip | None:
     ).get(pk=dossier_id)
     event = DossierEvent.objects.select_related("actor").get(dossier=dossier, seq=event_seq)
     pdf = render_pdf(TEMPLATES[kind], _context(dossier, kind, event, slip.number))
-    return _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
+    slip = _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
+    # Forms 01 to 04 are released to the applicant: the agency seal signs them.
+    slip_enqueue_signing(slip)
+    return slip
 
 
 def _store(*, slip_id: int, kind: str, code: str, pdf: bytes) -> Slip:

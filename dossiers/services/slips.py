@@ -60,6 +60,27 @@ def _ack_context(dossier: Dossier, pin: str | None) -> dict:
     }
 
 
+def slip_enqueue_signing(slip: Slip) -> None:
+    """Queue the agency seal's signature of a slip released to the applicant, on commit, when the
+    receiving agency has a seal (signing queue; the web process never loads a key)."""
+    from signing.selectors import agency_has_seal
+
+    if not slip.file or (slip.context or {}).get("signed_sha256"):
+        return
+    if not agency_has_seal(
+        agency_id=Dossier.objects.filter(pk=slip.dossier_id).values_list("receiving_agency_id", flat=True).first()
+    ):
+        return
+    slip_id = slip.pk
+
+    def enqueue() -> None:
+        from signing import tasks as signing_tasks
+
+        signing_tasks.sign_slip.apply_async(args=[slip_id], queue="signing")
+
+    transaction.on_commit(enqueue)
+
+
 def slip_render_acknowledgement(*, dossier_id: int, pin: str | None = None) -> Slip | None:
     """Render the submission acknowledgement once; a second call returns the same slip."""
     dossier = (
@@ -79,4 +100,5 @@ def slip_render_acknowledgement(*, dossier_id: int, pin: str | None = None) -> S
             locked.file.save(f"xac-nhan-{dossier.code}.pdf", ContentFile(pdf), save=False)
             locked.rendered_at = timezone.now()
             locked.save(update_fields=["file", "rendered_at"])
+            slip_enqueue_signing(locked)
         return locked

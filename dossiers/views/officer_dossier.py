@@ -155,7 +155,7 @@ def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dic
         "dossier": dossier,
         "steps": steps,
         "timeline": timeline,
-        "documents": selectors.dossier_documents(dossier=dossier),
+        "documents": _with_signature_verdicts(selectors.dossier_documents(dossier=dossier)),
         "consultations": selectors.dossier_consultations(dossier=dossier),
         "results": selectors.dossier_results(dossier=dossier),
         "slips": selectors.dossier_slips(dossier=dossier),
@@ -163,6 +163,17 @@ def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dic
         "now": timezone.now(),
     }
     return render(request, "dossiers/officer/dossier.html", context, status=status)
+
+
+def _with_signature_verdicts(documents) -> list:
+    """The documents, each with ``signature_verification`` (None unless it was uploaded signed)."""
+    from signing.selectors import upload_verifications
+
+    documents = list(documents)
+    verdicts = upload_verifications(stored_document_ids=[d.stored_id for d in documents])
+    for document in documents:
+        document.signature_verification = verdicts.get(document.stored_id)
+    return documents
 
 
 @login_required

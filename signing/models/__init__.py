@@ -4,5 +4,6 @@ record of documents the portal has signed."""
 from .identity import SigningIdentity
 from .signed import SignedDocument
 from .trust import TrustedCertificate
+from .upload import UploadVerification
 
-__all__ = ["SignedDocument", "SigningIdentity", "TrustedCertificate"]
+__all__ = ["SignedDocument", "SigningIdentity", "TrustedCertificate", "UploadVerification"]
