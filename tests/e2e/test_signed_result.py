@@ -24,8 +24,13 @@ AGENCY_NAME = "Sở Tư pháp Tỉnh Demo"
 
 
 def test_the_citizen_verifies_the_result_the_leader_approved(
-    page, login, activate_totp, import_identity, pki, tmp_path
-):  # noqa: F811
+    page,
+    login,
+    activate_totp,
+    import_identity,  # noqa: F811 - the fixture imported above
+    pki,  # noqa: F811 - the fixture imported above
+    tmp_path,
+):
     agency = AgencyFactory(name=AGENCY_NAME)
     import_identity(agency=agency, display_name=AGENCY_NAME)
     trusted_certificate_add(data=pki.root.pem)
