@@ -50,6 +50,8 @@ class Transition:
     label: str
     guard: Guard | None = None
     fields: tuple[dict, ...] = field(default_factory=tuple)
+    # The agencies whose officers' permissions count; by default the receiving agency.
+    agencies: Callable[[Dossier], list[int]] | None = None
 
 
 # --- guards: raise PermissionDenied (not this officer) or ValidationError (not now) ---------------
@@ -130,6 +132,13 @@ def _payment_guard(*, user, dossier: Dossier) -> None:
     if dossier.state != _S.PROCESSING:
         raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
     _assignee_only(user=user, dossier=dossier)
+
+
+def _consulted_agencies(dossier: Dossier) -> list[int]:
+    """A consultation is answered by the agency asked, not by the receiving one."""
+    from dossiers.selectors import consultation_open_agency_ids
+
+    return consultation_open_agency_ids(dossier=dossier)
 
 
 def _consult_reply_guard(*, user, dossier: Dossier) -> None:
@@ -266,6 +275,7 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.PROCESS, _P.ASSIGN, _P.APPROVE}),
             label=gettext_lazy("Trả lời xin ý kiến"),
             guard=_consult_reply_guard,
+            agencies=_consulted_agencies,
             fields=(
                 F(name="consultation", type="integer", required=True, label=gettext_lazy("Số yêu cầu xin ý kiến")),
                 F(name="answer", type="text", required=True, label=gettext_lazy("Ý kiến trả lời")),
@@ -369,17 +379,10 @@ def transition_get(name: str) -> Transition:
     return TRANSITIONS[name]
 
 
-def _permission_agency(transition: Transition, dossier: Dossier) -> list[int]:
-    if transition.name == "consult_reply":
-        from dossiers.selectors import consultation_open_agency_ids
-
-        return consultation_open_agency_ids(dossier=dossier)
-    return [dossier.receiving_agency_id]
-
-
 def _allowed(user, transition: Transition, dossier: Dossier) -> bool:
     perms: set[str] = set()
-    for agency_id in _permission_agency(transition, dossier):
+    agency_ids = transition.agencies(dossier) if transition.agencies else [dossier.receiving_agency_id]
+    for agency_id in agency_ids:
         perms |= portal_selectors.officer_permissions(user=user, agency_id=agency_id)
     return bool(perms & transition.permissions)
 

@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dossiers import worklists
+from portal.api.pagination import PortalPagination
 
 OFFICER_SCOPE = "officer"
 
@@ -48,23 +48,9 @@ class IsOfficer(BasePermission):
         return True
 
 
-class WorklistPagination(PageNumberPagination):
+class WorklistPagination(PortalPagination):
     page_size = worklists.PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = 100
-    invalid_page_message = gettext_lazy("Trang “%(page_number)s” không tồn tại hoặc không hợp lệ.")
-
-    def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and (not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size):
-            raise exceptions.ValidationError(
-                {
-                    "page_size": [
-                        _("Số hồ sơ mỗi trang phải là số nguyên từ 1 đến %(max)d.") % {"max": self.max_page_size}
-                    ]
-                }
-            )
-        return super().get_page_size(request)
+    page_size_message = gettext_lazy("Số hồ sơ mỗi trang phải là số nguyên từ 1 đến %(max)d.")
 
     def paginate_worklist(self, request, *, scope, name: str, view=None) -> list:
         """The page of worklist ``name``: only that page is read, the total comes from the counts."""

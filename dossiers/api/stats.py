@@ -58,17 +58,7 @@ class StatsView(APIView):
         if not form.is_valid():
             raise exceptions.ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
         data = form.cleaned_data
-        report = reports.build_report(
-            tree=tree,
-            allowed=allowed,
-            agency_id=data.get("agency"),
-            sub=data.get("sub", True),
-            procedure_id=data.get("procedure"),
-            sector_id=data.get("sector"),
-            first_day=data["date_from"],
-            last_day=data["date_to"],
-            group=data["group"],
-        )
+        report = reports.report_from_filters(data, tree=tree, allowed=allowed)
         return Response(
             {
                 "date_from": data["date_from"].isoformat(),

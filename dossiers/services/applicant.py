@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from dossiers import selectors
 from dossiers.constants import FINAL_STATES, DossierState, Rating
 from dossiers.models import Dossier, DossierDocument, DossierEvent
+from dossiers.services.clock import dossier_clock_resume
 from dossiers.services.events import event_append
 from dossiers.services.filing import _attach, _requirement, upload_and_attach
 from procedures import selectors as procedure_selectors
@@ -310,20 +311,7 @@ def dossier_supplement_submit(
         if errors:
             raise ValidationError(errors)
         now = now or timezone.now()
-        paused = 0
-        if dossier.paused_at is not None:
-            paused = max(
-                0,
-                procedure_selectors.working_minutes_between(
-                    agency=dossier.receiving_agency, start=dossier.paused_at, end=now
-                ),
-            )
-            dossier.paused_minutes += paused
-            if dossier.due_at is not None and paused:
-                dossier.due_at = procedure_selectors.add_working_minutes(
-                    agency=dossier.receiving_agency, moment=dossier.due_at, minutes=paused
-                )
-            dossier.paused_at = None
+        paused = dossier_clock_resume(dossier, now)
         from_state, dossier.state = dossier.state, request.from_state
         dossier.save(update_fields=["state", "form_data", "paused_minutes", "paused_at", "due_at", "updated_at"])
         event_append(

@@ -86,23 +86,38 @@ def _users(agency_id: int, permission) -> list:
     return list(portal_selectors.users_with_permission(agency_id=agency_id, permission=permission))
 
 
-def _step_people(step: DossierStep) -> list:
-    """Who hears about a step's deadline: its holder and the department heads of the agency."""
-    holders = [step.assignee] if step.assignee_id else _users(step.agency_id, _ROLE_PERMISSION.get(step.role, ""))
-    heads = _users(step.agency_id, OfficerPermission.REVIEW)
-    seen, people = set(), []
-    for user in [*holders, *heads]:
-        if user is not None and user.pk not in seen:
-            seen.add(user.pk)
-            people.append(user)
-    return people
+class _People:
+    """The officers told about deadlines, read once per agency and permission in a sweep
+    rather than once per row (a batch holds up to ``BATCH_SIZE`` rows of a few agencies)."""
 
+    def __init__(self):
+        self._cache: dict[tuple[int, str], list] = {}
 
-def _responsible(dossier: Dossier) -> list:
-    """The officer answerable for the appointment: the assignee, else those who may apologise."""
-    if dossier.assigned_to_id:
-        return [dossier.assigned_to]
-    return _users(dossier.receiving_agency_id, OfficerPermission.ISSUE_APOLOGY)
+    def with_permission(self, agency_id: int, permission) -> list:
+        key = (agency_id, str(permission))
+        if key not in self._cache:
+            self._cache[key] = _users(agency_id, permission)
+        return self._cache[key]
+
+    def for_step(self, step: DossierStep) -> list:
+        """A step's holder (its assignee, or the officers of its role) and the department heads."""
+        holders = (
+            [step.assignee]
+            if step.assignee_id
+            else self.with_permission(step.agency_id, _ROLE_PERMISSION.get(step.role, ""))
+        )
+        seen, people = set(), []
+        for user in [*holders, *self.with_permission(step.agency_id, OfficerPermission.REVIEW)]:
+            if user is not None and user.pk not in seen:
+                seen.add(user.pk)
+                people.append(user)
+        return people
+
+    def responsible(self, dossier: Dossier) -> list:
+        """The officer answerable for the appointment: the assignee, else those who may apologise."""
+        if dossier.assigned_to_id:
+            return [dossier.assigned_to]
+        return self.with_permission(dossier.receiving_agency_id, OfficerPermission.ISSUE_APOLOGY)
 
 
 def _batches(queryset, mark) -> int:
@@ -126,19 +141,21 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> SweepResult:
         finished_at__isnull=True, dossier__status_code__in=SWEPT_CODES
     )
 
-    def step_soon(step: DossierStep) -> None:
-        step.due_soon_notified_at = now
-        step.save(update_fields=["due_soon_notified_at"])
-        for user in _step_people(step):
-            notify(user, "deadline.due_soon", {**_context(step.dossier), "due": _when(step.due_at), "step": step.name})
-            result.notifications += 1
+    people = _People()
 
-    def step_late(step: DossierStep) -> None:
-        step.overdue_notified_at = now
-        step.save(update_fields=["overdue_notified_at"])
-        for user in _step_people(step):
-            notify(user, "deadline.overdue", {**_context(step.dossier), "due": _when(step.due_at), "step": step.name})
-            result.notifications += 1
+    def step_mark(field: str, event: str):
+        def mark(step: DossierStep) -> None:
+            setattr(step, field, now)
+            step.save(update_fields=[field])
+            context = {**_context(step.dossier), "due": _when(step.due_at), "step": step.name}
+            for user in people.for_step(step):
+                notify(user, event, context)
+                result.notifications += 1
+
+        return mark
+
+    step_soon = step_mark("due_soon_notified_at", "deadline.due_soon")
+    step_late = step_mark("overdue_notified_at", "deadline.overdue")
 
     result.steps_overdue = _batches(
         steps.filter(overdue_notified_at__isnull=True, due_at__lt=now).order_by("due_at", "pk"), step_late
@@ -158,7 +175,7 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     def dossier_soon(dossier: Dossier) -> None:
         dossier.due_soon_at = now
         dossier.save(update_fields=["due_soon_at"])
-        for user in _responsible(dossier):
+        for user in people.responsible(dossier):
             notify(user, "deadline.due_soon", _context(dossier))
             result.notifications += 1
 
@@ -167,8 +184,8 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> SweepResult:
         if dossier.due_soon_at is None:
             dossier.due_soon_at = now
         dossier.save(update_fields=["escalated_at", "due_soon_at"])
-        responsible = ", ".join(str(u) for u in _responsible(dossier)) or _("chưa phân công")
-        for user in _users(dossier.receiving_agency_id, OfficerPermission.APPROVE):
+        responsible = ", ".join(str(u) for u in people.responsible(dossier)) or _("chưa phân công")
+        for user in people.with_permission(dossier.receiving_agency_id, OfficerPermission.APPROVE):
             notify(user, "deadline.escalated", _context(dossier, responsible=responsible))
             result.notifications += 1
 

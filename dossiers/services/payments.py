@@ -287,12 +287,12 @@ def _record(
 def _settle_dossier(*, dossier: Dossier, payment: Payment, now: dt.datetime) -> None:
     """The locked state change the officer's ``payment_received`` makes, done for the gateway."""
     from dossiers.services.applicant import dossier_notify_status
-    from dossiers.services.processing import _resume_clock
+    from dossiers.services.clock import dossier_clock_resume
 
     if waiting_phase(dossier) != payment.phase or fee_due(dossier=dossier, phase=payment.phase) > 0:
         return
     from_state = dossier.state
-    paused = _resume_clock(dossier, now)
+    paused = dossier_clock_resume(dossier, now)
     dossier.state = dossier.resume_state or DossierState.PROCESSING
     dossier.resume_state = ""
     dossier.save(update_fields=["state", "resume_state", "paused_at", "paused_minutes", "due_at", "updated_at"])

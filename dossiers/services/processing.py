@@ -24,6 +24,7 @@ from dossiers.constants import (
     StepOutcome,
 )
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, StoredDocument
+from dossiers.services.clock import dossier_clock_resume
 from dossiers.services.codes import result_code
 from dossiers.services.documents import document_inspect, stored_document_create
 from dossiers.services.steps import (
@@ -535,24 +536,6 @@ def dossier_request_payment(*, user, dossier_id: int, note: str = "") -> Dossier
     )
 
 
-def _resume_clock(dossier: Dossier, now: dt.datetime) -> int:
-    paused = 0
-    if dossier.paused_at is not None:
-        paused = max(
-            0,
-            procedure_selectors.working_minutes_between(
-                agency=dossier.receiving_agency, start=dossier.paused_at, end=now
-            ),
-        )
-        dossier.paused_minutes += paused
-        if dossier.due_at is not None and paused:
-            dossier.due_at = procedure_selectors.add_working_minutes(
-                agency=dossier.receiving_agency, moment=dossier.due_at, minutes=paused
-            )
-        dossier.paused_at = None
-    return paused
-
-
 def dossier_payment_received(*, user, dossier_id: int, reference: str = "", note: str = "", online: bool = False):
     """The fees are paid (at the counter, recorded by reception; online, by the payment service)."""
     reference = _text(reference, field="reference", required=False)[:64]
@@ -560,7 +543,7 @@ def dossier_payment_received(*, user, dossier_id: int, reference: str = "", note
     now = timezone.now()
 
     def apply(dossier: Dossier) -> list[str]:
-        paused = _resume_clock(dossier, now)
+        paused = dossier_clock_resume(dossier, now)
         dossier.state = dossier.resume_state or _S.PROCESSING
         dossier.resume_state = ""
         payload.update(reference=reference, paused_minutes=paused, online=online)

@@ -49,6 +49,21 @@ def _top(tree: dict, allowed: set[int] | None) -> list[int]:
     )
 
 
+def report_from_filters(data: dict, *, tree, allowed):
+    """The report for a validated filter form's ``cleaned_data`` (pages, exports and the API)."""
+    return build_report(
+        tree=tree,
+        allowed=allowed,
+        agency_id=data.get("agency"),
+        sub=data.get("sub", True),
+        procedure_id=data.get("procedure"),
+        sector_id=data.get("sector"),
+        first_day=data["date_from"],
+        last_day=data["date_to"],
+        group=data["group"],
+    )
+
+
 def build_report(
     *,
     tree: dict,

@@ -70,21 +70,6 @@ def _params(data: dict, **override) -> str:
     return urlencode({k: v for k, v in values.items() if v != ""})
 
 
-def _report(form, tree, allowed):
-    data = form.cleaned_data
-    return reports.build_report(
-        tree=tree,
-        allowed=allowed,
-        agency_id=data.get("agency"),
-        sub=data.get("sub", True),
-        procedure_id=data.get("procedure"),
-        sector_id=data.get("sector"),
-        first_day=data["date_from"],
-        last_day=data["date_to"],
-        group=data["group"],
-    )
-
-
 COUNT_KEYS = [f.key for f in definitions.FIGURES if f.condition is not None]
 CARD_KEYS = ("received", "resolved", "on_time_rate", "in_progress_overdue", "online_share", "satisfaction_rate")
 TABLE_KEYS = (
@@ -128,7 +113,7 @@ def dashboard(request):
     if not form.is_valid():
         return render(request, "dossiers/stats/dashboard.html", {"form": form}, status=400)
     data = form.cleaned_data
-    report = _report(form, tree, allowed)
+    report = reports.report_from_filters(form.cleaned_data, tree=tree, allowed=allowed)
     scope = report["scope"]
     chart_from = (data["date_to"].replace(day=1) - dt.timedelta(days=330)).replace(day=1)
     series = service.monthly_series(scope=scope, first_day=chart_from, last_day=data["date_to"])
@@ -251,7 +236,7 @@ def export(request, fmt: str):
     form, tree, allowed = _form_and_tree(request)
     if not form.is_valid():
         return render(request, "dossiers/stats/dashboard.html", {"form": form}, status=400)
-    report = _report(form, tree, allowed)
+    report = reports.report_from_filters(form.cleaned_data, tree=tree, allowed=allowed)
     data = form.cleaned_data
     heading = tree[data["agency"]]["name"] if data.get("agency") else _("Các cơ quan được giao theo dõi")
     name = f"bao-cao-{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}"

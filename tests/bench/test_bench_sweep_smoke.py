@@ -1,31 +1,16 @@
 """`python -m bench --smoke --only sweep` runs the deadline sweep on a small generated database."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+from tests.bench.smoke import run_smoke
 
 
 @pytest.mark.bench
 @pytest.mark.xdist_group("bench")
 def test_sweep_bench_smoke_finds_exactly_the_newly_due_dossiers_once():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--only", "sweep"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    output = result.stdout
+    output = run_smoke("sweep")
     assert "== sweep" in output
     newly = re.search(r"^\s+newly due\s+(\d+)$", output, flags=re.MULTILINE)
     assert newly and int(newly.group(1)) > 0, output

@@ -1,31 +1,16 @@
 """`python -m bench --smoke --only worklist` fills a small database and prints worklist latencies."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+from tests.bench.smoke import run_smoke
 
 
 @pytest.mark.bench
 @pytest.mark.xdist_group("bench")
 def test_worklist_bench_smoke_prints_latencies_and_plans():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--only", "worklist"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    output = result.stdout
+    output = run_smoke("worklist")
     assert "== worklist" in output
     dossiers = re.search(r"^\s+dossiers\s+([\d,]+)$", output, flags=re.MULTILINE)
     assert dossiers and int(dossiers.group(1).replace(",", "")) >= 2000, output
