@@ -82,7 +82,9 @@ class StoredDocumentSerializer(serializers.Serializer):
         )
 
     def get_verify_url(self, stored) -> str:
-        return self.context["request"].build_absolute_uri("/verify/")
+        # An electronic result has its own record page (the one its QR code opens).
+        path = f"/verify/{stored.result_code}/" if stored.result_code else "/verify/"
+        return self.context["request"].build_absolute_uri(path)
 
 
 def _dossier(request, code: str):

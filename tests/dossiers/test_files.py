@@ -140,6 +140,17 @@ def test_document_store_lists_mine_and_my_organisations(client, citizen):
     assert "Căn cước của tôi" in page and "Giấy phép công ty" in page
     assert "Không phải của tôi" not in page
     assert f"/files/documents/{mine.pk}/" in page and f"/files/documents/{ours.pk}/" in page
+    # Every PDF can be checked on /verify/; an electronic result opens its own record page.
+    assert page.count('href="/verify/"') == 2
+
+
+def test_document_store_links_a_result_to_its_verification_page(client, citizen):
+    StoredDocumentFactory(owner=citizen, title="Giấy khai sinh", result_code="000.00.12.H99-261130-0001-KQ1")
+    client.force_login(citizen)
+    page = client.get("/dossiers/store/").content.decode()
+    assert 'href="/verify/000.00.12.H99-261130-0001-KQ1/"' in page
+    body = client.get("/api/v1/documents/").json()
+    assert body["results"][0]["verify_url"].endswith("/verify/000.00.12.H99-261130-0001-KQ1/")
 
 
 def test_document_store_query_count(client, citizen, django_assert_max_num_queries):
