@@ -37,8 +37,15 @@ def dossier_event_to_integrations(sender, *, event_id, dossier_id, action, from_
     from portal import tasks
 
     kinds = webhooks.webhook_events_for(action=action, from_state=from_state, to_state=to_state)
+    if kinds and "applicant_id" in kwargs:
+        # Most dossiers have no listener: then there is nothing to read (see webhook_subscribers).
+        if not webhooks.webhook_has_subscribers(
+            applicant_id=kwargs["applicant_id"], organisation_id=kwargs.get("organisation_id")
+        ):
+            kinds = []
     status_changed = bool(to_state) and to_state != from_state
-    if not kinds and not status_changed:
+    sync = status_changed and national_sync.national_sync_enabled()
+    if not kinds and not sync:
         return
     # `sender` is the event model: read it fresh, with the dossier as committed.
     event = (
@@ -61,7 +68,7 @@ def dossier_event_to_integrations(sender, *, event_id, dossier_id, action, from_
     )
     for delivery_id in delivery_ids:
         tasks.deliver_webhook.delay(delivery_id)
-    if status_changed:
+    if sync:
         record = national_sync.sync_record_create(dossier=dossier, source=source)
         if record is not None:
             tasks.national_sync_push.delay(record.pk)

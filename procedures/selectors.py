@@ -153,6 +153,16 @@ def procedure_in_force_by_code(code: str, *, on: dt.date | None = None) -> Proce
     )
 
 
+def procedure_in_force_for_filing(code: str) -> ProcedureVersion | None:
+    """`procedure_in_force_by_code` for today, cached per catalogue generation (`catalogue_cached`):
+    filing reads the same few versions all day. Each call gets its own unpickled copy."""
+    if not isinstance(code, str) or not code or len(code) > 32:
+        return None
+    return catalogue_cached(
+        "in_force", (code, timezone.localdate().isoformat()), lambda: procedure_in_force_by_code(code)
+    )
+
+
 def document_requirement_get(pk: int) -> DocumentRequirement | None:
     return DocumentRequirement.objects.select_related("version", "version__procedure").filter(pk=pk).first()
 

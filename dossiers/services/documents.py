@@ -7,6 +7,7 @@ encrypted and carries no script or launch action.
 
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import DocumentSource
 from dossiers.models import StoredDocument
+
+logger = logging.getLogger(__name__)
 
 EXTENSIONS = {
     "application/pdf": "pdf",
@@ -131,7 +134,7 @@ def document_inspect(
     )
 
 
-def stored_document_create(
+def stored_document_build(
     *,
     inspected: InspectedFile,
     owner=None,
@@ -140,7 +143,8 @@ def stored_document_create(
     source: str = DocumentSource.UPLOAD,
     result_code: str = "",
 ) -> StoredDocument:
-    """Save an inspected file to private storage as an entry of the owner's store."""
+    """An inspected file written to private storage, as a store entry not yet saved (for
+    ``bulk_create``); `stored_files_discard` removes the files if it never is."""
     doc = StoredDocument(
         owner=owner,
         organisation=organisation,
@@ -154,5 +158,31 @@ def stored_document_create(
         created_at=timezone.now(),
     )
     doc.file.save(inspected.name, ContentFile(inspected.content), save=False)
+    return doc
+
+
+def stored_files_discard(documents: list[StoredDocument]) -> None:
+    """Delete the files of store entries whose rows were never committed."""
+    for doc in documents:
+        if doc.file and doc.file.name:
+            try:
+                doc.file.storage.delete(doc.file.name)
+            except OSError:
+                logger.warning("could not delete the file of an abandoned upload", exc_info=True)
+
+
+def stored_document_create(
+    *,
+    inspected: InspectedFile,
+    owner=None,
+    organisation=None,
+    title: str = "",
+    source: str = DocumentSource.UPLOAD,
+    result_code: str = "",
+) -> StoredDocument:
+    """Save an inspected file to private storage as an entry of the owner's store."""
+    doc = stored_document_build(
+        inspected=inspected, owner=owner, organisation=organisation, title=title, source=source, result_code=result_code
+    )
     doc.save()
     return doc

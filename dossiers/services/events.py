@@ -49,8 +49,13 @@ def event_append(
     note: str = "",
     payload: dict | None = None,
     step: int | None = None,
+    first: bool = False,
 ) -> DossierEvent:
-    last = DossierEvent.objects.filter(dossier=dossier).order_by("-seq").values("seq", "hash").first()
+    """Append an event to the dossier's chain; ``first=True`` for a dossier inserted in this
+    transaction (it has no event yet, so the chain's head is not read)."""
+    last = (
+        None if first else DossierEvent.objects.filter(dossier=dossier).order_by("-seq").values("seq", "hash").first()
+    )
     event = DossierEvent(
         dossier=dossier,
         seq=(last["seq"] + 1) if last else 1,
@@ -78,6 +83,8 @@ def event_append(
             action=action,
             from_state=from_state,
             to_state=to_state,
+            applicant_id=dossier.applicant_id,
+            organisation_id=dossier.organisation_id,
         )
     )
     return event

@@ -19,7 +19,12 @@ from dossiers.constants import DRAFT_RETENTION_DAYS, TRACKING_PIN_LENGTH, Channe
 from dossiers.models import Dossier, DossierDocument, StoredDocument
 from dossiers.pins import pin_hash
 from dossiers.services.codes import dossier_code_allocate
-from dossiers.services.documents import document_inspect, stored_document_create
+from dossiers.services.documents import (
+    document_inspect,
+    stored_document_build,
+    stored_document_create,
+    stored_files_discard,
+)
 from dossiers.services.events import event_append
 from portal import selectors as portal_selectors
 from procedures import selectors as procedure_selectors
@@ -46,11 +51,8 @@ def _require_draft(dossier: Dossier) -> None:
         raise ValidationError(_("Hồ sơ đã được nộp, không thể sửa bản nháp."), code="not_draft")
 
 
-def dossier_draft_create(
-    *, user, procedure_code: str, organisation_id: int | None = None, agency_code: str | None = None
-) -> Dossier:
-    """Start a draft for the procedure's version in force, bound to that version."""
-    version = procedure_selectors.procedure_in_force_by_code(procedure_code)
+def _filing_target(*, user, version, procedure_code: str, organisation_id: int | None, agency_code: str | None):
+    """The organisation and receiving agency of a new dossier on ``version``, checked."""
     if version is None:
         raise ValidationError(
             {"procedure": [_("Không tìm thấy thủ tục %(code)s đang áp dụng.") % {"code": procedure_code}]}
@@ -70,6 +72,21 @@ def dossier_draft_create(
     )
     if agency is None:
         raise ValidationError({"agency": [_("Cơ quan tiếp nhận không thực hiện thủ tục này.")]})
+    return organisation, agency
+
+
+def dossier_draft_create(
+    *, user, procedure_code: str, organisation_id: int | None = None, agency_code: str | None = None
+) -> Dossier:
+    """Start a draft for the procedure's version in force, bound to that version."""
+    version = procedure_selectors.procedure_in_force_by_code(procedure_code)
+    organisation, agency = _filing_target(
+        user=user,
+        version=version,
+        procedure_code=procedure_code,
+        organisation_id=organisation_id,
+        agency_code=agency_code,
+    )
     profile = portal_selectors.profile_for_user(user=user)
     initial = procedure_selectors.form_schema_prefill(
         version.form_schema, profile=profile, organisation=organisation, user=user
@@ -99,14 +116,54 @@ def dossier_draft_update(*, user, dossier: Dossier, data: dict) -> Dossier:
 
 
 def _requirement(dossier: Dossier, requirement_id):
+    return _version_requirement(dossier.procedure_version, requirement_id)
+
+
+def _version_requirement(version, requirement_id):
     try:
         requirement_id = int(requirement_id)
     except (TypeError, ValueError):
         requirement_id = None
-    requirement = next((r for r in dossier.procedure_version.documents.all() if r.pk == requirement_id), None)
+    requirement = next((r for r in version.documents.all() if r.pk == requirement_id), None)
     if requirement is None:
         raise ValidationError({"documents": [_("Thành phần hồ sơ không thuộc thủ tục này.")]})
     return requirement
+
+
+def _inspect_upload(requirement, *, name: str, content: bytes):
+    """The file checked by content against the requirement; errors are keyed by the requirement."""
+    try:
+        return document_inspect(
+            name=name, content=content, accepted_types=requirement.accepted_types or None, max_size=requirement.max_size
+        )
+    except ValidationError as error:
+        raise ValidationError({f"documents[{requirement.pk}]": error.messages}) from None
+
+
+def _total_size_error() -> ValidationError:
+    return ValidationError(
+        {
+            "documents": [
+                _("Tổng dung lượng giấy tờ của hồ sơ vượt quá %(limit)d MB.")
+                % {"limit": DOSSIER_MAX_TOTAL_SIZE // 1048576}
+            ]
+        }
+    )
+
+
+def _verify_signatures_on_commit(stored_ids: list[int]) -> None:
+    """PDFs uploaded already signed: their signatures are verified in the signing queue and
+    the verdict shown to officers next to the document."""
+    if not stored_ids:
+        return
+
+    def verify() -> None:
+        from signing import tasks as signing_tasks
+
+        for stored_id in stored_ids:
+            signing_tasks.verify_uploaded_signatures.apply_async(args=[stored_id], queue="signing")
+
+    transaction.on_commit(verify)
 
 
 def _attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> DossierDocument:
@@ -119,26 +176,10 @@ def _attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> D
         .select_related("stored")
     )
     if used + stored.size > DOSSIER_MAX_TOTAL_SIZE:
-        raise ValidationError(
-            {
-                "documents": [
-                    _("Tổng dung lượng giấy tờ của hồ sơ vượt quá %(limit)d MB.")
-                    % {"limit": DOSSIER_MAX_TOTAL_SIZE // 1048576}
-                ]
-            }
-        )
+        raise _total_size_error()
     current.update(superseded_at=now)
     if stored.mime_type == "application/pdf":
-        # A PDF uploaded already signed: its signatures are verified in the signing queue and
-        # the verdict shown to officers next to the document.
-        stored_id = stored.pk
-
-        def verify() -> None:
-            from signing import tasks as signing_tasks
-
-            signing_tasks.verify_uploaded_signatures.apply_async(args=[stored_id], queue="signing")
-
-        transaction.on_commit(verify)
+        _verify_signatures_on_commit([stored.pk])
     # Attaching a document is activity on the draft: it keeps it from the 30-day purge.
     Dossier.objects.filter(pk=dossier.pk).update(updated_at=now)
     return DossierDocument.objects.create(
@@ -164,12 +205,7 @@ def dossier_document_upload(*, user, dossier: Dossier, requirement_id, name: str
 def upload_and_attach(*, user, dossier: Dossier, requirement_id, name: str, content: bytes) -> DossierDocument:
     """Check a file by content, keep it in the store, attach it; the caller checked who and when."""
     requirement = _requirement(dossier, requirement_id)
-    try:
-        inspected = document_inspect(
-            name=name, content=content, accepted_types=requirement.accepted_types or None, max_size=requirement.max_size
-        )
-    except ValidationError as error:
-        raise ValidationError({f"documents[{requirement.pk}]": error.messages}) from None
+    inspected = _inspect_upload(requirement, name=name, content=content)
     stored = stored_document_create(
         inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name
     )
@@ -208,8 +244,7 @@ def missing_requirements(dossier: Dossier) -> list:
     return [r for r in dossier.procedure_version.documents.all() if r.required and r.pk not in attached]
 
 
-def _snapshot_applicant(dossier: Dossier, user) -> None:
-    profile = portal_selectors.profile_for_user(user=user)
+def _snapshot_applicant(dossier: Dossier, user, profile) -> None:
     if dossier.organisation_id:
         org = dossier.organisation
         dossier.applicant_name = org.name
@@ -227,6 +262,45 @@ def _snapshot_applicant(dossier: Dossier, user) -> None:
 
 def _new_pin() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(TRACKING_PIN_LENGTH))
+
+
+def _submission_errors(*, version, form_data: dict, attached: set, declaration: bool) -> tuple[dict, dict]:
+    """What stops a submission (field -> messages) and the cleaned form answers."""
+    errors: dict[str, list] = {}
+    if not declaration:
+        errors["declaration"] = [_("Bạn cần xác nhận lời cam đoan trước khi nộp hồ sơ.")]
+    try:
+        form_data = procedure_selectors.form_schema_validate_data(version.form_schema, form_data)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(f"data.{field}" if field != "__all__" else "data", []).extend(messages)
+    for requirement in version.documents.all():
+        if requirement.required and requirement.pk not in attached:
+            errors.setdefault(f"documents[{requirement.pk}]", []).append(
+                _("Thiếu giấy tờ bắt buộc: %(name)s.") % {"name": requirement.name}
+            )
+    return errors, form_data
+
+
+def _submission_stamp(*, dossier: Dossier, user, profile, now) -> tuple[str, int]:
+    """Hand out the code and the PIN, snapshot the applicant and move the dossier on (in
+    memory; the caller saves it in its transaction). Returns the PIN and the amount due now.
+
+    A toàn trình procedure's at-submission fees are paid online before reception: the dossier
+    waits in status 6 and goes to reception once paid (dossiers.services.payments).
+    """
+    from dossiers.services.payments import submission_payment_due
+
+    pin = _new_pin()
+    dossier.code = dossier_code_allocate(unit_code=dossier.receiving_agency.code, day=timezone.localdate(now))
+    dossier.tracking_pin_hash = pin_hash(pin)
+    dossier.submitted_at = now
+    _snapshot_applicant(dossier, user, profile)
+    dossier.state = DossierState.SUBMITTED
+    due = submission_payment_due(dossier=dossier)
+    if due:
+        dossier.state, dossier.resume_state = DossierState.PAYMENT_REQUESTED, DossierState.SUBMITTED
+    return pin, due
 
 
 def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple[Dossier, str | None]:
@@ -249,36 +323,17 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
             return dossier, None
         if dossier.organisation_id:
             _organisation_for(user=user, organisation_id=dossier.organisation_id)
-        errors: dict[str, list] = {}
-        if not declaration:
-            errors["declaration"] = [_("Bạn cần xác nhận lời cam đoan trước khi nộp hồ sơ.")]
-        try:
-            dossier.form_data = procedure_selectors.form_schema_validate_data(
-                dossier.procedure_version.form_schema, dossier.form_data
-            )
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                errors.setdefault(f"data.{field}" if field != "__all__" else "data", []).extend(messages)
-        for requirement in missing_requirements(dossier):
-            errors.setdefault(f"documents[{requirement.pk}]", []).append(
-                _("Thiếu giấy tờ bắt buộc: %(name)s.") % {"name": requirement.name}
-            )
+        dossier.applicant = user  # the same row (checked above): the notice reads it
+        attached = set(dossier.documents.filter(superseded_at__isnull=True).values_list("requirement_id", flat=True))
+        errors, dossier.form_data = _submission_errors(
+            version=dossier.procedure_version, form_data=dossier.form_data, attached=attached, declaration=declaration
+        )
         if errors:
             raise ValidationError(errors)
-        now = timezone.now()
-        pin = _new_pin()
-        dossier.code = dossier_code_allocate(unit_code=dossier.receiving_agency.code, day=timezone.localdate(now))
-        dossier.tracking_pin_hash = pin_hash(pin)
-        dossier.submitted_at = now
-        _snapshot_applicant(dossier, user)
-        from_state, dossier.state = dossier.state, DossierState.SUBMITTED
-        # A toàn trình procedure's at-submission fees are paid online before reception: the
-        # dossier waits in status 6 and goes to reception once paid (dossiers.services.payments).
-        from dossiers.services.payments import submission_payment_due
-
-        due = submission_payment_due(dossier=dossier)
-        if due:
-            dossier.state, dossier.resume_state = DossierState.PAYMENT_REQUESTED, DossierState.SUBMITTED
+        from_state = dossier.state
+        pin, due = _submission_stamp(
+            dossier=dossier, user=user, profile=portal_selectors.profile_for_user(user=user), now=timezone.now()
+        )
         dossier.save()
         event_append(
             dossier=dossier,
@@ -288,18 +343,23 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
             to_state=dossier.state,
             payload={"payment_due": due} if due else None,
         )
-        transaction.on_commit(lambda: _after_submit(dossier.pk, pin))
+        _submitted(dossier=dossier, pin=pin)
     return dossier, pin
+
+
+def _submitted(*, dossier: Dossier, pin: str) -> None:
+    """Inside the submitting transaction: the in-app notice (its email is the acknowledgement,
+    mailed with its PDF), and on commit the acknowledgement's rendering in the pdf queue."""
+    from dossiers.services.applicant import dossier_notify_status
+
+    dossier_notify_status(dossier, email=False)
+    dossier_id = dossier.pk
+    transaction.on_commit(lambda: _after_submit(dossier_id, pin))
 
 
 def _after_submit(dossier_id: int, pin: str) -> None:
     from dossiers import tasks
-    from dossiers.services.applicant import dossier_notify_status
 
-    # In-app only: the acknowledgement mail below is the email of this change.
-    dossier = Dossier.objects.select_related("procedure_version", "applicant").filter(pk=dossier_id).first()
-    if dossier is not None:
-        dossier_notify_status(dossier, email=False)
     tasks.render_acknowledgement.apply_async(args=[dossier_id], kwargs={"pin": pin}, queue="pdf")
 
 
@@ -316,43 +376,109 @@ def dossier_file(
 ) -> tuple[Dossier, str | None, bool]:
     """Create, fill and submit a dossier in one call (API). Returns (dossier, pin, created).
 
-    With an ``Idempotency-Key`` a retry returns the dossier of the first call, not a new one.
+    The same checks as the wizard's draft, upload and submit steps, in one pass: every
+    problem (form, documents, declaration) is reported at once, files are checked and
+    written before the transaction, which then only inserts — the code, the dossier with its
+    final answers, its documents in one statement each, the first event. With an
+    ``Idempotency-Key`` a retry returns the dossier of the first call, not a new one.
     """
     idempotency_key = (idempotency_key or "")[:64]
     if idempotency_key:
         existing = Dossier.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
         if existing is not None and existing.state != DossierState.DRAFT:
             return existing, None, False
+    version = procedure_selectors.procedure_in_force_for_filing(procedure_code)
+    organisation, agency = _filing_target(
+        user=user,
+        version=version,
+        procedure_code=procedure_code,
+        organisation_id=organisation_id,
+        agency_code=agency_code,
+    )
+    profile = portal_selectors.profile_for_user(user=user)
+    form_data = procedure_selectors.form_schema_prefill(
+        version.form_schema, profile=profile, organisation=organisation, user=user
+    )
+    if isinstance(data, dict):
+        form_data = {**form_data, **data}
+    errors: dict[str, list] = {}
+    uploads = []  # (requirement, inspected file)
+    for requirement_id, (name, content) in files.items():
+        try:
+            requirement = _version_requirement(version, requirement_id)
+            uploads.append((requirement, _inspect_upload(requirement, name=name, content=content)))
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    if sum(inspected.size for _requirement, inspected in uploads) > DOSSIER_MAX_TOTAL_SIZE:
+        errors.setdefault("documents", []).extend(_total_size_error().message_dict["documents"])
+    submission_errors, form_data = _submission_errors(
+        version=version, form_data=form_data, attached={r.pk for r, _inspected in uploads}, declaration=declaration
+    )
+    for field, messages in submission_errors.items():
+        if field.startswith("documents[") and field in errors:
+            continue  # the file was sent and refused: its own message says why
+        errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    stored = [
+        stored_document_build(inspected=inspected, owner=user, organisation=organisation, title=requirement.name)
+        for requirement, inspected in uploads
+    ]
     try:
         with transaction.atomic():
-            dossier = dossier_draft_create(
-                user=user, procedure_code=procedure_code, organisation_id=organisation_id, agency_code=agency_code
+            dossier = Dossier(
+                procedure=version.procedure,
+                procedure_version=version,
+                receiving_agency=agency,
+                applicant=user,
+                organisation=organisation,
+                channel=Channel.ONLINE,
+                form_data=form_data,
+                idempotency_key=idempotency_key,
             )
-            if idempotency_key:
-                dossier.idempotency_key = idempotency_key
-                dossier.save(update_fields=["idempotency_key"])
-            dossier_draft_update(user=user, dossier=dossier, data={**dossier.form_data, **(data or {})})
-            if isinstance(data, dict):
-                dossier.form_data = {**dossier.form_data, **data}
-                dossier.save(update_fields=["form_data"])
-            errors: dict[str, list] = {}
-            for requirement_id, (name, content) in files.items():
-                try:
-                    dossier_document_upload(
-                        user=user, dossier=dossier, requirement_id=requirement_id, name=name, content=content
+            pin, due = _submission_stamp(dossier=dossier, user=user, profile=profile, now=now)
+            dossier.save(force_insert=True)
+            StoredDocument.objects.bulk_create(stored)
+            DossierDocument.objects.bulk_create(
+                [
+                    DossierDocument(
+                        dossier=dossier,
+                        requirement=requirement,
+                        component_name=requirement.name,
+                        stored=document,
+                        is_original=requirement.originals > 0,
+                        copies=max(requirement.originals, requirement.copies, 1),
+                        added_by=user,
                     )
-                except ValidationError as error:
-                    for field, messages in error.message_dict.items():
-                        errors.setdefault(field, []).extend(messages)
-            if errors:
-                raise ValidationError(errors)
-            dossier, pin = dossier_submit(user=user, dossier_id=dossier.pk, declaration=declaration)
+                    for (requirement, _inspected), document in zip(uploads, stored, strict=True)
+                ]
+            )
+            event_append(
+                dossier=dossier,
+                action="submit",
+                actor=user,
+                from_state=DossierState.DRAFT,
+                to_state=dossier.state,
+                payload={"payment_due": due} if due else None,
+                first=True,
+            )
+            _verify_signatures_on_commit([d.pk for d in stored if d.mime_type == "application/pdf"])
+            _submitted(dossier=dossier, pin=pin)
     except IntegrityError:
+        stored_files_discard(stored)
         # A concurrent request with the same key won the race: answer with its dossier.
-        existing = Dossier.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
+        existing = (
+            Dossier.objects.filter(applicant=user, idempotency_key=idempotency_key).first() if idempotency_key else None
+        )
         if existing is None:
             raise
         return existing, None, False
+    except BaseException:
+        stored_files_discard(stored)
+        raise
     return dossier, pin, True
 
 

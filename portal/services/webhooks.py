@@ -165,6 +165,40 @@ def webhook_events_for(*, action: str, from_state: str, to_state: str) -> list[s
     return kinds
 
 
+_SUBSCRIBERS_KEY = "webhooks:subscribers"
+
+
+def webhook_subscribers() -> frozenset:
+    """Who has an active subscription: ``("org", id)`` and ``("user", id)`` pairs, cached until a
+    subscription is saved or deleted (`webhook_subscribers_changed`). Every dossier event asks,
+    and almost none has a listener: the answer should not cost a query."""
+    from django.core.cache import cache
+
+    subscribers = cache.get(_SUBSCRIBERS_KEY)
+    if subscribers is None:
+        subscribers = frozenset(
+            ("org", org_id) if org_id else ("user", owner_id)
+            for owner_id, org_id in WebhookSubscription.objects.filter(is_active=True).values_list(
+                "owner_id", "organisation_id"
+            )
+        )
+        cache.set(_SUBSCRIBERS_KEY, subscribers, 3600)
+    return subscribers
+
+
+def webhook_subscribers_changed(**_kwargs) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_SUBSCRIBERS_KEY)
+
+
+def webhook_has_subscribers(*, applicant_id: int | None, organisation_id: int | None) -> bool:
+    """Whether `webhook_deliveries_create` could find a subscription for this dossier."""
+    if organisation_id:
+        return ("org", organisation_id) in webhook_subscribers()
+    return bool(applicant_id) and ("user", applicant_id) in webhook_subscribers()
+
+
 def webhook_deliveries_create(
     *, source: str, kinds: list[str], data: dict, applicant_id: int | None, organisation_id: int | None
 ) -> list[int]:

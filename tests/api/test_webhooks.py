@@ -181,3 +181,31 @@ def test_admin_replay_action(admin_client, citizen, receiver):
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SUCCEEDED and len(receiver.requests) == 1
+
+
+def test_listener_cache_follows_subscriptions(citizen, receiver, django_capture_on_commit_callbacks):
+    """Whether anyone listens is cached; adding, pausing and deleting a subscription count at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.models import WebhookSubscription
+
+    dossier = DossierFactory(applicant=citizen, received=True)
+
+    def change() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            event_append(dossier=dossier, action="receive", from_state="submitted", to_state="received")
+        return len(receiver.requests), sum("webhook" in q["sql"] for q in queries.captured_queries)
+
+    change()  # fills the cache with "nobody listens"
+    assert change() == (0, 0)  # answered from the cache: no webhook table read
+    subscription = _subscribe(client_for(citizen, scopes=["webhooks"]), receiver.url)
+    assert change()[0] == 1
+    WebhookSubscription.objects.filter(pk=subscription["id"]).get().delete()
+    assert change()[0] == 1  # nothing more delivered
+    second = _subscribe(client_for(citizen, scopes=["webhooks"]), receiver.url)
+    row = WebhookSubscription.objects.get(pk=second["id"])
+    row.is_active = False
+    row.save()
+    assert change()[0] == 1  # the paused one hears nothing
+    assert change() == (1, 0)  # and the answer is cached again

@@ -407,3 +407,91 @@ def test_schema_describes_the_dossier_endpoints(db):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert {"/api/v1/dossiers/", "/api/v1/dossiers/{code}/", "/api/v1/track/{code}/"} <= set(paths)
+
+
+# --- filing in one pass ---------------------------------------------------------------------
+
+
+def test_filing_costs_a_dozen_statements(api, version, requirements, django_assert_max_num_queries):
+    """The token, the profile, then one transaction of inserts (code, dossier, documents, event,
+    notice) and the audit record: no draft that is updated, no savepoint per file."""
+    api.post(URL, payload(version, requirements), format="multipart")  # warms the catalogue cache
+    with django_assert_max_num_queries(14) as queries:
+        response = api.post(URL, payload(version, requirements), format="multipart")
+    assert response.status_code == 201, response.json()
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not any(s.startswith("UPDATE") and "form_data" in s for s in sql)
+    # one for the filing's transaction (a savepoint inside the test's own), none per file
+    assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
+    assert sum(s.startswith('INSERT INTO "dossiers_storeddocument"') for s in sql) == 1  # both files, one statement
+    assert not any("procedures_" in s for s in sql), [s for s in sql if "procedures_" in s]
+
+
+def test_every_problem_of_a_filing_is_reported_at_once_and_nothing_is_kept(api, version, requirements):
+    from django.core.files.storage import default_storage
+
+    from dossiers.models import StoredDocument
+
+    r0, r1 = requirements
+    before = set(default_storage.listdir("")[0]) if default_storage.exists("") else set()
+    body = payload(
+        version,
+        requirements,
+        data=json.dumps({"note": "x"}),
+        **{f"documents[{r0.pk}]": SimpleUploadedFile("a.pdf", make_png()), f"documents[{r1.pk}]": None},
+    )
+    fields = _field_errors(api.post(URL, body, format="multipart"))
+    assert {"data.full_name", f"documents[{r0.pk}]", f"documents[{r1.pk}]"} <= set(fields)
+    assert "Thiếu giấy tờ bắt buộc" in " ".join(fields[f"documents[{r1.pk}]"])
+    # the refused file's own reason, not "missing"
+    assert "Thiếu giấy tờ bắt buộc" not in " ".join(fields[f"documents[{r0.pk}]"])
+    assert not Dossier.objects.exists() and not StoredDocument.objects.exists()
+    after = set(default_storage.listdir("")[0]) if default_storage.exists("") else set()
+    assert after == before
+
+
+def test_a_filing_that_fails_in_its_transaction_leaves_no_file(applicant, version, requirements, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from dossiers import services
+    from dossiers.models import StoredDocument
+    from dossiers.services import filing
+
+    written = []
+    real_build = filing.stored_document_build
+
+    def build(**kwargs):
+        document = real_build(**kwargs)
+        written.append(document.file.name)
+        return document
+
+    def broken_event(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(filing, "stored_document_build", build)
+    monkeypatch.setattr(filing, "event_append", broken_event)
+    with pytest.raises(RuntimeError):
+        services.dossier_file(
+            user=applicant,
+            procedure_code=version.procedure.code,
+            data={"full_name": "Trần Thị Nộp"},
+            files={r.pk: (f"{r.pk}.pdf", make_pdf()) for r in requirements},
+        )
+    assert len(written) == 2
+    assert not any(default_storage.exists(name) for name in written)
+    assert not Dossier.objects.exists() and not StoredDocument.objects.exists()
+
+
+def test_a_fee_added_to_the_version_in_force_counts_for_the_next_filing(api, version, requirements):
+    """The cached version in force is dropped when its fees or documents change."""
+    from procedures.constants import ServiceLevel
+    from tests.procedures.factories import FeeFactory
+
+    version.service_level = ServiceLevel.FULL  # toàn trình: fees at submission are paid online first
+    version.save(update_fields=["service_level"])
+    first = api.post(URL, payload(version, requirements), format="multipart")
+    assert first.json()["status"] == DossierState.SUBMITTED  # and the version is now cached
+    FeeFactory(version=version, amount=50_000)
+    second = api.post(URL, payload(version, requirements), format="multipart")
+    assert second.status_code == 201, second.json()
+    assert second.json()["status"] == DossierState.PAYMENT_REQUESTED
