@@ -121,32 +121,85 @@ def client_ident(request) -> str:
 
 def tracking_rate_limited(request, *, cost: int = 1) -> bool:
     """Count one look-up for the caller's address; True once it is over the limit."""
+    return tracking_count_and_peek(request, cost=cost)[0]
+
+
+def tracking_count_and_peek(request, *, cost: int = 1, public_code: str = "") -> tuple[bool, bytes | None]:
+    """Count one look-up for the caller's address and, for an anonymous look-up by code alone,
+    fetch the cached public answer (`public_answer_key`) in the same Redis round trip.
+    Returns (over the limit, cached JSON or None)."""
     limit = getattr(settings, "TRACKING_RATE_LIMIT", 30)
     window = max(1, getattr(settings, "TRACKING_RATE_WINDOW", 60))
     key = f"tracking-rate:{client_ident(request)}:{int(time.time() // window)}"
-    count = _count_hit(key, cost, window + 5)
-    return count > limit
+    count, cached = _count_hit(key, cost, window + 5, peek=public_answer_key(public_code) if public_code else "")
+    return count > limit, cached
 
 
-def _count_hit(key: str, cost: int, timeout: int) -> int:
-    """Adds ``cost`` to the counter ``key`` and returns it; one round trip on Redis.
-
-    On Django's Redis cache: ``INCRBY`` and ``EXPIRE … NX`` in one pipeline (the counter is
-    created by the increment, its expiry set once). Any other cache: add, then incr.
-    """
+def _raw_client(key: str):
+    """Django's Redis cache client and full key for ``key`` (no client on another backend)."""
     client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client_of is not None and hasattr(cache, "make_and_validate_key"):
-        full_key = cache.make_and_validate_key(key)
-        pipe = client_of(full_key, write=True).pipeline(transaction=False)
+    if client_of is None or not hasattr(cache, "make_and_validate_key"):
+        return None, key
+    full_key = cache.make_and_validate_key(key)
+    return client_of(full_key, write=True), full_key
+
+
+def _count_hit(key: str, cost: int, timeout: int, *, peek: str = "") -> tuple[int, bytes | None]:
+    """Adds ``cost`` to the counter ``key`` and returns it, with the bytes stored under ``peek``
+    (by `public_answer_store`) if asked.
+
+    On Django's Redis cache: one round trip (``INCRBY``, ``EXPIRE … NX`` and ``GET`` in one
+    pipeline; the counter is created by the increment, its expiry set once). Any other
+    cache: add, then incr, then get.
+    """
+    client, full_key = _raw_client(key)
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
         pipe.incrby(full_key, cost)
         pipe.expire(full_key, timeout, nx=True)
-        return int(pipe.execute()[0])
+        if peek:
+            pipe.get(cache.make_and_validate_key(peek))
+        answers = pipe.execute()
+        return int(answers[0]), (answers[2] if peek else None)
     cache.add(key, 0, timeout=timeout)
     try:
-        return cache.incr(key, cost)
+        count = cache.incr(key, cost)
     except ValueError:  # expired between add and incr
         cache.set(key, cost, timeout=timeout)
-        return cost
+        count = cost
+    return count, (cache.get(peek) if peek else None)
+
+
+# --- the public answer, cached -----------------------------------------------------------------
+#
+# A look-up by code alone shows nothing personal, so every anonymous caller gets the same
+# answer (per language). It is kept for PUBLIC_ANSWER_SECONDS as the rendered JSON and
+# dropped when the dossier records an event (`public_answer_forget`, on the event's commit):
+# a status change shows at once. The timeout bounds what a change made without an event
+# (an agency renamed, an admin's edit) could leave.
+
+PUBLIC_ANSWER_SECONDS = 60
+
+
+def public_answer_key(code: str, language: str | None = None) -> str:
+    from django.utils import translation
+
+    return f"tracking:public:{language or translation.get_language() or settings.LANGUAGE_CODE}:{code}"
+
+
+def public_answer_store(code: str, content: bytes) -> None:
+    key = public_answer_key(code)
+    client, full_key = _raw_client(key)
+    if client is not None:
+        client.set(full_key, content, ex=PUBLIC_ANSWER_SECONDS)
+    else:
+        cache.set(key, content, PUBLIC_ANSWER_SECONDS)
+
+
+def public_answer_forget(code: str) -> None:
+    """Drop the cached public answers of ``code`` in every language."""
+    if code:
+        cache.delete_many([public_answer_key(code, language) for language, _name in settings.LANGUAGES])
 
 
 def tracking_retry_after() -> int:

@@ -2,14 +2,17 @@
 
 Open to anyone. Without the PIN (and unless the caller is the applicant) nothing personal is
 returned; an unknown code and a wrong PIN both answer 404 with the same message; look-ups
-count against the same per-address limit as the page (429 beyond it).
+count against the same per-address limit as the page (429 beyond it). The anonymous answer by
+code alone is the same for everyone: it is cached (see `dossiers.tracking`, public answer).
 """
 
+from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from dossiers import selectors, tracking
@@ -36,9 +39,21 @@ class TrackingView(GenericAPIView):
         },
     )
     def get(self, request, code: str):
-        if tracking.tracking_rate_limited(request):
+        pin = request.query_params.get("pin", "")
+        # Anonymous, by code alone, as plain JSON: the answer everyone gets, kept in the cache.
+        public = (
+            not pin
+            and not request.user.is_authenticated
+            and request.accepted_renderer.format == "json"
+            and request.accepted_media_type == JSONRenderer.media_type
+        )
+        normalised = tracking.normalise_code(code) if public else ""
+        limited, cached = tracking.tracking_count_and_peek(request, public_code=normalised)
+        if limited:
             raise TrackingThrottled(wait=tracking.tracking_retry_after())
-        result = tracking.tracking_lookup(code=code, pin=request.query_params.get("pin", ""), user=request.user)
+        if cached is not None:
+            return HttpResponse(cached, content_type=JSONRenderer.media_type)
+        result = tracking.tracking_lookup(code=code, pin=pin, user=request.user)
         if result is None:
             raise NotFound(str(tracking.NOT_FOUND_MESSAGE))
         dossier = result.dossier
@@ -48,7 +63,12 @@ class TrackingView(GenericAPIView):
             "timeline": result.timeline,
             "documents": list(selectors.dossier_documents(dossier=dossier)) if result.personal else [],
         }
-        return Response(TrackingSerializer(dossier, context=context).data)
+        data = TrackingSerializer(dossier, context=context).data
+        if not (normalised and not result.personal):
+            return Response(data)
+        content = JSONRenderer().render(data)
+        tracking.public_answer_store(normalised, content)
+        return HttpResponse(content, content_type=JSONRenderer.media_type)
 
 
 urlpatterns = [path("track/<str:code>/", TrackingView.as_view(), name="api-track")]

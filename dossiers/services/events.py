@@ -7,6 +7,7 @@ reports. The caller must hold the dossier row lock (``select_for_update``).
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -74,6 +75,11 @@ def event_append(
     event.save()
     Dossier.objects.filter(pk=dossier.pk).update(events_count=event.seq, last_event_hash=event.hash)
     dossier.events_count, dossier.last_event_hash = event.seq, event.hash
+    if dossier.code:
+        # The cached public tracking answer shows the status and the timeline: drop it.
+        from dossiers.tracking import public_answer_forget
+
+        transaction.on_commit(partial(public_answer_forget, dossier.code))
     # Integrations (webhooks, national-portal sync) hear of the event only once it is committed.
     transaction.on_commit(
         lambda: dossier_event_recorded.send_robust(

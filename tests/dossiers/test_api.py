@@ -402,6 +402,41 @@ def test_tracking_is_rate_limited_per_address(tracked, settings):
     assert client.get(f"{TRACK}{tracked.code}/", REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
+def test_the_public_answer_is_cached_until_the_next_event(tracked, django_capture_on_commit_callbacks):
+    """Anonymous look-ups by code alone share one cached answer; an event drops it at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dossiers.services import event_append
+
+    client = APIClient()
+    first = client.get(f"{TRACK}{tracked.code}/")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"{TRACK}%20{tracked.code.lower()}/")
+    assert len(queries.captured_queries) == 0
+    assert again.status_code == 200 and again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] == "application/json"
+    with django_capture_on_commit_callbacks(execute=True):
+        event_append(
+            dossier=tracked, action="request_supplement", from_state="received", to_state="supplement_requested"
+        )
+    tracked.__class__.objects.filter(pk=tracked.pk).update(state="supplement_requested", status_code=5)
+    after = client.get(f"{TRACK}{tracked.code}/").json()
+    assert [e["action"] for e in after["timeline"]] == ["submit", "receive", "request_supplement"]
+    assert after["status_code"] == 5
+
+
+def test_personal_answers_are_never_cached_nor_served_from_the_cache(tracked):
+    client = APIClient()
+    assert client.get(f"{TRACK}{tracked.code}/", {"pin": TEST_PIN}).json()["applicant_name"] == "Lê Văn Riêng Tư"
+    public = client.get(f"{TRACK}{tracked.code}/").json()  # now cached
+    assert public["applicant_name"] is None and public["personal"] is False
+    assert client.get(f"{TRACK}{tracked.code}/", {"pin": TEST_PIN}).json()["personal"] is True
+    assert api_for(tracked.applicant).get(f"{TRACK}{tracked.code}/").json()["personal"] is True
+    english = client.get(f"{TRACK}{tracked.code}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["status_label"] != public["status_label"]  # one cached answer per language
+
+
 def test_schema_describes_the_dossier_endpoints(db):
     response = APIClient().get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
