@@ -73,6 +73,13 @@ class TrustedCertificateForm(forms.ModelForm):
         fields = ("name", "is_active")
 
 
+def _formfield(db_field, **kwargs):
+    if db_field.name == "crl_url":
+        # CRL distribution points are plain http as a rule (the CRL itself is signed).
+        kwargs.setdefault("assume_scheme", "http")
+    return db_field.formfield(**kwargs)
+
+
 class TrustedCertificateChangeForm(forms.ModelForm):
     crl_upload = forms.FileField(
         label=_("Danh sách thu hồi (CRL) mới"),
@@ -82,7 +89,16 @@ class TrustedCertificateChangeForm(forms.ModelForm):
 
     class Meta:
         model = TrustedCertificate
-        fields = ("name", "is_active")
+        fields = ("name", "is_active", "crl_url")
+        formfield_callback = _formfield
+
+    def clean_crl_url(self):
+        url = self.cleaned_data.get("crl_url") or ""
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(
+                _("Địa chỉ tải CRL phải bắt đầu bằng http:// hoặc https://."), code="crl_url_scheme"
+            )
+        return url
 
     def clean_crl_upload(self):
         upload = self.cleaned_data.get("crl_upload")
@@ -93,14 +109,19 @@ class TrustedCertificateChangeForm(forms.ModelForm):
         return None
 
 
-_CRL_FIELDS = ("crl_this_update", "crl_next_update", "crl_revoked_count")
+_CRL_FIELDS = ("crl_this_update", "crl_next_update", "crl_revoked_count", "crl_refreshed_at", "crl_refresh_error")
 
 
 @admin.register(TrustedCertificate)
 class TrustedCertificateAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_root", "serial", "not_after", "crl_next_update", "is_active")
+    list_display = ("name", "is_root", "serial", "not_after", "crl_next_update", "crl_refreshed_at", "is_active")
     list_filter = ("is_root", "is_active")
     readonly_fields = ("is_root", *_CERT_FIELDS, *_CRL_FIELDS)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "crl_url":
+            kwargs.setdefault("assume_scheme", "http")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = TrustedCertificateForm if obj is None else TrustedCertificateChangeForm
@@ -109,7 +130,7 @@ class TrustedCertificateAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("name", "upload", "is_active")
-        return ("name", "is_active", "crl_upload", *_CRL_FIELDS, "is_root", *_CERT_FIELDS)
+        return ("name", "is_active", "crl_url", "crl_upload", *_CRL_FIELDS, "is_root", *_CERT_FIELDS)
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields

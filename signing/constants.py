@@ -1,4 +1,5 @@
-"""Choices of the signing app: kinds of identities, signer backends, verification verdicts."""
+"""Choices of the signing app: kinds of identities, signer backends, verification verdicts and
+what a signature covers."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,19 @@ class Verdict(models.TextChoices):
     UNTRUSTED = "untrusted", _("Chứng thư số không được tin cậy")
     REVOKED = "revoked", _("Chứng thư số đã bị thu hồi")
     INDETERMINATE = "indeterminate", _("Không xác định được")
+
+
+class Coverage(models.TextChoices):
+    """What a signature covers, as the verification page words it (phạm vi của chữ ký)."""
+
+    ENTIRE_FILE = "entire_file", _("Bao trùm toàn bộ tài liệu")
+    # PAdES B-LT/LTA: a DSS (certificates, OCSP answers, CRLs) or a document timestamp came after.
+    VALIDATION_DATA = (
+        "validation_data",
+        _("Sau chữ ký này tài liệu chỉ được bổ sung dữ liệu kiểm tra chữ ký (dữ liệu thu hồi, dấu thời gian)"),
+    )
+    LATER_SIGNATURES = "later_signatures", _("Sau chữ ký này tài liệu chỉ được ký tiếp")
+    CHANGED = "changed", _("Tài liệu có thay đổi sau chữ ký này")
 
 
 # Days before a certificate's end of validity at which the agency's administrators are warned.

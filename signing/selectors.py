@@ -7,7 +7,10 @@ import datetime as dt
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from django.apps import apps
+from django.conf import settings
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.api import FetchLimits
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from signing.constants import IdentityKind
 from signing.models import SignedDocument, SigningIdentity, TrustedCertificate, UploadVerification
@@ -43,9 +46,29 @@ def trusted_certificates() -> list[TrustedCertificate]:
     return list(TrustedCertificate.objects.filter(is_active=True).order_by("pk"))
 
 
-def validation_context(*, allow_fetching: bool = False, extra_certs=()) -> ValidationContext:
+# Bounds on what one validation may ask of the network. Issuer certificates (AIA caIssuers) are
+# never fetched: their URLs come from the file being checked, before anything is trusted, and
+# the chains we accept are in the trust store or embedded in the signature anyway. OCSP and CRL
+# URLs are only followed for certificates whose signature by a trusted CA has been checked.
+REVOCATION_FETCH_LIMITS = FetchLimits(max_requests=12, max_cert_requests=0)
+
+
+def revocation_fetcher_backend() -> RequestsFetcherBackend:
+    """Plain blocking HTTP with a short timeout: the requests run in pyHanko's worker threads,
+    with no event-loop-bound session to close."""
+    return RequestsFetcherBackend(
+        per_request_timeout=settings.SIGNING_REVOCATION_TIMEOUT, limits=REVOCATION_FETCH_LIMITS
+    )
+
+
+def validation_context(*, allow_fetching: bool | None = None, extra_certs=()) -> ValidationContext:
     """A validation context whose roots are the active trust store (Vietnam's root CAs in production),
-    with the CRLs the administrator uploaded for its CAs, so a listed signer is reported revoked."""
+    with the CRLs the administrator uploaded or the refresh task fetched for its CAs, so a listed
+    signer is reported revoked. With fetching (``SIGNING_REVOCATION_FETCH`` unless told), the
+    OCSP responders and CRL distribution points the chain's certificates name are asked too;
+    a service that does not answer is skipped (soft-fail)."""
+    if allow_fetching is None:
+        allow_fetching = settings.SIGNING_REVOCATION_FETCH
     roots, others, crls = [], list(extra_certs), []
     for trusted in trusted_certificates():
         cert = asn1_x509.Certificate.load(bytes(trusted.certificate))
@@ -57,6 +80,7 @@ def validation_context(*, allow_fetching: bool = False, extra_certs=()) -> Valid
         other_certs=others,
         crls=crls,
         allow_fetching=allow_fetching,
+        fetcher_backend=revocation_fetcher_backend() if allow_fetching else None,
         revocation_mode="soft-fail",
     )
 

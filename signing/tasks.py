@@ -36,3 +36,11 @@ def warn_expiring_certificates() -> int:
     from signing.services.expiry import identities_warn_expiring
 
     return identities_warn_expiring()
+
+
+@shared_task
+def refresh_crls() -> int:
+    """Hourly (beat): fetch each trust-store CA's latest CRL; returns how many were replaced."""
+    from signing.services.revocation import trusted_crls_refresh
+
+    return sum(1 for outcome in trusted_crls_refresh() if outcome.status == "updated")

@@ -32,6 +32,7 @@ from dossiers.api.serializers import (
 )
 from dossiers.constants import DossierState
 from dossiers.services.filing import DOSSIER_MAX_TOTAL_SIZE
+from dossiers.services.slips import slips_for_viewer
 from portal.api.parsers import ObjectJSONParser
 
 DOCUMENT_PART = re.compile(r"^documents\[(\d{1,12})\]$")
@@ -144,7 +145,8 @@ class DossierDetailView(GenericAPIView):
             "request": request,
             "timeline": list(selectors.dossier_timeline(dossier=dossier)),
             "documents": list(documents),
-            "slips": list(selectors.dossier_slips(dossier=dossier)),
+            # A released slip is listed once the agency seal has signed it (officers see it at once).
+            "slips": [s for s in slips_for_viewer(user=request.user, dossier=dossier) if not s.awaiting_seal],
             "results": selectors.dossier_results_for_user(user=request.user, dossier=dossier),
             "actions": [action_describe(a) for a in offered_actions(user=request.user, dossier=dossier)],
         }

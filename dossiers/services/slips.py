@@ -60,6 +60,42 @@ def _ack_context(dossier: Dossier, pin: str | None) -> dict:
     }
 
 
+# Slips released to the applicant, which the agency seal signs once rendered (forms 01 to 04
+# and the acknowledgement); the control sheet (05) and the register (06) stay internal.
+SEALED_SLIP_KINDS = frozenset(
+    {SlipKind.ACKNOWLEDGEMENT, SlipKind.RECEIPT, SlipKind.SUPPLEMENT, SlipKind.REFUSAL, SlipKind.APOLOGY}
+)
+
+
+def _seal_pending(slip: Slip) -> bool:
+    return bool(slip.file) and slip.kind in SEALED_SLIP_KINDS and not (slip.context or {}).get("signed_sha256")
+
+
+def slips_for_viewer(*, user, dossier: Dossier, slips=None) -> list[Slip]:
+    """The dossier's slips, each with ``awaiting_seal``: True while the agency seal's signature
+    of a released slip has not landed yet and the viewer is not one of the agency's officers.
+    The applicant gets the slip only once sealed (seconds after rendering, in the signing
+    queue); an agency without an active seal releases its slips unsigned, at once."""
+    from dossiers import selectors
+    from signing.selectors import agency_has_seal
+
+    slips = list(selectors.dossier_slips(dossier=dossier) if slips is None else slips)
+    pending = [slip for slip in slips if _seal_pending(slip)]
+    held = bool(pending) and not selectors.dossier_officer_can_view(user=user, dossier=dossier)
+    held = held and agency_has_seal(agency_id=dossier.receiving_agency_id)
+    for slip in slips:
+        slip.awaiting_seal = held and slip in pending
+    return slips
+
+
+def slip_awaiting_seal(*, user, slip: Slip) -> bool:
+    """Whether this slip is held back from this user until the agency seal signs it."""
+    if not _seal_pending(slip):
+        return False
+    (checked,) = slips_for_viewer(user=user, dossier=slip.dossier, slips=[slip])
+    return checked.awaiting_seal
+
+
 def slip_enqueue_signing(slip: Slip) -> None:
     """Queue the agency seal's signature of a slip released to the applicant, on commit, when the
     receiving agency has a seal (signing queue; the web process never loads a key)."""

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_GET
 
 from dossiers import selectors, services
 from dossiers.models import Slip, StoredDocument
+from dossiers.services.slips import slip_awaiting_seal
 
 PAGE_SIZE = 20
+SLIP_RETRY_AFTER_SECONDS = 10
 
 
 def _file_response(field, *, name: str, content_type: str) -> FileResponse:
@@ -53,6 +55,12 @@ def slip_download(request, pk: int):
     slip = Slip.objects.select_related("dossier").filter(pk=pk).first()
     if slip is None or not slip.file or not selectors.dossier_can_view(user=request.user, dossier=slip.dossier):
         raise Http404
+    if slip_awaiting_seal(user=request.user, slip=slip):
+        # Rendered, not yet sealed: the applicant gets the signed copy a few seconds later.
+        response = render(request, "dossiers/slip_signing.html", {"slip": slip}, status=409)
+        response["Retry-After"] = str(SLIP_RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "private, no-store"
+        return response
     return _file_response(slip.file, name=slip.file.name.rsplit("/", 1)[-1], content_type="application/pdf")
 
 

@@ -34,6 +34,7 @@ from dossiers.forms import (
     store_slot_name,
 )
 from dossiers.models import Dossier
+from dossiers.services.slips import slips_for_viewer
 from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
 from portal import selectors as portal_selectors
@@ -432,7 +433,12 @@ def dossier_submitted(request, code: str):
         raise Http404
     pin = request.session.pop(PIN_SESSION_KEY % dossier.pk, None)
     acknowledgement = next(
-        (s for s in selectors.dossier_slips(dossier=dossier) if s.kind == SlipKind.ACKNOWLEDGEMENT), None
+        (
+            s
+            for s in slips_for_viewer(user=request.user, dossier=dossier)
+            if s.kind == SlipKind.ACKNOWLEDGEMENT and not s.awaiting_seal
+        ),
+        None,
     )
     context = {
         "dossier": dossier,
@@ -533,7 +539,7 @@ def dossier_detail(request, code: str):
         "actions": actions,
         "timeline": timeline,
         "documents": selectors.dossier_documents(dossier=dossier),
-        "slips": selectors.dossier_slips(dossier=dossier),
+        "slips": slips_for_viewer(user=request.user, dossier=dossier),
         "results": applicant_views.published_results(user=request.user, dossier=dossier) if as_applicant else [],
         "answers": form_answers(schema, dossier.form_data),
         "now": timezone.now(),

@@ -299,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "signing.tasks.warn_expiring_certificates",
         "schedule": crontab(hour=7, minute=0),
     },
+    "signing-refresh-crls": {
+        "task": "signing.tasks.refresh_crls",
+        "schedule": crontab(minute=17),
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -346,6 +350,12 @@ SIGNING_KEY_ENCRYPTION_KEYS = env.list("SIGNING_KEY_ENCRYPTION_KEYS", default=[]
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")
 # Embed revocation data (PAdES B-LT); needs the OCSP/CRL services of the chain reachable.
 SIGNING_PADES_LT = env.bool("SIGNING_PADES_LT", default=False)
+# Ask the OCSP responders and CRL distribution points named in certificates (of chains that
+# reach the trust store) when verifying and when signing B-LT, and refresh the trust store's
+# CRLs hourly. Off: only the CRLs in the trust store count. Each request gives up after
+# SIGNING_REVOCATION_TIMEOUT seconds; an unreachable service leaves the verdict unchanged.
+SIGNING_REVOCATION_FETCH = env.bool("SIGNING_REVOCATION_FETCH", default=True)
+SIGNING_REVOCATION_TIMEOUT = env.float("SIGNING_REVOCATION_TIMEOUT", default=5.0)
 # Dotted path of the client class of the remote (two-phase) signing service, e.g. a CSC API client.
 SIGNING_REMOTE_CLIENT = env("SIGNING_REMOTE_CLIENT", default="")
 

@@ -2,8 +2,10 @@
 
 Verification trusts a signature only when its chain reaches one of the active roots here
 (Vietnam's national root CAs in production, the test PKI in tests). A CA of the store can carry
-the certificate revocation list (CRL) it published, uploaded by the administrator: verification
-reports a signer listed on it as revoked, and PAdES B-LT signing embeds it.
+the certificate revocation list (CRL) it published, uploaded by the administrator or fetched by
+the hourly refresh task (from ``crl_url``, else from the CRL distribution point that the
+certificates it issued name): verification reports a signer listed on it as revoked, and PAdES
+B-LT signing embeds it.
 """
 
 from django.db import models
@@ -27,6 +29,16 @@ class TrustedCertificate(models.Model):
     crl_this_update = models.DateTimeField(_("CRL phát hành lúc"), null=True, blank=True, editable=False)
     crl_next_update = models.DateTimeField(_("CRL cập nhật tiếp lúc"), null=True, blank=True, editable=False)
     crl_revoked_count = models.PositiveIntegerField(_("số chứng thư bị thu hồi"), default=0, editable=False)
+    crl_url = models.URLField(
+        _("địa chỉ tải CRL"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Nơi CA này công bố CRL (http/https). Để trống: lấy từ điểm phân phối CRL ghi trong các chứng thư do CA này cấp."
+        ),
+    )
+    crl_refreshed_at = models.DateTimeField(_("lần cập nhật CRL gần nhất"), null=True, blank=True, editable=False)
+    crl_refresh_error = models.CharField(_("lỗi cập nhật CRL"), max_length=500, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("chứng thư tin cậy")

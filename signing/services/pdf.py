@@ -16,6 +16,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from signing.asyncsafe import call_sync
 from signing.backends import backend_for
@@ -32,7 +34,9 @@ def _timestamper():
 def _validation_context():
     from signing.selectors import validation_context
 
-    return validation_context(allow_fetching=True)
+    # B-LT embeds what the chain's OCSP responders and CRL distribution points answer (when
+    # SIGNING_REVOCATION_FETCH allows asking them) besides the trust store's CRLs.
+    return validation_context()
 
 
 def verify_url(*, result_code: str = "") -> str:
@@ -105,4 +109,14 @@ def pdf_sign(
     else:
         signer_args["new_field_spec"] = fields.SigFieldSpec(sig_field_name=name)
     backend = backend_for(identity)
-    return call_sync(backend.sign_pdf, writer=writer, signer_args=signer_args, text_params=text_params)
+    try:
+        return call_sync(backend.sign_pdf, writer=writer, signer_args=signer_args, text_params=text_params)
+    except SigningError as exc:
+        # B-LT validates the signer's chain before signing: a revoked certificate, or one whose
+        # chain does not reach the trust store, must not produce a signature.
+        if isinstance(exc.__cause__, PathBuildingError | PathValidationError):
+            raise ValidationError(
+                _("Chứng thư số của người ký đã bị thu hồi hoặc không dẫn tới kho tin cậy: không ký được."),
+                code="signer_invalid",
+            ) from exc
+        raise

@@ -20,7 +20,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from signing.asyncsafe import call_sync
-from signing.constants import VERIFY_MAX_BYTES, Verdict
+from signing.constants import VERIFY_MAX_BYTES, Coverage, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,17 @@ class SignatureReport:
     trusted: bool = False
     revoked: bool = False
     covers_whole_document: bool = False
+    coverage: str = Coverage.CHANGED
     verdict: str = Verdict.INDETERMINATE
     reason: str = ""
 
     @property
     def verdict_label(self) -> str:
         return str(Verdict(self.verdict).label)
+
+    @property
+    def coverage_label(self) -> str:
+        return str(Coverage(self.coverage).label)
 
     def as_dict(self) -> dict:
         return {
@@ -56,6 +61,8 @@ class SignatureReport:
             "trusted": self.trusted,
             "revoked": self.revoked,
             "covers_whole_document": self.covers_whole_document,
+            "coverage": self.coverage,
+            "coverage_label": self.coverage_label,
             "verdict": self.verdict,
             "verdict_label": self.verdict_label,
             "reason": self.reason,
@@ -67,6 +74,21 @@ def _name_part(cert, key: str) -> str:
         return str(cert.subject.native.get(key) or "")
     except (ValueError, AttributeError):
         return ""
+
+
+def _coverage(status) -> str:
+    """Tells apart what came after a signature: nothing, only validation data (the DSS of B-LT,
+    document timestamps: pyHanko's LTA_UPDATES), only further signatures (FORM_FILLING under the
+    DocMDP rules), or anything else."""
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return Coverage.ENTIRE_FILE
+    if status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and status.docmdp_ok:
+        level = status.modification_level
+        if level in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES):
+            return Coverage.VALIDATION_DATA
+        if level == ModificationLevel.FORM_FILLING:
+            return Coverage.LATER_SIGNATURES
+    return Coverage.CHANGED
 
 
 def _verdict(status) -> tuple[str, str]:
@@ -131,6 +153,7 @@ def pdf_verify(*, pdf: bytes) -> list[SignatureReport]:
             report.trusted = bool(status.trusted)
             report.revoked = bool(status.revoked)
             report.covers_whole_document = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+            report.coverage = _coverage(status)
             if status.timestamp_validity is not None:
                 report.timestamp = status.timestamp_validity.timestamp
             report.verdict, report.reason = _verdict(status)

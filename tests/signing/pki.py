@@ -1,5 +1,9 @@
 """A test PKI built with cryptography at test time: root, intermediate, signers, a revoked
-signer (listed on the intermediate's CRL), an untrusted root with its own signer, and a TSA."""
+signer (listed on the intermediate's CRL), a signer revoked only at the OCSP responder (its
+certificate names no CRL), an untrusted root with its own signer, and a TSA.
+
+Certificates issued by a CA of the chain point at ``base_url``: the in-process revocation server
+of tests/signing/responder.py (OCSP at ``/ocsp``, each CA's CRL at ``/crl/<CA serial>.crl``)."""
 
 import dataclasses
 import datetime as dt
@@ -9,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -52,6 +56,9 @@ def issue(
     not_after: dt.datetime | None = None,
     tsa: bool = False,
     signing: bool = True,
+    base_url: str = "",
+    crl_point: bool = True,
+    ca_issuers_url: str = "",
 ) -> Issued:
     key = _key()
     subject = _name(cn, org)
@@ -71,22 +78,36 @@ def issue(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
         )
         # Like the certificates of Vietnam's CAs, each names where its issuer publishes its CRL
-        # (never fetched in tests: the CRL comes from the trust store).
-        builder = builder.add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        full_name=[
-                            x509.UniformResourceIdentifier(f"http://crl.test.invalid/{issuer.cert.serial_number:x}.crl")
-                        ],
-                        relative_name=None,
-                        reasons=None,
-                        crl_issuer=None,
-                    )
-                ]
-            ),
-            critical=False,
-        )
+        # and its OCSP responder: the local revocation server of the test.
+        if base_url and crl_point:
+            builder = builder.add_extension(
+                x509.CRLDistributionPoints(
+                    [
+                        x509.DistributionPoint(
+                            full_name=[x509.UniformResourceIdentifier(crl_url(base_url, issuer))],
+                            relative_name=None,
+                            reasons=None,
+                            crl_issuer=None,
+                        )
+                    ]
+                ),
+                critical=False,
+            )
+        access = []
+        if base_url:
+            access.append(
+                x509.AccessDescription(
+                    AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(f"{base_url}/ocsp")
+                )
+            )
+        if ca_issuers_url:
+            access.append(
+                x509.AccessDescription(
+                    AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(ca_issuers_url)
+                )
+            )
+        if access:
+            builder = builder.add_extension(x509.AuthorityInformationAccess(access), critical=False)
     usage = dict.fromkeys(
         (
             "digital_signature",
@@ -114,12 +135,19 @@ def issue(
     return Issued(key=key, cert=cert)
 
 
-def crl(issuer: Issued, revoked: list[Issued]) -> x509.CertificateRevocationList:
+def crl_url(base_url: str, issuer: Issued) -> str:
+    return f"{base_url}/crl/{issuer.cert.serial_number:x}.crl"
+
+
+def crl(
+    issuer: Issued, revoked: list[Issued], *, last_update: dt.datetime | None = None
+) -> x509.CertificateRevocationList:
+    last_update = last_update or NOW - dt.timedelta(hours=1)
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.cert.subject)
-        .last_update(NOW - dt.timedelta(hours=1))
-        .next_update(NOW + dt.timedelta(days=7))
+        .last_update(last_update)
+        .next_update(last_update + dt.timedelta(days=7))
     )
     for item in revoked:
         builder = builder.add_revoked_certificate(
@@ -160,29 +188,53 @@ class TestPki:
     signer: Issued
     officer: Issued
     revoked: Issued
+    ocsp_revoked: Issued
     expiring: Issued
     tsa: Issued
     other_root: Issued
     stranger: Issued
     crl: x509.CertificateRevocationList
+    base_url: str = ""
+    responder: object = None
+
+    def issued(self) -> list[tuple[Issued, Issued]]:
+        """Every certificate with its issuer (the roots issue themselves)."""
+        return [
+            (self.root, self.root),
+            (self.intermediate, self.root),
+            (self.signer, self.intermediate),
+            (self.officer, self.intermediate),
+            (self.revoked, self.intermediate),
+            (self.ocsp_revoked, self.intermediate),
+            (self.expiring, self.intermediate),
+            (self.tsa, self.root),
+            (self.other_root, self.other_root),
+            (self.stranger, self.other_root),
+        ]
 
 
-def build() -> TestPki:
+def build(base_url: str = "") -> TestPki:
+    """The PKI; with ``base_url`` its certificates name the local revocation server there."""
     root = issue("Root CA thử nghiệm", ca=True)
-    intermediate = issue("CA trung gian thử nghiệm", issuer=root, ca=True)
-    revoked = issue("Chữ ký bị thu hồi", issuer=intermediate)
+    intermediate = issue("CA trung gian thử nghiệm", issuer=root, ca=True, base_url=base_url)
+    revoked = issue("Chữ ký bị thu hồi", issuer=intermediate, base_url=base_url)
     other_root = issue("Root CA lạ", ca=True, org="Không rõ")
     return TestPki(
         root=root,
         intermediate=intermediate,
-        signer=issue("Sở Tư pháp Tỉnh Demo", issuer=intermediate, org="Sở Tư pháp Tỉnh Demo"),
-        officer=issue("Nguyễn Văn Thành", issuer=intermediate, org="Sở Tư pháp Tỉnh Demo"),
+        signer=issue("Sở Tư pháp Tỉnh Demo", issuer=intermediate, org="Sở Tư pháp Tỉnh Demo", base_url=base_url),
+        officer=issue("Nguyễn Văn Thành", issuer=intermediate, org="Sở Tư pháp Tỉnh Demo", base_url=base_url),
         revoked=revoked,
-        expiring=issue("Chữ ký sắp hết hạn", issuer=intermediate, not_after=NOW + dt.timedelta(days=10)),
-        tsa=issue("TSA thử nghiệm", issuer=root, tsa=True),
+        # Revoked at the OCSP responder only: no CRL distribution point, on no CRL.
+        ocsp_revoked=issue("Chữ ký thu hồi qua OCSP", issuer=intermediate, base_url=base_url, crl_point=False),
+        expiring=issue(
+            "Chữ ký sắp hết hạn", issuer=intermediate, not_after=NOW + dt.timedelta(days=10), base_url=base_url
+        ),
+        tsa=issue("TSA thử nghiệm", issuer=root, tsa=True, base_url=base_url),
         other_root=other_root,
         stranger=issue("Người ký lạ", issuer=other_root, org="Không rõ"),
         crl=crl(intermediate, [revoked]),
+        base_url=base_url,
     )
 
 

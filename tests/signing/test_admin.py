@@ -80,3 +80,18 @@ def test_admin_uploads_a_crl_for_a_trusted_ca(admin_client, pki, trust_store):
     assert response.status_code == 302
     intermediate.refresh_from_db()
     assert bytes(intermediate.crl) == crl and intermediate.crl_revoked_count == 1
+
+
+def test_admin_sets_the_crl_address_of_a_trusted_ca(admin_client, trust_store):
+    root, intermediate = trust_store
+    url = f"/admin/signing/trustedcertificate/{intermediate.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert "Địa chỉ tải CRL" in page and "Lần cập nhật CRL gần nhất" in page
+    refused = admin_client.post(
+        url, {"name": intermediate.name, "is_active": "on", "crl_url": "ftp://ca.example/x.crl"}
+    )
+    assert refused.status_code == 200 and "http:// hoặc https://" in refused.content.decode()
+    saved = admin_client.post(url, {"name": intermediate.name, "is_active": "on", "crl_url": "http://ca.example/x.crl"})
+    assert saved.status_code == 302
+    intermediate.refresh_from_db()
+    assert intermediate.crl_url == "http://ca.example/x.crl"

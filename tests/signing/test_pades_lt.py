@@ -32,3 +32,29 @@ def test_b_lt_signature_carries_a_dss_with_the_crls(settings, pki, seal, trust_s
     assert pki.signer.der in certs and pki.intermediate.der in certs
     (report,) = pdf_verify(pdf=signed)
     assert report.verdict == "valid" and report.timestamp is not None
+
+
+def test_verify_page_words_the_coverage_of_a_b_lt_signature(
+    client, settings, seal, trust_store, two_page_pdf, timestamper, responder
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.SIGNING_PADES_LT = True
+    signed = pdf_sign(pdf=two_page_pdf, identity_id=seal.pk, timestamper=timestamper)
+    (report,) = pdf_verify(pdf=signed)
+    # The DSS is an incremental update after the signature: not the whole file, yet only
+    # validation data came after it.
+    assert not report.covers_whole_document
+    assert report.verdict == "valid" and report.coverage == "validation_data"
+
+    page = client.post("/verify/", {"file": SimpleUploadedFile("lt.pdf", signed, content_type="application/pdf")})
+    body = page.content.decode()
+    assert 'data-coverage="validation_data"' in body
+    assert "chỉ được bổ sung dữ liệu kiểm tra chữ ký" in body
+    assert "Tài liệu có thay đổi sau chữ ký này" not in body
+    english = client.post(
+        "/verify/",
+        {"file": SimpleUploadedFile("lt.pdf", signed, content_type="application/pdf")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "only extended with validation data" in english

@@ -64,3 +64,81 @@ def test_the_acknowledgement_is_sealed_too(import_identity, trust_store, django_
     slip.refresh_from_db()
     [report] = pdf_verify(pdf=_pdf(slip))
     assert report.verdict == Verdict.VALID
+
+
+@pytest.fixture
+def seal_not_yet_applied(monkeypatch):
+    """The signing queue has not run yet: the seal's task is queued and nothing more."""
+    queued = []
+    monkeypatch.setattr(tasks.sign_slip, "apply_async", lambda args, **kwargs: queued.append(args[0]))
+    return queued
+
+
+def _downloads(client, user, slip, **headers):
+    client.force_login(user)
+    return client.get(f"/files/slips/{slip.pk}/", **headers)
+
+
+def _api_slip_ids(client, user, dossier) -> list[int]:
+    client.force_login(user)
+    response = client.get(f"/api/v1/dossiers/{dossier.code}/")
+    assert response.status_code == 200
+    return [row["id"] for row in response.json()["slips"]]
+
+
+def test_a_slip_is_held_back_from_the_applicant_until_the_seal_lands(
+    client, import_identity, trust_store, django_capture_on_commit_callbacks, seal_not_yet_applied
+):
+    dossier = DossierFactory()
+    import_identity(agency=dossier.receiving_agency)
+    slip = _receive(dossier, django_capture_on_commit_callbacks)
+    assert seal_not_yet_applied == [slip.pk] and "signed_sha256" not in slip.context
+    applicant = dossier.applicant
+
+    held = _downloads(client, applicant, slip)
+    assert held.status_code == 409 and held["Retry-After"] == "10"
+    assert "đang được ký số" in held.content.decode()
+    english = _downloads(client, applicant, slip, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "being signed" in english and "try again" in english
+    page = client.get(f"/dossiers/{dossier.code}/").content.decode()
+    assert f"/files/slips/{slip.pk}/" not in page and "slip-awaiting-seal" in page
+    assert slip.pk not in _api_slip_ids(client, applicant, dossier)
+
+    # The agency's officers see it at once.
+    officer = OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.RECEPTION).user
+    assert _downloads(client, officer, slip).status_code == 200
+    assert slip.pk in _api_slip_ids(client, officer, dossier)
+
+    # The seal lands: the applicant now gets the signed slip.
+    assert tasks.sign_slip(slip.pk) is True
+    response = _downloads(client, applicant, slip)
+    assert response.status_code == 200
+    assert len(PdfFileReader(io.BytesIO(b"".join(response.streaming_content))).embedded_signatures) == 1
+    assert f"/files/slips/{slip.pk}/" in client.get(f"/dossiers/{dossier.code}/").content.decode()
+    assert slip.pk in _api_slip_ids(client, applicant, dossier)
+
+
+def test_the_acknowledgement_waits_for_the_seal_on_the_confirmation_page(
+    client, import_identity, trust_store, django_capture_on_commit_callbacks, seal_not_yet_applied
+):
+    dossier = DossierFactory()
+    import_identity(agency=dossier.receiving_agency)
+    with django_capture_on_commit_callbacks(execute=True):
+        slip = services.slip_render_acknowledgement(dossier_id=dossier.pk)
+    client.force_login(dossier.applicant)
+    page = client.get(f"/dossiers/{dossier.code}/submitted/").content.decode()
+    assert 'id="ack-pending"' in page and f"/files/slips/{slip.pk}/" not in page
+    tasks.sign_slip(slip.pk)
+    assert f"/files/slips/{slip.pk}/" in client.get(f"/dossiers/{dossier.code}/submitted/").content.decode()
+
+
+def test_an_agency_without_a_seal_releases_its_slip_at_once(
+    client, django_capture_on_commit_callbacks, seal_not_yet_applied
+):
+    dossier = DossierFactory()
+    slip = _receive(dossier, django_capture_on_commit_callbacks)
+    assert seal_not_yet_applied == []
+    response = _downloads(client, dossier.applicant, slip)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert f"/files/slips/{slip.pk}/" in client.get(f"/dossiers/{dossier.code}/").content.decode()
+    assert slip.pk in _api_slip_ids(client, dossier.applicant, dossier)

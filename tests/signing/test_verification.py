@@ -36,15 +36,17 @@ def test_valid_then_signed_again(seal, trust_store, two_page_pdf):
     (only,) = pdf_verify(pdf=once)
     assert only.verdict == "valid" and only.intact and only.trusted and only.covers_whole_document
     assert only.signer == "Sở Tư pháp Tỉnh Demo" and only.organisation == "Sở Tư pháp Tỉnh Demo"
+    assert only.coverage == "entire_file"
     first, second = pdf_verify(pdf=pdf_sign(pdf=once, identity_id=seal.pk))
     assert first.verdict == "valid_later_signed" and not first.covers_whole_document
-    assert second.verdict == "valid"
+    assert first.coverage == "later_signatures"
+    assert second.verdict == "valid" and second.coverage == "entire_file"
 
 
 def test_modified_after_signing(seal, trust_store, two_page_pdf):
     signed = pdf_sign(pdf=two_page_pdf, identity_id=seal.pk)
     (report,) = pdf_verify(pdf=_tampered(signed))
-    assert report.verdict == "modified"
+    assert report.verdict == "modified" and report.coverage == "changed"
     assert report.intact  # the signed bytes themselves are untouched; the change came later
 
 
@@ -159,7 +161,10 @@ def trust_store_with_crl(pki, trust_store):
     return trust_store
 
 
-def test_revoked_when_the_trust_store_lists_the_signer_on_a_crl(revoked_identity, trust_store_with_crl, two_page_pdf):
+def test_revoked_when_the_trust_store_lists_the_signer_on_a_crl(
+    revoked_identity, trust_store_with_crl, two_page_pdf, responder_down
+):
+    # No OCSP responder or CRL distribution point answers: the stored CRL alone finds it.
     (report,) = pdf_verify(pdf=pdf_sign(pdf=two_page_pdf, identity_id=revoked_identity.pk))
     assert report.verdict == "revoked" and report.revoked and report.intact
     assert report.verdict_label == "Chứng thư số đã bị thu hồi"
