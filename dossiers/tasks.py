@@ -13,10 +13,11 @@ logger = logging.getLogger(__name__)
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def render_acknowledgement(self, dossier_id: int, pin: str | None = None) -> None:
     """Triggered on commit of a submission: render the acknowledgement PDF, then mail it."""
-    from dossiers.services.slips import slip_render_acknowledgement
+    from dossiers.services.slips import acknowledgement_ready_to_mail, slip_render_acknowledgement
 
     slip = slip_render_acknowledgement(dossier_id=dossier_id, pin=pin)
-    if slip is not None:
+    # Mailed now, or by the seal's task once it has signed (the mail carries the sealed PDF).
+    if slip is not None and acknowledgement_ready_to_mail(slip):
         send_acknowledgement.apply_async(args=[slip.pk], queue="notifications")
 
 
@@ -50,9 +51,10 @@ def send_acknowledgement(self, slip_id: int) -> None:
     from django.utils import timezone
 
     from dossiers.models import Slip
+    from dossiers.services.slips import acknowledgement_ready_to_mail
 
     slip = Slip.objects.select_related("dossier").filter(pk=slip_id).first()
-    if slip is None or not slip.file or slip.context.get("emailed_at"):
+    if slip is None or not slip.file or slip.context.get("emailed_at") or not acknowledgement_ready_to_mail(slip):
         return
     dossier = slip.dossier
     if not dossier.applicant_email:

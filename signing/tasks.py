@@ -17,9 +17,18 @@ def sign_stored_document(self, stored_document_id: int, agency_id: int, user_id:
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def sign_slip(self, slip_id: int) -> bool:
     """Enqueued when a slip released to the applicant is rendered: seal it, once."""
+    from dossiers.constants import SlipKind
+    from dossiers.models import Slip
     from signing.services.slips import slip_sign
 
-    return slip_sign(slip_id=slip_id)
+    signed = slip_sign(slip_id=slip_id)
+    # The acknowledgement's mail waited for the seal: send it now (once; it records the sending).
+    slip = Slip.objects.filter(pk=slip_id, kind=SlipKind.ACKNOWLEDGEMENT).only("context").first()
+    if slip is not None and (slip.context or {}).get("signed_sha256") and not slip.context.get("emailed_at"):
+        from dossiers.tasks import send_acknowledgement
+
+        send_acknowledgement.apply_async(args=[slip_id], queue="notifications")
+    return signed
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)

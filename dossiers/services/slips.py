@@ -88,6 +88,16 @@ def slips_for_viewer(*, user, dossier: Dossier, slips=None) -> list[Slip]:
     return slips
 
 
+def acknowledgement_ready_to_mail(slip: Slip) -> bool:
+    """The acknowledgement may be mailed: rendered and, when the agency has a seal, sealed.
+    (Otherwise the seal's task mails it once it has signed: `signing.tasks.sign_slip`.)"""
+    from signing.selectors import agency_has_seal
+
+    if not slip.file:
+        return False
+    return not (_seal_pending(slip) and agency_has_seal(agency_id=slip.dossier.receiving_agency_id))
+
+
 def slip_awaiting_seal(*, user, slip: Slip) -> bool:
     """Whether this slip is held back from this user until the agency seal signs it."""
     if not _seal_pending(slip):

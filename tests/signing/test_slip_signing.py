@@ -142,3 +142,37 @@ def test_an_agency_without_a_seal_releases_its_slip_at_once(
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
     assert f"/files/slips/{slip.pk}/" in client.get(f"/dossiers/{dossier.code}/").content.decode()
     assert slip.pk in _api_slip_ids(client, dossier.applicant, dossier)
+
+
+def test_the_acknowledgement_mail_carries_the_sealed_pdf_and_leaves_once(
+    import_identity, trust_store, seal_not_yet_applied, mailoutbox, django_capture_on_commit_callbacks
+):
+    """With a seal, the mail waits for the signing task, which sends it; never the unsealed copy."""
+    from dossiers import tasks as dossier_tasks
+
+    dossier = DossierFactory(applicant_email="nguoinop@example.com")
+    import_identity(agency=dossier.receiving_agency)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_tasks.render_acknowledgement(dossier.pk)
+    slip = Slip.objects.get(dossier=dossier, kind=SlipKind.ACKNOWLEDGEMENT)
+    assert seal_not_yet_applied == [slip.pk]
+    assert mailoutbox == []  # rendered, not sealed yet: nothing mailed
+    dossier_tasks.send_acknowledgement(slip.pk)  # a stray send does nothing either
+    assert mailoutbox == []
+    tasks.sign_slip.run(slip.pk)  # the signing worker seals, then the mail leaves
+    assert len(mailoutbox) == 1
+    [attachment] = mailoutbox[0].attachments
+    [report] = pdf_verify(pdf=attachment[1])
+    assert report.verdict == Verdict.VALID
+    tasks.sign_slip.run(slip.pk)  # a retried signing task mails nothing more
+    dossier_tasks.send_acknowledgement(slip.pk)
+    assert len(mailoutbox) == 1
+
+
+def test_without_a_seal_the_acknowledgement_is_mailed_at_once(mailoutbox, django_capture_on_commit_callbacks):
+    from dossiers import tasks as dossier_tasks
+
+    dossier = DossierFactory(applicant_email="nguoinop@example.com")
+    dossier_tasks.render_acknowledgement(dossier.pk)
+    assert len(mailoutbox) == 1
+    assert not PdfFileReader(io.BytesIO(mailoutbox[0].attachments[0][1])).embedded_signatures
