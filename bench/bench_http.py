@@ -66,6 +66,8 @@ def _server_env(database_url: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         # Every look-up comes from 127.0.0.1: lift the per-address limit (the counting stays).
         TRACKING_RATE_LIMIT="1000000000",
+        # One token drives each API scenario: lift its budget the same way (still counted).
+        API_TOKEN_RATE="1000000000/minute",
         # As in production: tasks go to the broker (no worker here), not run inside the request.
         CELERY_TASK_ALWAYS_EAGER="0",
         CELERY_BROKER_URL=broker_url(),

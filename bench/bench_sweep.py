@@ -12,10 +12,11 @@ process's peak resident memory. Targets: under 30 s and under 300 MB.
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.child import run_child
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 NEWLY_DUE = 200
@@ -118,19 +119,7 @@ def _child(total: int, newly_due: int) -> None:
 def run(smoke: bool) -> dict:
     total = 2_000 if smoke else int(os.environ.get("SWEEP_BENCH_DOSSIERS", "1000000"))
     newly_due = 5 if smoke else NEWLY_DUE
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.bench_sweep", str(total), str(newly_due)],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600 if smoke else 7200,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"sweep benchmark failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child("bench.bench_sweep", total, newly_due, smoke=smoke, what="sweep")
 
 
 if __name__ == "__main__":

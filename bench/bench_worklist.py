@@ -13,10 +13,11 @@ indexes the list's SQL plans use. Target: median under 100 ms.
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.child import run_child
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TARGET_MS = 100
@@ -125,19 +126,7 @@ def _child(total: int, requests: int) -> None:
 def run(smoke: bool) -> dict:
     total = 2_000 if smoke else int(os.environ.get("WORKLIST_BENCH_DOSSIERS", "1000000"))
     requests = 3 if smoke else 50
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.bench_worklist", str(total), str(requests)],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600 if smoke else 7200,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"worklist benchmark failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child("bench.bench_worklist", total, requests, smoke=smoke, what="worklist")
 
 
 if __name__ == "__main__":

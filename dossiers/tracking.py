@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from dossiers import selectors
 from dossiers.constants import DossierState, StatusCode
 from dossiers.models import Dossier
+from portal.ratelimit import count_hit, raw_client
 
 CODE_MAX_LENGTH = 48
 BULK_MAX_CODES = 500
@@ -131,43 +132,8 @@ def tracking_count_and_peek(request, *, cost: int = 1, public_code: str = "") ->
     limit = getattr(settings, "TRACKING_RATE_LIMIT", 30)
     window = max(1, getattr(settings, "TRACKING_RATE_WINDOW", 60))
     key = f"tracking-rate:{client_ident(request)}:{int(time.time() // window)}"
-    count, cached = _count_hit(key, cost, window + 5, peek=public_answer_key(public_code) if public_code else "")
+    count, _left, cached = count_hit(key, cost, window + 5, peek=public_answer_key(public_code) if public_code else "")
     return count > limit, cached
-
-
-def _raw_client(key: str):
-    """Django's Redis cache client and full key for ``key`` (no client on another backend)."""
-    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client_of is None or not hasattr(cache, "make_and_validate_key"):
-        return None, key
-    full_key = cache.make_and_validate_key(key)
-    return client_of(full_key, write=True), full_key
-
-
-def _count_hit(key: str, cost: int, timeout: int, *, peek: str = "") -> tuple[int, bytes | None]:
-    """Adds ``cost`` to the counter ``key`` and returns it, with the bytes stored under ``peek``
-    (by `public_answer_store`) if asked.
-
-    On Django's Redis cache: one round trip (``INCRBY``, ``EXPIRE … NX`` and ``GET`` in one
-    pipeline; the counter is created by the increment, its expiry set once). Any other
-    cache: add, then incr, then get.
-    """
-    client, full_key = _raw_client(key)
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        pipe.incrby(full_key, cost)
-        pipe.expire(full_key, timeout, nx=True)
-        if peek:
-            pipe.get(cache.make_and_validate_key(peek))
-        answers = pipe.execute()
-        return int(answers[0]), (answers[2] if peek else None)
-    cache.add(key, 0, timeout=timeout)
-    try:
-        count = cache.incr(key, cost)
-    except ValueError:  # expired between add and incr
-        cache.set(key, cost, timeout=timeout)
-        count = cost
-    return count, (cache.get(peek) if peek else None)
 
 
 # --- the public answer, cached -----------------------------------------------------------------
@@ -189,7 +155,7 @@ def public_answer_key(code: str, language: str | None = None) -> str:
 
 def public_answer_store(code: str, content: bytes) -> None:
     key = public_answer_key(code)
-    client, full_key = _raw_client(key)
+    client, full_key = raw_client(key)
     if client is not None:
         client.set(full_key, content, ex=PUBLIC_ANSWER_SECONDS)
     else:

@@ -2,12 +2,17 @@
 
 Only bearer-token requests are counted here: pages and sessions have their own limits
 (allauth, tracking). Beyond the rate DRF answers 429 with ``Retry-After``.
+
+A fixed window per token that opens with its first request (`portal.ratelimit.count_hit`:
+one Redis round trip, whatever the rate), not DRF's sliding window, which keeps the time of
+every request of the window in one cached list and rewrites it on each request.
 """
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from portal.models import ApiToken
+from portal.ratelimit import count_hit
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -25,4 +30,11 @@ class TokenRateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        key = self.get_cache_key(request, view)
+        if key is None or self.num_requests is None:
+            return True
+        count, self._left, _ = count_hit(key, 1, self.duration)
+        return count <= self.num_requests
+
+    def wait(self):
+        return self._left

@@ -101,6 +101,23 @@ def test_each_token_is_throttled_with_retry_after(citizen, settings):
     assert two.get(DOSSIERS).status_code == 200  # another token has its own budget
 
 
+def test_the_token_budget_is_one_counter_not_a_list_of_request_times(citizen, settings):
+    """DRF's own throttle keeps every request time of the window in one cached list; ours keeps
+    one integer per token whose window opens with its first request."""
+    from django.core.cache import cache
+
+    from portal.models import ApiToken
+
+    settings.API_TOKEN_RATE = "5/hour"
+    client = client_for(citizen)
+    assert [client.get(DOSSIERS).status_code for _ in range(5)] == [200] * 5
+    token = ApiToken.objects.get(user=citizen)
+    assert cache.get(f"throttle_token_{token.pk}") == 5
+    response = client.get(DOSSIERS)
+    assert response.status_code == 429
+    assert 3500 < int(response["Retry-After"]) <= 3600  # the hour that began with the first request
+
+
 # --- audit ----------------------------------------------------------------------------------------
 
 
