@@ -12,14 +12,16 @@ in the same time. Look-ups are limited per client address (``TRACKING_RATE_LIMIT
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import selectors
 from dossiers.constants import DossierState, StatusCode
-from dossiers.models import Dossier
+from dossiers.models import Dossier, DossierEvent
 from portal.ratelimit import count_hit, raw_client
 
 CODE_MAX_LENGTH = 48
@@ -72,15 +74,33 @@ TRACKING_FIELDS = (
 TIMELINE_FIELDS = ("dossier_id", "seq", "action", "from_state", "to_state", "note", "payload", "created_at")
 
 
-def _public_dossier(code: str) -> Dossier | None:
-    # ``code`` is unique: a slice without ORDER BY (``first()`` would add one).
-    found = list(
+def _public_dossier(code: str, *, with_timeline: bool = False) -> Dossier | None:
+    """The dossier's public columns; on PostgreSQL with ``with_timeline`` its timeline too, in
+    the same statement (``dossier.public_timeline``: one round trip per look-up)."""
+    queryset = (
         Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency")
         .only(*TRACKING_FIELDS)
         .exclude(state=DossierState.DRAFT)
-        .filter(code=code)[:1]
     )
-    return found[0] if found else None
+    if with_timeline and connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+        from django.db.models import F, OuterRef
+        from django.db.models.functions import JSONObject
+
+        events = DossierEvent.objects.filter(dossier_id=OuterRef("pk")).order_by("seq")
+        fields = {name: F(name) for name in TIMELINE_FIELDS if name != "dossier_id"}
+        queryset = queryset.annotate(timeline_json=ArraySubquery(events.values(json=JSONObject(**fields))))
+    # ``code`` is unique: a slice without ORDER BY (``first()`` would add one).
+    found = list(queryset.filter(code=code)[:1])
+    if not found:
+        return None
+    dossier = found[0]
+    if hasattr(dossier, "timeline_json"):
+        dossier.public_timeline = [
+            DossierEvent(dossier_id=dossier.pk, **{**row, "created_at": datetime.fromisoformat(row["created_at"])})
+            for row in dossier.timeline_json
+        ]
+    return dossier
 
 
 def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResult | None:
@@ -98,10 +118,12 @@ def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResul
         if own is not None and own.state != DossierState.DRAFT:
             dossier, personal, viewer = own, True, True
     if dossier is None and not pin and code:
-        dossier = _public_dossier(code)
+        dossier = _public_dossier(code, with_timeline=True)
     if dossier is None:
         return None
-    timeline = list(selectors.dossier_timeline(dossier=dossier).only(*TIMELINE_FIELDS))
+    timeline = getattr(dossier, "public_timeline", None)
+    if timeline is None:
+        timeline = list(selectors.dossier_timeline(dossier=dossier).only(*TIMELINE_FIELDS))
     return TrackingResult(dossier=dossier, personal=personal, signed_in_viewer=viewer, timeline=timeline)
 
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dossiers import worklists
+from dossiers.api.serializers import when as _when
 from dossiers.constants import DossierState
 from portal.api.pagination import PortalPagination
 
@@ -71,14 +72,6 @@ class WorklistPagination(PortalPagination):
                 "results": data,
             }
         )
-
-
-_DATETIME = serializers.DateTimeField()
-
-
-def _when(value) -> str | None:
-    """A date-time as DRF's DateTimeField writes it (local time zone, ISO 8601)."""
-    return None if value is None else _DATETIME.to_representation(value)
 
 
 def _state_label(state: str) -> str:

@@ -410,7 +410,10 @@ def test_the_public_answer_is_cached_until_the_next_event(tracked, django_captur
     from dossiers.services import event_append
 
     client = APIClient()
-    first = client.get(f"{TRACK}{tracked.code}/")
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(f"{TRACK}{tracked.code}/")
+    assert len(queries.captured_queries) == 1  # the dossier and its timeline in one statement
+    assert [e["action"] for e in first.json()["timeline"]] == ["submit", "receive"]
     with CaptureQueriesContext(connection) as queries:
         again = client.get(f"{TRACK}%20{tracked.code.lower()}/")
     assert len(queries.captured_queries) == 0
@@ -435,6 +438,30 @@ def test_personal_answers_are_never_cached_nor_served_from_the_cache(tracked):
     assert api_for(tracked.applicant).get(f"{TRACK}{tracked.code}/").json()["personal"] is True
     english = client.get(f"{TRACK}{tracked.code}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["status_label"] != public["status_label"]  # one cached answer per language
+
+
+@pytest.mark.parametrize("personal", [False, True])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_tracking_answer_matches_the_declared_fields(tracked, personal, language):
+    """Tracking builds its answer directly for speed; it must equal DRF's walk over the declared
+    fields (the schema's), public and personal, in both languages."""
+    from django.utils import translation
+    from rest_framework import serializers
+
+    from dossiers import selectors, tracking
+    from dossiers.api.serializers import TrackingSerializer
+
+    with translation.override(language):
+        result = tracking.tracking_lookup(code=tracked.code, pin=TEST_PIN if personal else "")
+        context = {
+            "personal": result.personal,
+            "timeline": result.timeline,
+            "documents": list(selectors.dossier_documents(dossier=result.dossier)) if personal else [],
+        }
+        serializer = TrackingSerializer(context=context)
+        built = serializer.to_representation(result.dossier)
+        assert built == serializers.Serializer.to_representation(serializer, result.dossier)
+        assert built["personal"] is personal and len(built["timeline"]) == 2
 
 
 def test_schema_describes_the_dossier_endpoints(db):
