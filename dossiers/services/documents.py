@@ -171,18 +171,9 @@ def stored_files_discard(documents: list[StoredDocument]) -> None:
                 logger.warning("could not delete the file of an abandoned upload", exc_info=True)
 
 
-def stored_document_create(
-    *,
-    inspected: InspectedFile,
-    owner=None,
-    organisation=None,
-    title: str = "",
-    source: str = DocumentSource.UPLOAD,
-    result_code: str = "",
-) -> StoredDocument:
-    """Save an inspected file to private storage as an entry of the owner's store."""
-    doc = stored_document_build(
-        inspected=inspected, owner=owner, organisation=organisation, title=title, source=source, result_code=result_code
-    )
+def stored_document_create(*, inspected: InspectedFile, **fields) -> StoredDocument:
+    """Save an inspected file to private storage as an entry of the owner's store
+    (``fields`` as `stored_document_build`'s)."""
+    doc = stored_document_build(inspected=inspected, **fields)
     doc.save()
     return doc

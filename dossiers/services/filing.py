@@ -75,11 +75,9 @@ def _filing_target(*, user, version, procedure_code: str, organisation_id: int |
     return organisation, agency
 
 
-def dossier_draft_create(
-    *, user, procedure_code: str, organisation_id: int | None = None, agency_code: str | None = None
-) -> Dossier:
-    """Start a draft for the procedure's version in force, bound to that version."""
-    version = procedure_selectors.procedure_in_force_by_code(procedure_code)
+def _filing_start(*, user, version, procedure_code: str, organisation_id: int | None, agency_code: str | None):
+    """Checks of a new dossier on ``version`` (`_filing_target`), then the applicant's profile and
+    the form answers prefilled from it: (organisation, agency, profile, initial answers)."""
     organisation, agency = _filing_target(
         user=user,
         version=version,
@@ -90,6 +88,21 @@ def dossier_draft_create(
     profile = portal_selectors.profile_for_user(user=user)
     initial = procedure_selectors.form_schema_prefill(
         version.form_schema, profile=profile, organisation=organisation, user=user
+    )
+    return organisation, agency, profile, initial
+
+
+def dossier_draft_create(
+    *, user, procedure_code: str, organisation_id: int | None = None, agency_code: str | None = None
+) -> Dossier:
+    """Start a draft for the procedure's version in force, bound to that version."""
+    version = procedure_selectors.procedure_in_force_by_code(procedure_code)
+    organisation, agency, _profile, initial = _filing_start(
+        user=user,
+        version=version,
+        procedure_code=procedure_code,
+        organisation_id=organisation_id,
+        agency_code=agency_code,
     )
     return Dossier.objects.create(
         procedure=version.procedure,
@@ -388,16 +401,12 @@ def dossier_file(
         if existing is not None and existing.state != DossierState.DRAFT:
             return existing, None, False
     version = procedure_selectors.procedure_in_force_for_filing(procedure_code)
-    organisation, agency = _filing_target(
+    organisation, agency, profile, form_data = _filing_start(
         user=user,
         version=version,
         procedure_code=procedure_code,
         organisation_id=organisation_id,
         agency_code=agency_code,
-    )
-    profile = portal_selectors.profile_for_user(user=user)
-    form_data = procedure_selectors.form_schema_prefill(
-        version.form_schema, profile=profile, organisation=organisation, user=user
     )
     if isinstance(data, dict):
         form_data = {**form_data, **data}
