@@ -5,9 +5,10 @@ Starts gunicorn (2 sync workers, as many as a small production host) with
 (``bench.database``, topped up to ``BENCH_DOSSIERS`` dossiers, 1,000,000 by default; 2,000
 with ``--smoke``), then drives each scenario from a separate load-generator process
 (``bench.loadgen``): the two ceiling views, public tracking by code (the API, over a
-thousand codes spread across the table), the catalogue search, an officer's worklists (the
-API, with a bearer token), filing a dossier with two small PDFs through the API, and the
-statistics dashboard when it exists. Every scenario is reported as a fraction of the
+thousand codes spread across the table, each asked many times; and over 20,000 codes, each
+asked about once, so that the public-answer cache does not help), the catalogue search, an
+officer's worklists (the API, with a bearer token), filing a dossier with two small PDFs
+through the API, and the statistics dashboard when it exists. Every scenario is reported as a fraction of the
 single-read ceiling measured in the same run, so the figures compare across noisy runs and
 machines. After the run: the codes of the filed dossiers are checked (no duplicate, no gap,
 two stored documents each) and the resident memory of each web worker is read.
@@ -36,6 +37,7 @@ SCENARIOS = [
     (READ_CEILING, "/_bench/read/{pk}"),
     ("healthz", "/healthz"),
     ("tracking", "fixtures:tracking"),
+    ("tracking_spread", "fixtures:tracking_spread"),
     ("procedures_search", "fixtures:search"),
     ("worklist", "fixtures:worklist"),
     ("filing", "fixtures:filing"),
@@ -43,6 +45,7 @@ SCENARIOS = [
 ]
 TARGETS = {
     "tracking": "≥ 0.50 of ceiling_pk_read, p99 < 50 ms",
+    "tracking_spread": "≥ 0.50 of ceiling_pk_read, p99 < 50 ms",
     "procedures_search": "p95 < 100 ms",
     "worklist": "p95 < 100 ms",
     "filing": "≥ 100 dossiers/s, codes without gap or duplicate",
@@ -67,7 +70,7 @@ def _server_env(database_url: str) -> dict[str, str]:
         # Every look-up comes from 127.0.0.1: lift the per-address limit (the counting stays).
         TRACKING_RATE_LIMIT="1000000000",
         # One token drives each API scenario: lift its budget the same way (still counted).
-        API_TOKEN_RATE="1000000000/minute",
+        API_TOKEN_RATE="1000000000/minute",  # noqa: S106 - a rate, not a password
         # As in production: tasks go to the broker (no worker here), not run inside the request.
         CELERY_TASK_ALWAYS_EAGER="0",
         CELERY_BROKER_URL=broker_url(),
@@ -345,15 +348,16 @@ def verdicts(figures: dict, rss: list[float]) -> list[str]:
         mark = "—" if ok is None else ("MET" if ok else "MISSED")
         lines.append(f"target {name} ({TARGETS[name]}): {mark} — {detail}")
 
-    track = figures.get("tracking") or {}
-    if track.get("ratio") is not None:
-        say(
-            "tracking",
-            track["ratio"] >= 0.5 and track["p99 ms"] < 50,
-            f"{track['ratio']:.2f}, p99 {track['p99 ms']} ms",
-        )
-    else:
-        say("tracking", None, "no figure")
+    for name in ("tracking", "tracking_spread"):
+        track = figures.get(name) or {}
+        if track.get("ratio") is not None:
+            say(
+                name,
+                track["ratio"] >= 0.5 and track["p99 ms"] < 50,
+                f"{track['ratio']:.2f}, p99 {track['p99 ms']} ms",
+            )
+        else:
+            say(name, None, "no figure")
     for name in ("procedures_search", "worklist"):
         got = figures.get(name) or {}
         if got.get("ratio") is not None:

@@ -5,7 +5,8 @@ Prepares the benchmark database (``bench.database``), tops it up to N dossiers w
 rolls up every day not yet rolled up (the nightly task's service; the time is printed), then,
 in-process with Django's test client, requests the demo leader's dashboard (this month, the
 year, an agency drill-down, by procedure, by field), the list behind a number, the exports,
-the public page and the APIs. Reports median and p95 (warm: the live current day is cached
+the public page and the APIs, and the live refresh of the current day (``live:refresh``, what
+the beat task pays every minute). Reports median and p95 (warm: the live current day is cached
 for a minute, as in production; ``cold`` rows clear that cache before every request), the SQL
 queries per request and how many of them read ``dossiers_dossier``, and the plan of the
 roll-up read. Target: median under 300 ms for every dashboard view and the public page.
@@ -89,6 +90,9 @@ def _measure(requests: int) -> dict:
         "dashboard:by-sector": f"/officer/stats/?{whole}&group=sector",
         "list:overdue-now": "/officer/stats/dossiers/?figure=in_progress_overdue",
         "list:late-last-month": f"/officer/stats/dossiers/?{past}&figure=resolved_late",
+        "list:received-all-days": f"/officer/stats/dossiers/?{whole}&figure=received",
+        "list:refused-last-month": f"/officer/stats/dossiers/?{past}&figure=refused",
+        "list:carried-over-agency": f"/officer/stats/dossiers/?{past}&agency={child}&sub=0&figure=carried_over",
         "api:stats": f"/api/v1/stats/?{whole}",
         "public:page": "/thong-ke/",
         "public:page-last-month": f"/thong-ke/?month={last_month_end:%Y-%m}",
@@ -97,6 +101,10 @@ def _measure(requests: int) -> dict:
     }
     client = Client()
     client.force_login(user)
+    # The list's second page: the cursor the first page links to.
+    first_page = client.get(scenarios["list:received-all-days"])
+    if first_page.context and first_page.context.get("next_query"):
+        scenarios["list:received-page-2"] = f"{scenarios['list:received-all-days']}&{first_page.context['next_query']}"
     worst = 0.0
     plans = []
     for name, path in [
@@ -130,6 +138,22 @@ def _measure(requests: int) -> dict:
             "queries": queries,
             "dossier reads": dossier_reads,
         }
+    # The live current day: what the beat task pays every minute (LIVE_TTL) to count today.
+    times = []
+    for n in range(max(3, requests // 3)):
+        t0 = time.perf_counter()
+        if n == 0:
+            with CaptureQueriesContext(connection) as captured:
+                service.stats_refresh_live()
+        else:
+            service.stats_refresh_live()
+        times.append((time.perf_counter() - t0) * 1000)
+    figures["live:refresh"] = {
+        "p50 ms": round(statistics.median(times), 1),
+        "p95 ms": round(_percentile(times, 95), 1),
+        "queries": len(captured),
+        "dossier reads": sum(1 for q in captured.captured_queries if '"dossiers_dossier"' in q["sql"]),
+    }
     # The plan of the roll-up read behind the dashboards (the period's flows).
     flows = (
         DailyStat.objects.filter(day__gte=first_rolled, day__lte=today)

@@ -7,7 +7,8 @@ specialists assigned (``BENCH_SPECIALISTS`` per agency are created, the demo spe
 among them), departments, one open processing step where the state has one, open
 consultations (liên thông) to another agency, two documents per dossier (stored-document
 metadata for the first two components of the procedure; no file behind them), a rating on
-most returned dossiers, and the dossier's events: ``submit`` and, once it was received or
+most returned dossiers, the closing time of refused, withdrawn and stopped ones (``closed_at``:
+the refusal event's time; up to four days after receipt for the others), and the dossier's events: ``submit`` and, once it was received or
 refused, ``receive``/``refuse``, hash-chained exactly as ``dossiers.services.events`` computes
 them (``verify_events`` passes).
 
@@ -75,6 +76,14 @@ NAMES = [
 ]
 RATING_COMMENTS = ["", "", "Cán bộ hướng dẫn nhiệt tình.", "Trả kết quả đúng hẹn.", "Thời gian chờ còn lâu."]
 GENESIS = "0" * 64
+
+
+def _past(created: str, after: str, share: float) -> str:
+    """SQL: ``after`` past ``created``, or, for a recent dossier, that share of the time since:
+    what has happened is in the past (the statistics count "open now" by the current state)."""
+    return f"least({created} + interval '{after}', {created} + (now() - {created}) * {share})"
+
+
 STEP_NAMES = {
     "assign": "Phân công xử lý",
     "appraise": "Thẩm định, đề xuất",
@@ -222,8 +231,8 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
             id, code, applicant_name, applicant_id_number, applicant_phone, applicant_email,
             applicant_address, channel, state, status_code, form_data, tracking_pin_hash,
             idempotency_key, submitted_at, received_at, due_at, resolved_at, returned_at, paused_at,
-            paused_minutes, current_step, rating, rating_comment, rated_at, events_count, last_event_hash,
-            created_at, updated_at, applicant_id, assigned_to_id, procedure_id, procedure_version_id,
+            paused_minutes, current_step, rating, rating_comment, rated_at, closed_at, events_count,
+            last_event_hash, created_at, updated_at, applicant_id, assigned_to_id, procedure_id, procedure_version_id,
             receiving_agency_id, department_id, outcome, postal_tracking_number, resume_state,
             return_method, returned_to, step_role
           )
@@ -237,8 +246,8 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
             CASE WHEN s.state IN ('submitted', 'refused') THEN NULL ELSE s.received END,
             CASE WHEN s.state IN ('submitted', 'refused') THEN NULL
                  WHEN s.state IN {OPEN} THEN s.due ELSE s.created + interval '10 days' END,
-            CASE WHEN s.state IN ('resolved', 'returned') THEN s.created + interval '8 days' END,
-            CASE WHEN s.state = 'returned' THEN s.created + interval '9 days' END,
+            CASE WHEN s.state IN ('resolved', 'returned') THEN {_past("s.created", "8 days", 0.8)} END,
+            CASE WHEN s.state = 'returned' THEN {_past("s.created", "9 days", 0.85)} END,
             CASE WHEN s.state IN ('supplement_requested', 'payment_requested') THEN now() - interval '1 day' END,
             0, CASE s.state WHEN 'received' THEN 1 WHEN 'pending_approval' THEN 3 WHEN 'resolved' THEN 4
                             WHEN 'returned' THEN 4 WHEN 'submitted' THEN 0 ELSE 2 END,
@@ -248,7 +257,11 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
                       [1 + (s.h / 1000) %% 10] ELSE '' END,
             CASE WHEN s.state = 'returned' AND (s.h / 1000) %% 10 < 9
                  THEN ({comments})[1 + (s.h / 10) %% {len(RATING_COMMENTS)}] ELSE '' END,
-            CASE WHEN s.state = 'returned' AND (s.h / 1000) %% 10 < 9 THEN s.created + interval '10 days' END,
+            CASE WHEN s.state = 'returned' AND (s.h / 1000) %% 10 < 9
+                 THEN {_past("s.created", "10 days", 0.9)} END,
+            CASE WHEN s.state = 'refused' THEN s.received
+                 WHEN s.state IN ('withdrawn', 'stopped')
+                 THEN least(s.received + make_interval(hours => (1 + s.h %% 96)::int), now()) END,
             CASE WHEN s.has_second THEN 2 ELSE 1 END, coalesce(s.h2, s.h1),
             s.created, coalesce(s.received, s.created), %(citizen)s,
             CASE WHEN s.state IN {ASSIGNED} THEN s.specialists[1 + (s.h / 100) %% cardinality(s.specialists)] END,

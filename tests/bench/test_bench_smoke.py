@@ -51,7 +51,13 @@ def test_bench_smoke_prints_the_ceiling_figures():
     # healthz runs too; its status is reported whatever it is.
     assert re.search(r"^\s+healthz\s+[\d,.]+", output, flags=re.MULTILINE)
     # The portal's scenarios, against a small generated database.
-    for scenario, status in (("tracking", "200"), ("procedures_search", "200"), ("worklist", "200"), ("filing", "201")):
+    for scenario, status in (
+        ("tracking", "200"),
+        ("tracking_spread", "200"),
+        ("procedures_search", "200"),
+        ("worklist", "200"),
+        ("filing", "201"),
+    ):
         cells = _row(output, scenario)
         assert _number(cells[1]) > 0 and cells[-1] == status, cells
     assert re.search(r"^\s+filed codes\s+no gap, no duplicate$", output, flags=re.MULTILINE), output
