@@ -49,6 +49,12 @@ class InspectedFile:
     sha256: str
     content: bytes
 
+    @property
+    def may_be_signed(self) -> bool:
+        """A PDF with a signature dictionary (its ``/ByteRange``): only those are worth sending to
+        the signing queue for verification (the worker skips the others the same way)."""
+        return self.mime_type == "application/pdf" and b"/ByteRange" in self.content
+
 
 def sanitise_filename(name: str, *, mime_type: str | None = None) -> str:
     """Keep letters (Vietnamese included), digits, dot, dash and underscore; no paths."""

@@ -474,7 +474,9 @@ def dossier_file(
                 payload={"payment_due": due} if due else None,
                 first=True,
             )
-            _verify_signatures_on_commit([d.pk for d in stored if d.mime_type == "application/pdf"])
+            _verify_signatures_on_commit(
+                [d.pk for d, (_r, inspected) in zip(stored, uploads, strict=True) if inspected.may_be_signed]
+            )
             _submitted(dossier=dossier, pin=pin)
     except IntegrityError:
         stored_files_discard(stored)

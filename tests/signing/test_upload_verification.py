@@ -85,3 +85,30 @@ def test_officers_see_the_verdict_next_to_the_document(client, signed_pdf, trust
     assert f'data-verdict="{Verdict.VALID}"' in body
     assert "Chữ ký số: Hợp lệ" in body
     assert "Sở Tư pháp Tỉnh Demo" in body
+
+
+def test_filing_in_one_pass_verifies_only_the_signed_pdf(
+    citizen, signed_pdf, trust_store, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The API's one-pass filing sends the signed PDF to the signing queue and not the unsigned one."""
+    from tests.procedures.factories import DocumentRequirementFactory
+
+    sent = []
+    real = tasks.verify_uploaded_signatures.apply_async
+    monkeypatch.setattr(
+        tasks.verify_uploaded_signatures, "apply_async", lambda args, **kw: (sent.append(args[0]), real(args, **kw))
+    )
+    version = OnlineVersionFactory()
+    second = DocumentRequirementFactory(version=version, name="Giấy chứng sinh", required=True, order=2)
+    first = version.documents.exclude(pk=second.pk).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier, _pin, created = services.dossier_file(
+            user=citizen,
+            procedure_code=version.procedure.code,
+            data={"full_name": "Lê Thị Ký"},
+            files={first.pk: ("to_khai_da_ky.pdf", signed_pdf), second.pk: ("giay_chung_sinh.pdf", make_pdf())},
+        )
+    assert created
+    signed_doc = dossier.documents.get(requirement=first)
+    assert sent == [signed_doc.stored_id]
+    assert UploadVerification.objects.get(stored_document_id=signed_doc.stored_id).verdict == Verdict.VALID
