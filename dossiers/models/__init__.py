@@ -5,7 +5,7 @@ from .event import DossierEvent
 from .payment import DossierDelivery, Payment, PaymentCallback, PaymentRefund
 from .process import AgencyDigest, Consultation, DossierResult, DossierStep
 from .slip import Slip
-from .stats import DailyStat, StatsSubscription
+from .stats import DailyStat, ReportFormat, StatsSubscription
 
 __all__ = [
     "AgencyDigest",
@@ -21,6 +21,7 @@ __all__ = [
     "Payment",
     "PaymentCallback",
     "PaymentRefund",
+    "ReportFormat",
     "Slip",
     "StatsSubscription",
     "StoredDocument",

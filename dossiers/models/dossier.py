@@ -3,9 +3,13 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import STATUS_CODE, Channel, DossierState, Outcome, Rating, ReturnMethod
+
+# The states a dossier ends in without a result; ``closed_at`` records when it got there.
+CLOSED_STATES = frozenset({DossierState.REFUSED, DossierState.WITHDRAWN, DossierState.STOPPED})
 
 
 class Dossier(models.Model):
@@ -79,6 +83,10 @@ class Dossier(models.Model):
     rating = models.CharField(_("đánh giá"), max_length=20, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("ý kiến"), blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
+    # When the dossier was refused (3), withdrawn (7) or stopped (8): set once, by ``save`` in
+    # the transition's transaction, so the statistics date the closing by it and not by
+    # ``updated_at``, which any later save moves.
+    closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True, editable=False)
 
     # Head of the event chain, so that removing the newest events is detected too.
     events_count = models.PositiveIntegerField(default=0, editable=False)
@@ -113,6 +121,67 @@ class Dossier(models.Model):
             models.Index(fields=["assigned_to", "state"], name="dossier_assignee_state"),
             models.Index(fields=["state", "updated_at"], name="dossier_state_updated"),
             models.Index(fields=["department", "status_code", "due_at"], name="dossier_dept_status_due"),
+            # Statistics: the lists behind a number read one agency's dossiers received, resolved,
+            # closed, rated or apologised for in a period, newest first, a page at a time. Each
+            # index holds what its figures test, so a page is read from the index alone, however
+            # few of the range's dossiers the figure keeps (late ones, say).
+            models.Index(
+                fields=["receiving_agency", "received_at"],
+                include=[
+                    "id",
+                    "procedure",
+                    "channel",
+                    "state",
+                    "resolved_at",
+                    "closed_at",
+                    "paused_at",
+                    "due_at",
+                    "original_due_at",
+                ],
+                name="dossier_agency_received",
+            ),
+            models.Index(
+                fields=["receiving_agency", "resolved_at"],
+                include=["id", "procedure", "due_at", "original_due_at"],
+                condition=Q(resolved_at__isnull=False),
+                name="dossier_agency_resolved",
+            ),
+            models.Index(
+                fields=["receiving_agency", "closed_at"],
+                include=["id", "procedure", "state"],
+                condition=Q(closed_at__isnull=False),
+                name="dossier_agency_closed",
+            ),
+            # The live stock (dossiers.stats.definitions.stock_now): every open dossier counted
+            # from this index alone, without reading the table.
+            models.Index(
+                fields=["receiving_agency", "procedure", "channel", "state"],
+                include=["received_at", "due_at", "original_due_at", "paused_at"],
+                condition=Q(
+                    state__in=[
+                        "received",
+                        "processing",
+                        "consulting",
+                        "pending_approval",
+                        "supplement_requested",
+                        "payment_requested",
+                        "withdrawal_requested",
+                    ]
+                ),
+                name="dossier_open_stock",
+            ),
+            models.Index(
+                fields=["receiving_agency", "rated_at"],
+                include=["id", "procedure", "rating"],
+                condition=Q(rated_at__isnull=False),
+                name="dossier_agency_rated",
+            ),
+            models.Index(
+                fields=["receiving_agency", "apology_at"],
+                include=["id", "procedure"],
+                condition=Q(apology_at__isnull=False),
+                name="dossier_agency_apology",
+            ),
             # Worklists ordered by due time over several status codes: one partial index each,
             # so the database reads them in order instead of sorting every matching row.
             models.Index(
@@ -155,6 +224,9 @@ class Dossier(models.Model):
     def save(self, *args, **kwargs):
         self.status_code = STATUS_CODE[self.state]
         update_fields = kwargs.get("update_fields")
+        closing = self.state in CLOSED_STATES and self.closed_at is None
+        if closing:
+            self.closed_at = timezone.now()
         if update_fields is not None and "state" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "status_code"}
+            kwargs["update_fields"] = {*update_fields, "status_code", *(["closed_at"] if closing else [])}
         super().save(*args, **kwargs)

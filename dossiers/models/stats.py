@@ -55,12 +55,20 @@ class DailyStat(models.Model):
         return f"{self.day} {self.agency_id}/{self.procedure_id}/{self.channel}"
 
 
+class ReportFormat(models.TextChoices):
+    XLSX = "xlsx", _("Bảng tính (XLSX)")
+    PDF = "pdf", _("Văn bản (PDF)")
+
+
 class StatsSubscription(models.Model):
     """A leader receives the monthly report of ``agency`` (with its sub-agencies) by email."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stats_subscriptions")
     agency = models.ForeignKey("procedures.Agency", on_delete=models.CASCADE, related_name="+")
     is_active = models.BooleanField(_("đang nhận"), default=True)
+    report_format = models.CharField(
+        _("định dạng báo cáo"), max_length=4, choices=ReportFormat.choices, default=ReportFormat.XLSX
+    )
     # First day of the last month sent, so a rerun of the task sends nothing twice.
     last_sent_month = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

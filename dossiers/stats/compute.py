@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from collections import Counter
 
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -53,6 +54,14 @@ def working_days(minutes: int) -> int:
     return math.ceil(minutes / d.MINUTES_PER_WORKING_DAY)
 
 
+def _no_jit() -> None:
+    """These aggregates are planned as costly enough for PostgreSQL's JIT, whose compilation
+    (about a second) costs more than it saves on them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
 def period_rows(
     *,
     start: dt.datetime,
@@ -60,20 +69,44 @@ def period_rows(
     moment: dt.datetime | None = None,
     scope: Q | None = None,
     carried_over: bool = False,
+    live: bool = False,
+    minutes_memo: dict | None = None,
 ) -> list[dict]:
-    """Counters per agency × procedure × channel, straight from the dossiers."""
+    """Counters per agency × procedure × channel, straight from the dossiers.
+
+    ``live``: the current day, its stock taken now. Instead of one pass over every dossier,
+    the day's flows are read through the (agency, moment) indexes (today's rows only) and the
+    stock through the covering index of the open dossiers (``definitions.stock_now``).
+    ``minutes_memo``: the working minutes of the resolved dossiers counted by the previous call
+    (read, then replaced by this call's).
+    """
+    with transaction.atomic():
+        _no_jit()
+        return _period_rows(
+            start=start,
+            end=end,
+            moment=moment,
+            scope=scope,
+            carried_over=carried_over,
+            live=live,
+            minutes_memo=minutes_memo,
+        )
+
+
+def _period_rows(*, start, end, moment, scope, carried_over, live, minutes_memo) -> list[dict]:
     from procedures.models import Agency
 
     moment = min(end, moment or timezone.now())
     conditions = {field: d.FIGURES_BY_KEY[key].condition(start, end, moment) for field, key in COUNTED.items()}
     if carried_over:
         conditions["carried_over"] = d.q_open(start)
-    candidates = Q()
-    for condition in conditions.values():
-        candidates |= condition
-    queryset = d.dossiers().filter(candidates)
-    if scope is not None:
-        queryset = queryset.filter(scope)
+    if live:
+        flows = {field: q for field, q in conditions.items() if field not in d.STOCK_FIELDS}
+        # Naming every agency lets each OR arm below use its (agency, moment) index.
+        every_agency = Q(receiving_agency_id__in=list(Agency.objects.values_list("pk", flat=True)))
+        passes = [(flows, every_agency)]
+    else:
+        passes = [(conditions, Q())]
     rows: dict[tuple, dict] = {}
 
     def row(key: tuple) -> dict:
@@ -87,9 +120,27 @@ def period_rows(
                 rows[key][field] = 0
         return rows[key]
 
-    aggregates = {field: Count("id", filter=condition) for field, condition in conditions.items()}
-    for values in queryset.values(*KEY).annotate(**aggregates).order_by():
-        row(tuple(values[k] for k in KEY)).update({f: values[f] for f in conditions})
+    for counted, restriction in passes:
+        candidates = Q()
+        for condition in counted.values():
+            candidates |= condition
+        queryset = d.dossiers().filter(restriction, candidates)
+        if scope is not None:
+            queryset = queryset.filter(scope)
+        # ``state`` (never null) rather than ``id``: the stock pass then reads nothing that its
+        # covering index does not hold.
+        aggregates = {field: Count("state", filter=condition) for field, condition in counted.items()}
+        for values in queryset.values(*KEY).annotate(**aggregates).order_by():
+            row(tuple(values[k] for k in KEY)).update({f: values[f] for f in counted})
+    if live:
+        open_now = d.dossiers().filter(state__in=d.OPEN_NOW, received_at__lt=moment)
+        if scope is not None:
+            open_now = open_now.filter(scope)
+        counts = {name: Count("state", filter=q) for name, q in d.stock_now_counts(moment).items()}
+        for values in open_now.values(*KEY, "state").annotate(**counts).order_by():
+            target = row(tuple(values[k] for k in KEY))
+            for field, value in d.stock_now(values["state"], values).items():
+                target[field] += value
 
     payments = Payment.objects.filter(status="succeeded", paid_at__gte=start, paid_at__lt=end)
     if scope is not None:
@@ -103,27 +154,41 @@ def period_rows(
         row(key)["fees_online"] += values["total"]
 
     resolved = d.dossiers().filter(d.q_resolved(start, end))
+    if live:
+        resolved = resolved.filter(every_agency)
     if scope is not None:
         resolved = resolved.filter(scope)
     agencies = {}
     histograms: dict[tuple, Counter] = {}
-    for values in resolved.values(*KEY, "received_at", "resolved_at", "paused_minutes").order_by():
+    seen: dict = {}
+    for values in resolved.values("pk", *KEY, "received_at", "resolved_at", "paused_minutes").order_by():
         if values["received_at"] is None:
             continue
         agency_id = values["receiving_agency_id"]
-        if agency_id not in agencies:
-            agencies[agency_id] = procedure_selectors.working_minutes_counter(agency=Agency.objects.get(pk=agency_id))
-        minutes = processing_minutes(
-            counter=agencies[agency_id],
-            received_at=values["received_at"],
-            resolved_at=values["resolved_at"],
-            paused_minutes=values["paused_minutes"],
-        )
+        # Working minutes cost a walk over the calendar: the live day remembers them between
+        # refreshes, per dossier and for the same inputs.
+        memo_key = (values["pk"], agency_id, values["received_at"], values["resolved_at"], values["paused_minutes"])
+        minutes = minutes_memo.get(memo_key) if minutes_memo is not None else None
+        if minutes is None:
+            if agency_id not in agencies:
+                agencies[agency_id] = procedure_selectors.working_minutes_counter(
+                    agency=Agency.objects.get(pk=agency_id)
+                )
+            minutes = processing_minutes(
+                counter=agencies[agency_id],
+                received_at=values["received_at"],
+                resolved_at=values["resolved_at"],
+                paused_minutes=values["paused_minutes"],
+            )
+        seen[memo_key] = minutes
         key = tuple(values[k] for k in KEY)
         row(key)["processing_minutes"] += minutes
         histograms.setdefault(key, Counter())[str(working_days(minutes))] += 1
     for key, histogram in histograms.items():
         rows[key]["processing_days"] = dict(histogram)
+    if minutes_memo is not None:
+        minutes_memo.clear()
+        minutes_memo.update(seen)
     return [
         r
         for r in rows.values()

@@ -3,7 +3,7 @@
 A dossier's *deadline* is its first appointment: ``original_due_at`` when an apology letter
 (form 04) set a new date, else ``due_at`` — so a dossier late against its first appointment
 stays late. *Open at a moment T*: received before T, not resolved before T, and not withdrawn
-or stopped before T (refused dossiers are never received). The stock figures (in progress,
+or stopped before T (by ``closed_at``; refused dossiers are never received). The stock figures (in progress,
 paused) are taken at the end of the period, or now when the period has not ended.
 """
 
@@ -36,9 +36,51 @@ def q_open(moment: dt.datetime) -> Q:
     return (
         Q(received_at__lt=moment)
         & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
-        & ~Q(state__in=CLOSED_WITHOUT_RESULT, updated_at__lt=moment)
+        & ~Q(state__in=CLOSED_WITHOUT_RESULT, closed_at__lt=moment)
         & ~Q(state=DossierState.REFUSED)
     )
+
+
+# The states a dossier is open in *now*: it leaves them when it is resolved, refused, withdrawn
+# or stopped, so at the current moment ``q_open`` is "in one of these and received already".
+OPEN_NOW = (
+    DossierState.RECEIVED,
+    DossierState.PROCESSING,
+    DossierState.CONSULTING,
+    DossierState.PENDING_APPROVAL,
+    DossierState.SUPPLEMENT_REQUESTED,
+    DossierState.PAYMENT_REQUESTED,
+    DossierState.WITHDRAWAL_REQUESTED,
+)
+
+
+def stock_now_counts(now: dt.datetime) -> dict[str, Q | None]:
+    """What to count per agency × procedure × channel × state among the dossiers open now
+    (``OPEN_NOW``, received before ``now``); ``stock_now`` turns the counts into the stock
+    figures. Simple conditions, so the covering index ``dossier_open_stock`` answers them."""
+    return {
+        "total": None,
+        "late": Q(deadline__lt=now),
+        "later": Q(paused_at__gte=now),
+        "late_later": Q(deadline__lt=now, paused_at__gte=now),
+    }
+
+
+def stock_now(state: str, counts: dict[str, int]) -> dict[str, int]:
+    """The stock figures of one state's open dossiers now, as ``q_active`` and ``_q_paused``
+    count them at ``now``: a dossier waiting for the applicant is paused unless its pause
+    starts later; a deadline passed (the first appointment) makes an active dossier overdue."""
+    if state in WAITING:
+        active, late = counts["later"], counts["late_later"]
+        paused = counts["total"] - counts["later"]
+    else:
+        active, late, paused = counts["total"], counts["late"], 0
+    return {
+        "open_on_time": active - late,
+        "open_overdue": late,
+        "paused_supplement": paused if state == DossierState.SUPPLEMENT_REQUESTED else 0,
+        "paused_payment": paused if state == DossierState.PAYMENT_REQUESTED else 0,
+    }
 
 
 def _q_paused(moment: dt.datetime, state: str) -> Q:
@@ -70,8 +112,9 @@ def q_resolved_on_time(start, end) -> Q:
 
 
 def _closed(state: str, start, end) -> Q:
-    # A withdrawn, stopped or refused dossier is not changed again: its last change is its closing.
-    return Q(state=state, updated_at__gte=start, updated_at__lt=end)
+    # ``closed_at`` is set once when the dossier is refused, withdrawn or stopped; ``updated_at``
+    # would move with any later save (a note, a notification mark, a data fix).
+    return Q(state=state, closed_at__gte=start, closed_at__lt=end)
 
 
 @dataclass(frozen=True)
@@ -83,10 +126,13 @@ class Figure:
     # Condition on dossiers for (start, end, moment) where moment = min(end, now); None: no list.
     condition: object = None
     stock: bool = False
+    # The moment the list behind the number is ordered by (newest first): the column its
+    # condition bounds, so each agency's page is one range of an (agency, column) index.
+    sorted_by: str = "received_at"
 
 
-def _f(key, label, definition, condition=None, kind="count", stock=False) -> Figure:
-    return Figure(key, label, definition, kind, condition, stock)
+def _f(key, label, definition, condition=None, kind="count", stock=False, sorted_by="received_at") -> Figure:
+    return Figure(key, label, definition, kind, condition, stock, sorted_by)
 
 
 FIGURES: list[Figure] = [
@@ -125,18 +171,21 @@ FIGURES: list[Figure] = [
         _("Đã giải quyết"),
         _("Hồ sơ xử lý xong trong kỳ (thời điểm xử lý xong), kể cả hồ sơ từ chối giải quyết có văn bản trả lời."),
         lambda s, e, m: q_resolved(s, e),
+        sorted_by="resolved_at",
     ),
     _f(
         "resolved_early",
         _("Trước hạn"),
         _("Xử lý xong trong kỳ, trước ngày hẹn trả đầu tiên."),
         lambda s, e, m: q_resolved_early(s, e),
+        sorted_by="resolved_at",
     ),
     _f(
         "resolved_on_time",
         _("Đúng hạn"),
         _("Xử lý xong trong kỳ, trong ngày hẹn trả đầu tiên và không muộn hơn giờ hẹn."),
         lambda s, e, m: q_resolved_on_time(s, e),
+        sorted_by="resolved_at",
     ),
     _f(
         "resolved_late",
@@ -146,6 +195,7 @@ FIGURES: list[Figure] = [
             "theo ngày hẹn ban đầu."
         ),
         lambda s, e, m: q_resolved_late(s, e),
+        sorted_by="resolved_at",
     ),
     _f(
         "in_progress_on_time",
@@ -182,18 +232,21 @@ FIGURES: list[Figure] = [
         _("Dừng xử lý"),
         _("Hồ sơ bị dừng xử lý trong kỳ (mã trạng thái 8)."),
         lambda s, e, m: _closed(DossierState.STOPPED, s, e),
+        sorted_by="closed_at",
     ),
     _f(
         "withdrawn",
         _("Rút hồ sơ"),
         _("Hồ sơ công dân rút và được chấp nhận trong kỳ (mã trạng thái 7)."),
         lambda s, e, m: _closed(DossierState.WITHDRAWN, s, e),
+        sorted_by="closed_at",
     ),
     _f(
         "refused",
         _("Không tiếp nhận"),
         _("Hồ sơ bị từ chối tiếp nhận trong kỳ (mẫu 03, mã trạng thái 3); không tính vào số tiếp nhận."),
         lambda s, e, m: _closed(DossierState.REFUSED, s, e),
+        sorted_by="closed_at",
     ),
     _f(
         "on_time_rate",
@@ -233,18 +286,21 @@ FIGURES: list[Figure] = [
         _("Rất hài lòng"),
         _("Số đánh giá “Rất hài lòng” gửi trong kỳ."),
         lambda s, e, m: Q(rated_at__gte=s, rated_at__lt=e, rating="very_satisfied"),
+        sorted_by="rated_at",
     ),
     _f(
         "rating_satisfied",
         _("Hài lòng"),
         _("Số đánh giá “Hài lòng” gửi trong kỳ."),
         lambda s, e, m: Q(rated_at__gte=s, rated_at__lt=e, rating="satisfied"),
+        sorted_by="rated_at",
     ),
     _f(
         "rating_dissatisfied",
         _("Không hài lòng"),
         _("Số đánh giá “Không hài lòng” gửi trong kỳ."),
         lambda s, e, m: Q(rated_at__gte=s, rated_at__lt=e, rating="dissatisfied"),
+        sorted_by="rated_at",
     ),
     _f(
         "satisfaction_rate",
@@ -257,6 +313,7 @@ FIGURES: list[Figure] = [
         _("Thư xin lỗi đã ban hành"),
         _("Số phiếu xin lỗi và hẹn lại ngày trả kết quả (mẫu 04) ban hành trong kỳ."),
         lambda s, e, m: Q(apology_at__gte=s, apology_at__lt=e),
+        sorted_by="apology_at",
     ),
 ]
 FIGURES_BY_KEY = {f.key: f for f in FIGURES}

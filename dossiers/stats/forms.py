@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dossiers.models import ReportFormat
+
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 MAX_PERIOD_DAYS = 3 * 366
 GROUPS = [
@@ -96,3 +98,30 @@ class StatsFilterForm(forms.Form):
         cleaned["date_from"], cleaned["date_to"] = low, high
         cleaned["group"] = cleaned.get("group") or "agency"
         return cleaned
+
+
+class StatsSubscriptionForm(forms.Form):
+    """One change on the subscriptions page: subscribe to (or change the format of) an agency's
+    monthly report, or unsubscribe. Which agencies are allowed is the service's check."""
+
+    agency = forms.IntegerField(
+        min_value=1,
+        error_messages={
+            "required": gettext_lazy("Hãy chọn cơ quan."),
+            "invalid": gettext_lazy("Cơ quan không tồn tại hoặc đã ngừng hoạt động."),
+            "min_value": gettext_lazy("Cơ quan không tồn tại hoặc đã ngừng hoạt động."),
+        },
+    )
+    action = forms.ChoiceField(
+        choices=[("subscribe", gettext_lazy("Đăng ký")), ("unsubscribe", gettext_lazy("Huỷ đăng ký"))],
+        error_messages={
+            "required": gettext_lazy("Thao tác không hợp lệ."),
+            "invalid_choice": gettext_lazy("Thao tác không hợp lệ."),
+        },
+    )
+    report_format = forms.ChoiceField(
+        label=gettext_lazy("Định dạng"),
+        required=False,
+        choices=ReportFormat.choices,
+        error_messages={"invalid_choice": gettext_lazy("Định dạng báo cáo không hợp lệ; chọn XLSX hoặc PDF.")},
+    )

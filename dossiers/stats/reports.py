@@ -206,8 +206,9 @@ def report_pdf(report: dict, *, heading: str = "") -> bytes:
 
 
 def stats_send_monthly_reports(*, today: dt.date | None = None) -> int:
-    """Mail last month's report (XLSX) to every active subscription not yet served; returns how many."""
-    from dossiers.models import StatsSubscription
+    """Mail last month's report (XLSX or PDF, as subscribed) to every active subscription not yet
+    served; returns how many."""
+    from dossiers.models import ReportFormat, StatsSubscription
 
     today = today or timezone.localdate()
     last_day = today.replace(day=1) - dt.timedelta(days=1)
@@ -259,9 +260,11 @@ def stats_send_monthly_reports(*, today: dt.date | None = None) -> int:
                 },
                 to=[subscription.user.email],
             )
-            message.attach(
-                f"bao-cao-{first_day.strftime('%Y-%m')}.xlsx", report_xlsx(report, heading=heading), XLSX_CONTENT_TYPE
-            )
+            name = f"bao-cao-{first_day.strftime('%Y-%m')}"
+            if subscription.report_format == ReportFormat.PDF:
+                message.attach(f"{name}.pdf", report_pdf(report, heading=heading), "application/pdf")
+            else:
+                message.attach(f"{name}.xlsx", report_xlsx(report, heading=heading), XLSX_CONTENT_TYPE)
             message.send()
             locked.last_sent_month = first_day
             locked.save(update_fields=["last_sent_month"])

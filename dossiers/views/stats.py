@@ -1,5 +1,6 @@
 """Statistics pages: the leaders' dashboard with drill-down, the list behind a number, the
-periodic report exports (XLSX, PDF), and the public transparency page (/thong-ke/).
+periodic report exports (XLSX, PDF), the monthly report subscriptions, and the public
+transparency page (/thong-ke/).
 
 Officers see only the agencies where they hold ``view_stats`` (with their sub-agencies).
 Every figure comes from ``dossiers.stats`` (roll-up plus the live current day); an invalid
@@ -8,18 +9,21 @@ filter is explained on the page (status 400) and nothing is counted.
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from dossiers.models import ReportFormat
 from dossiers.stats import definitions, reports, service
-from dossiers.stats.forms import StatsFilterForm
+from dossiers.stats import subscriptions as stats_subscriptions
+from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm
 
 LIST_PAGE_SIZE = 50
 PUBLIC_LATE_LIMIT = 50
@@ -183,40 +187,38 @@ def dossier_list(request):
         return render(request, "dossiers/stats/dossier_list.html", {"form": form}, status=400)
     data = form.cleaned_data
     report_scope = _report_scope(data, tree, allowed)
-    queryset = service.dossiers_behind(
-        figure=figure, scope=report_scope, first_day=data["date_from"], last_day=data["date_to"]
-    )
     try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
-    offset = (page - 1) * LIST_PAGE_SIZE
-    rows = list(
-        queryset.select_related("procedure", "receiving_agency")
-        .order_by("received_at", "pk")
-        .only(
-            "code",
-            "channel",
-            "state",
-            "received_at",
-            "due_at",
-            "original_due_at",
-            "resolved_at",
-            "procedure__code",
-            "procedure__name",
-            "receiving_agency__name",
-        )[offset : offset + LIST_PAGE_SIZE + 1]
-    )
+        rows, following = service.dossiers_behind_page(
+            figure=figure,
+            scope=report_scope,
+            first_day=data["date_from"],
+            last_day=data["date_to"],
+            after=request.GET.get("after", ""),
+            size=LIST_PAGE_SIZE,
+        )
+    except service.BadCursor:
+        return render(
+            request,
+            "dossiers/stats/dossier_list.html",
+            {"form": form, "error": _("Trang danh sách không hợp lệ; hãy mở lại danh sách từ bảng thống kê.")},
+            status=400,
+        )
+    # How many there are comes from the roll-up (the dashboard's own figure), not a COUNT(*).
+    total = service.summarise(
+        service.stats_rows(scope=report_scope, first_day=data["date_from"], last_day=data["date_to"])
+    )[figure]
+    query = _params(data)
     return render(
         request,
         "dossiers/stats/dossier_list.html",
         {
             "form": form,
             "figure": definitions.FIGURES_BY_KEY[figure],
-            "rows": rows[:LIST_PAGE_SIZE],
-            "page": page,
-            "has_next": len(rows) > LIST_PAGE_SIZE,
-            "query": _params(data),
+            "rows": rows,
+            "total": total,
+            "first_page": bool(request.GET.get("after")),
+            "next_query": urlencode({"figure": figure, "after": following}) if following else None,
+            "query": query,
             "figure_key": figure,
         },
     )
@@ -334,7 +336,53 @@ def public_page(request):
     return render(request, "dossiers/stats/public.html", context, status=400 if error else 200)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def subscriptions(request):
+    """The monthly reports a leader receives by email: one row per agency it may follow."""
+    tree = service.agency_tree()
+    if not reports.stats_allowed_agency_ids(user=request.user, tree=tree):
+        raise PermissionDenied(_("Bạn không có quyền xem thống kê."))
+    status, error, form = 200, None, StatsSubscriptionForm()
+    if request.method == "POST":
+        form = StatsSubscriptionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                stats_subscriptions.stats_subscription_set(
+                    user=request.user,
+                    agency_id=data["agency"],
+                    active=data["action"] == "subscribe",
+                    report_format=data["report_format"] or ReportFormat.XLSX,
+                )
+            except ValidationError as exc:
+                status, error = 400, " ".join(exc.messages)
+            except PermissionDenied as exc:
+                status, error = 403, str(exc)
+            else:
+                name = tree[data["agency"]]["name"]
+                if data["action"] == "subscribe":
+                    messages.success(request, _("Đã đăng ký nhận báo cáo tháng của %(agency)s.") % {"agency": name})
+                else:
+                    messages.success(request, _("Đã huỷ nhận báo cáo tháng của %(agency)s.") % {"agency": name})
+                return redirect("dossiers:stats_subscriptions")
+        else:
+            status = 400
+            error = " ".join(str(m) for errors in form.errors.values() for m in errors)
+    return render(
+        request,
+        "dossiers/stats/subscriptions.html",
+        {
+            "rows": stats_subscriptions.stats_subscriptions_for(user=request.user, tree=tree),
+            "formats": ReportFormat.choices,
+            "error": error,
+        },
+        status=status,
+    )
+
+
 urlpatterns = [
+    path("officer/stats/subscriptions/", subscriptions, name="stats_subscriptions"),
     path("officer/stats/", dashboard, name="stats_dashboard"),
     path("officer/stats/dossiers/", dossier_list, name="stats_dossiers"),
     path("officer/stats/report.xlsx", export, {"fmt": "xlsx"}, name="stats_export_xlsx"),

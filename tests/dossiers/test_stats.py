@@ -23,7 +23,9 @@ def at(day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 3, day, hour, minute, tzinfo=HCM)
 
 
-def make(version, agency, *, updated=None, **fields) -> Dossier:
+def make(version, agency, *, updated=None, closed=None, **fields) -> Dossier:
+    if closed:
+        fields["closed_at"] = closed
     dossier = DossierFactory(procedure_version=version, receiving_agency=agency, **fields)
     if updated:
         Dossier.objects.filter(pk=dossier.pk).update(updated_at=updated)
@@ -103,9 +105,13 @@ def hand_built():
         rating="very_satisfied",
         rated_at=at(14, 10),
     )  # carried over, paused, on time
-    make(version, agency, state=S.REFUSED, updated=at(11, 10))
-    make(version, agency, state=S.WITHDRAWN, received_at=at(9), due_at=at(20, 17), updated=at(12))
-    make(version, agency, state=S.STOPPED, received_at=at(2), due_at=at(30, 17), updated=at(18))  # carried over
+    # Closed in the period, then saved again after it (``updated_at`` moves, ``closed_at`` stays).
+    after = dt.datetime(2026, 4, 2, 9, tzinfo=HCM)
+    make(version, agency, state=S.REFUSED, closed=at(11, 10), updated=after)
+    make(version, agency, state=S.WITHDRAWN, received_at=at(9), due_at=at(20, 17), closed=at(12), updated=after)
+    make(
+        version, agency, state=S.STOPPED, received_at=at(2), due_at=at(30, 17), closed=at(18), updated=after
+    )  # carried over
     make(
         version,
         agency,
@@ -237,7 +243,7 @@ def test_rollup_equals_direct_count(specs, first, length):
         if spec["state"] == DossierState.REFUSED:
             fields.update(received_at=None, due_at=None)
         closed = spec["state"] in (DossierState.WITHDRAWN, DossierState.STOPPED, DossierState.REFUSED)
-        dossier = make(version, agencies[spec["agency"]], updated=end if closed else None, **fields)
+        dossier = make(version, agencies[spec["agency"]], closed=end if closed else None, **fields)
         if spec["rating"] and spec["channel"] == Channel.ONLINE:
             pay(dossier, 10_000 + spec["paused_minutes"], received + dt.timedelta(hours=1))
     for n in range(-1, 56):
@@ -273,3 +279,79 @@ def test_the_current_day_is_counted_live_and_cached(django_assert_max_num_querie
     assert cache.get(f"stats:live:{today.isoformat()}") is not None
     with django_assert_max_num_queries(4):  # the roll-up only: the live day comes from the cache
         service.stats_rows(scope=scope, first_day=today - dt.timedelta(days=3), last_day=today)
+
+
+def test_live_day_counts_what_the_direct_count_does(django_assert_max_num_queries):
+    """The live path (today's rows by index, the stock from the open dossiers) gives the same
+    rows as one pass over every dossier, in every state; the memo of working minutes too."""
+    from django.utils import timezone
+
+    from dossiers.stats import compute
+
+    start, end = compute.day_bounds(timezone.localdate())
+    now = start + dt.timedelta(hours=12)  # the moment counted: noon today, whatever the clock says
+    version, agencies = OnlineVersionFactory(), [AgencyFactory(), AgencyFactory()]
+    hour = dt.timedelta(hours=1)
+    S = DossierState
+    for n, agency in enumerate(agencies):
+        earlier = now - dt.timedelta(days=3 + n)
+        make(version, agency, state=S.PROCESSING, received_at=earlier, due_at=now + hour)  # on time
+        make(version, agency, state=S.CONSULTING, received_at=earlier, due_at=now - hour)  # overdue
+        make(
+            version,
+            agency,
+            state=S.PENDING_APPROVAL,
+            received_at=earlier,
+            original_due_at=now - hour,
+            due_at=now + 5 * hour,
+            apology_at=now - 2 * hour,
+        )  # apology: still overdue against the first appointment
+        make(version, agency, state=S.RECEIVED, received_at=now - hour, due_at=now + 9 * hour)  # received today
+        # Received this afternoon (an online dossier filed out of hours): a flow today, not yet open.
+        make(version, agency, state=S.RECEIVED, received_at=now + 2 * hour, due_at=now + 30 * hour)
+        make(version, agency, state=S.SUPPLEMENT_REQUESTED, received_at=earlier, paused_at=now - hour, due_at=now)
+        make(version, agency, state=S.PAYMENT_REQUESTED, received_at=earlier, paused_at=earlier, due_at=now - hour)
+        make(version, agency, state=S.WITHDRAWAL_REQUESTED, received_at=earlier, due_at=now + hour)
+        make(version, agency, state=S.WITHDRAWN, received_at=earlier, due_at=now + hour, closed=now - hour)
+        make(version, agency, state=S.STOPPED, received_at=earlier, due_at=now + hour, closed=earlier + hour)
+        make(version, agency, state=S.REFUSED, closed=now - 2 * hour)
+        make(version, agency, state=S.SUBMITTED)
+        make(
+            version,
+            agency,
+            state=S.RESOLVED,
+            received_at=earlier,
+            due_at=now + hour,
+            resolved_at=now - hour,
+            channel=Channel.COUNTER,
+        )
+        make(
+            version,
+            agency,
+            state=S.RETURNED,
+            received_at=earlier - dt.timedelta(days=9),
+            due_at=earlier,
+            resolved_at=earlier + hour,
+            rating="satisfied",
+            rated_at=now - hour,
+        )
+    direct = compute.period_rows(start=start, end=end, moment=now)
+    memo: dict = {}
+    live = compute.period_rows(start=start, end=end, moment=now, live=True, minutes_memo=memo)
+
+    def by_key(rows):
+        return sorted(rows, key=lambda r: (r["receiving_agency_id"], r["procedure_id"], r["channel"]))
+
+    assert by_key(live) == by_key(direct)
+    mine = [r for r in live if r["receiving_agency_id"] == agencies[0].pk]
+    totals = {f: sum(r[f] for r in mine) for f in ("open_on_time", "open_overdue", "paused_supplement")}
+    assert totals == {"open_on_time": 3, "open_overdue": 2, "paused_supplement": 1}
+    assert sum(r["received"] for r in mine) == 2 and sum(r["withdrawn"] for r in mine) == 1
+    assert len(memo) == 2  # one resolved dossier per agency today
+    # A memo entry is used only for the same inputs: a stale one under another key is dropped.
+    memo[(0, 0, None, None, 0)] = 10**6
+    # Savepoint, jit off, agencies, flows, stock, payments, resolved, release: no calendar read.
+    with django_assert_max_num_queries(8):
+        again = compute.period_rows(start=start, end=end, moment=now, live=True, minutes_memo=memo)
+    assert by_key(again) == by_key(direct)
+    assert len(memo) == 2 and (0, 0, None, None, 0) not in memo
