@@ -9,6 +9,8 @@ in the same time. Look-ups are limited per client address (``TRACKING_RATE_LIMIT
 ``TRACKING_RATE_WINDOW`` seconds), counted in the shared cache so every web process agrees.
 """
 
+import functools
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -74,33 +76,81 @@ TRACKING_FIELDS = (
 TIMELINE_FIELDS = ("dossier_id", "seq", "action", "from_state", "to_state", "note", "payload", "created_at")
 
 
-def _public_dossier(code: str, *, with_timeline: bool = False) -> Dossier | None:
-    """The dossier's public columns; on PostgreSQL with ``with_timeline`` its timeline too, in
-    the same statement (``dossier.public_timeline``: one round trip per look-up)."""
+def _public_dossier(code: str) -> Dossier | None:
+    """The dossier's public columns (any database)."""
     queryset = (
         Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency")
         .only(*TRACKING_FIELDS)
         .exclude(state=DossierState.DRAFT)
     )
-    if with_timeline and connection.vendor == "postgresql":
-        from django.contrib.postgres.expressions import ArraySubquery
-        from django.db.models import F, OuterRef
-        from django.db.models.functions import JSONObject
-
-        events = DossierEvent.objects.filter(dossier_id=OuterRef("pk")).order_by("seq")
-        fields = {name: F(name) for name in TIMELINE_FIELDS if name != "dossier_id"}
-        queryset = queryset.annotate(timeline_json=ArraySubquery(events.values(json=JSONObject(**fields))))
     # ``code`` is unique: a slice without ORDER BY (``first()`` would add one).
     found = list(queryset.filter(code=code)[:1])
-    if not found:
-        return None
-    dossier = found[0]
-    if hasattr(dossier, "timeline_json"):
-        dossier.public_timeline = [
-            DossierEvent(dossier_id=dossier.pk, **{**row, "created_at": datetime.fromisoformat(row["created_at"])})
-            for row in dossier.timeline_json
-        ]
-    return dossier
+    return found[0] if found else None
+
+
+@functools.cache
+def _public_lookup_sql() -> str:
+    """One PostgreSQL statement for a public look-up: the dossier's public columns, its procedure,
+    version and agency, and its timeline as a JSON array. Written once from the models' table and
+    column names: building the equivalent ORM query (a JSON subquery) cost more CPU than the
+    look-up itself."""
+    from procedures.models import Agency, Procedure, ProcedureVersion
+
+    def col(model, name: str) -> str:
+        return model._meta.get_field(name).column
+
+    d, p, v, a, e = Dossier, Procedure, ProcedureVersion, Agency, DossierEvent
+    event_fields = ", ".join(f"'{n}', e.{col(e, n)}" for n in TIMELINE_FIELDS if n != "dossier_id")
+    # Only model metadata is interpolated; the code and the state are parameters.
+    return (
+        f"SELECT d.{col(d, 'id')}, d.{col(d, 'code')}, d.{col(d, 'state')}, d.{col(d, 'status_code')},"  # noqa: S608
+        f" d.{col(d, 'submitted_at')}, d.{col(d, 'received_at')}, d.{col(d, 'due_at')},"
+        f" p.{col(p, 'id')}, p.{col(p, 'code')}, v.{col(v, 'id')}, v.{col(v, 'name')},"
+        f" a.{col(a, 'id')}, a.{col(a, 'code')}, a.{col(a, 'name')}, a.{col(a, 'short_name')},"
+        f" (SELECT coalesce(json_agg(json_build_object({event_fields}) ORDER BY e.{col(e, 'seq')}), '[]')"
+        f"  FROM {e._meta.db_table} e WHERE e.{col(e, 'dossier')} = d.{col(d, 'id')})"
+        f" FROM {d._meta.db_table} d"
+        f" JOIN {p._meta.db_table} p ON p.{col(p, 'id')} = d.{col(d, 'procedure')}"
+        f" JOIN {v._meta.db_table} v ON v.{col(v, 'id')} = d.{col(d, 'procedure_version')}"
+        f" JOIN {a._meta.db_table} a ON a.{col(a, 'id')} = d.{col(d, 'receiving_agency')}"
+        f" WHERE d.{col(d, 'code')} = %s AND d.{col(d, 'state')} <> %s LIMIT 1"
+    )
+
+
+def _public_dossier_with_timeline(code: str) -> tuple[Dossier | None, list | None]:
+    """The public look-up in one round trip on PostgreSQL (the dossier and its timeline);
+    elsewhere the ORM's two queries. Returns (dossier, timeline) — the timeline None when the
+    caller must read it."""
+    if connection.vendor != "postgresql":
+        return _public_dossier(code), None
+    from procedures.models import Agency, Procedure, ProcedureVersion
+
+    with connection.cursor() as cursor:
+        cursor.execute(_public_lookup_sql(), [code, DossierState.DRAFT])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    (pk, code, state, status_code, submitted_at, received_at, due_at, procedure_id, procedure_code,
+     version_id, version_name, agency_id, agency_code, agency_name, agency_short_name, events) = row  # fmt: skip
+    if isinstance(events, str):  # a driver that leaves JSON as text
+        events = json.loads(events)
+    dossier = Dossier(
+        id=pk,
+        code=code,
+        state=state,
+        status_code=status_code,
+        submitted_at=submitted_at,
+        received_at=received_at,
+        due_at=due_at,
+        procedure=Procedure(id=procedure_id, code=procedure_code),
+        procedure_version=ProcedureVersion(id=version_id, name=version_name),
+        receiving_agency=Agency(id=agency_id, code=agency_code, name=agency_name, short_name=agency_short_name),
+    )
+    timeline = [
+        DossierEvent(dossier_id=pk, **{**event, "created_at": datetime.fromisoformat(event["created_at"])})
+        for event in events
+    ]
+    return dossier, timeline
 
 
 def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResult | None:
@@ -117,11 +167,11 @@ def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResul
         own = selectors.dossier_get_for_user(user=user, code=code)
         if own is not None and own.state != DossierState.DRAFT:
             dossier, personal, viewer = own, True, True
+    timeline = None
     if dossier is None and not pin and code:
-        dossier = _public_dossier(code, with_timeline=True)
+        dossier, timeline = _public_dossier_with_timeline(code)
     if dossier is None:
         return None
-    timeline = getattr(dossier, "public_timeline", None)
     if timeline is None:
         timeline = list(selectors.dossier_timeline(dossier=dossier).only(*TIMELINE_FIELDS))
     return TrackingResult(dossier=dossier, personal=personal, signed_in_viewer=viewer, timeline=timeline)
