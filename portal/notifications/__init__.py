@@ -109,8 +109,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def message_render(*, event: str, context: dict, language: str, recipient=None) -> dict[str, str]:
-    """Subject, text, HTML and in-app body of ``event`` in ``language``."""
+MESSAGE_PARTS = ("subject", "text", "html", "in_app")
+
+
+def message_render(
+    *, event: str, context: dict, language: str, recipient=None, parts: tuple[str, ...] = MESSAGE_PARTS
+) -> dict[str, str]:
+    """Subject, text, HTML and in-app body of ``event`` in ``language`` (only ``parts``: each is a
+    template to render, and an in-app notice alone needs only its subject)."""
     definition = event_get(event)
     values = {
         **context,
@@ -119,12 +125,18 @@ def message_render(*, event: str, context: dict, language: str, recipient=None) 
         "portal_name": settings.PORTAL_NAME,
         "site_url": settings.SITE_URL,
     }
+    base = definition.template_base
+    rendered = {}
     with translation.override(language):
-        subject = _one_line(render_to_string(f"{definition.template_base}.subject.txt", values))
-        text = render_to_string(f"{definition.template_base}.txt", values).strip()
-        html = render_to_string(f"{definition.template_base}.html", values)
-        in_app = render_to_string(f"{definition.template_base}.txt", {**values, "in_app": True}).strip()
-    return {"subject": subject[:255], "text": text, "html": html, "in_app": in_app}
+        if "subject" in parts:
+            rendered["subject"] = _one_line(render_to_string(f"{base}.subject.txt", values))[:255]
+        if "text" in parts:
+            rendered["text"] = render_to_string(f"{base}.txt", values).strip()
+        if "html" in parts:
+            rendered["html"] = render_to_string(f"{base}.html", values)
+        if "in_app" in parts:
+            rendered["in_app"] = render_to_string(f"{base}.txt", {**values, "in_app": True}).strip()
+    return rendered
 
 
 def _is_officer(user) -> bool:
@@ -182,13 +194,14 @@ def notify(
     if missing:
         raise ValueError(f"notify({event}): missing context {', '.join(missing)}")
     language = recipient.language or settings.LANGUAGE_CODE
-    rendered = message_render(event=event, context=context, language=language, recipient=recipient)
     if legacy:
         channels = {NotificationChannel.EMAIL} if email else set()
-        in_app_body = str(body)
     else:
         channels = _wanted_channels(recipient, definition)
-        in_app_body = rendered["in_app"]
+    wanted = (NotificationChannel.EMAIL in channels and recipient.is_active and recipient.email, not legacy)
+    parts = ("subject",) + (("text", "html") if wanted[0] else ()) + (("in_app",) if wanted[1] else ())
+    rendered = message_render(event=event, context=context, language=language, recipient=recipient, parts=parts)
+    in_app_body = str(body) if legacy else rendered["in_app"]
     notification = Notification.objects.create(
         user=recipient,
         event=event,

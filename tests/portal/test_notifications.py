@@ -66,6 +66,27 @@ def test_in_app_only_notification_is_not_mailed(django_capture_on_commit_callbac
     assert tasks.send_notification_email(notification.pk) is False
 
 
+def test_only_the_parts_a_notice_goes_out_in_are_rendered():
+    """An in-app notice needs its subject only; the e-mail's text and HTML are rendered only for
+    a notice that is mailed."""
+    from django.test.signals import template_rendered
+
+    used = []
+
+    def record(sender, template, **kwargs):
+        used.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        notifications.notify(user=UserFactory(), subject="Chỉ trong ứng dụng", body="B", email=False)
+        in_app_only, used[:] = list(used), []
+        notifications.notify(user=UserFactory(), subject="Có thư", body="B", email=True)
+    finally:
+        template_rendered.disconnect(record)
+    assert in_app_only == ["notifications/message.subject.txt"]
+    assert {"notifications/message.subject.txt", "notifications/message.txt", "notifications/message.html"} <= set(used)
+
+
 def test_delivery_is_sent_once_whatever_the_number_of_runs():
     notification = notifications.notify(user=UserFactory(), subject="Một lần", body="")
     delivery = notification.deliveries.get(channel="email")
