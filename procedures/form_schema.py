@@ -13,6 +13,8 @@ whichever door the answers come through.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -514,12 +516,20 @@ class SchemaForm(forms.Form):
 def build_form(schema: dict, *, data=None, initial=None, prefix=None) -> SchemaForm:
     """Build a Django form for a (validated) schema."""
     fields = (schema or {}).get("fields", [])
-    form_class = type(
+    key = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return _form_class(key)(data=data, initial=initial, prefix=prefix)
+
+
+@functools.lru_cache(maxsize=512)
+def _form_class(fields_json: str) -> type[SchemaForm]:
+    """The form class of a list of field specs (as canonical JSON), made once per process: a
+    form instance copies its class's fields, so the class itself is never changed."""
+    fields = json.loads(fields_json)
+    return type(
         "SchemaForm",
         (SchemaForm,),
         {"schema_fields": fields, **{spec["name"]: _make_field(spec) for spec in fields}},
     )
-    return form_class(data=data, initial=initial, prefix=prefix)
 
 
 def _json_value(value: Any) -> Any:

@@ -75,8 +75,9 @@ def event_append(
     event.save()
     Dossier.objects.filter(pk=dossier.pk).update(events_count=event.seq, last_event_hash=event.hash)
     dossier.events_count, dossier.last_event_hash = event.seq, event.hash
-    if dossier.code:
-        # The cached public tracking answer shows the status and the timeline: drop it.
+    if dossier.code and not first:
+        # The cached public tracking answer shows the status and the timeline: drop it (a new
+        # dossier has none: a look-up of an unknown code is not cached).
         from dossiers.tracking import public_answer_forget
 
         transaction.on_commit(partial(public_answer_forget, dossier.code))
