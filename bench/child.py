@@ -10,7 +10,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def run_child(module: str, *args, smoke: bool, what: str) -> dict:
+def run_child(module: str, *args, smoke: bool, what: str, timeout: float | None = None) -> dict:
     """``python -m <module> <args>``; its figures, or RuntimeError with the end of its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
@@ -20,7 +20,7 @@ def run_child(module: str, *args, smoke: bool, what: str) -> dict:
         env=env,
         capture_output=True,
         text=True,
-        timeout=600 if smoke else 7200,
+        timeout=timeout or (600 if smoke else 7200),
     )
     if result.returncode != 0:
         raise RuntimeError(f"{what} benchmark failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
