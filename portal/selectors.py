@@ -66,6 +66,11 @@ def officer_memberships(*, user: User) -> QuerySet[OfficerMembership]:
 
 
 def profile_for_user(*, user: User) -> CitizenProfile | None:
+    """The user's citizen profile; without a query when it came with the user (the API token's
+    look-up reads it with the user, `api_token_authenticate`)."""
+    relation = User.profile.related
+    if relation.is_cached(user):
+        return relation.get_cached_value(user)
     return CitizenProfile.objects.filter(user=user).first()
 
 

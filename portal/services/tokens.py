@@ -69,7 +69,12 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     """Return the live token matching `raw`, recording its use; None when invalid."""
     if not raw or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_digest(raw), revoked_at__isnull=True).first()
+    # The user's citizen profile comes along: filing needs it, and it costs no round trip here.
+    token = (
+        ApiToken.objects.select_related("user", "user__profile")
+        .filter(key_hash=_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
     now = timezone.now()
     if token is None or not token.user.is_active or (token.expires_at and token.expires_at <= now):
         return None

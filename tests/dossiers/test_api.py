@@ -475,10 +475,10 @@ def test_schema_describes_the_dossier_endpoints(db):
 
 
 def test_filing_costs_a_dozen_statements(api, version, requirements, django_assert_max_num_queries):
-    """The token, the profile, then one transaction of inserts (code, dossier, documents, event,
-    notice) and the audit record: no draft that is updated, no savepoint per file."""
+    """The token (with the user and its profile), then one transaction of inserts (code, dossier,
+    documents, event, notice) and the audit record: no draft that is updated, no savepoint per file."""
     api.post(URL, payload(version, requirements), format="multipart")  # warms the catalogue cache
-    with django_assert_max_num_queries(14) as queries:
+    with django_assert_max_num_queries(12) as queries:
         response = api.post(URL, payload(version, requirements), format="multipart")
     assert response.status_code == 201, response.json()
     sql = [q["sql"] for q in queries.captured_queries]
@@ -487,6 +487,8 @@ def test_filing_costs_a_dozen_statements(api, version, requirements, django_asse
     assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
     assert sum(s.startswith('INSERT INTO "dossiers_storeddocument"') for s in sql) == 1  # both files, one statement
     assert not any("procedures_" in s for s in sql), [s for s in sql if "procedures_" in s]
+    # the applicant's profile came with the token's user, in the same statement
+    assert not any(s.startswith('SELECT "portal_citizenprofile"') for s in sql)
 
 
 def test_every_problem_of_a_filing_is_reported_at_once_and_nothing_is_kept(api, version, requirements):
