@@ -12,9 +12,12 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def render_acknowledgement(self, dossier_id: int, pin: str | None = None) -> None:
-    """Triggered on commit of a submission: render the acknowledgement PDF, then mail it."""
+    """Triggered on commit of a submission: the applicant's in-app notice (once), then the
+    acknowledgement PDF, then its mail."""
+    from dossiers.services.applicant import dossier_notify_submitted
     from dossiers.services.slips import acknowledgement_ready_to_mail, slip_render_acknowledgement
 
+    dossier_notify_submitted(dossier_id=dossier_id)
     slip = slip_render_acknowledgement(dossier_id=dossier_id, pin=pin)
     # Mailed now, or by the seal's task once it has signed (the mail carries the sealed PDF).
     if slip is not None and acknowledgement_ready_to_mail(slip):

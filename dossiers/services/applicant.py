@@ -99,6 +99,32 @@ def dossier_notify_status(dossier: Dossier, *, note: str = "", email: bool = Tru
             notify(user, "dossier.status_changed", {**base, "status": status, "note": note})
 
 
+def dossier_notify_submitted(*, dossier_id: int) -> bool:
+    """The applicant's in-app notice of a submission, once; run by the acknowledgement's task in
+    the pdf worker, not in the filing request (its e-mail is the acknowledgement itself).
+
+    Once: the submission is the only in-app-only ("message") notice of a dossier, so its
+    existence for the applicant and the code is the mark; the dossier row's lock orders retries.
+    """
+    from portal.models import Notification
+
+    with transaction.atomic():
+        dossier = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("procedure_version", "applicant")
+            .filter(pk=dossier_id)
+            .first()
+        )
+        if dossier is None or dossier.applicant is None or not dossier.code:
+            return False
+        if Notification.objects.filter(
+            user_id=dossier.applicant_id, dossier_code=dossier.code, event="message"
+        ).exists():
+            return False
+        dossier_notify_status(dossier, email=False)
+    return True
+
+
 # --- shared checks ------------------------------------------------------------------------
 
 

@@ -361,11 +361,8 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
 
 
 def _submitted(*, dossier: Dossier, pin: str) -> None:
-    """Inside the submitting transaction: the in-app notice (its email is the acknowledgement,
-    mailed with its PDF), and on commit the acknowledgement's rendering in the pdf queue."""
-    from dossiers.services.applicant import dossier_notify_status
-
-    dossier_notify_status(dossier, email=False)
+    """On commit of a submission: the acknowledgement's task in the pdf queue, which records the
+    applicant's in-app notice (once) and renders, seals and mails the acknowledgement."""
     dossier_id = dossier.pk
     transaction.on_commit(lambda: _after_submit(dossier_id, pin))
 

@@ -476,9 +476,9 @@ def test_schema_describes_the_dossier_endpoints(db):
 
 def test_filing_costs_a_dozen_statements(api, version, requirements, django_assert_max_num_queries):
     """The token (with the user and its profile), then one transaction of inserts (code, dossier,
-    documents, event, notice) and the audit record: no draft that is updated, no savepoint per file."""
+    documents, event) and the audit record: no draft that is updated, no savepoint per file."""
     api.post(URL, payload(version, requirements), format="multipart")  # warms the catalogue cache
-    with django_assert_max_num_queries(12) as queries:
+    with django_assert_max_num_queries(10) as queries:
         response = api.post(URL, payload(version, requirements), format="multipart")
     assert response.status_code == 201, response.json()
     sql = [q["sql"] for q in queries.captured_queries]
@@ -489,6 +489,22 @@ def test_filing_costs_a_dozen_statements(api, version, requirements, django_asse
     assert not any("procedures_" in s for s in sql), [s for s in sql if "procedures_" in s]
     # the applicant's profile came with the token's user, in the same statement
     assert not any(s.startswith('SELECT "portal_citizenprofile"') for s in sql)
+    # the in-app notice is the acknowledgement task's, not the request's
+    assert not any("portal_notification" in s for s in sql)
+
+
+def test_the_submission_notice_is_recorded_once_by_the_acknowledgement_task(api, version, requirements, applicant):
+    from dossiers import tasks
+    from portal.models import Notification
+
+    response = api.post(URL, payload(version, requirements), format="multipart")
+    dossier = Dossier.objects.get(code=response.json()["code"])
+    assert not Notification.objects.filter(user=applicant).exists()  # the task has not run (no commit here)
+    tasks.render_acknowledgement(dossier.pk)
+    tasks.render_acknowledgement(dossier.pk)  # a retry
+    [notice] = Notification.objects.filter(user=applicant, dossier_code=dossier.code)
+    assert notice.event == "message" and dossier.code in notice.subject
+    assert not notice.send_email  # its e-mail is the acknowledgement with the PDF
 
 
 def test_every_problem_of_a_filing_is_reported_at_once_and_nothing_is_kept(api, version, requirements):

@@ -468,7 +468,12 @@ def test_submitting_notifies_in_app_without_a_second_email(django_capture_on_com
     with mock.patch("dossiers.tasks.render_acknowledgement.apply_async") as render:
         with django_capture_on_commit_callbacks(execute=True):
             dossier, _pin = services.dossier_submit(user=dossier.applicant, dossier_id=dossier.pk, declaration=True)
-    assert render.called
+    assert render.called  # the acknowledgement's task, whose first step records the notice:
+    assert not Notification.objects.filter(user=dossier.applicant).exists()
+    from dossiers.services.applicant import dossier_notify_submitted
+
+    assert dossier_notify_submitted(dossier_id=dossier.pk) is True
+    assert dossier_notify_submitted(dossier_id=dossier.pk) is False  # once
     notification = Notification.objects.get(user=dossier.applicant)
     assert notification.subject == f"Đã nộp hồ sơ {dossier.code}"
     assert notification.url == f"/dossiers/{dossier.code}/"
