@@ -57,7 +57,7 @@ def send_acknowledgement(self, slip_id: int) -> None:
     from dossiers.services.slips import acknowledgement_ready_to_mail
 
     slip = Slip.objects.select_related("dossier").filter(pk=slip_id).first()
-    if slip is None or not slip.file or slip.context.get("emailed_at") or not acknowledgement_ready_to_mail(slip):
+    if slip is None or slip.context.get("emailed_at") or not acknowledgement_ready_to_mail(slip):
         return
     dossier = slip.dossier
     if not dossier.applicant_email:

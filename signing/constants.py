@@ -42,3 +42,9 @@ class Coverage(models.TextChoices):
 EXPIRY_WARNING_DAYS = 30
 # Largest PDF the public verification page and API accept.
 VERIFY_MAX_BYTES = 20 * 1024 * 1024
+
+
+def pdf_may_carry_signatures(content: bytes) -> bool:
+    """Whether a PDF has a signature dictionary at all (its ``/ByteRange``): the one test, used
+    before a PDF is sent for verification and by the verifying task itself."""
+    return b"/ByteRange" in content

@@ -85,15 +85,8 @@ def validation_context(*, allow_fetching: bool | None = None, extra_certs=()) ->
     )
 
 
-def agency_signs(*, agency_id: int) -> bool:
-    """Whether the agency has an active seal, so its released results must be signed first."""
-    return SigningIdentity.objects.filter(agency_id=agency_id, is_active=True, kind=IdentityKind.AGENCY_SEAL).exists()
-
-
 def stored_document_is_signed(*, stored_document_id: int, sha256: str) -> bool:
     """Whether the stored document's current content is the output of one of our signatures."""
-    from signing.models import SignedDocument
-
     return SignedDocument.objects.filter(stored_document_id=stored_document_id, sha256=sha256).exists()
 
 

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from dossiers.api.officer import IsOfficer
 from dossiers.stats import definitions, reports, service
-from dossiers.stats.forms import StatsFilterForm
+from dossiers.stats.forms import StatsFilterForm, parse_month
 
 FILTER_PARAMETERS = [
     OpenApiParameter("date_from", str, description="YYYY-MM-DD"),
@@ -85,16 +85,14 @@ class PublicStatsView(APIView):
         summary="Public figures of one month",
     )
     def get(self, request):
-        from dossiers.views.stats import PUBLIC_KEYS, _month, public_stats
-
         raw = request.query_params.get("month", "")
-        month = _month(raw) if raw else timezone.localdate().replace(day=1)
+        month = parse_month(raw) if raw else timezone.localdate().replace(day=1)
         if month is None:
             raise exceptions.ValidationError(
                 {"month": [_("Tháng không hợp lệ; hãy nhập theo dạng năm-tháng (ví dụ 2026-03).")]}
             )
-        data = public_stats(month=month)
-        keys = (*PUBLIC_KEYS, "rating_very_satisfied", "rating_satisfied", "rating_dissatisfied")
+        data = reports.public_stats(month=month)
+        keys = (*reports.PUBLIC_KEYS, "rating_very_satisfied", "rating_satisfied", "rating_dissatisfied")
         return Response(
             {
                 "month": month.strftime("%Y-%m"),

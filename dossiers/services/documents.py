@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import DocumentSource
 from dossiers.models import StoredDocument
+from signing.constants import pdf_may_carry_signatures
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +52,9 @@ class InspectedFile:
 
     @property
     def may_be_signed(self) -> bool:
-        """A PDF with a signature dictionary (its ``/ByteRange``): only those are worth sending to
-        the signing queue for verification (the worker skips the others the same way)."""
-        return self.mime_type == "application/pdf" and b"/ByteRange" in self.content
+        """A PDF with a signature dictionary: only those are worth sending to the signing queue
+        for verification (the worker skips the others with the same test)."""
+        return self.mime_type == "application/pdf" and pdf_may_carry_signatures(self.content)
 
 
 def sanitise_filename(name: str, *, mime_type: str | None = None) -> str:

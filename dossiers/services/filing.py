@@ -51,8 +51,9 @@ def _require_draft(dossier: Dossier) -> None:
         raise ValidationError(_("Hồ sơ đã được nộp, không thể sửa bản nháp."), code="not_draft")
 
 
-def _filing_target(*, user, version, procedure_code: str, organisation_id: int | None, agency_code: str | None):
-    """The organisation and receiving agency of a new dossier on ``version``, checked."""
+def _filing_start(*, user, version, procedure_code: str, organisation_id: int | None, agency_code: str | None):
+    """A new dossier on ``version``, checked (online, for whom, receiving agency), with the
+    applicant's profile and the answers prefilled from it: (organisation, agency, profile, answers)."""
     if version is None:
         raise ValidationError(
             {"procedure": [_("Không tìm thấy thủ tục %(code)s đang áp dụng.") % {"code": procedure_code}]}
@@ -72,19 +73,6 @@ def _filing_target(*, user, version, procedure_code: str, organisation_id: int |
     )
     if agency is None:
         raise ValidationError({"agency": [_("Cơ quan tiếp nhận không thực hiện thủ tục này.")]})
-    return organisation, agency
-
-
-def _filing_start(*, user, version, procedure_code: str, organisation_id: int | None, agency_code: str | None):
-    """Checks of a new dossier on ``version`` (`_filing_target`), then the applicant's profile and
-    the form answers prefilled from it: (organisation, agency, profile, initial answers)."""
-    organisation, agency = _filing_target(
-        user=user,
-        version=version,
-        procedure_code=procedure_code,
-        organisation_id=organisation_id,
-        agency_code=agency_code,
-    )
     profile = portal_selectors.profile_for_user(user=user)
     initial = procedure_selectors.form_schema_prefill(
         version.form_schema, profile=profile, organisation=organisation, user=user
@@ -252,9 +240,17 @@ def dossier_document_remove(*, user, dossier: Dossier, document_id: int) -> None
     dossier.documents.filter(pk=document_id, superseded_at__isnull=True).update(superseded_at=timezone.now())
 
 
+def _attached_requirement_ids(dossier: Dossier) -> set:
+    return set(dossier.documents.filter(superseded_at__isnull=True).values_list("requirement_id", flat=True))
+
+
+def _missing(version, attached: set) -> list:
+    """The version's required document components that are not among ``attached``."""
+    return [r for r in version.documents.all() if r.required and r.pk not in attached]
+
+
 def missing_requirements(dossier: Dossier) -> list:
-    attached = set(dossier.documents.filter(superseded_at__isnull=True).values_list("requirement_id", flat=True))
-    return [r for r in dossier.procedure_version.documents.all() if r.required and r.pk not in attached]
+    return _missing(dossier.procedure_version, _attached_requirement_ids(dossier))
 
 
 def _snapshot_applicant(dossier: Dossier, user, profile) -> None:
@@ -287,11 +283,10 @@ def _submission_errors(*, version, form_data: dict, attached: set, declaration: 
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(f"data.{field}" if field != "__all__" else "data", []).extend(messages)
-    for requirement in version.documents.all():
-        if requirement.required and requirement.pk not in attached:
-            errors.setdefault(f"documents[{requirement.pk}]", []).append(
-                _("Thiếu giấy tờ bắt buộc: %(name)s.") % {"name": requirement.name}
-            )
+    for requirement in _missing(version, attached):
+        errors.setdefault(f"documents[{requirement.pk}]", []).append(
+            _("Thiếu giấy tờ bắt buộc: %(name)s.") % {"name": requirement.name}
+        )
     return errors, form_data
 
 
@@ -337,9 +332,11 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
         if dossier.organisation_id:
             _organisation_for(user=user, organisation_id=dossier.organisation_id)
         dossier.applicant = user  # the same row (checked above): the notice reads it
-        attached = set(dossier.documents.filter(superseded_at__isnull=True).values_list("requirement_id", flat=True))
         errors, dossier.form_data = _submission_errors(
-            version=dossier.procedure_version, form_data=dossier.form_data, attached=attached, declaration=declaration
+            version=dossier.procedure_version,
+            form_data=dossier.form_data,
+            attached=_attached_requirement_ids(dossier),
+            declaration=declaration,
         )
         if errors:
             raise ValidationError(errors)

@@ -187,7 +187,7 @@ def slip_render(*, dossier_id: int, kind: str, event_seq: int) -> Slip | None:
     pdf = render_pdf(TEMPLATES[kind], _context(dossier, kind, event, slip.number))
     slip = _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
     # Forms 01 to 04 are released to the applicant: the agency seal signs them.
-    slip_enqueue_signing(slip)
+    slip_enqueue_signing(slip, agency_id=dossier.receiving_agency_id)
     return slip
 
 

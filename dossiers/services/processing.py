@@ -719,7 +719,7 @@ def _results_signed(dossier: Dossier) -> bool:
     electronic result must carry its signature before it reaches the applicant's store."""
     from signing import selectors as signing_selectors
 
-    if not signing_selectors.agency_signs(agency_id=dossier.receiving_agency_id):
+    if not signing_selectors.agency_has_seal(agency_id=dossier.receiving_agency_id):
         return True
     return all(
         signing_selectors.stored_document_is_signed(stored_document_id=result.stored_id, sha256=result.stored.sha256)

@@ -106,16 +106,12 @@ def slip_awaiting_seal(*, user, slip: Slip) -> bool:
     return checked.awaiting_seal
 
 
-def slip_enqueue_signing(slip: Slip) -> None:
+def slip_enqueue_signing(slip: Slip, *, agency_id: int | None) -> None:
     """Queue the agency seal's signature of a slip released to the applicant, on commit, when the
-    receiving agency has a seal (signing queue; the web process never loads a key)."""
+    receiving agency (``agency_id``) has a seal (signing queue; the web process never loads a key)."""
     from signing.selectors import agency_has_seal
 
-    if not slip.file or (slip.context or {}).get("signed_sha256"):
-        return
-    if not agency_has_seal(
-        agency_id=Dossier.objects.filter(pk=slip.dossier_id).values_list("receiving_agency_id", flat=True).first()
-    ):
+    if not _seal_pending(slip) or not agency_has_seal(agency_id=agency_id):
         return
     slip_id = slip.pk
 
@@ -146,5 +142,6 @@ def slip_render_acknowledgement(*, dossier_id: int, pin: str | None = None) -> S
             locked.file.save(f"xac-nhan-{dossier.code}.pdf", ContentFile(pdf), save=False)
             locked.rendered_at = timezone.now()
             locked.save(update_fields=["file", "rendered_at"])
-            slip_enqueue_signing(locked)
+            slip_enqueue_signing(locked, agency_id=dossier.receiving_agency_id)
+        locked.dossier = dossier  # the caller reads its agency: no second read
         return locked

@@ -125,3 +125,12 @@ class StatsSubscriptionForm(forms.Form):
         choices=ReportFormat.choices,
         error_messages={"invalid_choice": gettext_lazy("Định dạng báo cáo không hợp lệ; chọn XLSX hoặc PDF.")},
     )
+
+
+def parse_month(value: str) -> dt.date | None:
+    """``YYYY-MM`` as the first day of that month; None when malformed, before 2000 or in the future."""
+    try:
+        parsed = dt.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time
+    except ValueError:
+        return None
+    return parsed if dt.date(2000, 1, 1) <= parsed <= timezone.localdate() else None

@@ -2,6 +2,7 @@
 field), as a dict for pages and the API, as XLSX and PDF, and mailed monthly to subscribers.
 """
 
+import calendar
 import datetime as dt
 import io
 import logging
@@ -31,22 +32,10 @@ def stats_allowed_agency_ids(*, user, tree: dict) -> set[int]:
     return allowed
 
 
-def _top(tree: dict, allowed: set[int] | None) -> list[int]:
-    ids = tree.keys() if allowed is None else allowed
-    return sorted(
-        (
-            i
-            for i in ids
-            if i in tree
-            and (
-                allowed is None
-                and tree[i]["parent_id"] not in tree
-                or allowed is not None
-                and tree[i]["parent_id"] not in allowed
-            )
-        ),
-        key=lambda i: tree[i]["code"],
-    )
+def top_agencies(tree: dict, allowed: set[int] | None) -> list[int]:
+    """The agencies (of ``allowed``; None: all) whose parent is not among them, in code order."""
+    ids, parents = (tree.keys(), tree) if allowed is None else (allowed, allowed)
+    return sorted((i for i in ids if i in tree and tree[i]["parent_id"] not in parents), key=lambda i: tree[i]["code"])
 
 
 def report_from_filters(data: dict, *, tree, allowed):
@@ -64,6 +53,40 @@ def report_from_filters(data: dict, *, tree, allowed):
     )
 
 
+def report_scope(
+    *,
+    tree: dict,
+    allowed: set[int] | None,
+    agency_id: int | None,
+    sub: bool,
+    procedure_id: int | None,
+    sector_id: int | None,
+) -> service.Scope:
+    """The dossiers a report covers: the agency (with its sub-agencies when ``sub``) within what
+    the caller may see (``allowed``; None: everything), a procedure, a field."""
+    if agency_id:
+        agency_ids = service.subtree(tree, agency_id) if sub else {agency_id}
+        if allowed is not None:
+            agency_ids &= allowed
+    else:
+        agency_ids = None if allowed is None else set(allowed)
+    return service.Scope(
+        agency_ids=None if agency_ids is None else frozenset(agency_ids), procedure_id=procedure_id, sector_id=sector_id
+    )
+
+
+def scope_from_filters(data: dict, *, tree, allowed) -> service.Scope:
+    """`report_scope` for a validated filter form's ``cleaned_data`` (the list behind a number)."""
+    return report_scope(
+        tree=tree,
+        allowed=allowed,
+        agency_id=data.get("agency"),
+        sub=data.get("sub", True),
+        procedure_id=data.get("procedure"),
+        sector_id=data.get("sector"),
+    )
+
+
 def build_report(
     *,
     tree: dict,
@@ -78,14 +101,8 @@ def build_report(
 ) -> dict:
     from procedures.models import Procedure, Sector
 
-    if agency_id:
-        agency_ids = service.subtree(tree, agency_id) if sub else {agency_id}
-        if allowed is not None:
-            agency_ids &= allowed
-    else:
-        agency_ids = None if allowed is None else set(allowed)
-    scope = service.Scope(
-        agency_ids=None if agency_ids is None else frozenset(agency_ids), procedure_id=procedure_id, sector_id=sector_id
+    scope = report_scope(
+        tree=tree, allowed=allowed, agency_id=agency_id, sub=sub, procedure_id=procedure_id, sector_id=sector_id
     )
     rows = service.stats_rows(scope=scope, first_day=first_day, last_day=last_day)
     breakdown = []
@@ -100,7 +117,7 @@ def build_report(
                     if allowed is None or c in allowed
                 ]
         else:
-            entries = [(i, True) for i in _top(tree, allowed)]
+            entries = [(i, True) for i in top_agencies(tree, allowed)]
         owner: dict[int, tuple[int, bool]] = {}
         for entry in entries:
             for member in service.subtree(tree, entry[0]) if entry[1] else {entry[0]}:
@@ -127,7 +144,7 @@ def build_report(
             for pk, code, name in sorted(names, key=lambda n: n[1])
         ]
     else:
-        sectors = dict(Procedure.objects.values_list("id", "sector_id"))
+        sectors = service.procedure_sectors()
         figures = service.group(rows, lambda r: sectors.get(r["procedure_id"]))
         names = Sector.objects.filter(pk__in=figures).values_list("pk", "code", "name")
         breakdown = [
@@ -270,3 +287,50 @@ def stats_send_monthly_reports(*, today: dt.date | None = None) -> int:
             locked.save(update_fields=["last_sent_month"])
             sent += 1
     return sent
+
+
+# --- the public transparency page ------------------------------------------------------------
+
+PUBLIC_KEYS = ("received", "resolved", "resolved_late", "on_time_rate", "online_share", "satisfaction_rate")
+
+
+def public_figures() -> list:
+    return [d.FIGURES_BY_KEY[k] for k in PUBLIC_KEYS]
+
+
+def public_stats(*, month: dt.date) -> dict:
+    """The public figures of one month: per agency and the province's last 12 months."""
+    tree = service.agency_tree()
+    last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    last_day = min(last_day, timezone.localdate())
+    rows = service.stats_rows(scope=service.Scope(), first_day=month, last_day=last_day)
+    per_agency = service.group(rows, lambda r: r["agency_id"])
+    agencies = [
+        {"id": i, "code": tree[i]["code"], "name": tree[i]["name"], "figures": per_agency[i]}
+        for i in sorted(per_agency, key=lambda i: tree[i]["code"] if i in tree else "")
+        if i in tree
+    ]
+    start_series = (month - dt.timedelta(days=335)).replace(day=1)
+    series = service.monthly_series(scope=service.Scope(), first_day=start_series, last_day=last_day)
+    return {
+        "month": month,
+        "last_day": last_day,
+        "totals": service.summarise(rows),
+        "agencies": agencies,
+        "series": series,
+    }
+
+
+def public_late_dossiers(*, agency_id: int, first_day: dt.date, last_day: dt.date, limit: int) -> list:
+    """The agency's dossiers resolved late in the period, oldest first: codes and procedures only."""
+    return list(
+        service.dossiers_behind(
+            figure="resolved_late",
+            scope=service.Scope(agency_ids=frozenset({agency_id})),
+            first_day=first_day,
+            last_day=last_day,
+        )
+        .select_related("procedure")
+        .only("code", "procedure__code", "procedure__name")
+        .order_by("resolved_at")[:limit]
+    )

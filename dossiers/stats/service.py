@@ -34,25 +34,21 @@ class Scope:
     procedure_id: int | None = None
     sector_id: int | None = None
 
-    def dossier_q(self) -> Q:
+    def _q(self, agency_field: str) -> Q:
         q = Q()
         if self.agency_ids is not None:
-            q &= Q(receiving_agency_id__in=self.agency_ids)
+            q &= Q(**{f"{agency_field}__in": self.agency_ids})
         if self.procedure_id:
             q &= Q(procedure_id=self.procedure_id)
         if self.sector_id:
             q &= Q(procedure__sector_id=self.sector_id)
         return q
 
+    def dossier_q(self) -> Q:
+        return self._q("receiving_agency_id")
+
     def rollup_q(self) -> Q:
-        q = Q()
-        if self.agency_ids is not None:
-            q &= Q(agency_id__in=self.agency_ids)
-        if self.procedure_id:
-            q &= Q(procedure_id=self.procedure_id)
-        if self.sector_id:
-            q &= Q(procedure__sector_id=self.sector_id)
-        return q
+        return self._q("agency_id")
 
 
 # ---------------------------------------------------------------------------- agency tree
@@ -164,7 +160,17 @@ def _in_scope(row: dict, scope: Scope, procedure_sectors: dict | None) -> bool:
     return not (scope.sector_id and procedure_sectors.get(row["procedure_id"]) != scope.sector_id)
 
 
-def _sectors() -> dict[int, int]:
+def _live_in_scope(scope: Scope):
+    """Today's live rows within ``scope``, keyed by ``agency_id`` like the roll-up's."""
+    sectors = procedure_sectors() if scope.sector_id else None
+    for live in _live_rows():
+        live = {**live, "agency_id": live["receiving_agency_id"]}
+        if _in_scope(live, scope, sectors):
+            yield live
+
+
+def procedure_sectors() -> dict[int, int]:
+    """{procedure id: its field (lĩnh vực) id}."""
     from procedures.models import Procedure
 
     return dict(Procedure.objects.values_list("id", "sector_id"))
@@ -211,11 +217,7 @@ def stats_rows(*, scope: Scope, first_day: dt.date, last_day: dt.date) -> list[d
                 for f in d.STOCK_FIELDS:
                     target[f] += values[f]
     if last_day >= today:
-        sectors = _sectors() if scope.sector_id else None
-        for live in _live_rows():
-            live = {**live, "agency_id": live["receiving_agency_id"]}
-            if not _in_scope(live, scope, sectors):
-                continue
+        for live in _live_in_scope(scope):
             target = row((live["agency_id"], live["procedure_id"], live["channel"]))
             for f in (*d.FLOW_FIELDS, *d.STOCK_FIELDS):
                 target[f] += live[f]
@@ -314,12 +316,8 @@ def monthly_series(*, scope: Scope, first_day: dt.date, last_day: dt.date, by_ag
         }
     today = timezone.localdate()
     if first_day <= today <= last_day:
-        sectors = _sectors() if scope.sector_id else None
         month = today.replace(day=1)
-        for live in _live_rows():
-            live = {**live, "agency_id": live["receiving_agency_id"]}
-            if not _in_scope(live, scope, sectors):
-                continue
+        for live in _live_in_scope(scope):
             key = (month, live["agency_id"] if by_agency else None)
             target = series.setdefault(key, dict.fromkeys(fields, 0) | {"month": month, "agency_id": key[1]})
             for f in fields:

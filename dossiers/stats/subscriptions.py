@@ -20,33 +20,27 @@ def stats_subscriptions_for(*, user, tree: dict) -> list[dict]:
     allowed = reports.stats_allowed_agency_ids(user=user, tree=tree)
     existing = {s.agency_id: s for s in StatsSubscription.objects.filter(user=user, agency_id__in=allowed)}
 
-    def depth(agency_id: int) -> int:
-        n, node = 0, tree[agency_id]
-        while node["parent_id"] in allowed:
-            n, node = n + 1, tree[node["parent_id"]]
-        return n
-
     rows = []
 
-    def walk(agency_id: int) -> None:
+    def walk(agency_id: int, depth: int) -> None:
         subscription = existing.get(agency_id)
         rows.append(
             {
                 "id": agency_id,
                 "code": tree[agency_id]["code"],
                 "name": tree[agency_id]["name"],
-                "depth": depth(agency_id),
-                "indent": "— " * depth(agency_id),
+                "depth": depth,
+                "indent": "— " * depth,
                 "active": bool(subscription and subscription.is_active),
                 "report_format": subscription.report_format if subscription else ReportFormat.XLSX,
             }
         )
         for child in sorted(tree[agency_id]["children"], key=lambda i: tree[i]["code"]):
             if child in allowed:
-                walk(child)
+                walk(child, depth + 1)
 
-    for top in sorted((i for i in allowed if tree[i]["parent_id"] not in allowed), key=lambda i: tree[i]["code"]):
-        walk(top)
+    for top in reports.top_agencies(tree, allowed):
+        walk(top, 0)
     return rows
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dossiers.models import ReportFormat
 from dossiers.stats import definitions, reports, service
 from dossiers.stats import subscriptions as stats_subscriptions
-from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm
+from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm, parse_month
 
 LIST_PAGE_SIZE = 50
 PUBLIC_LATE_LIMIT = 50
@@ -54,9 +54,8 @@ def _form_and_tree(request):
     if not allowed:
         raise PermissionDenied(_("Bạn không có quyền xem thống kê."))
     agencies, procedures, sectors = _choices(tree, allowed)
-    form = StatsFilterForm(request.GET or None, agencies=agencies, procedures=procedures, sectors=sectors)
-    if not request.GET:
-        form = StatsFilterForm({}, agencies=agencies, procedures=procedures, sectors=sectors)
+    # Always bound: with no query string the form's defaults (this month, every agency) apply.
+    form = StatsFilterForm(request.GET, agencies=agencies, procedures=procedures, sectors=sectors)
     return form, tree, allowed
 
 
@@ -186,7 +185,7 @@ def dossier_list(request):
     if not form.is_valid():
         return render(request, "dossiers/stats/dossier_list.html", {"form": form}, status=400)
     data = form.cleaned_data
-    report_scope = _report_scope(data, tree, allowed)
+    report_scope = reports.scope_from_filters(data, tree=tree, allowed=allowed)
     try:
         rows, following = service.dossiers_behind_page(
             figure=figure,
@@ -224,14 +223,6 @@ def dossier_list(request):
     )
 
 
-def _report_scope(data, tree, allowed) -> service.Scope:
-    if data.get("agency"):
-        ids = (service.subtree(tree, data["agency"]) if data.get("sub", True) else {data["agency"]}) & allowed
-    else:
-        ids = allowed
-    return service.Scope(agency_ids=frozenset(ids), procedure_id=data.get("procedure"), sector_id=data.get("sector"))
-
-
 @login_required
 @require_GET
 def export(request, fmt: str):
@@ -250,71 +241,23 @@ def export(request, fmt: str):
     return response
 
 
-def _month(value: str) -> dt.date | None:
-    try:
-        parsed = dt.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time
-    except ValueError:
-        return None
-    return parsed if dt.date(2000, 1, 1) <= parsed <= timezone.localdate() else None
-
-
-def public_stats(*, month: dt.date) -> dict:
-    """The public figures of one month: per agency, the province's 12 months, late dossiers."""
-    import calendar
-
-    tree = service.agency_tree()
-    last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    last_day = min(last_day, timezone.localdate())
-    rows = service.stats_rows(scope=service.Scope(), first_day=month, last_day=last_day)
-    per_agency = service.group(rows, lambda r: r["agency_id"])
-    agencies = [
-        {"id": i, "code": tree[i]["code"], "name": tree[i]["name"], "figures": per_agency[i]}
-        for i in sorted(per_agency, key=lambda i: tree[i]["code"] if i in tree else "")
-        if i in tree
-    ]
-    start_series = (month - dt.timedelta(days=335)).replace(day=1)
-    series = service.monthly_series(scope=service.Scope(), first_day=start_series, last_day=last_day)
-    return {
-        "month": month,
-        "last_day": last_day,
-        "totals": service.summarise(rows),
-        "agencies": agencies,
-        "series": series,
-    }
-
-
-def context_figures() -> list:
-    return [definitions.FIGURES_BY_KEY[k] for k in PUBLIC_KEYS]
-
-
-PUBLIC_KEYS = ("received", "resolved", "resolved_late", "on_time_rate", "online_share", "satisfaction_rate")
-
-
 @require_GET
 def public_page(request):
     raw = request.GET.get("month", "")
     today = timezone.localdate()
-    month = _month(raw) if raw else today.replace(day=1)
+    month = parse_month(raw) if raw else today.replace(day=1)
     error = None
     if month is None:
         error = _("Tháng không hợp lệ; hãy chọn tháng theo dạng năm-tháng (ví dụ 2026-03), không sau tháng hiện tại.")
         month = today.replace(day=1)
-    context = public_stats(month=month)
+    context = reports.public_stats(month=month)
     agency_id = request.GET.get("agency", "")
     late = []
     if agency_id.isdigit():
-        late = list(
-            service.dossiers_behind(
-                figure="resolved_late",
-                scope=service.Scope(agency_ids=frozenset({int(agency_id)})),
-                first_day=month,
-                last_day=context["last_day"],
-            )
-            .select_related("procedure")
-            .only("code", "procedure__code", "procedure__name")
-            .order_by("resolved_at")[:PUBLIC_LATE_LIMIT]
+        late = reports.public_late_dossiers(
+            agency_id=int(agency_id), first_day=month, last_day=context["last_day"], limit=PUBLIC_LATE_LIMIT
         )
-    keys = [f.key for f in context_figures()]
+    keys = [f.key for f in reports.public_figures()]
     for agency in context["agencies"]:
         agency["cells"] = [(k, display(k, agency["figures"][k])) for k in keys]
     context.update(
@@ -326,7 +269,7 @@ def public_page(request):
         late=late,
         late_agency=next((a for a in context["agencies"] if str(a["id"]) == agency_id), None),
         month_value=month.strftime("%Y-%m"),
-        figures=context_figures(),
+        figures=reports.public_figures(),
         chart={
             "labels": [s["month"].strftime("%m/%Y") for s in context["series"]],
             "received": [s["received"] for s in context["series"]],

@@ -49,20 +49,36 @@ def identity_import_pkcs12(
             agency=agency,
             user=user if kind == IdentityKind.OFFICER else None,
             display_name=display_name or info.common_name,
-            certificate=info.der,
             chain=chain_to_pem(contents.chain),
-            subject=info.subject,
-            issuer=info.issuer,
-            serial=info.serial,
-            fingerprint=info.fingerprint,
-            not_before=info.not_before,
-            not_after=info.not_after,
             key_usage=info.key_usage,
+            **certificate_fields(info),
             backend=SignerBackendKind.LOCAL,
             encrypted_private_key=encrypt_secret(contents.key_der),
         )
     logger.info("signing identity %s imported for agency %s (serial %s)", identity.pk, agency.pk, info.serial)
     return identity
+
+
+def certificate_fields(info) -> dict:
+    """The columns a certificate fills on an identity or a trust-store entry (from `describe`)."""
+    return {
+        "certificate": info.der,
+        "subject": info.subject,
+        "issuer": info.issuer,
+        "serial": info.serial,
+        "fingerprint": info.fingerprint,
+        "not_before": info.not_before,
+        "not_after": info.not_after,
+    }
+
+
+def crl_store(trusted: TrustedCertificate, info) -> list[str]:
+    """Put a checked CRL (from `load_crl`) on its trust-store entry; returns the fields to save."""
+    trusted.crl = info.der
+    trusted.crl_this_update = info.this_update
+    trusted.crl_next_update = info.next_update
+    trusted.crl_revoked_count = info.revoked_count
+    return ["crl", "crl_this_update", "crl_next_update", "crl_revoked_count"]
 
 
 def identity_register_external(
@@ -87,15 +103,9 @@ def identity_register_external(
         agency=agency,
         user=user if kind == IdentityKind.OFFICER else None,
         display_name=display_name or info.common_name,
-        certificate=info.der,
         chain=chain,
-        subject=info.subject,
-        issuer=info.issuer,
-        serial=info.serial,
-        fingerprint=info.fingerprint,
-        not_before=info.not_before,
-        not_after=info.not_after,
         key_usage=info.key_usage,
+        **certificate_fields(info),
         backend=backend,
         backend_config=backend_config,
         encrypted_pin=encrypt_secret(pin.encode()) if pin else b"",
@@ -108,14 +118,8 @@ def trusted_certificate_add(*, data: bytes, name: str = "") -> TrustedCertificat
         raise ValidationError(_("Chứng thư này đã có trong kho tin cậy."), code="duplicate")
     return TrustedCertificate.objects.create(
         name=name or info.common_name,
-        certificate=info.der,
-        subject=info.subject,
-        issuer=info.issuer,
-        serial=info.serial,
-        fingerprint=info.fingerprint,
-        not_before=info.not_before,
-        not_after=info.not_after,
         is_root=info.subject == info.issuer,
+        **certificate_fields(info),
     )
 
 
@@ -126,11 +130,7 @@ def trusted_certificate_set_crl(*, trusted_id: int, data: bytes) -> TrustedCerti
         info = load_crl(data, issuer_der=bytes(trusted.certificate))
         if trusted.crl_this_update and info.this_update < trusted.crl_this_update:
             raise ValidationError(_("Danh sách thu hồi này cũ hơn danh sách đang dùng."), code="crl_older")
-        trusted.crl = info.der
-        trusted.crl_this_update = info.this_update
-        trusted.crl_next_update = info.next_update
-        trusted.crl_revoked_count = info.revoked_count
-        trusted.save(update_fields=["crl", "crl_this_update", "crl_next_update", "crl_revoked_count"])
+        trusted.save(update_fields=crl_store(trusted, info))
     logger.info("CRL of trusted certificate %s updated (%s revoked)", trusted.pk, info.revoked_count)
     return trusted
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from signing.certificates import load_crl, pem_to_chain
 from signing.models import SigningIdentity, TrustedCertificate
+from signing.services.identities import crl_store
 
 logger = logging.getLogger(__name__)
 
@@ -119,11 +120,7 @@ def trusted_certificate_refresh_crl(*, trusted_id: int, issued: list[x509.Certif
             fields = ["crl_refreshed_at", "crl_refresh_error"]
             newer = locked.crl_this_update is None or info.this_update > locked.crl_this_update
             if newer:
-                locked.crl = info.der
-                locked.crl_this_update = info.this_update
-                locked.crl_next_update = info.next_update
-                locked.crl_revoked_count = info.revoked_count
-                fields += ["crl", "crl_this_update", "crl_next_update", "crl_revoked_count"]
+                fields += crl_store(locked, info)
             locked.save(update_fields=fields)
         if newer:
             logger.info("CRL of trusted certificate %s refreshed (%s revoked)", trusted_id, info.revoked_count)

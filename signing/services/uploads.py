@@ -11,7 +11,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from signing.constants import Verdict
+from signing.constants import Verdict, pdf_may_carry_signatures
 from signing.models import UploadVerification
 from signing.services.verification import pdf_verify
 
@@ -39,7 +39,7 @@ def stored_document_verify_signatures(*, stored_document_id: int) -> UploadVerif
         return existing
     with document.file.open("rb") as handle:
         pdf = handle.read()
-    if b"/ByteRange" not in pdf:  # no signature dictionary at all: skip the parser
+    if not pdf_may_carry_signatures(pdf):  # no signature dictionary at all: skip the parser
         return None
     try:
         reports = pdf_verify(pdf=pdf)

@@ -139,6 +139,7 @@ def pdf_verify(*, pdf: bytes) -> list[SignatureReport]:
         raise ValidationError(_("Tài liệu không có chữ ký số nào."), code="unsigned")
 
     reports = []
+    context = None  # one trust store and set of CRLs for every signature of the file, built once
     for sig in embedded:
         report = SignatureReport(field_name=sig.field_name)
         try:
@@ -147,7 +148,7 @@ def pdf_verify(*, pdf: bytes) -> list[SignatureReport]:
             report.organisation = _name_part(cert, "organization_name")
             report.issuer = str(cert.issuer.native.get("common_name") or "")
             report.signing_time = sig.self_reported_timestamp
-            context = validation_context()
+            context = context or validation_context()
             status = call_sync(validate_pdf_signature, sig, signer_validation_context=context)
             report.intact = bool(status.intact and status.valid)
             report.trusted = bool(status.trusted)
