@@ -25,7 +25,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": "/tmp/portal-test-private"},  # noqa: S108
+        "OPTIONS": {"location": env("TEST_PRIVATE_STORAGE", default="/tmp/portal-test-private")},  # noqa: S108
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
