@@ -9,7 +9,7 @@ consultations (liên thông) to another agency, two documents per dossier (store
 metadata for the first two components of the procedure; no file behind them), a rating on
 most returned dossiers, the closing time of refused, withdrawn and stopped ones (``closed_at``:
 the refusal event's time; up to four days after receipt for the others), and the dossier's events: ``submit`` and, once it was received or
-refused, ``receive``/``refuse``, hash-chained exactly as ``dossiers.services.events`` computes
+refused, ``receive``/``refuse``, hash-chained exactly as ``dossiers.core.events`` computes
 them (``verify_events`` passes).
 
 How it is fast (a million dossiers, about 6.5 million rows, in well under five minutes on two

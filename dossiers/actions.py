@@ -1,71 +1,321 @@
-"""What the caller may do next with a dossier: the actions offered on its page and in the API.
+"""What the caller may do next with a dossier: the one table of the actions offered on its page
+and in the API, each as name → rule → performer.
 
-Each action is registered once with a rule deciding whether it is open to a user for a
-dossier in its current state. The dossier page and ``available_actions`` in the API read
-this registry; the streams that implement an action (supplement, withdrawal, rating here,
-the officers' transitions later) register or replace the rule, and attach the service that
-performs it, with `action_register`:
+An action names the row of the core's table it runs (``transition``): the row says who may
+perform it, from which states, with which guard, and lists the fields a client needs; the
+rule offering it is ``transition_open`` on that row, so what is offered is what the runner
+allows. The performer is the edge: it parses the raw parameters of a page or an API body
+(ids, flags, dates, JSON lists, files) and calls the one service with typed values. The
+service checks role, agency and state again under the row lock.
 
-    action_register("withdraw", label=_("Rút hồ sơ"), rule=my_rule, perform=dossier_withdraw_request)
-
-A rule only *offers* an action; the service that performs it checks role, agency and
-state again under the row lock.
+To offer a new action, add a row to ``dossiers.core.machine.TRANSITIONS``, its service, and
+its line in ``ACTIONS`` below.
 """
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
-from dossiers.constants import FINAL_STATES, DossierState
+from dossiers.core.machine import TRANSITIONS, transition_open
+from dossiers.services import applicant, processing, reception
 
-Rule = Callable[..., bool]
+RESULT_MAX_SIZE = processing.RESULT_MAX_SIZE
+
+Performer = Callable[..., object]
 
 
 @dataclass(frozen=True)
 class DossierAction:
-    name: str
-    label: str
-    rule: Rule
-    perform: Callable | None = None
-    fields: tuple = ()
+    name: str  # what a client sends: {"action": name, ...}
+    transition: str  # the row of the core's table it runs
+    perform: Performer  # perform(*, user, dossier, params, files=None) -> Dossier
+
+    @property
+    def label(self):
+        return TRANSITIONS[self.transition].label
+
+    @property
+    def fields(self) -> tuple:
+        return TRANSITIONS[self.transition].fields
+
+    @property
+    def performer(self) -> str:
+        """Who performs it: an officer, the applicant (``dossiers.core.machine``)."""
+        return TRANSITIONS[self.transition].performer
+
+    def rule(self, *, user, dossier) -> bool:
+        return transition_open(user=user, dossier=dossier, name=self.transition)
 
 
-_REGISTRY: dict[str, DossierAction] = {}
+# --- parsing at the edge -----------------------------------------------------------------------
 
 
-def action_register(
-    name: str, *, label, rule: Rule | None = None, perform: Callable | None = None, fields: tuple | None = None
-) -> DossierAction:
-    """Add or replace an action; keeps the earlier rule, service or fields when one is not given.
+def _int(params, name: str, message) -> int | None:
+    """An id or count sent as a number or digits; None when absent; ``message`` when not one."""
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError({name: [message]})
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValidationError({name: [message]})
+    return int(text)
 
-    ``fields``: what the action needs, each ``{"name", "type", "required", "label"}`` (and
-    ``choices`` for a choice), so an API client or a page can build the form.
-    """
-    previous = _REGISTRY.get(name)
-    action = DossierAction(
-        name=name,
-        label=label,
-        rule=rule or (previous.rule if previous else _never),
-        perform=perform or (previous.perform if previous else None),
-        fields=fields if fields is not None else (previous.fields if previous else ()),
+
+def _text(params, name: str) -> str:
+    value = params.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _flag(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("1", "true", "on", "yes"))
+
+
+def _file(files: dict | None, name: str) -> tuple[str, bytes] | None:
+    upload = (files or {}).get(name)
+    if upload is None:
+        return None
+    if upload.size > RESULT_MAX_SIZE:
+        raise ValidationError({name: [_("Tệp vượt quá dung lượng cho phép.")]})
+    return upload.name, upload.read()
+
+
+def _items(value):
+    """Items as a list (JSON body) or as a JSON string (form or multipart body)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValidationError({"items": [_("Danh sách nội dung cần bổ sung phải là JSON hợp lệ.")]}) from None
+    return value
+
+
+def _moment(value) -> dt.datetime | None:
+    """A date-time, or a date (then 17:00 that day), in the current time zone when naive."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time(17, 0))
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        moment = parse_datetime(text)
+        if moment is None:
+            try:
+                day = parse_date(text)
+            except ValueError:
+                day = None
+            if day is None:
+                return None
+            moment = dt.datetime.combine(day, dt.time(17, 0))
+    else:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+# --- the performers ----------------------------------------------------------------------------
+
+
+def _supplement(*, user, dossier, params, files=None):
+    from_store = params.get("from_store")
+    return applicant.dossier_supplement_submit(
+        user=user,
+        dossier_id=dossier.pk,
+        data=params.get("data"),
+        note=params.get("note", ""),
+        files=files,
+        from_store=from_store if isinstance(from_store, dict) else None,
     )
-    _REGISTRY[name] = action
-    return action
+
+
+def _withdraw(*, user, dossier, params, files=None):
+    return applicant.dossier_withdraw_request(user=user, dossier_id=dossier.pk, reason=params.get("reason", ""))
+
+
+def _rate(*, user, dossier, params, files=None):
+    return applicant.dossier_rate(
+        user=user, dossier_id=dossier.pk, rating=params.get("rating", ""), comment=params.get("comment", "")
+    )
+
+
+def _receive(*, user, dossier, params, files=None):
+    return reception.dossier_receive(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+
+
+def _request_supplement(*, user, dossier, params, files=None):
+    return reception.dossier_request_supplement(
+        user=user, dossier_id=dossier.pk, items=_items(params.get("items")), note=params.get("note") or ""
+    )
+
+
+def _refuse(*, user, dossier, params, files=None):
+    return reception.dossier_refuse(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+
+
+def _assign(*, user, dossier, params, files=None):
+    return processing.dossier_assign(
+        user=user,
+        dossier_id=dossier.pk,
+        assignee_id=_int(params, "assignee", _("Vui lòng chọn chuyên viên xử lý.")),
+        department_id=_int(params, "department", _("Phòng xử lý không hợp lệ.")),
+        note=params.get("note") or "",
+    )
+
+
+def _reassign(*, user, dossier, params, files=None):
+    return processing.dossier_reassign(
+        user=user,
+        dossier_id=dossier.pk,
+        assignee_id=_int(params, "assignee", _("Vui lòng chọn chuyên viên xử lý.")),
+        note=params.get("note") or "",
+    )
+
+
+def _propose(*, user, dossier, params, files=None):
+    return processing.dossier_propose(
+        user=user,
+        dossier_id=dossier.pk,
+        recommendation=params.get("recommendation") or "",
+        result_title=params.get("result_title") or "",
+        result_file=_file(files, "result_file"),
+        generate=_flag(params.get("generate")),
+        note=params.get("note") or "",
+    )
+
+
+def _forward(*, user, dossier, params, files=None):
+    return processing.dossier_forward(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+
+
+def _send_back(*, user, dossier, params, files=None):
+    return processing.dossier_send_back(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+
+
+def _consult(*, user, dossier, params, files=None):
+    days_message = _("Thời hạn trả lời là số ngày làm việc từ 1 đến %(max)d.") % {"max": processing.CONSULT_MAX_DAYS}
+    return processing.dossier_consult(
+        user=user,
+        dossier_id=dossier.pk,
+        agency_code=_text(params, "agency"),
+        question=params.get("question") or "",
+        days=_int(params, "days", days_message),
+    )
+
+
+def _consult_reply(*, user, dossier, params, files=None):
+    return processing.dossier_consult_reply(
+        user=user,
+        dossier_id=dossier.pk,
+        consultation_id=_int(params, "consultation", _("Yêu cầu xin ý kiến không hợp lệ.")),
+        answer=params.get("answer") or "",
+    )
+
+
+def _approve(*, user, dossier, params, files=None):
+    return processing.dossier_approve(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+
+
+def _decline(*, user, dossier, params, files=None):
+    return processing.dossier_decline(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+
+
+def _request_payment(*, user, dossier, params, files=None):
+    return processing.dossier_request_payment(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+
+
+def _payment_received(*, user, dossier, params, files=None):
+    return processing.dossier_payment_received(
+        user=user, dossier_id=dossier.pk, reference=params.get("reference") or "", note=params.get("note") or ""
+    )
+
+
+def _apology(*, user, dossier, params, files=None):
+    return processing.dossier_apologise(
+        user=user,
+        dossier_id=dossier.pk,
+        reason=params.get("reason") or "",
+        new_due_at=_moment(params.get("new_due_at")),
+    )
+
+
+def _stop(*, user, dossier, params, files=None):
+    return processing.dossier_stop(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+
+
+def _withdraw_accept(*, user, dossier, params, files=None):
+    return processing.dossier_withdraw_accept(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+
+
+def _withdraw_reject(*, user, dossier, params, files=None):
+    return processing.dossier_withdraw_reject(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+
+
+def _return_result(*, user, dossier, params, files=None):
+    return processing.dossier_return_result(
+        user=user,
+        dossier_id=dossier.pk,
+        method=params.get("method") or "",
+        recipient=params.get("recipient") or "",
+        tracking_number=params.get("tracking_number") or "",
+        note=params.get("note") or "",
+    )
+
+
+# The table, in the order the actions are offered.
+ACTIONS: dict[str, DossierAction] = {
+    a.name: a
+    for a in (
+        # the applicant's
+        DossierAction("supplement", "supplement_submit", _supplement),
+        DossierAction("withdraw", "withdraw_request", _withdraw),
+        DossierAction("rate", "rate", _rate),
+        # reception
+        DossierAction("receive", "receive", _receive),
+        DossierAction("request_supplement", "request_supplement", _request_supplement),
+        DossierAction("refuse", "refuse", _refuse),
+        # processing
+        DossierAction("assign", "assign", _assign),
+        DossierAction("reassign", "reassign", _reassign),
+        DossierAction("propose", "propose", _propose),
+        DossierAction("forward", "forward", _forward),
+        DossierAction("send_back", "send_back", _send_back),
+        DossierAction("consult", "consult", _consult),
+        DossierAction("consult_reply", "consult_reply", _consult_reply),
+        DossierAction("approve", "approve", _approve),
+        DossierAction("decline", "decline", _decline),
+        DossierAction("request_payment", "request_payment", _request_payment),
+        DossierAction("payment_received", "payment_received", _payment_received),
+        DossierAction("apology", "apology", _apology),
+        DossierAction("stop", "stop", _stop),
+        DossierAction("withdraw_accept", "withdraw_accept", _withdraw_accept),
+        DossierAction("withdraw_reject", "withdraw_reject", _withdraw_reject),
+        DossierAction("return_result", "return_result", _return_result),
+    )
+}
 
 
 def action_get(name: str) -> DossierAction | None:
-    return _REGISTRY.get(name)
-
-
-def available_actions(*, user, dossier) -> list[str]:
-    """Names of the actions the user may take on the dossier now, in registration order."""
-    return [a.name for a in offered_actions(user=user, dossier=dossier)]
+    return ACTIONS.get(name)
 
 
 def offered_actions(*, user, dossier) -> list[DossierAction]:
-    """The actions the user may take on the dossier now, in registration order."""
-    return [a for a in _REGISTRY.values() if a.rule(user=user, dossier=dossier)]
+    """The actions the user may take on the dossier now, in the table's order."""
+    return [a for a in ACTIONS.values() if a.rule(user=user, dossier=dossier)]
+
+
+def available_actions(*, user, dossier) -> list[str]:
+    """Names of the actions the user may take on the dossier now, in the table's order."""
+    return [a.name for a in offered_actions(user=user, dossier=dossier)]
 
 
 def action_describe(action: DossierAction) -> dict:
@@ -81,63 +331,3 @@ def action_describe(action: DossierAction) -> dict:
             for f in action.fields
         ],
     }
-
-
-def _never(*, user, dossier) -> bool:
-    return False
-
-
-def _is_applicant(user, dossier) -> bool:
-    from dossiers import selectors
-
-    return selectors.dossier_applicant_can_view(user=user, dossier=dossier)
-
-
-def _can_supplement(*, user, dossier) -> bool:
-    return dossier.state == DossierState.SUPPLEMENT_REQUESTED and _is_applicant(user, dossier)
-
-
-def _can_withdraw(*, user, dossier) -> bool:
-    return (
-        dossier.state not in FINAL_STATES
-        and dossier.state not in (DossierState.DRAFT, DossierState.WITHDRAWAL_REQUESTED)
-        and _is_applicant(user, dossier)
-    )
-
-
-def _can_rate(*, user, dossier) -> bool:
-    return dossier.state == DossierState.RETURNED and not dossier.rating and _is_applicant(user, dossier)
-
-
-_NOTE = {"name": "note", "type": "text", "required": False, "label": _("Ghi chú")}
-action_register(
-    "supplement",
-    label=_("Bổ sung hồ sơ"),
-    rule=_can_supplement,
-    fields=(
-        {"name": "documents", "type": "files", "required": False, "label": _("Giấy tờ bổ sung theo thành phần")},
-        {"name": "form_data", "type": "object", "required": False, "label": _("Nội dung tờ khai sửa đổi")},
-        _NOTE,
-    ),
-)
-action_register(
-    "withdraw",
-    label=_("Rút hồ sơ"),
-    rule=_can_withdraw,
-    fields=({"name": "reason", "type": "text", "required": True, "label": _("Lý do")},),
-)
-action_register(
-    "rate",
-    label=_("Đánh giá mức độ hài lòng"),
-    rule=_can_rate,
-    fields=(
-        {
-            "name": "rating",
-            "type": "choice",
-            "required": True,
-            "choices": ("very_satisfied", "satisfied", "dissatisfied"),
-            "label": _("Mức độ hài lòng"),
-        },
-        {"name": "comment", "type": "text", "required": False, "label": _("Ý kiến")},
-    ),
-)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,9 @@ class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = _("Hồ sơ")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Every app's tasks register with Celery in every process (web included): the core
+        # enqueues by task name (dossiers.core.effects), which must resolve to the registered
+        # task so that its base class (outbox, retries) and eager mode in tests apply.
+        autodiscover_modules("tasks")

@@ -2,9 +2,12 @@
 
 from django.db.models import Q, QuerySet
 
-from dossiers import pins
 from dossiers.constants import DossierState
-from dossiers.models import Consultation, Dossier, DossierResult, Slip, StoredDocument
+from dossiers.core import pins
+from dossiers.core.access import applicant_scope, dossier_applicant_can_view, organisation_ids
+from dossiers.core.fees import fees_before_result as dossier_fees_before_result  # noqa: F401 (public face)
+from dossiers.core.machine import consultations_open_for_officer, dossier_due_soon_or_late  # noqa: F401
+from dossiers.models import Consultation, Dossier, DossierDelivery, DossierResult, Payment, Slip, StoredDocument
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
 
@@ -13,30 +16,16 @@ from portal.constants import OfficerPermission
 _DUMMY_PIN_HASH = pins.PREFIX + "0" * 64
 
 
-def _organisation_ids(user) -> list[int]:
-    return list(portal_selectors.organisations_for_user(user=user).values_list("pk", flat=True))
-
-
 def dossiers_for_applicant(*, user, include_drafts: bool = True) -> QuerySet[Dossier]:
     """The user's own dossiers and those of the organisations it is a member of now."""
     if not getattr(user, "is_authenticated", False):
         return Dossier.objects.none()
-    qs = Dossier.objects.filter(
-        Q(applicant=user, organisation__isnull=True) | Q(organisation_id__in=_organisation_ids(user))
-    )
+    qs = Dossier.objects.filter(applicant_scope(user))
     if not include_drafts:
         qs = qs.exclude(state=DossierState.DRAFT)
     return qs.select_related("procedure", "procedure_version", "receiving_agency", "organisation").order_by(
         "-updated_at", "-pk"
     )
-
-
-def dossier_applicant_can_view(*, user, dossier: Dossier) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if dossier.organisation_id:
-        return dossier.organisation_id in _organisation_ids(user)
-    return dossier.applicant_id == user.pk
 
 
 def dossier_officer_can_view(*, user, dossier: Dossier) -> bool:
@@ -101,7 +90,7 @@ def dossier_slips(*, dossier: Dossier) -> QuerySet[Slip]:
 
 def stored_documents_for_user(*, user) -> QuerySet[StoredDocument]:
     """The user's document store: its own files and its organisations'."""
-    return StoredDocument.objects.filter(Q(owner=user) | Q(organisation_id__in=_organisation_ids(user))).order_by(
+    return StoredDocument.objects.filter(Q(owner=user) | Q(organisation_id__in=organisation_ids(user))).order_by(
         "-created_at"
     )
 
@@ -110,7 +99,7 @@ def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     """Owner, member of the owning organisation, or an officer of an agency holding a dossier with it."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if stored.owner_id == user.pk or (stored.organisation_id and stored.organisation_id in _organisation_ids(user)):
+    if stored.owner_id == user.pk or (stored.organisation_id and stored.organisation_id in organisation_ids(user)):
         return True
     agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.VIEW_DOSSIERS)
     if not agency_ids:
@@ -120,33 +109,7 @@ def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     return stored.dossier_uses.filter(held).exists() or stored.results.filter(held).exists()
 
 
-def available_actions(*, user, dossier: Dossier) -> list[str]:
-    """Names of the actions the user may take on the dossier now (the registry is `dossiers.actions`)."""
-    from dossiers.actions import available_actions as registered_actions
-
-    return registered_actions(user=user, dossier=dossier)
-
-
 # --- processing -------------------------------------------------------------------------------
-
-
-def consultation_open_agency_ids(*, dossier: Dossier) -> list[int]:
-    return list(
-        Consultation.objects.filter(dossier=dossier, answered_at__isnull=True).values_list("agency_id", flat=True)
-    )
-
-
-def consultations_open_for_officer(*, user, dossier: Dossier) -> list[Consultation]:
-    """Open consultations of the dossier addressed to an agency where ``user`` may answer."""
-    from dossiers.workflow import TRANSITIONS
-
-    permissions = TRANSITIONS["consult_reply"].permissions
-    agency_ids = {a for p in permissions for a in portal_selectors.officer_agency_ids(user=user, permission=p)}
-    if not agency_ids:
-        return []
-    return list(
-        Consultation.objects.filter(dossier=dossier, answered_at__isnull=True, agency_id__in=agency_ids).order_by("pk")
-    )
 
 
 def dossier_consultations(*, dossier: Dossier) -> QuerySet[Consultation]:
@@ -160,30 +123,6 @@ def dossier_steps(*, dossier: Dossier):
 def dossier_results(*, dossier: Dossier, published_only: bool = False) -> QuerySet[DossierResult]:
     qs = dossier.results.select_related("stored").exclude(status="void").order_by("number")
     return qs.filter(published_at__isnull=False) if published_only else qs
-
-
-def dossier_due_soon_or_late(*, dossier: Dossier, now=None) -> bool:
-    """Whether the dossier is due within one working day (or is already overdue)."""
-    from django.utils import timezone
-
-    from procedures import selectors as procedure_selectors
-
-    if dossier.due_at is None:
-        return False
-    now = now or timezone.now()
-    horizon = procedure_selectors.add_working_minutes(
-        agency=dossier.receiving_agency,
-        moment=procedure_selectors.next_working_moment(agency=dossier.receiving_agency, moment=now),
-        minutes=8 * 60,
-    )
-    return dossier.due_at <= horizon
-
-
-def dossier_fees_before_result(*, dossier: Dossier) -> int:
-    """Total of the fees of the dossier's procedure version collected before the result (VND)."""
-    from procedures.constants import FeeCollection
-
-    return sum(f.amount for f in dossier.procedure_version.fees.all() if f.collected_at == FeeCollection.BEFORE_RESULT)
 
 
 def officers_for_assignment(*, dossier: Dossier):
@@ -224,8 +163,6 @@ def dossier_results_for_user(*, user, dossier: Dossier) -> list[dict]:
 
 def dossier_payments(*, dossier: Dossier):
     """The dossier's payment attempts, newest first, with their receipts and refunds."""
-    from dossiers.models import Payment
-
     return (
         Payment.objects.filter(dossier=dossier)
         .select_related("receipt")
@@ -236,8 +173,6 @@ def dossier_payments(*, dossier: Dossier):
 
 def dossier_delivery(*, dossier: Dossier):
     """How the applicant asked to receive the result, or None when it did not say."""
-    from dossiers.models import DossierDelivery
-
     return DossierDelivery.objects.filter(dossier=dossier).first()
 
 

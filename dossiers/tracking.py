@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers import selectors
 from dossiers.constants import DossierState, StatusCode
+from dossiers.core.cache import public_answer_key
 from dossiers.models import Dossier, DossierEvent
 from portal.ratelimit import count_hit, raw_client
 
@@ -219,12 +220,6 @@ def tracking_count_and_peek(request, *, cost: int = 1, public_code: str = "") ->
 PUBLIC_ANSWER_SECONDS = 60
 
 
-def public_answer_key(code: str, language: str | None = None) -> str:
-    from django.utils import translation
-
-    return f"tracking:public:{language or translation.get_language() or settings.LANGUAGE_CODE}:{code}"
-
-
 def public_answer_store(code: str, content: bytes) -> None:
     key = public_answer_key(code)
     client, full_key = raw_client(key)
@@ -232,12 +227,6 @@ def public_answer_store(code: str, content: bytes) -> None:
         client.set(full_key, content, ex=PUBLIC_ANSWER_SECONDS)
     else:
         cache.set(key, content, PUBLIC_ANSWER_SECONDS)
-
-
-def public_answer_forget(code: str) -> None:
-    """Drop the cached public answers of ``code`` in every language."""
-    if code:
-        cache.delete_many([public_answer_key(code, language) for language, _name in settings.LANGUAGES])
 
 
 def tracking_retry_after() -> int:

@@ -32,8 +32,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import DossierState, StatusCode
+from dossiers.core.steps import ROLE_HEAD
 from dossiers.models import Consultation, Dossier
-from dossiers.services.steps import ROLE_HEAD
 from portal import selectors as portal_selectors
 from portal.constants import ROLE_PERMISSIONS, OfficerPermission, OfficerRole
 

@@ -126,3 +126,8 @@ def citizen_find(*, citizen_id: str = "", email: str = "") -> User | None:
     if email:
         return User.objects.filter(email__iexact=email.strip()).first()
     return None
+
+
+def user_active_get(*, user_id: int) -> User | None:
+    """An active account by id (the person a dossier is assigned to, for instance)."""
+    return User.objects.filter(pk=user_id, is_active=True).first()

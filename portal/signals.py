@@ -1,6 +1,6 @@
 """Signals other apps send to the portal's integrations (webhooks, national-portal sync).
 
-``dossier_event_recorded`` is sent by ``dossiers.services.events.event_append`` once the
+``dossier_event_recorded`` is sent by ``dossiers.core.events.event_append`` once the
 transaction that appended the event has committed, with ``event_id``, ``dossier_id``,
 ``action``, ``from_state``, ``to_state``, and the dossier's ``applicant_id`` and
 ``organisation_id`` (so a receiver can tell cheaply whether anyone listens).

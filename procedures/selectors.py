@@ -36,7 +36,7 @@ from django.utils import timezone
 from procedures.constants import SEARCH_MAX_LENGTH, ApplicantType, LegacyLevel, ServiceLevel, VersionStatus
 from procedures.form_schema import build_form as form_schema_build_form
 from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
-from procedures.models import Agency, DocumentRequirement, Procedure, ProcedureVersion, Sector
+from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, Sector
 from procedures.workflow_template import workflow_steps_validate
 
 __all__ = [
@@ -80,6 +80,11 @@ def agency_get_by_code(code: str) -> Agency | None:
     if not isinstance(code, str) or not code or len(code) > 32:
         return None
     return Agency.objects.filter(code=code).first()
+
+
+def department_get(*, department_id: int, agency_id: int) -> Department | None:
+    """A department (phòng) of the agency, or None when it belongs to another."""
+    return Department.objects.filter(pk=department_id, agency_id=agency_id).first()
 
 
 def agency_list(*, active_only: bool = True) -> QuerySet[Agency]:

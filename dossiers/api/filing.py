@@ -10,6 +10,7 @@ and the actions open to the caller (404 for a dossier the caller may not see).
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -31,7 +32,6 @@ from dossiers.api.serializers import (
     FilingResponseSerializer,
 )
 from dossiers.constants import DossierState
-from dossiers.services.filing import DOSSIER_MAX_TOTAL_SIZE
 from dossiers.services.slips import slips_for_viewer
 from portal.api.parsers import ObjectJSONParser
 
@@ -53,9 +53,10 @@ def _uploaded_files(request) -> dict:
             errors[key] = [_("Mỗi thành phần hồ sơ chỉ nhận một tệp.")]
             continue
         upload = uploads[0]
-        if upload.size > DOSSIER_MAX_TOTAL_SIZE:
+        if upload.size > settings.DOSSIER_MAX_TOTAL_SIZE:
             errors[key] = [
-                _("Tệp vượt quá dung lượng cho phép (%(limit)d MB).") % {"limit": DOSSIER_MAX_TOTAL_SIZE // 1048576}
+                _("Tệp vượt quá dung lượng cho phép (%(limit)d MB).")
+                % {"limit": settings.DOSSIER_MAX_TOTAL_SIZE // 1048576}
             ]
             continue
         files[int(match.group(1))] = (upload.name or "tep", upload.read())

@@ -1,5 +1,8 @@
 """Writes of the dossiers app. Other apps import from here and from `selectors` only."""
 
+from dossiers.core.codes import dossier_code_allocate, result_code
+from dossiers.core.events import event_append, events_verify
+
 from .applicant import (
     dossier_draft_delete,
     dossier_notify_status,
@@ -8,9 +11,7 @@ from .applicant import (
     dossier_withdraw_request,
     supplement_request_get,
 )
-from .codes import dossier_code_allocate, result_code
 from .documents import document_inspect, sanitise_filename, stored_document_create
-from .events import event_append, events_verify
 from .filing import (
     dossier_document_from_store,
     dossier_document_remove,

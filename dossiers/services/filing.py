@@ -6,7 +6,6 @@ writes the first event — all in one transaction. Side effects (the acknowledge
 PDF, the email) are enqueued on commit.
 """
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,21 +14,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import DRAFT_RETENTION_DAYS, TRACKING_PIN_LENGTH, Channel, DossierState
+from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DossierState
+from dossiers.core import effects
+from dossiers.core.codes import dossier_code_allocate
+from dossiers.core.fees import submission_payment_due
+from dossiers.core.machine import transition_run
+from dossiers.core.pins import pin_hash, pin_new
 from dossiers.models import Dossier, DossierDocument, StoredDocument
-from dossiers.pins import pin_hash
-from dossiers.services.codes import dossier_code_allocate
+from dossiers.selectors import stored_documents_for_user
 from dossiers.services.documents import (
     document_inspect,
     stored_document_build,
     stored_document_create,
     stored_files_discard,
 )
-from dossiers.services.events import event_append
 from portal import selectors as portal_selectors
 from procedures import selectors as procedure_selectors
 
-DOSSIER_MAX_TOTAL_SIZE = getattr(settings, "DOSSIER_MAX_TOTAL_SIZE", 50 * 1024 * 1024)
+
+def _max_total_size() -> int:
+    return settings.DOSSIER_MAX_TOTAL_SIZE
 
 
 def _organisation_for(*, user, organisation_id: int | None):
@@ -116,7 +120,8 @@ def dossier_draft_update(*, user, dossier: Dossier, data: dict) -> Dossier:
     return dossier
 
 
-def _requirement(dossier: Dossier, requirement_id):
+def requirement_get(dossier: Dossier, requirement_id):
+    """The dossier's procedure version's document component ``requirement_id`` (ValidationError if not one)."""
     return _version_requirement(dossier.procedure_version, requirement_id)
 
 
@@ -145,8 +150,7 @@ def _total_size_error() -> ValidationError:
     return ValidationError(
         {
             "documents": [
-                _("Tổng dung lượng giấy tờ của hồ sơ vượt quá %(limit)d MB.")
-                % {"limit": DOSSIER_MAX_TOTAL_SIZE // 1048576}
+                _("Tổng dung lượng giấy tờ của hồ sơ vượt quá %(limit)d MB.") % {"limit": _max_total_size() // 1048576}
             ]
         }
     )
@@ -159,15 +163,15 @@ def _verify_signatures_on_commit(stored_ids: list[int]) -> None:
         return
 
     def verify() -> None:
-        from signing import tasks as signing_tasks
-
         for stored_id in stored_ids:
-            signing_tasks.verify_uploaded_signatures.apply_async(args=[stored_id], queue="signing")
+            effects.task_enqueue("signing.tasks.verify_uploaded_signatures", stored_id)
 
     transaction.on_commit(verify)
 
 
-def _attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> DossierDocument:
+def document_attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> DossierDocument:
+    """Attach a stored file to the dossier as ``requirement``, superseding the one before; the
+    caller checked who and when."""
     now = timezone.now()
     current = dossier.documents.filter(requirement=requirement, superseded_at__isnull=True)
     used = sum(
@@ -176,7 +180,7 @@ def _attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> D
         .exclude(requirement=requirement)
         .select_related("stored")
     )
-    if used + stored.size > DOSSIER_MAX_TOTAL_SIZE:
+    if used + stored.size > _max_total_size():
         raise _total_size_error()
     current.update(superseded_at=now)
     if stored.mime_type == "application/pdf":
@@ -205,12 +209,12 @@ def dossier_document_upload(*, user, dossier: Dossier, requirement_id, name: str
 
 def upload_and_attach(*, user, dossier: Dossier, requirement_id, name: str, content: bytes) -> DossierDocument:
     """Check a file by content, keep it in the store, attach it; the caller checked who and when."""
-    requirement = _requirement(dossier, requirement_id)
+    requirement = requirement_get(dossier, requirement_id)
     inspected = _inspect_upload(requirement, name=name, content=content)
     stored = stored_document_create(
         inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name
     )
-    return _attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
+    return document_attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
 
 
 @transaction.atomic
@@ -219,9 +223,7 @@ def dossier_document_from_store(*, user, dossier: Dossier, requirement_id, store
     _require_applicant(user=user, dossier=dossier)
     if dossier.state not in (DossierState.DRAFT, DossierState.SUPPLEMENT_REQUESTED):
         raise ValidationError(_("Không thể thêm giấy tờ vào hồ sơ ở trạng thái này."), code="not_editable")
-    requirement = _requirement(dossier, requirement_id)
-    from dossiers.selectors import stored_documents_for_user
-
+    requirement = requirement_get(dossier, requirement_id)
     stored = stored_documents_for_user(user=user).filter(pk=stored_id).first()
     if stored is None:
         raise ValidationError({f"documents[{requirement.pk}]": [_("Không tìm thấy giấy tờ này trong kho của bạn.")]})
@@ -230,7 +232,7 @@ def dossier_document_from_store(*, user, dossier: Dossier, requirement_id, store
         raise ValidationError({f"documents[{requirement.pk}]": [_("Định dạng giấy tờ trong kho không phù hợp.")]})
     if stored.size > requirement.max_size:
         raise ValidationError({f"documents[{requirement.pk}]": [_("Giấy tờ trong kho vượt quá dung lượng cho phép.")]})
-    return _attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
+    return document_attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
 
 
 def dossier_document_remove(*, user, dossier: Dossier, document_id: int) -> None:
@@ -269,10 +271,6 @@ def _snapshot_applicant(dossier: Dossier, user, profile) -> None:
         dossier.applicant_email = (profile.email if profile else "") or user.email
 
 
-def _new_pin() -> str:
-    return "".join(secrets.choice("0123456789") for _ in range(TRACKING_PIN_LENGTH))
-
-
 def _submission_errors(*, version, form_data: dict, attached: set, declaration: bool) -> tuple[dict, dict]:
     """What stops a submission (field -> messages) and the cleaned form answers."""
     errors: dict[str, list] = {}
@@ -297,9 +295,7 @@ def _submission_stamp(*, dossier: Dossier, user, profile, now) -> tuple[str, int
     A toàn trình procedure's at-submission fees are paid online before reception: the dossier
     waits in status 6 and goes to reception once paid (dossiers.services.payments).
     """
-    from dossiers.services.payments import submission_payment_due
-
-    pin = _new_pin()
+    pin = pin_new()
     dossier.code = dossier_code_allocate(unit_code=dossier.receiving_agency.code, day=timezone.localdate(now))
     dossier.tracking_pin_hash = pin_hash(pin)
     dossier.submitted_at = now
@@ -317,21 +313,13 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
     Idempotent: submitting an already submitted dossier returns it with no PIN and
     changes nothing, so a double click or a retried request never files twice.
     """
-    with transaction.atomic():
-        dossier = (
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related("procedure_version", "receiving_agency", "organisation")
-            .filter(pk=dossier_id)
-            .first()
-        )
-        if dossier is None:
-            raise ValidationError(_("Không tìm thấy hồ sơ."), code="not_found")
-        _require_applicant(user=user, dossier=dossier)
-        if dossier.state != DossierState.DRAFT:
-            return dossier, None
+    if not Dossier.objects.filter(pk=dossier_id).exists():
+        raise ValidationError(_("Không tìm thấy hồ sơ."), code="not_found")
+    stamped: dict = {}
+
+    def check(dossier: Dossier) -> None:
         if dossier.organisation_id:
             _organisation_for(user=user, organisation_id=dossier.organisation_id)
-        dossier.applicant = user  # the same row (checked above): the notice reads it
         errors, dossier.form_data = _submission_errors(
             version=dossier.procedure_version,
             form_data=dossier.form_data,
@@ -340,21 +328,26 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
         )
         if errors:
             raise ValidationError(errors)
-        from_state = dossier.state
+
+    def apply(dossier: Dossier) -> None:
+        dossier.applicant = user  # the same row (checked by the row's guard): the notice reads it
         pin, due = _submission_stamp(
             dossier=dossier, user=user, profile=portal_selectors.profile_for_user(user=user), now=timezone.now()
         )
-        dossier.save()
-        event_append(
-            dossier=dossier,
-            action="submit",
-            actor=user,
-            from_state=from_state,
-            to_state=dossier.state,
-            payload={"payment_due": due} if due else None,
+        stamped.update(pin=pin)
+        if due:
+            payload["payment_due"] = due
+        return None  # every field: the code, the PIN, the applicant's snapshot, the answers
+
+    payload: dict = {}
+    with transaction.atomic():
+        dossier = transition_run(
+            user=user, dossier_id=dossier_id, name="submit", payload=payload, check=check, apply=apply
         )
-        _submitted(dossier=dossier, pin=pin)
-    return dossier, pin
+        if "pin" not in stamped:
+            return dossier, None  # submitted already (a double click, a retried request): nothing changed
+        _submitted(dossier=dossier, pin=stamped["pin"])
+    return dossier, stamped["pin"]
 
 
 def _submitted(*, dossier: Dossier, pin: str) -> None:
@@ -365,9 +358,7 @@ def _submitted(*, dossier: Dossier, pin: str) -> None:
 
 
 def _after_submit(dossier_id: int, pin: str) -> None:
-    from dossiers import tasks
-
-    tasks.render_acknowledgement.apply_async(args=[dossier_id], kwargs={"pin": pin}, queue="pdf")
+    effects.acknowledgement_enqueue(dossier_id=dossier_id, pin=pin)
 
 
 def dossier_file(
@@ -413,7 +404,7 @@ def dossier_file(
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 errors.setdefault(field, []).extend(messages)
-    if sum(inspected.size for _requirement, inspected in uploads) > DOSSIER_MAX_TOTAL_SIZE:
+    if sum(inspected.size for _requirement, inspected in uploads) > _max_total_size():
         errors.setdefault("documents", []).extend(_total_size_error().message_dict["documents"])
     submission_errors, form_data = _submission_errors(
         version=version, form_data=form_data, attached={r.pk for r, _inspected in uploads}, declaration=declaration
@@ -442,8 +433,16 @@ def dossier_file(
                 form_data=form_data,
                 idempotency_key=idempotency_key,
             )
-            pin, due = _submission_stamp(dossier=dossier, user=user, profile=profile, now=now)
-            dossier.save(force_insert=True)
+            stamped: dict = {}
+
+            def apply(dossier: Dossier) -> None:
+                stamped["pin"], due = _submission_stamp(dossier=dossier, user=user, profile=profile, now=now)
+                if due:
+                    payload["payment_due"] = due
+
+            payload: dict = {}
+            transition_run(user=user, dossier=dossier, name="submit", payload=payload, apply=apply)
+            pin = stamped["pin"]
             StoredDocument.objects.bulk_create(stored)
             DossierDocument.objects.bulk_create(
                 [
@@ -458,15 +457,6 @@ def dossier_file(
                     )
                     for (requirement, _inspected), document in zip(uploads, stored, strict=True)
                 ]
-            )
-            event_append(
-                dossier=dossier,
-                action="submit",
-                actor=user,
-                from_state=DossierState.DRAFT,
-                to_state=dossier.state,
-                payload={"payment_due": due} if due else None,
-                first=True,
             )
             _verify_signatures_on_commit(
                 [d.pk for d, (_r, inspected) in zip(stored, uploads, strict=True) if inspected.may_be_signed]

@@ -17,6 +17,7 @@ officer who scanned them; they are reached through the dossier like any other do
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -25,12 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.constants import Channel, DocumentSource, DossierState
+from dossiers.core.codes import dossier_code_allocate
+from dossiers.core.machine import transition_run
+from dossiers.core.pins import pin_hash, pin_new
 from dossiers.models import Dossier
-from dossiers.pins import pin_hash
-from dossiers.services.codes import dossier_code_allocate
 from dossiers.services.documents import InspectedFile, document_inspect, stored_document_create
-from dossiers.services.events import event_append
-from dossiers.services.filing import DOSSIER_MAX_TOTAL_SIZE, _attach, _new_pin
+from dossiers.services.filing import document_attach
 from dossiers.services.reception import NOTE_MAX_LENGTH, dossier_receive
 from portal import selectors as portal_selectors
 from portal import services as portal_services
@@ -163,9 +164,10 @@ def _documents_inspect(version, documents) -> list[tuple[object, InspectedFile]]
             errors.setdefault(f"documents[{requirement.pk}]", []).append(
                 _("Thiếu giấy tờ bắt buộc: %(name)s.") % {"name": requirement.name}
             )
-    if not errors and sum(f.size for _r, f in inspected) > DOSSIER_MAX_TOTAL_SIZE:
+    if not errors and sum(f.size for _r, f in inspected) > settings.DOSSIER_MAX_TOTAL_SIZE:
         errors["documents"] = [
-            _("Tổng dung lượng giấy tờ của hồ sơ vượt quá %(limit)d MB.") % {"limit": DOSSIER_MAX_TOTAL_SIZE // 1048576}
+            _("Tổng dung lượng giấy tờ của hồ sơ vượt quá %(limit)d MB.")
+            % {"limit": settings.DOSSIER_MAX_TOTAL_SIZE // 1048576}
         ]
     if errors:
         raise ValidationError(errors)
@@ -256,22 +258,22 @@ def dossier_counter_intake(
             stored = stored_document_create(
                 inspected=inspected, owner=user or officer, title=requirement.name, source=DocumentSource.SCAN
             )
-            _attach(user=officer, dossier=dossier, requirement=requirement, stored=stored)
+            document_attach(user=officer, dossier=dossier, requirement=requirement, stored=stored)
         moment = now or timezone.now()
-        pin = _new_pin()
-        dossier.code = dossier_code_allocate(unit_code=agency.code, day=timezone.localdate(moment))
-        dossier.tracking_pin_hash = pin_hash(pin)
-        dossier.submitted_at = moment
-        dossier.state = DossierState.SUBMITTED
-        dossier.save()
-        event_append(
+        pin = pin_new()
+
+        def apply(dossier: Dossier) -> None:
+            dossier.code = dossier_code_allocate(unit_code=agency.code, day=timezone.localdate(moment))
+            dossier.tracking_pin_hash = pin_hash(pin)
+            dossier.submitted_at = moment
+
+        transition_run(
+            user=officer,
             dossier=dossier,
-            action="submit",
-            actor=officer,
-            from_state=DossierState.DRAFT,
-            to_state=DossierState.SUBMITTED,
+            name="submit_at_counter",
             note=note,
             payload={"channel": channel},
+            apply=apply,
         )
         # The ordinary reception transition: its event, form 01 and the notification, as online.
         dossier = dossier_receive(user=officer, dossier_id=dossier.pk, now=moment)

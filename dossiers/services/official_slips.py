@@ -23,8 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.constants import FINAL_STATES, DossierState, Outcome, ReturnMethod, SlipKind, StepOutcome, Timeliness
+from dossiers.core import effects
+from dossiers.core.machine import TRANSITIONS
+from dossiers.core.text import money_digits
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
+from dossiers.selectors import dossier_officer_can_view
 from dossiers.services.slips import slip_enqueue_signing, slip_place, tracking_url
 
 TEMPLATES = {
@@ -41,23 +45,8 @@ FILE_PREFIX = {
     SlipKind.APOLOGY: "mau-04-xin-loi-hen-lai",
     SlipKind.CONTROL_SHEET: "mau-05-kiem-soat",
 }
-# The workflow transitions (by name) that issue an official slip.
-TRANSITION_SLIPS = {
-    "receive": SlipKind.RECEIPT,
-    "request_supplement": SlipKind.SUPPLEMENT,
-    "refuse": SlipKind.REFUSAL,
-    "apology": SlipKind.APOLOGY,
-}
-
-
-def slip_enqueue_for_transition(*, dossier_id: int, action: str, event_seq: int) -> None:
-    """Called on commit of a transition: enqueue the slip it issues, if any (pdf queue)."""
-    kind = TRANSITION_SLIPS.get(action)
-    if kind is None:
-        return
-    from dossiers import tasks
-
-    tasks.render_slip.apply_async(args=[dossier_id, str(kind), event_seq], queue="pdf")
+# The kinds the workflow transitions issue (each row of the table names its slip).
+TRANSITION_SLIPS = {t.name: t.slip for t in TRANSITIONS.values() if t.slip}
 
 
 def _register_number(code: str) -> str:
@@ -124,9 +113,7 @@ def _context(dossier: Dossier, kind: str, event: DossierEvent, number: int) -> d
             received_at=timezone.localtime(dossier.received_at) if dossier.received_at else None,
             due_at=timezone.localtime(dossier.due_at) if dossier.due_at else None,
             result_place=version.result_place,
-            fees=[
-                {"description": f.description, "amount": f"{f.amount:,}".replace(",", ".")} for f in version.fees.all()
-            ],
+            fees=[{"description": f.description, "amount": money_digits(f.amount)} for f in version.fees.all()],
             channel=dossier.get_channel_display(),
         )
     elif kind == SlipKind.SUPPLEMENT:
@@ -223,7 +210,6 @@ def slip_control_sheet_request(*, user, dossier_id: int) -> Slip:
     Raises ``PermissionDenied`` for anyone who may not see the dossier as an officer (an
     unknown dossier answers the same way).
     """
-    from dossiers.selectors import dossier_officer_can_view
 
     dossier = Dossier.objects.filter(pk=dossier_id).first()
     if (
@@ -250,9 +236,7 @@ def slip_control_sheet_request(*, user, dossier_id: int) -> Slip:
             slip_id = slip.pk
 
             def enqueue() -> None:
-                from dossiers import tasks
-
-                tasks.render_control_sheet.apply_async(args=[slip_id], queue="pdf")
+                effects.task_enqueue("dossiers.tasks.render_control_sheet", slip_id)
 
             transaction.on_commit(enqueue)
     return slip

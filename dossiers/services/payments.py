@@ -22,126 +22,47 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from num2words import num2words
 
 from dossiers import gateway
 from dossiers.constants import DocumentSource, DossierState, ReturnMethod
+from dossiers.core import effects
+from dossiers.core.access import dossier_applicant_can_view
+from dossiers.core.clock import dossier_clock_resume
+from dossiers.core.fees import (  # noqa: F401 (the payments' public face)
+    ONLINE_PAYMENT_REQUIRED_LEVELS,
+    FeeLine,
+    dossier_fees,
+    fee_due,
+    fee_lines,
+    submission_payment_due,
+    waiting_phase,
+)
+from dossiers.core.machine import transition_run
+from dossiers.core.text import money_digits, money_parse, text_clean
 from dossiers.models import Dossier, DossierDelivery, Payment, PaymentCallback, PaymentRefund
-from dossiers.models.payment import CallbackKind, PaymentPhase, PaymentStatus
-from dossiers.services.events import event_append
-from portal import selectors as portal_selectors
-from portal.constants import OfficerPermission
-from procedures.constants import ServiceLevel
+from dossiers.models.payment import CallbackKind, PaymentStatus
+from dossiers.pdf import render_pdf
+from dossiers.services.documents import document_inspect, stored_document_create
+from dossiers.services.slips import slip_place
+from portal.notifications import notify
+from portal.validators import normalise_phone, validate_phone
 
 logger = logging.getLogger(__name__)
 
-# Levels whose at-submission fees must be paid online before reception (Decree 42/2022:
-# toàn trình includes online payment); một phần dossiers pay at the counter.
-ONLINE_PAYMENT_REQUIRED_LEVELS = frozenset({ServiceLevel.FULL})
 RECONCILE_AFTER = dt.timedelta(minutes=gateway.PAYMENT_EXPIRY_MINUTES)
 # A payment the gateway still does not know this long after its page expired was never paid.
 GIVE_UP_AFTER = dt.timedelta(hours=24)
 RECONCILE_BATCH = 200
 REFUND_REASON_MIN_LENGTH = 10
-
-
-# --- fees ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeeLine:
-    description: str
-    unit_amount: int
-    quantity: int
-    amount: int
-    collected_at: str
-
-
-def _quantity(fee, form_data: dict) -> int:
-    """How many times an item is due: once, or per unit of the form field holding the count
-    (after the first ``quantity_free`` units) when the fee names one."""
-    if not fee.quantity_field:
-        return 1
-    try:
-        count = int(form_data.get(fee.quantity_field) or 0)
-    except (TypeError, ValueError):
-        return 0
-    return max(0, count - fee.quantity_free)
-
-
-def _applies(fee, form_data: dict) -> bool:
-    """Whether an item chosen by an answer is due: the answer equals ``condition_value``."""
-    if not fee.condition_field:
-        return True
-    answer = form_data.get(fee.condition_field)
-    expected = str(fee.condition_value).strip().lower()
-    if expected in ("true", "false"):
-        return ("true" if answer is True or str(answer).lower() in ("true", "1", "yes", "on") else "false") == expected
-    return expected in [str(a).lower() for a in answer] if isinstance(answer, list) else str(answer).lower() == expected
-
-
-def fee_lines(*, version, form_data: dict | None = None) -> list[FeeLine]:
-    """The fee items due for a procedure version and the form answers (empty answers: fixed items)."""
-    form_data = form_data or {}
-    lines = []
-    for fee in version.fees.all():
-        if not _applies(fee, form_data):
-            continue
-        quantity = _quantity(fee, form_data)
-        if quantity == 0:
-            continue
-        lines.append(FeeLine(fee.description, fee.amount, quantity, fee.amount * quantity, fee.collected_at))
-    return lines
-
-
-def _paid(dossier: Dossier) -> dict[str, int]:
-    rows = (
-        Payment.objects.filter(dossier=dossier, status=PaymentStatus.SUCCEEDED)
-        .values("phase")
-        .annotate(total=Sum("amount"))
-    )
-    return {row["phase"]: row["total"] for row in rows}
-
-
-def dossier_fees(*, dossier: Dossier) -> dict:
-    """Everything the pages and the API show about a dossier's fees: items, totals, paid, due."""
-    lines = fee_lines(version=dossier.procedure_version, form_data=dossier.form_data)
-    paid = _paid(dossier) if dossier.pk else {}
-    phases = {}
-    for phase in PaymentPhase.values:
-        total = sum(line.amount for line in lines if line.collected_at == phase)
-        phases[phase] = {"total": total, "paid": paid.get(phase, 0), "due": max(0, total - paid.get(phase, 0))}
-    return {
-        "lines": [asdict(line) for line in lines],
-        "total": sum(line.amount for line in lines),
-        "phases": phases,
-        "online_required": dossier.procedure_version.service_level in ONLINE_PAYMENT_REQUIRED_LEVELS,
-    }
-
-
-def fee_due(*, dossier: Dossier, phase: str) -> int:
-    return dossier_fees(dossier=dossier)["phases"][phase]["due"]
-
-
-def submission_payment_due(*, dossier: Dossier) -> int:
-    """The amount that must be paid online before reception (0: the dossier goes straight to reception)."""
-    if dossier.procedure_version.service_level not in ONLINE_PAYMENT_REQUIRED_LEVELS:
-        return 0
-    return fee_due(dossier=dossier, phase=PaymentPhase.AT_SUBMISSION)
-
-
-def waiting_phase(dossier: Dossier) -> str | None:
-    """Which fees a dossier in status 6 waits for: at submission (before reception) or before the result."""
-    if dossier.state != DossierState.PAYMENT_REQUESTED:
-        return None
-    return PaymentPhase.AT_SUBMISSION if dossier.resume_state == DossierState.SUBMITTED else PaymentPhase.BEFORE_RESULT
 
 
 # --- delivery choice -----------------------------------------------------------------------
@@ -165,8 +86,6 @@ def dossier_delivery_set(
         if not address:
             errors["delivery_address"] = [_("Vui lòng nhập địa chỉ nhận kết quả qua bưu chính.")]
         try:
-            from portal.validators import normalise_phone, validate_phone
-
             phone = normalise_phone(phone)
             validate_phone(phone)
         except ValidationError:
@@ -202,7 +121,6 @@ def _config() -> gateway.GatewayConfig:
 
 def payment_start(*, user, dossier_id: int, return_url: str, client_ip: str = "") -> tuple[Payment, str]:
     """Open (or reuse) the pending payment of the fees the dossier waits for; returns it and the gateway URL."""
-    from dossiers.selectors import dossier_applicant_can_view
 
     config = _config()
     now = timezone.now()
@@ -285,26 +203,19 @@ def _record(
 
 
 def _settle_dossier(*, dossier: Dossier, payment: Payment, now: dt.datetime) -> None:
-    """The locked state change the officer's ``payment_received`` makes, done for the gateway."""
-    from dossiers.services.applicant import dossier_notify_status
-    from dossiers.services.clock import dossier_clock_resume
-
+    """The system's ``payment_settle`` row, on the dossier the caller holds locked: what the
+    officer's ``payment_received`` does, once every fee of the phase is paid."""
     if waiting_phase(dossier) != payment.phase or fee_due(dossier=dossier, phase=payment.phase) > 0:
         return
-    from_state = dossier.state
-    paused = dossier_clock_resume(dossier, now)
-    dossier.state = dossier.resume_state or DossierState.PROCESSING
-    dossier.resume_state = ""
-    dossier.save(update_fields=["state", "resume_state", "paused_at", "paused_minutes", "due_at", "updated_at"])
-    event_append(
-        dossier=dossier,
-        action="payment_received",
-        actor=None,
-        from_state=from_state,
-        to_state=dossier.state,
-        payload={"reference": payment.reference, "amount": payment.amount, "paused_minutes": paused, "online": True},
-    )
-    transaction.on_commit(lambda: dossier_notify_status(dossier, action="payment_received"))
+    payload = {"reference": payment.reference, "amount": payment.amount, "online": True}
+
+    def apply(dossier: Dossier) -> list[str]:
+        payload["paused_minutes"] = dossier_clock_resume(dossier, now)
+        dossier.state = dossier.resume_state or DossierState.PROCESSING
+        dossier.resume_state = ""
+        return ["resume_state", "paused_at", "paused_minutes", "due_at"]
+
+    transition_run(user=None, dossier=dossier, name="payment_settle", payload=payload, apply=apply)
 
 
 def _apply_result(*, payment_id: int, dossier_id: int, params: dict, now: dt.datetime) -> tuple[str, str]:
@@ -344,9 +255,7 @@ def _apply_result(*, payment_id: int, dossier_id: int, params: dict, now: dt.dat
 
 
 def _after_success(payment_id: int) -> None:
-    from dossiers import tasks
-
-    tasks.render_payment_receipt.apply_async(args=[payment_id], queue="pdf")
+    effects.payment_receipt_enqueue(payment_id=payment_id)
 
 
 def payment_ipn(*, params: dict, remote_addr: str | None = None) -> tuple[str, str]:
@@ -397,7 +306,6 @@ def payment_ipn(*, params: dict, remote_addr: str | None = None) -> tuple[str, s
 
 def payment_return(*, params: dict, user) -> Payment | None:
     """The browser came back from the gateway: check and record, never settle. Returns the payment to show."""
-    from dossiers.selectors import dossier_applicant_can_view
 
     params = {str(k): str(v) for k, v in params.items()}
     config = gateway.GatewayConfig.from_settings()
@@ -495,13 +403,10 @@ def payment_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 def payment_refund(*, user, payment_id: int, amount, reason: str, reference: str = "") -> PaymentRefund:
     """Record a refund made to the payer (by the agency's reception), e.g. of a duplicate charge."""
-    reason = str(reason or "").strip()
-    reference = str(reference or "").strip()[:64]
+    reason = text_clean(reason, field="reason")[:500]
+    reference = text_clean(reference, field="reference", maximum=64)
     errors: dict[str, list] = {}
-    try:
-        amount = int(str(amount).replace(".", "").replace(",", "").strip())
-    except (TypeError, ValueError):
-        amount = 0
+    amount = money_parse(amount) or 0
     if amount <= 0:
         errors["amount"] = [_("Số tiền hoàn phải là số nguyên dương (đồng).")]
     if len(reason) < REFUND_REASON_MIN_LENGTH:
@@ -509,61 +414,61 @@ def payment_refund(*, user, payment_id: int, amount, reason: str, reference: str
     payment = Payment.objects.filter(pk=payment_id).only("dossier_id").first()
     if payment is None:
         raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
-    with transaction.atomic():
-        dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=payment.dossier_id)
-        if not portal_selectors.officer_can(
-            user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.RECEIVE
-        ):
-            raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.DUPLICATE):
+    made: dict = {}
+
+    def check(dossier: Dossier) -> None:
+        locked = Payment.objects.select_for_update().get(pk=payment_id)
+        if locked.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.DUPLICATE):
             raise ValidationError(_("Chỉ hoàn tiền cho giao dịch đã thanh toán thành công."), code="invalid_state")
-        refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or 0
-        if not errors and amount > payment.amount - refunded:
+        refunded = locked.refunds.aggregate(total=Sum("amount"))["total"] or 0
+        if not errors and amount > locked.amount - refunded:
             errors["amount"] = [
                 _("Số tiền hoàn vượt quá số tiền còn lại của giao dịch (%(rest)s đồng).")
-                % {"rest": f"{payment.amount - refunded:,}".replace(",", ".")}
+                % {"rest": money_digits(locked.amount - refunded)}
             ]
         if errors:
             raise ValidationError(errors)
-        refund = PaymentRefund.objects.create(
-            payment=payment,
+        made.update(payment=locked, refunded=refunded)
+        payload.update(reference=locked.reference, amount=amount, refund_reference=reference)
+
+    def apply(dossier: Dossier) -> list[str]:
+        locked = made["payment"]
+        made["refund"] = PaymentRefund.objects.create(
+            payment=locked,
             amount=amount,
-            reason=reason[:500],
+            reason=reason,
             reference=reference,
             recorded_by=user,
             created_at=timezone.now(),
         )
-        if refunded + amount == payment.amount:
-            payment.status = PaymentStatus.REFUNDED
-            payment.save(update_fields=["status"])
-        event_append(
-            dossier=dossier,
-            action="payment_refunded",
-            actor=user,
-            from_state=dossier.state,
-            to_state=dossier.state,
-            note=reason,
-            payload={"reference": payment.reference, "amount": amount, "refund_reference": reference},
-        )
-    return refund
+        if made["refunded"] + amount == locked.amount:
+            locked.status = PaymentStatus.REFUNDED
+            locked.save(update_fields=["status"])
+        return []
+
+    payload: dict = {}
+    transition_run(
+        user=user,
+        dossier_id=payment.dossier_id,
+        name="payment_refund",
+        note=reason,
+        payload=payload,
+        check=check,
+        apply=apply,
+    )
+    return made["refund"]
 
 
 # --- the electronic receipt (biên lai điện tử) ------------------------------------------------
 
 
 def amount_in_words(amount: int) -> str:
-    from num2words import num2words
-
     words = num2words(int(amount), lang="vi")
     return f"{words[:1].upper()}{words[1:]} đồng"
 
 
 def payment_receipt_render(*, payment_id: int):
     """Render the e-receipt PDF into the payer's store, once; queue the agency's seal if signing is in."""
-    from dossiers.pdf import render_pdf
-    from dossiers.services.documents import document_inspect, stored_document_create
-    from dossiers.services.slips import slip_place
 
     with transaction.atomic():
         payment = (
@@ -616,20 +521,10 @@ def payment_receipt_render(*, payment_id: int):
 
 
 def _seal(stored_id: int, agency_id: int) -> None:
-    try:
-        from signing import tasks as signing_tasks
-    except ImportError:
-        return
-    sign = getattr(signing_tasks, "sign_stored_document", None)
-    if sign is not None:
-        sign.apply_async(args=[stored_id, agency_id], queue="signing")
+    effects.task_enqueue("signing.tasks.sign_stored_document", stored_id, agency_id)
 
 
 def _notify_receipt(payment_id: int) -> None:
-    from django.urls import reverse
-
-    from portal.notifications import notify
-
     payment = Payment.objects.select_related("dossier", "payer").filter(pk=payment_id).first()
     if payment is None:
         return
@@ -638,7 +533,7 @@ def _notify_receipt(payment_id: int) -> None:
         user=payment.payer,
         subject=_("Đã thanh toán phí, lệ phí hồ sơ %(code)s") % {"code": code},
         body=_("Cổng đã nhận %(amount)s đồng (mã giao dịch %(ref)s). Biên lai điện tử có trong kho dữ liệu của bạn.")
-        % {"amount": f"{payment.amount:,}".replace(",", "."), "ref": payment.reference},
+        % {"amount": money_digits(payment.amount), "ref": payment.reference},
         url=reverse("dossiers:detail", args=[code]),
         dossier_code=code,
     )

@@ -1,7 +1,7 @@
 """Processing (giải quyết) of a received dossier: assignment, appraisal, consultation, approval,
 lateness, stopping, withdrawal and the return of the result.
 
-Each service is one transition of ``dossiers.workflow``: the engine locks the row, checks the
+Each service is one transition of ``dossiers.core.machine``: the engine locks the row, checks the
 permission, state and guard, and writes the event; the service validates its input first
 (nothing is written when it is refused) and says what else changes (steps, assignee, results,
 appointment). The actions registry offers each of them on the dossier page and in the API.
@@ -12,7 +12,6 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from dossiers.constants import (
@@ -23,11 +22,13 @@ from dossiers.constants import (
     ReturnMethod,
     StepOutcome,
 )
-from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, StoredDocument
-from dossiers.services.clock import dossier_clock_resume
-from dossiers.services.codes import result_code
-from dossiers.services.documents import document_inspect, stored_document_create
-from dossiers.services.steps import (
+from dossiers.core import effects
+from dossiers.core.clock import dossier_clock_resume
+from dossiers.core.codes import result_code
+from dossiers.core.fees import fees_before_result
+from dossiers.core.machine import consultations_open_for_officer, transition_run
+from dossiers.core.notices import notify_assigned, notify_consultation_requested
+from dossiers.core.steps import (
     ROLE_HEAD,
     ROLE_LEADER,
     ROLE_RECEPTION,
@@ -40,49 +41,26 @@ from dossiers.services.steps import (
     step_reassign,
     steps_template,
 )
-from dossiers.workflow import TRANSITIONS, _transition, transition_open
+from dossiers.core.text import REASON_MIN_LENGTH, text_clean
+from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, StoredDocument
+from dossiers.services.documents import document_inspect, stored_document_create
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
 from procedures import selectors as procedure_selectors
+from signing import selectors as signing_selectors
 
 _S = DossierState
-TEXT_MAX_LENGTH = 2000
-REASON_MIN_LENGTH = 5
 CONSULT_MAX_DAYS = 30
 RESULT_MAX_SIZE = 20 * 1024 * 1024
-
-
-def _text(value, *, field: str, required: bool, minimum: int = 1) -> str:
-    value = value.strip() if isinstance(value, str) else ""
-    if required and len(value) < minimum:
-        if minimum > 1:
-            message = _("Vui lòng nhập nội dung (ít nhất %(min)d ký tự).") % {"min": minimum}
-        else:
-            message = _("Vui lòng nhập nội dung.")
-        raise ValidationError({field: [message]})
-    if len(value) > TEXT_MAX_LENGTH:
-        raise ValidationError({field: [_("Tối đa %(max)d ký tự.") % {"max": TEXT_MAX_LENGTH}]})
-    return value
-
-
-def _notify_officer(user, dossier: Dossier, subject: str, body: str) -> None:
-    from portal.notifications import notify
-
-    if user is not None:
-        notify(
-            user=user, subject=subject, body=body, url=f"/officer/dossiers/{dossier.code}/", dossier_code=dossier.code
-        )
 
 
 # --- assignment -------------------------------------------------------------------------------
 
 
-def _specialist(*, dossier: Dossier, assignee_id) -> object:
-    from portal.models import User
-
-    if assignee_id in (None, "") or isinstance(assignee_id, bool) or not str(assignee_id).isdigit():
+def _specialist(*, dossier: Dossier, assignee_id: int | None) -> object:
+    if assignee_id is None:
         raise ValidationError({"assignee": [_("Vui lòng chọn chuyên viên xử lý.")]})
-    user = User.objects.filter(pk=int(assignee_id), is_active=True).first()
+    user = portal_selectors.user_active_get(user_id=assignee_id)
     if user is None or not portal_selectors.officer_can(
         user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.PROCESS
     ):
@@ -90,22 +68,20 @@ def _specialist(*, dossier: Dossier, assignee_id) -> object:
     return user
 
 
-def _department(*, dossier: Dossier, department_id):
-    from procedures.models import Department
-
-    if department_id in (None, ""):
+def _department(*, dossier: Dossier, department_id: int | None):
+    if department_id is None:
         return None
-    if isinstance(department_id, bool) or not str(department_id).isdigit():
-        raise ValidationError({"department": [_("Phòng xử lý không hợp lệ.")]})
-    department = Department.objects.filter(pk=int(department_id), agency_id=dossier.receiving_agency_id).first()
+    department = procedure_selectors.department_get(department_id=department_id, agency_id=dossier.receiving_agency_id)
     if department is None:
         raise ValidationError({"department": [_("Phòng này không thuộc cơ quan tiếp nhận hồ sơ.")]})
     return department
 
 
-def dossier_assign(*, user, dossier_id: int, assignee_id, department_id=None, note: str = "") -> Dossier:
+def dossier_assign(
+    *, user, dossier_id: int, assignee_id: int | None, department_id: int | None = None, note: str = ""
+) -> Dossier:
     """Department head or leader assigns a specialist (phân công); processing starts."""
-    note = _text(note, field="note", required=False)
+    note = text_clean(note, field="note", required=False)
     chosen: dict = {}
     now = timezone.now()
 
@@ -141,20 +117,10 @@ def dossier_assign(*, user, dossier_id: int, assignee_id, department_id=None, no
         return ["assigned_to", "department"]
 
     def after(dossier: Dossier) -> None:
-        _notify_officer(
-            chosen["assignee"],
-            dossier,
-            _("Bạn được phân công xử lý hồ sơ %(code)s") % {"code": dossier.code},
-            _("Hồ sơ %(code)s (%(procedure)s), hạn trả %(due)s.")
-            % {
-                "code": dossier.code,
-                "procedure": dossier.procedure_version.name,
-                "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "—",
-            },
-        )
+        notify_assigned(officer=chosen["assignee"], dossier=dossier, assigned_by=user)
 
     payload: dict = {}
-    result = _transition(
+    result = transition_run(
         user=user,
         dossier_id=dossier_id,
         name="assign",
@@ -167,8 +133,8 @@ def dossier_assign(*, user, dossier_id: int, assignee_id, department_id=None, no
     return result
 
 
-def dossier_reassign(*, user, dossier_id: int, assignee_id, note: str = "") -> Dossier:
-    note = _text(note, field="note", required=False)
+def dossier_reassign(*, user, dossier_id: int, assignee_id: int | None, note: str = "") -> Dossier:
+    note = text_clean(note, field="note", required=False)
     chosen: dict = {}
 
     def check(dossier: Dossier) -> None:
@@ -184,15 +150,9 @@ def dossier_reassign(*, user, dossier_id: int, assignee_id, note: str = "") -> D
         return ["assigned_to"]
 
     def after(dossier: Dossier) -> None:
-        _notify_officer(
-            chosen["assignee"],
-            dossier,
-            _("Bạn được phân công xử lý hồ sơ %(code)s") % {"code": dossier.code},
-            _("Hồ sơ %(code)s (%(procedure)s) được chuyển cho bạn xử lý.")
-            % {"code": dossier.code, "procedure": dossier.procedure_version.name},
-        )
+        notify_assigned(officer=chosen["assignee"], dossier=dossier, assigned_by=user)
 
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="reassign", note=note, check=check, apply=apply, after_commit=after
     )
 
@@ -223,8 +183,8 @@ def dossier_propose(
         raise ValidationError({"recommendation": [_("Vui lòng chọn đề xuất: giải quyết hoặc từ chối giải quyết.")]})
     recommendation = Outcome.GRANTED if recommendation in (Outcome.GRANTED, "grant") else Outcome.DECLINED
     # A proposal to decline must say why; the reason reaches the applicant.
-    note = _text(note, field="note", required=recommendation == Outcome.DECLINED, minimum=REASON_MIN_LENGTH)
-    result_title = _text(result_title, field="result_title", required=False)[:255]
+    note = text_clean(note, field="note", required=recommendation == Outcome.DECLINED, minimum=REASON_MIN_LENGTH)
+    result_title = text_clean(result_title, field="result_title", required=False)[:255]
     inspected = None
     if result_file is not None:
         name, content = result_file
@@ -264,12 +224,10 @@ def dossier_propose(
 
     def after(dossier: Dossier) -> None:
         if created["result"].stored_id is None:
-            from dossiers import tasks
-
-            tasks.render_result.apply_async(args=[created["result"].pk], queue="pdf")
+            effects.result_render_enqueue(result_id=created["result"].pk)
 
     payload: dict = {}
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="propose", note=note, payload=payload, apply=apply, after_commit=after
     )
 
@@ -285,7 +243,7 @@ def _default_result_title(dossier: Dossier, outcome: str) -> str:
 
 def dossier_forward(*, user, dossier_id: int, note: str = "") -> Dossier:
     """The department head has reviewed the proposal and sends it up to the leader."""
-    note = _text(note, field="note", required=False)
+    note = text_clean(note, field="note", required=False)
     now = timezone.now()
 
     def apply(dossier: Dossier) -> list[str]:
@@ -293,7 +251,7 @@ def dossier_forward(*, user, dossier_id: int, note: str = "") -> Dossier:
         step_move(dossier=dossier, user=user, now=now, index=index, outcome=StepOutcome.DONE)
         return []
 
-    return _transition(user=user, dossier_id=dossier_id, name="forward", note=note, apply=apply)
+    return transition_run(user=user, dossier_id=dossier_id, name="forward", note=note, apply=apply)
 
 
 _ROLE_STATE = {
@@ -325,7 +283,7 @@ def dossier_send_back(*, user, dossier_id: int, reason: str) -> Dossier:
     The officer who holds the current step sends it back: the assigned specialist during
     appraisal, the department head or the leader at their review.
     """
-    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
     now = timezone.now()
     target: dict = {}
 
@@ -348,7 +306,7 @@ def dossier_send_back(*, user, dossier_id: int, reason: str) -> Dossier:
         return fields
 
     payload: dict = {}
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="send_back", note=reason, payload=payload, check=check, apply=apply
     )
 
@@ -356,17 +314,16 @@ def dossier_send_back(*, user, dossier_id: int, reason: str) -> Dossier:
 # --- consultation (liên thông) ------------------------------------------------------------------
 
 
-def dossier_consult(*, user, dossier_id: int, agency_code: str, question: str, days) -> Dossier:
+def dossier_consult(*, user, dossier_id: int, agency_code: str, question: str, days: int | None) -> Dossier:
     """Ask another agency's opinion, with its own deadline; the dossier waits for the answers."""
-    question = _text(question, field="question", required=True, minimum=REASON_MIN_LENGTH)
+    question = text_clean(question, field="question", required=True, minimum=REASON_MIN_LENGTH)
     agency = procedure_selectors.agency_get_by_code(str(agency_code or "").strip()[:32])
     if agency is None or not agency.is_active:
         raise ValidationError({"agency": [_("Không tìm thấy cơ quan với mã này.")]})
-    if isinstance(days, bool) or not str(days).strip().isdigit() or not 1 <= int(str(days).strip()) <= CONSULT_MAX_DAYS:
+    if days is None or not 1 <= days <= CONSULT_MAX_DAYS:
         raise ValidationError(
             {"days": [_("Thời hạn trả lời là số ngày làm việc từ 1 đến %(max)d.") % {"max": CONSULT_MAX_DAYS}]}
         )
-    days = int(str(days).strip())
     now = timezone.now()
     created: dict = {}
 
@@ -387,17 +344,12 @@ def dossier_consult(*, user, dossier_id: int, agency_code: str, question: str, d
         return []
 
     def after(dossier: Dossier) -> None:
+        consultation = created["consultation"]
         for officer in portal_selectors.users_with_permission(agency_id=agency.pk, permission=OfficerPermission.ASSIGN):
-            _notify_officer(
-                officer,
-                dossier,
-                _("Xin ý kiến về hồ sơ %(code)s") % {"code": dossier.code},
-                _("%(agency)s xin ý kiến của cơ quan về hồ sơ %(code)s: %(question)s")
-                % {"agency": dossier.receiving_agency.name, "code": dossier.code, "question": question},
-            )
+            notify_consultation_requested(officer=officer, dossier=dossier, consultation=consultation)
 
     payload: dict = {}
-    return _transition(
+    return transition_run(
         user=user,
         dossier_id=dossier_id,
         name="consult",
@@ -409,18 +361,16 @@ def dossier_consult(*, user, dossier_id: int, agency_code: str, question: str, d
     )
 
 
-def dossier_consult_reply(*, user, dossier_id: int, consultation_id, answer: str) -> Dossier:
+def dossier_consult_reply(*, user, dossier_id: int, consultation_id: int | None, answer: str) -> Dossier:
     """An officer of the consulted agency answers; with the last answer, processing resumes."""
-    answer = _text(answer, field="answer", required=True, minimum=REASON_MIN_LENGTH)
-    if isinstance(consultation_id, bool) or not str(consultation_id or "").isdigit():
+    answer = text_clean(answer, field="answer", required=True, minimum=REASON_MIN_LENGTH)
+    if consultation_id is None:
         raise ValidationError({"consultation": [_("Yêu cầu xin ý kiến không hợp lệ.")]})
     found: dict = {}
 
     def check(dossier: Dossier) -> None:
-        from dossiers.selectors import consultations_open_for_officer
-
         mine = {c.pk: c for c in consultations_open_for_officer(user=user, dossier=dossier)}
-        consultation = mine.get(int(consultation_id))
+        consultation = mine.get(consultation_id)
         if consultation is None:
             raise ValidationError(
                 {"consultation": [_("Không có yêu cầu xin ý kiến này gửi cơ quan của bạn đang chờ trả lời.")]}
@@ -437,7 +387,7 @@ def dossier_consult_reply(*, user, dossier_id: int, consultation_id, answer: str
         return []
 
     payload: dict = {}
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="consult_reply", note=answer, payload=payload, check=check, apply=apply
     )
 
@@ -475,7 +425,7 @@ def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str) -> Dos
         _sign_results(dossier=dossier, result_ids=finalised, user=user)
 
     payload: dict = {"outcome": str(outcome)}
-    return _transition(
+    return transition_run(
         user=user,
         dossier_id=dossier_id,
         name=name,
@@ -490,24 +440,20 @@ def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str) -> Dos
 def _sign_results(*, dossier: Dossier, result_ids: list[int], user) -> None:
     """Queue the digital signature of the approved results (signing queue; the web process never
     loads a key). The leader's personal certificate signs when it has one, else the agency seal."""
-    from signing import tasks as signing_tasks
-
     for stored_id in DossierResult.objects.filter(pk__in=result_ids).values_list("stored_id", flat=True):
         if stored_id:
-            signing_tasks.sign_stored_document.apply_async(
-                args=[stored_id, dossier.receiving_agency_id, user.pk], queue="signing"
-            )
+            effects.task_enqueue("signing.tasks.sign_stored_document", stored_id, dossier.receiving_agency_id, user.pk)
 
 
 def dossier_approve(*, user, dossier_id: int, note: str = "") -> Dossier:
     """The leader approves the proposal: the draft result becomes the result; the dossier is resolved."""
-    note = _text(note, field="note", required=False)
+    note = text_clean(note, field="note", required=False)
     return _decide(user=user, dossier_id=dossier_id, name="approve", outcome=Outcome.GRANTED, note=note)
 
 
 def dossier_decline(*, user, dossier_id: int, reason: str) -> Dossier:
     """The leader refuses to grant (không giải quyết): the answer with the reason is the result."""
-    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
     return _decide(user=user, dossier_id=dossier_id, name="decline", outcome=Outcome.DECLINED, note=reason)
 
 
@@ -516,12 +462,10 @@ def dossier_decline(*, user, dossier_id: int, reason: str) -> Dossier:
 
 def dossier_request_payment(*, user, dossier_id: int, note: str = "") -> Dossier:
     """Ask the applicant to pay the fees due before the result (status 6); the clock pauses."""
-    note = _text(note, field="note", required=False)
+    note = text_clean(note, field="note", required=False)
 
     def apply(dossier: Dossier) -> list[str]:
-        from dossiers.selectors import dossier_fees_before_result
-
-        payload["amount"] = dossier_fees_before_result(dossier=dossier)
+        payload["amount"] = fees_before_result(dossier=dossier)
         dossier.resume_state = from_state["state"]
         dossier.paused_at = timezone.now()
         return ["resume_state", "paused_at"]
@@ -531,15 +475,15 @@ def dossier_request_payment(*, user, dossier_id: int, note: str = "") -> Dossier
 
     from_state: dict = {}
     payload: dict = {}
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="request_payment", note=note, payload=payload, check=check, apply=apply
     )
 
 
 def dossier_payment_received(*, user, dossier_id: int, reference: str = "", note: str = "", online: bool = False):
     """The fees are paid (at the counter, recorded by reception; online, by the payment service)."""
-    reference = _text(reference, field="reference", required=False)[:64]
-    note = _text(note, field="note", required=False)
+    reference = text_clean(reference, field="reference", required=False)[:64]
+    note = text_clean(note, field="note", required=False)
     now = timezone.now()
 
     def apply(dossier: Dossier) -> list[str]:
@@ -550,7 +494,7 @@ def dossier_payment_received(*, user, dossier_id: int, reference: str = "", note
         return ["resume_state", "paused_at", "paused_minutes", "due_at"]
 
     payload: dict = {}
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="payment_received", note=note, payload=payload, apply=apply
     )
 
@@ -558,40 +502,17 @@ def dossier_payment_received(*, user, dossier_id: int, reference: str = "", note
 # --- lateness (form 04) -------------------------------------------------------------------------
 
 
-def _parse_moment(value, *, agency) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value, dt.time(17, 0))
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        moment = parse_datetime(text)
-        if moment is None:
-            try:
-                day = parse_date(text)
-            except ValueError:
-                day = None
-            if day is None:
-                return None
-            moment = dt.datetime.combine(day, dt.time(17, 0))
-    else:
-        return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
-def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at) -> Dossier:
+def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at: dt.datetime | None) -> Dossier:
     """Issue the apology letter (form 04) with the reason and the one new appointment date.
 
     Only before the dossier is resolved, once per dossier. The original appointment is kept
     in ``original_due_at`` so the dossier stays late in the statistics when it misses it.
     """
-    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
     moment: dict = {}
 
     def check(dossier: Dossier) -> None:
-        new_due = _parse_moment(new_due_at, agency=dossier.receiving_agency)
+        new_due = new_due_at
         if new_due is None:
             raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới không hợp lệ (định dạng YYYY-MM-DD).")]})
         if dossier.due_at is not None and new_due <= dossier.due_at:
@@ -611,7 +532,7 @@ def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at) -> Doss
         return ["original_due_at", "due_at", "apology_at", "due_soon_at", "escalated_at"]
 
     payload: dict = {"reason": reason}
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="apology", note=reason, payload=payload, check=check, apply=apply
     )
 
@@ -621,39 +542,39 @@ def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at) -> Doss
 
 def dossier_stop(*, user, dossier_id: int, reason: str) -> Dossier:
     """Stop processing (dừng xử lý, status 8), with the reason given to the applicant."""
-    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
     now = timezone.now()
 
     def apply(dossier: Dossier) -> list[str]:
         step_close(dossier=dossier, user=user, now=now, outcome=StepOutcome.CLOSED)
         return []
 
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="stop", note=reason, payload={"reason": reason}, apply=apply
     )
 
 
 def dossier_withdraw_accept(*, user, dossier_id: int, note: str = "") -> Dossier:
-    note = _text(note, field="note", required=False)
+    note = text_clean(note, field="note", required=False)
     now = timezone.now()
 
     def apply(dossier: Dossier) -> list[str]:
         step_close(dossier=dossier, user=user, now=now, outcome=StepOutcome.CLOSED)
         return []
 
-    return _transition(user=user, dossier_id=dossier_id, name="withdraw_accept", note=note, apply=apply)
+    return transition_run(user=user, dossier_id=dossier_id, name="withdraw_accept", note=note, apply=apply)
 
 
 def dossier_withdraw_reject(*, user, dossier_id: int, reason: str) -> Dossier:
     """Refuse the withdrawal request: the dossier goes back to where it was."""
-    reason = _text(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
 
     def apply(dossier: Dossier) -> list[str]:
         request = DossierEvent.objects.filter(dossier=dossier, action="withdraw_requested").order_by("-seq").first()
         dossier.state = request.from_state if request and request.from_state else _S.PROCESSING
         return []
 
-    return _transition(user=user, dossier_id=dossier_id, name="withdraw_reject", note=reason, apply=apply)
+    return transition_run(user=user, dossier_id=dossier_id, name="withdraw_reject", note=reason, apply=apply)
 
 
 # --- return of the result ---------------------------------------------------------------------
@@ -671,9 +592,9 @@ def dossier_return_result(
         raise ValidationError(
             {"method": [_("Vui lòng chọn hình thức trả kết quả: tại quầy, bưu chính hoặc trực tuyến.")]}
         )
-    recipient = _text(recipient, field="recipient", required=method == ReturnMethod.COUNTER)[:255]
-    tracking_number = _text(tracking_number, field="tracking_number", required=method == ReturnMethod.POST)[:64]
-    note = _text(note, field="note", required=False)
+    recipient = text_clean(recipient, field="recipient", required=method == ReturnMethod.COUNTER)[:255]
+    tracking_number = text_clean(tracking_number, field="tracking_number", required=method == ReturnMethod.POST)[:64]
+    note = text_clean(note, field="note", required=False)
     now = timezone.now()
 
     def check(dossier: Dossier) -> None:
@@ -709,7 +630,7 @@ def dossier_return_result(
         return ["returned_at", "return_method", "returned_to", "postal_tracking_number"]
 
     payload: dict = {}
-    return _transition(
+    return transition_run(
         user=user, dossier_id=dossier_id, name="return_result", note=note, payload=payload, check=check, apply=apply
     )
 
@@ -717,8 +638,6 @@ def dossier_return_result(
 def _results_signed(dossier: Dossier) -> bool:
     """An agency with a seal releases only signed results (Decree 45/2020): every final
     electronic result must carry its signature before it reaches the applicant's store."""
-    from signing import selectors as signing_selectors
-
     if not signing_selectors.agency_has_seal(agency_id=dossier.receiving_agency_id):
         return True
     return all(
@@ -745,121 +664,3 @@ def _publish(*, dossier: Dossier, result: DossierResult) -> StoredDocument:
     entry.file.name = source.file.name
     entry.save()
     return entry
-
-
-# --- the actions offered on the dossier page and in the API ---------------------------------
-
-
-def _flag(value) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("1", "true", "on", "yes"))
-
-
-def _file_param(files: dict | None, name: str) -> tuple[str, bytes] | None:
-    upload = (files or {}).get(name)
-    if upload is None:
-        return None
-    if upload.size > RESULT_MAX_SIZE:
-        raise ValidationError({name: [_("Tệp vượt quá dung lượng cho phép.")]})
-    return upload.name, upload.read()
-
-
-_PERFORMERS = {
-    "assign": lambda user, dossier, p, f: dossier_assign(
-        user=user,
-        dossier_id=dossier.pk,
-        assignee_id=p.get("assignee"),
-        department_id=p.get("department"),
-        note=p.get("note") or "",
-    ),
-    "reassign": lambda user, dossier, p, f: dossier_reassign(
-        user=user, dossier_id=dossier.pk, assignee_id=p.get("assignee"), note=p.get("note") or ""
-    ),
-    "propose": lambda user, dossier, p, f: dossier_propose(
-        user=user,
-        dossier_id=dossier.pk,
-        recommendation=p.get("recommendation") or "",
-        result_title=p.get("result_title") or "",
-        result_file=_file_param(f, "result_file"),
-        generate=_flag(p.get("generate")),
-        note=p.get("note") or "",
-    ),
-    "forward": lambda user, dossier, p, f: dossier_forward(user=user, dossier_id=dossier.pk, note=p.get("note") or ""),
-    "send_back": lambda user, dossier, p, f: dossier_send_back(
-        user=user, dossier_id=dossier.pk, reason=p.get("reason") or ""
-    ),
-    "consult": lambda user, dossier, p, f: dossier_consult(
-        user=user,
-        dossier_id=dossier.pk,
-        agency_code=p.get("agency") or "",
-        question=p.get("question") or "",
-        days=p.get("days"),
-    ),
-    "consult_reply": lambda user, dossier, p, f: dossier_consult_reply(
-        user=user, dossier_id=dossier.pk, consultation_id=p.get("consultation"), answer=p.get("answer") or ""
-    ),
-    "approve": lambda user, dossier, p, f: dossier_approve(user=user, dossier_id=dossier.pk, note=p.get("note") or ""),
-    "decline": lambda user, dossier, p, f: dossier_decline(
-        user=user, dossier_id=dossier.pk, reason=p.get("reason") or ""
-    ),
-    "request_payment": lambda user, dossier, p, f: dossier_request_payment(
-        user=user, dossier_id=dossier.pk, note=p.get("note") or ""
-    ),
-    "payment_received": lambda user, dossier, p, f: dossier_payment_received(
-        user=user, dossier_id=dossier.pk, reference=p.get("reference") or "", note=p.get("note") or ""
-    ),
-    "apology": lambda user, dossier, p, f: dossier_apologise(
-        user=user, dossier_id=dossier.pk, reason=p.get("reason") or "", new_due_at=p.get("new_due_at")
-    ),
-    "stop": lambda user, dossier, p, f: dossier_stop(user=user, dossier_id=dossier.pk, reason=p.get("reason") or ""),
-    "withdraw_accept": lambda user, dossier, p, f: dossier_withdraw_accept(
-        user=user, dossier_id=dossier.pk, note=p.get("note") or ""
-    ),
-    "withdraw_reject": lambda user, dossier, p, f: dossier_withdraw_reject(
-        user=user, dossier_id=dossier.pk, reason=p.get("reason") or ""
-    ),
-    "return_result": lambda user, dossier, p, f: dossier_return_result(
-        user=user,
-        dossier_id=dossier.pk,
-        method=p.get("method") or "",
-        recipient=p.get("recipient") or "",
-        tracking_number=p.get("tracking_number") or "",
-        note=p.get("note") or "",
-    ),
-}
-
-
-def _register_actions() -> None:
-    from dossiers.actions import action_register
-
-    for name, performer in _PERFORMERS.items():
-
-        def perform(*, user, dossier, params, files=None, _performer=performer):
-            return _performer(user, dossier, params, files)
-
-        def rule(*, user, dossier, _name=name) -> bool:
-            return transition_open(user=user, dossier=dossier, name=_name)
-
-        transition = TRANSITIONS[name]
-        action_register(name, label=transition.label, rule=rule, perform=perform, fields=transition.fields)
-
-
-_register_actions()
-
-__all__ = [
-    "dossier_apologise",
-    "dossier_approve",
-    "dossier_assign",
-    "dossier_consult",
-    "dossier_consult_reply",
-    "dossier_decline",
-    "dossier_forward",
-    "dossier_payment_received",
-    "dossier_propose",
-    "dossier_reassign",
-    "dossier_request_payment",
-    "dossier_return_result",
-    "dossier_send_back",
-    "dossier_stop",
-    "dossier_withdraw_accept",
-    "dossier_withdraw_reject",
-]

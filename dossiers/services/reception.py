@@ -4,20 +4,20 @@ The reception officer checks an online dossier waiting in the queue. Complete: i
 received, and the clock starts (online dossiers received outside working hours count from the
 start of the next working period). Incomplete: one supplement request (yêu cầu bổ sung) lists
 every missing or wrong item with its reason. Not eligible: it is refused with the reason.
-Each is a transition of ``dossiers.workflow`` and is offered through the actions registry.
+Each is a transition of ``dossiers.core.machine`` and is offered through the actions registry.
 """
 
 import datetime as dt
-import json
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.constants import Channel, StepOutcome
+from dossiers.core.machine import transition_run
+from dossiers.core.steps import step_index_after, step_move, step_open
+from dossiers.core.text import text_clean
 from dossiers.models import Dossier
-from dossiers.services.steps import step_index_after, step_move, step_open
-from dossiers.workflow import TRANSITIONS, _transition, transition_open
 from procedures import selectors as procedure_selectors
 
 NOTE_MAX_LENGTH = 2000
@@ -27,16 +27,19 @@ SUPPLEMENT_REASON_MAX_LENGTH = 1000
 SUPPLEMENT_MAX_ITEMS = 50
 
 
-def _clean_note(note) -> str:
-    note = note.strip() if isinstance(note, str) else ""
-    if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError({"note": [_("Ghi chú tối đa %(max)d ký tự.") % {"max": NOTE_MAX_LENGTH}]})
-    return note
+def note_clean(note) -> str:
+    """An officer's optional note on a reception step."""
+    return text_clean(
+        note,
+        field="note",
+        maximum=NOTE_MAX_LENGTH,
+        too_long=_("Ghi chú tối đa %(max)d ký tự.") % {"max": NOTE_MAX_LENGTH},
+    )
 
 
 def dossier_receive(*, user, dossier_id: int, note: str = "", now: dt.datetime | None = None) -> Dossier:
     """Receive a submitted dossier: ``received_at`` and the appointment (``due_at``) are set."""
-    note = _clean_note(note)
+    note = note_clean(note)
     now = now or timezone.now()
     payload: dict = {}
 
@@ -55,7 +58,7 @@ def dossier_receive(*, user, dossier_id: int, note: str = "", now: dt.datetime |
         step_move(dossier=dossier, user=user, now=now, index=step_index_after(dossier, 0), outcome=StepOutcome.DONE)
         return ["received_at", "due_at"]
 
-    return _transition(user=user, dossier_id=dossier_id, name="receive", note=note, payload=payload, apply=apply)
+    return transition_run(user=user, dossier_id=dossier_id, name="receive", note=note, payload=payload, apply=apply)
 
 
 def _supplement_items_shape(items) -> list[dict]:
@@ -102,7 +105,7 @@ def dossier_request_supplement(*, user, dossier_id: int, items, note: str = "") 
     requirement must belong to the dossier's procedure version and a field to its form. The
     clock pauses (``paused_at``) until the applicant answers.
     """
-    note = _clean_note(note)
+    note = note_clean(note)
     cleaned = _supplement_items_shape(items)
 
     def check(dossier: Dossier) -> None:
@@ -121,7 +124,7 @@ def dossier_request_supplement(*, user, dossier_id: int, items, note: str = "") 
         dossier.paused_at = timezone.now()
         return ["paused_at"]
 
-    return _transition(
+    return transition_run(
         user=user,
         dossier_id=dossier_id,
         name="request_supplement",
@@ -134,67 +137,13 @@ def dossier_request_supplement(*, user, dossier_id: int, items, note: str = "") 
 
 def dossier_refuse(*, user, dossier_id: int, reason: str) -> Dossier:
     """Refuse a submitted dossier (không được tiếp nhận), with the reason given to the applicant."""
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if len(reason) < REFUSE_REASON_MIN_LENGTH:
-        raise ValidationError(
-            {
-                "reason": [
-                    _("Vui lòng nêu lý do từ chối tiếp nhận (ít nhất %(min)d ký tự).")
-                    % {"min": REFUSE_REASON_MIN_LENGTH}
-                ]
-            }
-        )
-    if len(reason) > REFUSE_REASON_MAX_LENGTH:
-        raise ValidationError(
-            {"reason": [_("Lý do từ chối tối đa %(max)d ký tự.") % {"max": REFUSE_REASON_MAX_LENGTH}]}
-        )
-    return _transition(user=user, dossier_id=dossier_id, name="refuse", note=reason, payload={"reason": reason})
-
-
-# --- the actions offered on the dossier page and in the API ---------------------------------
-
-
-def _items_param(value):
-    """Items as a list (JSON body) or as a JSON string (form or multipart body)."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise ValidationError({"items": [_("Danh sách nội dung cần bổ sung phải là JSON hợp lệ.")]}) from None
-    return value
-
-
-def _perform_receive(*, user, dossier: Dossier, params: dict, files: dict | None = None) -> Dossier:
-    return dossier_receive(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
-
-
-def _perform_request_supplement(*, user, dossier: Dossier, params: dict, files: dict | None = None) -> Dossier:
-    return dossier_request_supplement(
-        user=user, dossier_id=dossier.pk, items=_items_param(params.get("items")), note=params.get("note") or ""
+    reason = text_clean(
+        reason,
+        field="reason",
+        required=True,
+        minimum=REFUSE_REASON_MIN_LENGTH,
+        maximum=REFUSE_REASON_MAX_LENGTH,
+        message=_("Vui lòng nêu lý do từ chối tiếp nhận (ít nhất %(min)d ký tự).") % {"min": REFUSE_REASON_MIN_LENGTH},
+        too_long=_("Lý do từ chối tối đa %(max)d ký tự.") % {"max": REFUSE_REASON_MAX_LENGTH},
     )
-
-
-def _perform_refuse(*, user, dossier: Dossier, params: dict, files: dict | None = None) -> Dossier:
-    return dossier_refuse(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
-
-
-def _rule(name: str):
-    def rule(*, user, dossier) -> bool:
-        return transition_open(user=user, dossier=dossier, name=name)
-
-    return rule
-
-
-def _register_actions() -> None:
-    from dossiers.actions import action_register
-
-    for name, perform in (
-        ("receive", _perform_receive),
-        ("request_supplement", _perform_request_supplement),
-        ("refuse", _perform_refuse),
-    ):
-        transition = TRANSITIONS[name]
-        action_register(name, label=transition.label, rule=_rule(name), perform=perform, fields=transition.fields)
-
-
-_register_actions()
+    return transition_run(user=user, dossier_id=dossier_id, name="refuse", note=reason, payload={"reason": reason})

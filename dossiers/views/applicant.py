@@ -25,7 +25,7 @@ from dossiers.views.common import errors_of
 from procedures import selectors as procedure_selectors
 
 # Read at most this much of one uploaded file; the per-document limit is checked after.
-UPLOAD_READ_LIMIT = getattr(settings, "DOSSIER_MAX_TOTAL_SIZE", 50 * 1024 * 1024)
+UPLOAD_READ_LIMIT = settings.DOSSIER_MAX_TOTAL_SIZE
 # How many of the newest documents of the applicant's store are offered for reuse.
 STORE_CHOICES = 50
 

@@ -25,9 +25,9 @@ from django.views.decorators.http import require_GET, require_POST
 from dossiers import selectors
 from dossiers.actions import action_get, offered_actions
 from dossiers.constants import DossierState, Outcome, ReturnMethod, Timeliness, event_label
+from dossiers.core.machine import OFFICER
 from dossiers.models import Dossier
 from dossiers.views.common import errors_of
-from dossiers.workflow import TRANSITIONS
 
 # Labels of the choice values the officers' actions take (the API keeps the raw values).
 CHOICE_LABELS = {
@@ -50,8 +50,8 @@ def _dossier_for_officer(request, code: str) -> Dossier:
 
 def _officer_action(name: str):
     """The registered officer action ``name`` (a workflow transition with a service), else 404."""
-    action = action_get(name) if name in TRANSITIONS else None
-    if action is None or action.perform is None:
+    action = action_get(name)
+    if action is None or action.performer != OFFICER:
         raise Http404
     return action
 
@@ -98,7 +98,7 @@ def _action_forms(*, user, dossier: Dossier, failed: str = "", data=None, errors
     lookups: dict = {}
     forms = []
     for action in offered_actions(user=user, dossier=dossier):
-        if action.name not in TRANSITIONS:
+        if action.performer != OFFICER:
             continue
         mine = action.name == failed
         fields = [

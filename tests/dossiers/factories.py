@@ -8,8 +8,8 @@ from django.utils import timezone
 from pypdf import PdfWriter
 
 from dossiers.constants import Channel, DossierState
+from dossiers.core.pins import pin_hash
 from dossiers.models import Dossier, DossierDocument, StoredDocument
-from dossiers.pins import pin_hash
 from tests.factories import UserFactory
 from tests.procedures.factories import DocumentRequirementFactory, ProcedureVersionFactory
 

@@ -534,6 +534,7 @@ def test_a_filing_that_fails_in_its_transaction_leaves_no_file(applicant, versio
     from django.core.files.storage import default_storage
 
     from dossiers import services
+    from dossiers.core import machine
     from dossiers.models import StoredDocument
     from dossiers.services import filing
 
@@ -549,7 +550,7 @@ def test_a_filing_that_fails_in_its_transaction_leaves_no_file(applicant, versio
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(filing, "stored_document_build", build)
-    monkeypatch.setattr(filing, "event_append", broken_event)
+    monkeypatch.setattr(machine, "event_append", broken_event)
     with pytest.raises(RuntimeError):
         services.dossier_file(
             user=applicant,

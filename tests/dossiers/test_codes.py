@@ -71,7 +71,7 @@ def test_failed_submission_does_not_consume_a_number(monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("event store unavailable")
 
-    monkeypatch.setattr("dossiers.services.filing.event_append", broken)
+    monkeypatch.setattr("dossiers.core.machine.event_append", broken)
     with pytest.raises(RuntimeError):
         dossier_submit(user=first.applicant, dossier_id=first.pk, declaration=True)
     first.refresh_from_db()

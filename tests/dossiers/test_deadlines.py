@@ -107,7 +107,7 @@ def test_an_apology_puts_the_new_date_under_watch(team):
     assert Dossier.objects.get(pk=dossier.pk).due_soon_at is not None
     from dossiers import services
 
-    new_date = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    new_date = timezone.now() + dt.timedelta(days=30)
     services.dossier_apologise(user=team.specialist, dossier_id=dossier.pk, reason="Chờ xác minh", new_due_at=new_date)
     dossier = Dossier.objects.get(pk=dossier.pk)
     assert dossier.due_soon_at is None and dossier.original_due_at is not None

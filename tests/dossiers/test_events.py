@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from dossiers.core.events import GENESIS_HASH, event_hash
 from dossiers.models import Dossier, DossierEvent
 from dossiers.services import event_append, events_verify
-from dossiers.services.events import GENESIS_HASH, event_hash
 from tests.dossiers.factories import DossierFactory
 
 pytestmark = pytest.mark.django_db

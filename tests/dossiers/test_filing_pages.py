@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.constants import DossierState, SlipKind
+from dossiers.core.pins import pin_check
 from dossiers.models import Dossier, DossierEvent, Slip
-from dossiers.pins import pin_check
 from portal.constants import OfficerRole
 from tests.dossiers.factories import DossierFactory, OnlineVersionFactory, StoredDocumentFactory, make_pdf, make_png
 from tests.factories import (

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.constants import DossierState, ReturnMethod
+from dossiers.core.machine import TRANSITIONS
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, DossierStep, StoredDocument
-from dossiers.workflow import TRANSITIONS
 from portal.constants import OfficerRole
 from tests.dossiers.factories import DossierDocumentFactory, DossierFactory, make_pdf, make_png
 from tests.dossiers.test_workflow_processing import Team, refresh, to_pending, to_processing, to_resolved
@@ -166,7 +166,10 @@ def test_the_original_due_date_shows_after_an_apology(client, dossier, team):
     Dossier.objects.filter(pk=dossier.pk).update(due_at=soon)
     new_date = timezone.localdate() + dt.timedelta(days=40)
     services.dossier_apologise(
-        user=team.head, dossier_id=dossier.pk, reason="Cần xác minh thêm", new_due_at=new_date.isoformat()
+        user=team.head,
+        dossier_id=dossier.pk,
+        reason="Cần xác minh thêm",
+        new_due_at=dt.datetime.combine(new_date, dt.time(17), tzinfo=timezone.get_current_timezone()),
     )
     body = as_officer(client, team.reception).get(page_url(dossier)).content.decode()
     assert "Hẹn trả ban đầu" in body and timezone.localtime(soon).strftime("%H:%M %d/%m/%Y") in body

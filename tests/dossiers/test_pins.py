@@ -3,7 +3,7 @@
 from django.contrib.auth.hashers import make_password
 from django.test import override_settings
 
-from dossiers import pins
+from dossiers.core import pins
 
 
 def test_a_pin_matches_only_itself():

@@ -287,7 +287,7 @@ def test_the_consulted_agency_answers(client, role, door):
 
 
 def test_the_matrix_covers_every_processing_transition():
-    from dossiers.workflow import TRANSITIONS
+    from dossiers.core.machine import TRANSITIONS
 
     assert set(TARGET) == set(TRANSITIONS) == set(ALLOWED) == set(SETUP)
 

@@ -10,9 +10,8 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from dossiers import services
 from dossiers.constants import DossierState
+from dossiers.core.pins import pin_check
 from dossiers.models import Dossier, DossierEvent
-from dossiers.pins import pin_check
-from dossiers.services import filing as filing_module
 from procedures.constants import ServiceLevel
 from tests.dossiers.factories import OnlineVersionFactory, StoredDocumentFactory, make_pdf, make_png
 from tests.factories import (
@@ -199,11 +198,11 @@ def test_component_size_limit(version, draft):
     assert "vượt quá giới hạn" in _messages(info.value)
 
 
-def test_dossier_total_size_limit(draft, requirement, version, monkeypatch):
+def test_dossier_total_size_limit(draft, requirement, version, settings):
     second = DocumentRequirementFactory(version=version, required=False)
     draft = Dossier.objects.get(pk=draft.pk)
     first = _upload(draft, requirement, make_pdf())
-    monkeypatch.setattr(filing_module, "DOSSIER_MAX_TOTAL_SIZE", first.stored.size + 10)
+    settings.DOSSIER_MAX_TOTAL_SIZE = first.stored.size + 10
     with pytest.raises(ValidationError) as info:
         _upload(draft, second, make_pdf(pages=2))
     assert "Tổng dung lượng" in _messages(info.value)

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.constants import DossierState
+from dossiers.core.events import event_append
 from dossiers.models import Dossier, DossierEvent
-from dossiers.services.events import event_append
 from dossiers.stats import service
 from portal.constants import OfficerRole
 from tests.dossiers.factories import DossierFactory

@@ -106,7 +106,7 @@ def test_wrong_pin_and_unknown_code_answer_the_same(client, dossier):
 
 def test_wrong_pin_and_unknown_code_both_check_a_pin(client, dossier, monkeypatch):
     """The same keyed-hash check runs in both cases, so they take the same time."""
-    from dossiers import pins
+    from dossiers.core import pins
 
     calls = []
     real = pins.pin_check

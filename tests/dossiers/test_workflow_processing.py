@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from dossiers import actions, selectors, services
 from dossiers.constants import DossierState, Outcome, ResultStatus, ReturnMethod, StatusCode, StepOutcome
+from dossiers.core.events import events_verify
+from dossiers.core.machine import TRANSITIONS
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, DossierStep, StoredDocument
-from dossiers.services.events import events_verify
-from dossiers.workflow import TRANSITIONS
 from portal.constants import OfficerRole
 from tests.dossiers.factories import DossierFactory, make_pdf
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
@@ -140,12 +140,12 @@ def test_the_whole_path_leaves_steps_results_and_an_intact_chain(dossier, team, 
 def test_a_review_step_sits_between_proposal_and_approval(team):
     dossier = DossierFactory(procedure_version__workflow_steps=REVIEW_TEMPLATE, receiving_agency=team.agency)
     dossier = to_pending(dossier, team)
-    assert selectors.available_actions(user=team.leader, dossier=dossier) == ["stop"]
+    assert actions.available_actions(user=team.leader, dossier=dossier) == ["stop"]
     with pytest.raises(ValidationError) as refused:
         services.dossier_approve(user=team.leader, dossier_id=dossier.pk)
     assert refused.value.code == "invalid_state"
     services.dossier_forward(user=team.head, dossier_id=dossier.pk, note="Đồng ý trình")
-    assert "approve" in selectors.available_actions(user=team.leader, dossier=refresh(dossier))
+    assert "approve" in actions.available_actions(user=team.leader, dossier=refresh(dossier))
     services.dossier_approve(user=team.leader, dossier_id=dossier.pk)
     assert [s.key for s in DossierStep.objects.filter(dossier=dossier)] == [
         "receive",
@@ -162,7 +162,8 @@ def test_only_a_specialist_of_the_agency_can_be_assigned(dossier, team):
     outsider = OfficerMembershipFactory(role=OfficerRole.SPECIALIST).user
     for bad in (None, "", "abc", True, team.reception.pk, outsider.pk, 10**9):
         with pytest.raises(ValidationError) as refused:
-            services.dossier_assign(user=team.head, dossier_id=dossier.pk, assignee_id=bad)
+            # Through the actions table: the edge parses the raw value, the service checks the person.
+            actions.action_get("assign").perform(user=team.head, dossier=dossier, params={"assignee": bad})
         assert "assignee" in refused.value.message_dict
     assert refresh(dossier).state == S.RECEIVED and refresh(dossier).assigned_to is None
 
@@ -177,8 +178,8 @@ def test_only_the_assignee_proposes_and_reassignment_moves_the_step(dossier, tea
     dossier = refresh(dossier)
     assert dossier.assigned_to == team.other_specialist
     assert DossierStep.objects.get(dossier=dossier, finished_at__isnull=True).assignee == team.other_specialist
-    assert "propose" in selectors.available_actions(user=team.other_specialist, dossier=dossier)
-    assert "propose" not in selectors.available_actions(user=team.specialist, dossier=dossier)
+    assert "propose" in actions.available_actions(user=team.other_specialist, dossier=dossier)
+    assert "propose" not in actions.available_actions(user=team.specialist, dossier=dossier)
 
 
 def test_proposal_needs_a_pdf_draft_or_generation(dossier, team):
@@ -217,15 +218,15 @@ def test_consultation_is_answered_by_the_other_agency(dossier, team):
     other_officer = OfficerMembershipFactory(agency=other, role=OfficerRole.SPECIALIST).user
     stranger = OfficerMembershipFactory(role=OfficerRole.SPECIALIST).user
     assert not selectors.dossier_officer_can_view(user=other_officer, dossier=dossier)
-    for kwargs, field in (
-        ({"agency_code": "NO-SUCH", "question": "Xác minh nhân thân", "days": 3}, "agency"),
-        ({"agency_code": team.agency.code, "question": "Xác minh nhân thân", "days": 3}, "agency"),
-        ({"agency_code": other.code, "question": "", "days": 3}, "question"),
-        ({"agency_code": other.code, "question": "Xác minh nhân thân", "days": 0}, "days"),
-        ({"agency_code": other.code, "question": "Xác minh nhân thân", "days": "x"}, "days"),
+    for params, field in (
+        ({"agency": "NO-SUCH", "question": "Xác minh nhân thân", "days": 3}, "agency"),
+        ({"agency": team.agency.code, "question": "Xác minh nhân thân", "days": 3}, "agency"),
+        ({"agency": other.code, "question": "", "days": 3}, "question"),
+        ({"agency": other.code, "question": "Xác minh nhân thân", "days": 0}, "days"),
+        ({"agency": other.code, "question": "Xác minh nhân thân", "days": "x"}, "days"),
     ):
         with pytest.raises(ValidationError) as refused:
-            services.dossier_consult(user=team.specialist, dossier_id=dossier.pk, **kwargs)
+            actions.action_get("consult").perform(user=team.specialist, dossier=dossier, params=params)
         assert field in refused.value.message_dict
     services.dossier_consult(
         user=team.specialist, dossier_id=dossier.pk, agency_code=other.code, question="Xác minh nhân thân", days=3
@@ -235,7 +236,7 @@ def test_consultation_is_answered_by_the_other_agency(dossier, team):
     assert dossier.state == S.CONSULTING and dossier.status_code == StatusCode.PROCESSING
     assert consultation.due_at > timezone.now()
     assert selectors.dossier_officer_can_view(user=other_officer, dossier=dossier)
-    assert selectors.available_actions(user=other_officer, dossier=dossier) == ["consult_reply"]
+    assert actions.available_actions(user=other_officer, dossier=dossier) == ["consult_reply"]
     with pytest.raises(PermissionDenied):
         services.dossier_consult_reply(
             user=stranger, dossier_id=dossier.pk, consultation_id=consultation.pk, answer="Đã xác minh"
@@ -288,26 +289,25 @@ def test_apology_sets_one_new_date_once_and_only_when_due_soon(dossier, team):
     to_processing(dossier, team)
     Dossier.objects.filter(pk=dossier.pk).update(due_at=timezone.now() + dt.timedelta(days=30))
     new_date = (timezone.localdate() + dt.timedelta(days=40)).isoformat()
+    apology = actions.action_get("apology")
     with pytest.raises(ValidationError) as refused:
-        services.dossier_apologise(
-            user=team.specialist, dossier_id=dossier.pk, reason="Cần xác minh", new_due_at=new_date
+        apology.perform(
+            user=team.specialist, dossier=dossier, params={"reason": "Cần xác minh", "new_due_at": new_date}
         )
     assert refused.value.code == "invalid_state"
     soon = timezone.now() + dt.timedelta(hours=1)
     Dossier.objects.filter(pk=dossier.pk).update(due_at=soon)
     for bad in ("", "31/12/2026", "2020-01-01"):
         with pytest.raises(ValidationError) as refused:
-            services.dossier_apologise(
-                user=team.specialist, dossier_id=dossier.pk, reason="Cần xác minh", new_due_at=bad
-            )
+            apology.perform(user=team.specialist, dossier=dossier, params={"reason": "Cần xác minh", "new_due_at": bad})
         assert "new_due_at" in refused.value.message_dict
-    services.dossier_apologise(user=team.specialist, dossier_id=dossier.pk, reason="Cần xác minh", new_due_at=new_date)
+    apology.perform(user=team.specialist, dossier=dossier, params={"reason": "Cần xác minh", "new_due_at": new_date})
     dossier = refresh(dossier)
     assert dossier.original_due_at == soon
     assert timezone.localtime(dossier.due_at).date() == dt.date.fromisoformat(new_date)
     assert dossier.state == S.PROCESSING
     with pytest.raises(ValidationError) as refused:
-        services.dossier_apologise(user=team.head, dossier_id=dossier.pk, reason="Lần hai", new_due_at=new_date)
+        apology.perform(user=team.head, dossier=dossier, params={"reason": "Lần hai", "new_due_at": new_date})
     assert refused.value.code == "invalid_state"
 
 
@@ -378,7 +378,7 @@ def test_an_officer_of_another_agency_can_do_nothing(dossier, team):
     to_pending(dossier, team)
     for role in OfficerRole.values:
         outsider = OfficerMembershipFactory(role=role).user
-        assert selectors.available_actions(user=outsider, dossier=refresh(dossier)) == []
+        assert actions.available_actions(user=outsider, dossier=refresh(dossier)) == []
         with pytest.raises(PermissionDenied):
             services.dossier_approve(user=outsider, dossier_id=dossier.pk)
     citizen = UserFactory()

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from dossiers import actions, services
 from dossiers.constants import Channel, DossierState, StatusCode
+from dossiers.core.machine import TRANSITIONS
 from dossiers.models import Dossier, DossierEvent
-from dossiers.workflow import TRANSITIONS
 from portal.constants import OfficerRole
 from portal.models import Notification
 from portal.services import api_token_create

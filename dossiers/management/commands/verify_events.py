@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dossiers.services.events import events_verify
+from dossiers.core.events import events_verify
 
 
 class Command(BaseCommand):

@@ -8,9 +8,13 @@ guessing is stopped by the tracking rate limit. ``SECRET_KEY_FALLBACKS`` keep ol
 across a key rotation. Hashes made by the password hasher (older rows) are still checked.
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+from dossiers.constants import TRACKING_PIN_LENGTH
 
 PREFIX = "hmac_sha256$"
 _SALT = "dossiers.tracking_pin"
@@ -35,3 +39,8 @@ def pin_check(pin: str, stored: str) -> bool:
     for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])):
         matched |= constant_time_compare(_digest(pin, secret), digest)
     return matched
+
+
+def pin_new() -> str:
+    """A new tracking PIN: ``TRACKING_PIN_LENGTH`` random digits."""
+    return "".join(secrets.choice("0123456789") for _ in range(TRACKING_PIN_LENGTH))

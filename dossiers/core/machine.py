@@ -1,35 +1,41 @@
-"""The officers' workflow engine: the explicit transition table and the one helper that runs a transition.
+"""The dossier's state machine: the one table of every state change and the one runner.
 
-Every transition the officers make (tiếp nhận, phân công, đề xuất, phê duyệt, trả kết quả, ...)
-is a row of ``TRANSITIONS``: the states it may start from, the state it leads to (``None``:
-the service decides, e.g. back to where the dossier was), the officer permissions any one of
-which allows it for the agency concerned, an optional guard (only the assigned specialist
-proposes; the leader approves only at the leader's step) and its label. A service performs a
-transition through ``_transition``, which locks the dossier row, checks the permission, the
-state and the guard under the lock, applies the service's changes, writes the hash-chained
-event in the same transaction and enqueues the side effects on commit (the applicant is
-notified when the national status changes; the slip the transition issues is rendered). A
-refused transition raises before anything is written; two officers acting at once are
-serialised by the row lock, so the second one sees the new state and is refused
-(``invalid_state``, HTTP 409 in the API).
+Every change of a dossier's state or record — the applicant's (nộp, bổ sung, xin rút, đánh
+giá), the officers' (tiếp nhận, phân công, đề xuất, phê duyệt, trả kết quả, ...) and the
+system's (a payment settled by the gateway) — is a row of ``TRANSITIONS``: the states it may
+start from, the state it leads to (``None``: the service decides, e.g. back to where the
+dossier was), who performs it (``performer``: an officer holding one of ``permissions`` for
+the agencies concerned, the applicant, or the system), an optional guard, the event action
+it records, the slip it issues, whom it notifies, and the fields an API client or a page
+needs to perform it.
+
+A service performs a row through ``transition_run``, which reads top to bottom: lock the
+dossier row, check the performer, the state and the guard under the lock, run the service's
+own check, apply its changes, save, write the hash-chained event in the same transaction, and
+enqueue the effects on commit (the applicant's status notice, the slip). A refused transition
+raises before anything is written; two people acting at once are serialised by the row lock,
+so the second one sees the new state and is refused (``invalid_state``, HTTP 409 in the API).
 """
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dossiers.constants import STATUS_CODE, DossierState
+from dossiers.constants import FINAL_STATES, STATUS_CODE, DossierState, SlipKind
+from dossiers.core import access, effects, fees
+from dossiers.core.events import event_append
+from dossiers.core.notices import dossier_notify_status
+from dossiers.core.steps import ROLE_HEAD, ROLE_LEADER, ROLE_SPECIALIST, step_current_role
 from dossiers.models import Dossier
-from dossiers.services.applicant import dossier_notify_status
-from dossiers.services.events import event_append
-from dossiers.services.official_slips import slip_enqueue_for_transition
-from dossiers.services.steps import ROLE_HEAD, ROLE_LEADER, ROLE_SPECIALIST, step_current_role
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
+from procedures import selectors as procedure_selectors
 
 _S = DossierState
 _P = OfficerPermission
@@ -38,20 +44,47 @@ _P = OfficerPermission
 ACTIVE_STATES = frozenset({_S.RECEIVED, _S.PROCESSING, _S.CONSULTING, _S.PENDING_APPROVAL})
 OPEN_STATES = ACTIVE_STATES | {_S.SUPPLEMENT_REQUESTED, _S.PAYMENT_REQUESTED}
 
+ALL_STATES = frozenset(DossierState.values)
+
 Guard = Callable[..., None]
+
+# Who performs a row.
+OFFICER = "officer"  # an officer holding one of the row's permissions for the agencies concerned
+APPLICANT = "applicant"  # the applicant, or a member of the applicant organisation now
+SYSTEM = "system"  # the portal itself on a verified outside signal (the payment gateway): no user
+
+# Whom a row notifies on commit.
+NOTIFY_ON_STATUS = "status"  # the applicant, when the national status code changes
+NOTIFY_ALWAYS = "always"  # the applicant, whatever the status (it lists items, a reason, a date)
+NOTIFY_NEVER = "never"  # nobody (the submission's notice comes with its acknowledgement)
 
 
 @dataclass(frozen=True)
 class Transition:
-    name: str  # also the action recorded in the event and offered in ``available_actions``
+    name: str  # the name services run and ``dossiers.actions`` offers
     sources: frozenset[str]
     target: str | None
-    permissions: frozenset[str]
     label: str
+    performer: str = OFFICER
+    permissions: frozenset[str] = frozenset()
     guard: Guard | None = None
     fields: tuple[dict, ...] = field(default_factory=tuple)
     # The agencies whose officers' permissions count; by default the receiving agency.
     agencies: Callable[[Dossier], list[int]] | None = None
+    # The action the event records; by default the name.
+    event: str = ""
+    # The official slip the row issues (rendered in the pdf queue on commit).
+    slip: str = ""
+    notify: str = NOTIFY_ON_STATUS
+    # The refusal when the dossier is in none of ``sources`` (default: the generic one).
+    refusal: Callable[[Dossier], str] | None = None
+    # An idempotent row: when ``done(dossier)`` holds under the lock, the runner returns the
+    # dossier unchanged (a double click, a retried request), writing nothing.
+    done: Callable[[Dossier], bool] | None = None
+
+    @property
+    def action(self) -> str:
+        return self.event or self.name
 
 
 # --- guards: raise PermissionDenied (not this officer) or ValidationError (not now) ---------------
@@ -108,8 +141,6 @@ def _apology_guard(*, user, dossier: Dossier) -> None:
         )
     if dossier.due_at is None:
         raise ValidationError(_("Hồ sơ chưa có ngày hẹn trả."), code="invalid_state")
-    from dossiers.selectors import dossier_due_soon_or_late
-
     if not dossier_due_soon_or_late(dossier=dossier):
         raise ValidationError(
             _("Chỉ lập phiếu xin lỗi khi hồ sơ còn dưới một ngày làm việc đến hạn hoặc đã quá hạn."),
@@ -117,10 +148,21 @@ def _apology_guard(*, user, dossier: Dossier) -> None:
         )
 
 
-def _payment_guard(*, user, dossier: Dossier) -> None:
-    from dossiers.selectors import dossier_fees_before_result
+def dossier_due_soon_or_late(*, dossier: Dossier, now=None) -> bool:
+    """Whether the dossier is due within one working day (or is already overdue)."""
+    if dossier.due_at is None:
+        return False
+    now = now or timezone.now()
+    horizon = procedure_selectors.add_working_minutes(
+        agency=dossier.receiving_agency,
+        moment=procedure_selectors.next_working_moment(agency=dossier.receiving_agency, moment=now),
+        minutes=8 * 60,
+    )
+    return dossier.due_at <= horizon
 
-    if not dossier_fees_before_result(dossier=dossier):
+
+def _payment_guard(*, user, dossier: Dossier) -> None:
+    if not fees.fees_before_result(dossier=dossier):
         raise ValidationError(_("Thủ tục này không thu phí, lệ phí trước khi trả kết quả."), code="invalid_state")
     # Reception and the leader may ask at any of the allowed steps; a specialist only for a
     # dossier assigned to it and still in its hands.
@@ -136,16 +178,40 @@ def _payment_guard(*, user, dossier: Dossier) -> None:
 
 def _consulted_agencies(dossier: Dossier) -> list[int]:
     """A consultation is answered by the agency asked, not by the receiving one."""
-    from dossiers.selectors import consultation_open_agency_ids
+    return access.consultation_open_agency_ids(dossier=dossier)
 
-    return consultation_open_agency_ids(dossier=dossier)
+
+# The permissions that answer a consultation for the agency asked (the row ``consult_reply``).
+CONSULT_REPLY_PERMISSIONS = frozenset({_P.PROCESS, _P.ASSIGN, _P.APPROVE})
+
+
+def consultations_open_for_officer(*, user, dossier: Dossier) -> list:
+    """Open consultations of the dossier addressed to an agency where ``user`` may answer."""
+    return access.consultations_open_for_officer(user=user, dossier=dossier, permissions=CONSULT_REPLY_PERMISSIONS)
 
 
 def _consult_reply_guard(*, user, dossier: Dossier) -> None:
-    from dossiers.selectors import consultations_open_for_officer
-
     if not consultations_open_for_officer(user=user, dossier=dossier):
         raise PermissionDenied(_("Không có yêu cầu xin ý kiến nào gửi cơ quan của bạn đang chờ trả lời."))
+
+
+def _draft_owner(*, user, dossier: Dossier) -> None:
+    # A draft is submitted by the member who wrote it, even for an organisation.
+    if dossier.applicant_id is not None and dossier.applicant_id != user.pk:
+        raise PermissionDenied(_("Bạn không có quyền sửa hồ sơ này."))
+
+
+def _not_rated(*, user, dossier: Dossier) -> None:
+    if dossier.rated_at is not None or dossier.rating:
+        raise ValidationError(_("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần."), code="invalid_state")
+
+
+def _withdraw_refusal(dossier: Dossier) -> str:
+    if dossier.state == _S.DRAFT:
+        return _("Hồ sơ chưa nộp: bạn có thể xoá bản nháp thay vì rút hồ sơ.")
+    if dossier.state == _S.WITHDRAWAL_REQUESTED:
+        return _("Bạn đã gửi yêu cầu rút hồ sơ này, vui lòng chờ cơ quan xử lý.")
+    return _("Hồ sơ đã kết thúc, không thể rút.")
 
 
 F = dict  # a field an action needs: name, type, required, label
@@ -161,6 +227,7 @@ TRANSITIONS: dict[str, Transition] = {
             target=_S.RECEIVED,
             permissions=frozenset({_P.RECEIVE}),
             label=gettext_lazy("Tiếp nhận hồ sơ"),
+            slip=SlipKind.RECEIPT,
             fields=(_NOTE,),
         ),
         Transition(
@@ -170,6 +237,8 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.RECEIVE, _P.PROCESS}),
             label=gettext_lazy("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
             guard=_supplement_guard,
+            slip=SlipKind.SUPPLEMENT,
+            notify=NOTIFY_ALWAYS,
             fields=(
                 F(
                     name="items",
@@ -186,6 +255,7 @@ TRANSITIONS: dict[str, Transition] = {
             target=_S.REFUSED,
             permissions=frozenset({_P.RECEIVE}),
             label=gettext_lazy("Từ chối tiếp nhận hồ sơ"),
+            slip=SlipKind.REFUSAL,
             fields=(_REASON,),
         ),
         Transition(
@@ -272,7 +342,7 @@ TRANSITIONS: dict[str, Transition] = {
             name="consult_reply",
             sources=frozenset({_S.CONSULTING}),
             target=None,
-            permissions=frozenset({_P.PROCESS, _P.ASSIGN, _P.APPROVE}),
+            permissions=CONSULT_REPLY_PERMISSIONS,
             label=gettext_lazy("Trả lời xin ý kiến"),
             guard=_consult_reply_guard,
             agencies=_consulted_agencies,
@@ -323,6 +393,8 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.ISSUE_APOLOGY, _P.PROCESS}),
             label=gettext_lazy("Lập phiếu xin lỗi và hẹn lại ngày trả kết quả"),
             guard=_apology_guard,
+            slip=SlipKind.APOLOGY,
+            notify=NOTIFY_ALWAYS,
             fields=(
                 _REASON,
                 F(name="new_due_at", type="datetime", required=True, label=gettext_lazy("Ngày hẹn trả mới")),
@@ -371,15 +443,107 @@ TRANSITIONS: dict[str, Transition] = {
                 _NOTE,
             ),
         ),
+        # --- the applicant's rows -------------------------------------------------------------
+        Transition(
+            name="submit",
+            sources=frozenset({_S.DRAFT}),
+            target=None,  # submitted, or waiting for the online payment due at submission
+            performer=APPLICANT,
+            label=gettext_lazy("Nộp hồ sơ"),
+            guard=_draft_owner,
+            done=lambda dossier: dossier.state != _S.DRAFT,
+            notify=NOTIFY_NEVER,  # the acknowledgement's task records the notice and mails the slip
+        ),
+        Transition(
+            name="supplement_submit",
+            sources=frozenset({_S.SUPPLEMENT_REQUESTED}),
+            target=None,  # back to the state the request was made in
+            performer=APPLICANT,
+            label=gettext_lazy("Bổ sung hồ sơ"),
+            event="supplement_submitted",
+            notify=NOTIFY_ALWAYS,
+            refusal=lambda dossier: _("Hồ sơ không ở trạng thái yêu cầu bổ sung."),
+            fields=(
+                F(
+                    name="documents",
+                    type="files",
+                    required=False,
+                    label=gettext_lazy("Giấy tờ bổ sung theo thành phần"),
+                ),
+                F(name="form_data", type="object", required=False, label=gettext_lazy("Nội dung tờ khai sửa đổi")),
+                _NOTE,
+            ),
+        ),
+        Transition(
+            name="withdraw_request",
+            sources=ALL_STATES - FINAL_STATES - {_S.DRAFT, _S.WITHDRAWAL_REQUESTED},
+            target=None,  # withdrawn at once before reception, else the agency decides
+            performer=APPLICANT,
+            label=gettext_lazy("Rút hồ sơ"),
+            event="withdraw_requested",
+            notify=NOTIFY_ALWAYS,
+            refusal=_withdraw_refusal,
+            fields=(_REASON,),
+        ),
+        Transition(
+            name="rate",
+            sources=frozenset({_S.RETURNED}),
+            target=None,
+            performer=APPLICANT,
+            label=gettext_lazy("Đánh giá mức độ hài lòng"),
+            guard=_not_rated,
+            event="rated",
+            notify=NOTIFY_NEVER,
+            refusal=lambda dossier: _("Chỉ đánh giá được hồ sơ đã trả kết quả."),
+            fields=(
+                F(
+                    name="rating",
+                    type="choice",
+                    required=True,
+                    choices=("very_satisfied", "satisfied", "dissatisfied"),
+                    label=gettext_lazy("Mức độ hài lòng"),
+                ),
+                F(name="comment", type="text", required=False, label=gettext_lazy("Ý kiến")),
+            ),
+        ),
+        # --- the counter's and the system's rows ----------------------------------------------
+        Transition(
+            name="submit_at_counter",
+            sources=frozenset({_S.DRAFT}),
+            target=_S.SUBMITTED,
+            permissions=frozenset({_P.COUNTER_INTAKE}),
+            label=gettext_lazy("Nhận hồ sơ trực tiếp hoặc qua bưu chính"),
+            event="submit",
+            notify=NOTIFY_NEVER,  # received in the same transaction, which notifies
+        ),
+        Transition(
+            name="payment_settle",
+            sources=frozenset({_S.PAYMENT_REQUESTED}),
+            target=None,  # back to where the dossier waited from
+            performer=SYSTEM,
+            label=gettext_lazy("Thanh toán trực tuyến thành công"),
+            event="payment_received",
+        ),
+        Transition(
+            name="payment_refund",
+            sources=ALL_STATES - {_S.DRAFT},
+            target=None,  # a record only: the state does not change
+            permissions=frozenset({_P.RECEIVE}),
+            label=gettext_lazy("Ghi nhận hoàn tiền"),
+            event="payment_refunded",
+            notify=NOTIFY_NEVER,
+        ),
     )
 }
 
 
-def transition_get(name: str) -> Transition:
-    return TRANSITIONS[name]
-
-
 def _allowed(user, transition: Transition, dossier: Dossier) -> bool:
+    if transition.performer == SYSTEM:
+        return user is None
+    if user is None:
+        return False
+    if transition.performer == APPLICANT:
+        return access.dossier_applicant_can_view(user=user, dossier=dossier)
     perms: set[str] = set()
     agency_ids = transition.agencies(dossier) if transition.agencies else [dossier.receiving_agency_id]
     for agency_id in agency_ids:
@@ -401,6 +565,8 @@ def transition_open(*, user, dossier: Dossier, name: str) -> bool:
 
 
 def invalid_state_error(transition: Transition, dossier: Dossier) -> ValidationError:
+    if transition.refusal is not None:
+        return ValidationError(transition.refusal(dossier), code="invalid_state")
     return ValidationError(
         _("Không thể thực hiện thao tác “%(action)s”: hồ sơ %(code)s đang ở trạng thái “%(state)s”.")
         % {"action": transition.label, "code": dossier.code or "", "state": dossier.get_state_display()},
@@ -408,64 +574,98 @@ def invalid_state_error(transition: Transition, dossier: Dossier) -> ValidationE
     )
 
 
-def _transition(
+def _denied(transition: Transition) -> PermissionDenied:
+    if transition.performer == APPLICANT:
+        return PermissionDenied(_("Bạn không có quyền thao tác trên hồ sơ này."))
+    return PermissionDenied(_("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
+
+
+def _locked(dossier_id: int) -> Dossier | None:
+    return (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure_version", "receiving_agency", "applicant", "organisation")
+        .filter(pk=dossier_id)
+        .first()
+    )
+
+
+def transition_run(
     *,
-    user,
-    dossier_id: int,
     name: str,
+    user,
+    dossier_id: int | None = None,
+    dossier: Dossier | None = None,
     note: str = "",
     payload: dict | None = None,
     check: Callable[[Dossier], None] | None = None,
-    apply: Callable[[Dossier], list[str]] | None = None,
+    apply: Callable[[Dossier], list[str] | None] | None = None,
     after_commit: Callable[[Dossier], None] | None = None,
 ) -> Dossier:
-    """Run transition ``name`` on the dossier for ``user``.
+    """Run the row ``name`` of the table on a dossier for ``user`` (None for the system's rows).
 
-    ``check(dossier)`` validates the input against the locked dossier and raises
-    ``ValidationError`` (before anything is written); ``apply(dossier)`` sets the fields the
-    transition changes besides the state (and the state itself when the transition's target
-    is ``None``) and returns their names for ``update_fields``; ``after_commit(dossier)`` runs
-    once the transaction has committed.
+    The dossier is ``dossier_id``, locked here; or ``dossier`` when the caller already holds it
+    in its transaction (locked, or a new row not saved yet, which this inserts). ``check(dossier)``
+    validates the input against the locked dossier and raises ``ValidationError`` before
+    anything is written; ``apply(dossier)`` sets the fields the transition changes besides the
+    state (and the state itself when the row's target is ``None``) and returns their names for
+    ``update_fields`` (``None``: save every field); ``after_commit(dossier)`` runs once the
+    transaction has committed.
 
-    Raises ``PermissionDenied`` when the user lacks the transition's permission for the
-    dossier's agency (an unknown dossier answers the same way), and ``ValidationError`` with
-    code ``invalid_state`` when the dossier's current state does not allow the transition.
+    Raises ``PermissionDenied`` when the user is not the row's performer for the dossier (an
+    unknown dossier answers the same way), and ``ValidationError`` with code ``invalid_state``
+    when the dossier's current state does not allow the transition.
     """
     transition = TRANSITIONS[name]
-    with transaction.atomic():
-        dossier = (
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related("procedure_version", "receiving_agency", "applicant")
-            .filter(pk=dossier_id)
-            .first()
-        )
+    if dossier is not None and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition_run(dossier=...) needs the caller's transaction holding the row")
+    # With the caller's row, the caller's transaction is the unit (no savepoint of its own).
+    with transaction.atomic() if dossier is None else nullcontext():
+        if dossier is None:
+            dossier = _locked(dossier_id) if dossier_id is not None else None
         if dossier is None or not _allowed(user, transition, dossier):
-            raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
+            raise _denied(transition)
+        if transition.done is not None and transition.done(dossier):
+            return dossier
         if dossier.state not in transition.sources:
             raise invalid_state_error(transition, dossier)
         if transition.guard is not None:
             transition.guard(user=user, dossier=dossier)
         if check is not None:
             check(dossier)
+        new = dossier.pk is None
         from_state, from_code = dossier.state, dossier.status_code
         if transition.target is not None:
             dossier.state = transition.target
         fields = apply(dossier) if apply is not None else []
-        dossier.save(update_fields=["state", "updated_at", "current_step", "step_role", *fields])
+        if new:
+            dossier.save(force_insert=True)
+        elif fields is None:
+            dossier.save()
+        else:
+            dossier.save(update_fields=["state", "updated_at", "current_step", "step_role", *fields])
         event = event_append(
             dossier=dossier,
-            action=transition.name,
+            action=transition.action,
             actor=user,
             from_state=from_state,
             to_state=dossier.state,
             note=note,
             payload=payload,
+            first=new,
         )
-        if STATUS_CODE[dossier.state] != from_code or transition.name in ("apology", "request_supplement"):
-            transaction.on_commit(lambda: dossier_notify_status(dossier, note=note, action=transition.name))
-        transaction.on_commit(
-            lambda: slip_enqueue_for_transition(dossier_id=dossier.pk, action=transition.name, event_seq=event.seq)
-        )
+        _effects_on_commit(transition, dossier, from_code=from_code, note=note, event_seq=event.seq)
         if after_commit is not None:
             transaction.on_commit(lambda: after_commit(dossier))
     return dossier
+
+
+def _effects_on_commit(transition: Transition, dossier: Dossier, *, from_code, note: str, event_seq: int) -> None:
+    """The row's effects, enqueued for after the commit: the applicant's notice and the slip."""
+    changed = STATUS_CODE[dossier.state] != from_code
+    if transition.notify == NOTIFY_ALWAYS or (transition.notify == NOTIFY_ON_STATUS and changed):
+        transaction.on_commit(lambda: dossier_notify_status(dossier, note=note, action=transition.action))
+    if transition.slip:
+        dossier_id = dossier.pk
+        transaction.on_commit(
+            lambda: effects.slip_enqueue(dossier_id=dossier_id, kind=transition.slip, event_seq=event_seq)
+        )

@@ -12,6 +12,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from dossiers.core.cache import public_answer_forget
 from dossiers.models import Dossier, DossierEvent
 from portal.signals import dossier_event_recorded
 
@@ -78,8 +79,6 @@ def event_append(
     if dossier.code and not first:
         # The cached public tracking answer shows the status and the timeline: drop it (a new
         # dossier has none: a look-up of an unknown code is not cached).
-        from dossiers.tracking import public_answer_forget
-
         transaction.on_commit(partial(public_answer_forget, dossier.code))
     # Integrations (webhooks, national-portal sync) hear of the event only once it is committed.
     transaction.on_commit(
