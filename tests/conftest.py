@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from tests.dossiers.stats.factories import hand_built_set
 from tests.factories import (
     AgencyFactory,
     OfficerMembershipFactory,
@@ -44,3 +45,11 @@ def officer_factory(db):
         return membership.user
 
     return make
+
+
+@pytest.fixture
+def hand_built():
+    """The statistics' hand-built set: ``(agency, version)``, figures in tests.dossiers.stats.factories.EXPECTED.
+
+    Here because the statistics tests and the dashboard's browser test (tests/e2e) both use it."""
+    return hand_built_set()

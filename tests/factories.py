@@ -90,3 +90,11 @@ class OrganisationMembershipFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     user = factory.SubFactory(UserFactory)
     role = OrganisationRole.MEMBER
+
+
+def with_totp(user):
+    """Give ``user`` an active TOTP device (officer pages and the officer API need one)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+    return user

@@ -1,4 +1,5 @@
-"""Dossier factories with a trait per state, and helpers that build real files."""
+"""Dossier factories with a trait per state, helpers that build real files, and an agency's team
+with the steps that take a dossier through processing."""
 
 import io
 
@@ -7,10 +8,12 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from pypdf import PdfWriter
 
+from dossiers import services
 from dossiers.constants import Channel, DossierState
 from dossiers.core.pins import pin_hash
 from dossiers.models import Dossier, DossierDocument, StoredDocument
-from tests.factories import UserFactory
+from portal.constants import OfficerRole
+from tests.factories import OfficerMembershipFactory, UserFactory
 from tests.procedures.factories import DocumentRequirementFactory, ProcedureVersionFactory
 
 TEST_PIN = "12345678"
@@ -123,3 +126,81 @@ class DossierDocumentFactory(factory.django.DjangoModelFactory):
     requirement = factory.LazyAttribute(lambda o: o.dossier.procedure_version.documents.first())
     component_name = factory.LazyAttribute(lambda o: o.requirement.name if o.requirement else "Giấy tờ")
     stored = factory.SubFactory(StoredDocumentFactory, owner=factory.SelfAttribute("..dossier.applicant"))
+
+
+# --- processing: a review workflow, an agency's team, and the steps through the services ---------
+
+REVIEW_TEMPLATE = [
+    {"key": "receive", "name": "Tiếp nhận", "role": "reception", "duration": 4, "unit": "hours", "send_back_to": None},
+    {
+        "key": "assign",
+        "name": "Phân công",
+        "role": "department_head",
+        "duration": 4,
+        "unit": "hours",
+        "send_back_to": None,
+    },
+    {
+        "key": "appraise",
+        "name": "Thẩm định",
+        "role": "specialist",
+        "duration": 1,
+        "unit": "days",
+        "send_back_to": "receive",
+    },
+    {
+        "key": "review",
+        "name": "Lãnh đạo phòng xem xét",
+        "role": "department_head",
+        "duration": 4,
+        "unit": "hours",
+        "send_back_to": "appraise",
+    },
+    {
+        "key": "approve",
+        "name": "Phê duyệt",
+        "role": "leader",
+        "duration": 4,
+        "unit": "hours",
+        "send_back_to": "appraise",
+    },
+    {"key": "return", "name": "Trả kết quả", "role": "reception", "duration": 4, "unit": "hours", "send_back_to": None},
+]
+
+
+class Team:
+    def __init__(self, agency):
+        self.agency = agency
+        self.reception = OfficerMembershipFactory(agency=agency, role=OfficerRole.RECEPTION).user
+        self.head = OfficerMembershipFactory(agency=agency, role=OfficerRole.DEPARTMENT_HEAD).user
+        self.specialist = OfficerMembershipFactory(agency=agency, role=OfficerRole.SPECIALIST).user
+        self.other_specialist = OfficerMembershipFactory(agency=agency, role=OfficerRole.SPECIALIST).user
+        self.leader = OfficerMembershipFactory(agency=agency, role=OfficerRole.LEADER).user
+
+
+def refresh(dossier) -> Dossier:
+    return Dossier.objects.get(pk=dossier.pk)
+
+
+def to_processing(dossier, team):
+    services.dossier_receive(user=team.reception, dossier_id=dossier.pk)
+    services.dossier_assign(user=team.head, dossier_id=dossier.pk, assignee_id=team.specialist.pk)
+    return refresh(dossier)
+
+
+def to_pending(dossier, team, **kwargs):
+    to_processing(dossier, team)
+    services.dossier_propose(
+        user=team.specialist,
+        dossier_id=dossier.pk,
+        recommendation="grant",
+        result_file=("ket-qua.pdf", make_pdf()),
+        **kwargs,
+    )
+    return refresh(dossier)
+
+
+def to_resolved(dossier, team):
+    to_pending(dossier, team)
+    services.dossier_approve(user=team.leader, dossier_id=dossier.pk)
+    return refresh(dossier)

@@ -8,19 +8,9 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from dossiers.models import Dossier
-from procedures.constants import AgencyLevel
-from procedures.demo import DEMO_CATALOGUE
-from procedures.services import catalogue_import_json
 from tests.dossiers.factories import make_pdf
-from tests.factories import AgencyFactory, CitizenProfileFactory
-
-AGENCIES = ["000.00.01.H99", "000.00.12.H99", "000.00.15.H99", "000.01.21.H99", "000.02.21.H99"]
-
-
-def _load_demo_catalogue():
-    for code in AGENCIES:
-        AgencyFactory(code=code, level=AgencyLevel.COMMUNE if ".21." in code else AgencyLevel.DEPARTMENT)
-    catalogue_import_json(raw=DEMO_CATALOGUE.read_bytes())
+from tests.e2e.factories import _load_demo_catalogue
+from tests.factories import CitizenProfileFactory
 
 
 def test_citizen_files_a_birth_registration_and_tracks_it(page, login, tmp_path):

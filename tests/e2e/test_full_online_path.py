@@ -19,9 +19,8 @@ from dossiers import services
 from dossiers.constants import DossierState, ReturnMethod
 from dossiers.models import Dossier, Payment, StoredDocument
 from dossiers.models.payment import PaymentStatus
-from tests.dossiers.factories import make_pdf
-from tests.dossiers.test_workflow_processing import Team
-from tests.e2e.test_citizen_filing import _load_demo_catalogue
+from tests.dossiers.factories import Team, make_pdf
+from tests.e2e.factories import _load_demo_catalogue
 from tests.factories import CitizenProfileFactory
 
 WARD = "000.01.21.H99"

@@ -14,6 +14,7 @@ from procedures.demo import DEMO_CATALOGUE
 from procedures.models import Agency, ProcedureVersion
 from procedures.services import catalogue_import_json
 from tests.dossiers.factories import DossierDocumentFactory, DossierFactory, make_pdf
+from tests.e2e.helpers import _act, _sign_out
 from tests.factories import AgencyFactory, CitizenProfileFactory, OfficerMembershipFactory
 
 AGENCIES = ["000.00.01.H99", "000.00.12.H99", "000.00.15.H99", "000.01.21.H99", "000.02.21.H99"]
@@ -36,21 +37,6 @@ def _demo_dossier(applicant) -> Dossier:
     for requirement in version.documents.filter(required=True):
         DossierDocumentFactory(dossier=dossier, requirement=requirement, component_name=requirement.name)
     return dossier
-
-
-def _act(page, name: str, fill=None):
-    """Open the action's card on the officer's dossier page, fill it, submit, land back on the page."""
-    card = page.locator(f"#action-{name}")
-    card.locator("summary").click()
-    if fill is not None:
-        fill(card)
-    with page.expect_navigation():
-        card.locator("button[type=submit]").click()
-    expect(page.locator(".messages")).to_contain_text("Đã thực hiện")
-
-
-def _sign_out(page):
-    page.context.clear_cookies()
 
 
 def test_officers_take_a_dossier_from_reception_to_the_returned_result(page, login, activate_totp, tmp_path):

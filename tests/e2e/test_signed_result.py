@@ -13,9 +13,8 @@ from dossiers.constants import DossierState, ReturnMethod
 from dossiers.models import DossierResult
 from signing.constants import Verdict
 from signing.services import trusted_certificate_add
-from tests.dossiers.factories import DossierFactory
-from tests.dossiers.test_workflow_processing import Team, to_pending
-from tests.e2e.test_officer_path import _act, _sign_out
+from tests.dossiers.factories import DossierFactory, Team, to_pending
+from tests.e2e.helpers import _act, _sign_out
 from tests.factories import AgencyFactory, CitizenProfileFactory
 from tests.signing import pki as test_pki
 from tests.signing.conftest import _fresh_signer_cache, import_identity, pki  # noqa: F401 - fixtures

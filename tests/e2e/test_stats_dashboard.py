@@ -7,13 +7,12 @@ import openpyxl
 from playwright.sync_api import expect
 
 from portal.constants import OfficerRole
-from tests.dossiers.test_stats import hand_built  # noqa: F401 - the fixture
 from tests.factories import OfficerMembershipFactory
 
 PERIOD = "date_from=2026-03-09&date_to=2026-03-20"
 
 
-def test_leader_reads_the_dashboard_drills_down_and_exports(page, login, activate_totp, hand_built):  # noqa: F811
+def test_leader_reads_the_dashboard_drills_down_and_exports(page, login, activate_totp, hand_built):
     agency, _ = hand_built
     leader = OfficerMembershipFactory(agency=agency, role=OfficerRole.LEADER).user
     activate_totp(leader)

@@ -3,8 +3,7 @@
 import pytest
 
 from portal.constants import OfficerRole
-from tests.dossiers.test_workflow_reception import with_totp
-from tests.factories import OfficerMembershipFactory
+from tests.factories import OfficerMembershipFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,6 @@
 """Factories of the catalogue (fields, procedures, versions, fees, document components)."""
 
+import base64
 import datetime as dt
 
 import factory
@@ -91,3 +92,52 @@ class DocumentRequirementFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Giấy tờ {n}")
     accepted_types = factory.LazyFunction(lambda: ["application/pdf"])
     template = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.4 mau to khai", name="to-khai.pdf"))
+
+
+# --- the catalogue's JSON import/export document ------------------------------------------------
+
+DOCX = base64.b64encode(b"PK\x03\x04 mau to khai").decode()
+
+
+def _procedure(code="1.001193", **overrides):
+    data = {
+        "code": code,
+        "name": "Đăng ký khai sinh",
+        "sector": "HT",
+        "agencies": ["000.01.21.H99"],
+        "effective_date": "2025-07-01",
+        "applicant_types": ["citizen"],
+        "service_level": "full",
+        "legacy_level": 4,
+        "channels": ["online", "in_person"],
+        "processing_time": 0,
+        "processing_time_unit": "working_days",
+        "legal_basis": [{"number": "60/2014/QH13", "title": "Luật Hộ tịch", "date": "2014-11-20"}],
+        "result_types": [{"name": "Giấy khai sinh", "electronic": True, "signed": True}],
+        "fees": [{"amount": 8000, "description": "Phí bản sao", "collected_at": "at_submission"}],
+        "documents": [
+            {
+                "name": "Tờ khai đăng ký khai sinh",
+                "originals": 1,
+                "copies": 0,
+                "required": True,
+                "accepted_types": ["application/pdf"],
+                "max_size": 1048576,
+                "reusable": False,
+                "template": {"filename": "to-khai.docx", "content_base64": DOCX},
+            }
+        ],
+        "form": {"fields": [{"name": "child_name", "type": "text", "label": "Họ tên trẻ", "required": True}]},
+        "workflow": [{"key": "receive", "name": "Tiếp nhận", "role": "reception", "duration": 1, "unit": "hours"}],
+    }
+    data.update(overrides)
+    return data
+
+
+def _document(*procedures):
+    return {
+        "format": "cong-dich-vu-cong/catalogue",
+        "format_version": 1,
+        "sectors": [{"code": "HT", "name": "Hộ tịch"}],
+        "procedures": list(procedures) or [_procedure()],
+    }

@@ -10,8 +10,7 @@ from django.utils import timezone
 from procedures.constants import VersionStatus
 from procedures.models import Procedure, ProcedureVersion
 from tests.factories import UserFactory
-from tests.procedures.factories import FeeFactory, ProcedureVersionFactory
-from tests.procedures.test_transfer import _document, _procedure
+from tests.procedures.factories import FeeFactory, ProcedureVersionFactory, _document, _procedure
 
 pytestmark = pytest.mark.django_db
 IMPORT = "/admin/procedures/procedure/import/"

@@ -1,6 +1,5 @@
 """JSON import/export of the catalogue: round trip, idempotence, and bad input (all or nothing)."""
 
-import base64
 import copy
 import json
 
@@ -11,54 +10,9 @@ from procedures.constants import VersionStatus
 from procedures.models import DocumentRequirement, Fee, Procedure, ProcedureVersion, Sector
 from procedures.services import CatalogueImportError, catalogue_export, catalogue_import, catalogue_import_json
 from tests.factories import AgencyFactory
+from tests.procedures.factories import DOCX, _document, _procedure
 
 pytestmark = pytest.mark.django_db
-
-DOCX = base64.b64encode(b"PK\x03\x04 mau to khai").decode()
-
-
-def _procedure(code="1.001193", **overrides):
-    data = {
-        "code": code,
-        "name": "Đăng ký khai sinh",
-        "sector": "HT",
-        "agencies": ["000.01.21.H99"],
-        "effective_date": "2025-07-01",
-        "applicant_types": ["citizen"],
-        "service_level": "full",
-        "legacy_level": 4,
-        "channels": ["online", "in_person"],
-        "processing_time": 0,
-        "processing_time_unit": "working_days",
-        "legal_basis": [{"number": "60/2014/QH13", "title": "Luật Hộ tịch", "date": "2014-11-20"}],
-        "result_types": [{"name": "Giấy khai sinh", "electronic": True, "signed": True}],
-        "fees": [{"amount": 8000, "description": "Phí bản sao", "collected_at": "at_submission"}],
-        "documents": [
-            {
-                "name": "Tờ khai đăng ký khai sinh",
-                "originals": 1,
-                "copies": 0,
-                "required": True,
-                "accepted_types": ["application/pdf"],
-                "max_size": 1048576,
-                "reusable": False,
-                "template": {"filename": "to-khai.docx", "content_base64": DOCX},
-            }
-        ],
-        "form": {"fields": [{"name": "child_name", "type": "text", "label": "Họ tên trẻ", "required": True}]},
-        "workflow": [{"key": "receive", "name": "Tiếp nhận", "role": "reception", "duration": 1, "unit": "hours"}],
-    }
-    data.update(overrides)
-    return data
-
-
-def _document(*procedures):
-    return {
-        "format": "cong-dich-vu-cong/catalogue",
-        "format_version": 1,
-        "sectors": [{"code": "HT", "name": "Hộ tịch"}],
-        "procedures": list(procedures) or [_procedure()],
-    }
 
 
 @pytest.fixture

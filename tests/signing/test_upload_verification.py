@@ -19,8 +19,7 @@ from tests.dossiers.factories import (
     StoredDocumentFactory,
     make_pdf,
 )
-from tests.dossiers.test_workflow_reception import with_totp
-from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
+from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.test import override_settings
 
 from dossiers import services
 from dossiers.models import DossierResult
-from tests.dossiers.factories import DossierFactory
-from tests.dossiers.test_workflow_processing import Team, to_pending
+from tests.dossiers.factories import DossierFactory, Team, to_pending
 from tests.signing import pki as test_pki
 
 pytestmark = pytest.mark.django_db

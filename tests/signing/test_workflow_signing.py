@@ -11,8 +11,7 @@ from dossiers import services
 from dossiers.constants import DossierState, ReturnMethod
 from dossiers.models import Dossier, DossierResult, StoredDocument
 from signing.models import SignedDocument
-from tests.dossiers.factories import DossierFactory
-from tests.dossiers.test_workflow_processing import Team, to_pending
+from tests.dossiers.factories import DossierFactory, Team, to_pending
 from tests.signing import pki as test_pki
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ from dossiers.models import Consultation, DossierStep
 from portal.constants import OfficerRole
 from portal.services import api_token_create
 from tests.dossiers.factories import DossierFactory, OnlineVersionFactory
-from tests.dossiers.test_workflow_reception import page_client, with_totp
-from tests.factories import AgencyFactory, DepartmentFactory, OfficerMembershipFactory, UserFactory
+from tests.dossiers.helpers import page_client
+from tests.factories import AgencyFactory, DepartmentFactory, OfficerMembershipFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 S = DossierState

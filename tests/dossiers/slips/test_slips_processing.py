@@ -22,10 +22,8 @@ from dossiers.services.official_slips import (
 )
 from dossiers.services.results import result_render
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierFactory
-from tests.dossiers.test_workflow_processing import Team, refresh, to_pending, to_processing
-from tests.dossiers.test_workflow_reception import with_totp
-from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
+from tests.dossiers.factories import DossierFactory, Team, refresh, to_pending, to_processing
+from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 

@@ -18,59 +18,22 @@ from dossiers.core.events import events_verify
 from dossiers.core.machine import TRANSITIONS
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, DossierStep, StoredDocument
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierFactory, make_pdf
+from tests.dossiers.factories import (
+    REVIEW_TEMPLATE,
+    DossierFactory,
+    Team,
+    make_pdf,
+    refresh,
+    to_pending,
+    to_processing,
+    to_resolved,
+)
+from tests.dossiers.helpers import api_for
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
 from tests.procedures.factories import FeeFactory
 
 pytestmark = pytest.mark.django_db
 S = DossierState
-
-REVIEW_TEMPLATE = [
-    {"key": "receive", "name": "Tiếp nhận", "role": "reception", "duration": 4, "unit": "hours", "send_back_to": None},
-    {
-        "key": "assign",
-        "name": "Phân công",
-        "role": "department_head",
-        "duration": 4,
-        "unit": "hours",
-        "send_back_to": None,
-    },
-    {
-        "key": "appraise",
-        "name": "Thẩm định",
-        "role": "specialist",
-        "duration": 1,
-        "unit": "days",
-        "send_back_to": "receive",
-    },
-    {
-        "key": "review",
-        "name": "Lãnh đạo phòng xem xét",
-        "role": "department_head",
-        "duration": 4,
-        "unit": "hours",
-        "send_back_to": "appraise",
-    },
-    {
-        "key": "approve",
-        "name": "Phê duyệt",
-        "role": "leader",
-        "duration": 4,
-        "unit": "hours",
-        "send_back_to": "appraise",
-    },
-    {"key": "return", "name": "Trả kết quả", "role": "reception", "duration": 4, "unit": "hours", "send_back_to": None},
-]
-
-
-class Team:
-    def __init__(self, agency):
-        self.agency = agency
-        self.reception = OfficerMembershipFactory(agency=agency, role=OfficerRole.RECEPTION).user
-        self.head = OfficerMembershipFactory(agency=agency, role=OfficerRole.DEPARTMENT_HEAD).user
-        self.specialist = OfficerMembershipFactory(agency=agency, role=OfficerRole.SPECIALIST).user
-        self.other_specialist = OfficerMembershipFactory(agency=agency, role=OfficerRole.SPECIALIST).user
-        self.leader = OfficerMembershipFactory(agency=agency, role=OfficerRole.LEADER).user
 
 
 @pytest.fixture
@@ -81,34 +44,6 @@ def dossier():
 @pytest.fixture
 def team(dossier):
     return Team(dossier.receiving_agency)
-
-
-def refresh(dossier) -> Dossier:
-    return Dossier.objects.get(pk=dossier.pk)
-
-
-def to_processing(dossier, team):
-    services.dossier_receive(user=team.reception, dossier_id=dossier.pk)
-    services.dossier_assign(user=team.head, dossier_id=dossier.pk, assignee_id=team.specialist.pk)
-    return refresh(dossier)
-
-
-def to_pending(dossier, team, **kwargs):
-    to_processing(dossier, team)
-    services.dossier_propose(
-        user=team.specialist,
-        dossier_id=dossier.pk,
-        recommendation="grant",
-        result_file=("ket-qua.pdf", make_pdf()),
-        **kwargs,
-    )
-    return refresh(dossier)
-
-
-def to_resolved(dossier, team):
-    to_pending(dossier, team)
-    services.dossier_approve(user=team.leader, dossier_id=dossier.pk)
-    return refresh(dossier)
 
 
 def test_the_whole_path_leaves_steps_results_and_an_intact_chain(dossier, team, django_capture_on_commit_callbacks):
@@ -390,17 +325,6 @@ def test_an_officer_of_another_agency_can_do_nothing(dossier, team):
 # --- through the API -------------------------------------------------------------------------
 
 URL = "/api/v1/dossiers/"
-
-
-def api_for(user):
-    from rest_framework.test import APIClient
-
-    from portal.services import api_token_create
-
-    _token, raw = api_token_create(user=user, name="test")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def test_the_whole_path_through_the_api_ends_with_the_result_for_the_applicant(

@@ -16,16 +16,9 @@ from dossiers.services import payments
 from procedures.constants import ServiceLevel
 from sandbox_gateway.views import transaction_record
 from tests.dossiers.factories import OnlineVersionFactory
-from tests.dossiers.test_payments import _start, _submitted, gateway_result
+from tests.dossiers.payments.factories import _start, _waiting, gateway_result
 from tests.factories import UserFactory
 from tests.procedures.factories import FeeFactory
-
-
-def _waiting():
-    version = OnlineVersionFactory(service_level=ServiceLevel.FULL)
-    FeeFactory(version=version, amount=15000, description="Lệ phí")
-    citizen = UserFactory()
-    return _submitted(version, citizen), citizen
 
 
 @pytest.mark.django_db(transaction=True)

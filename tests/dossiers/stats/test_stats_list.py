@@ -9,13 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dossiers.stats import service
 from portal.constants import OfficerRole
-from tests.dossiers import test_stats, test_stats_pages
-from tests.dossiers.test_stats import EXPECTED, FIRST, LAST
-from tests.dossiers.test_stats_pages import PERIOD, officer
-
-# The hand-built set of ``test_stats`` under a province with a sibling agency.
-hand_built = test_stats.hand_built
-tree = test_stats_pages.tree
+from tests.dossiers.stats.factories import EXPECTED, FIRST, LAST, PERIOD, officer
 
 pytestmark = pytest.mark.django_db
 URL = "/officer/stats/dossiers/"

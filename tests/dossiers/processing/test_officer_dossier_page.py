@@ -15,10 +15,18 @@ from dossiers.constants import DossierState, ReturnMethod
 from dossiers.core.machine import TRANSITIONS
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, DossierStep, StoredDocument
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierDocumentFactory, DossierFactory, make_pdf, make_png
-from tests.dossiers.test_workflow_processing import Team, refresh, to_pending, to_processing, to_resolved
-from tests.dossiers.test_workflow_reception import with_totp
-from tests.factories import AgencyFactory, DepartmentFactory, OfficerMembershipFactory, UserFactory
+from tests.dossiers.factories import (
+    DossierDocumentFactory,
+    DossierFactory,
+    Team,
+    make_pdf,
+    make_png,
+    refresh,
+    to_pending,
+    to_processing,
+    to_resolved,
+)
+from tests.factories import AgencyFactory, DepartmentFactory, OfficerMembershipFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 S = DossierState

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from rest_framework.test import APIClient
 
 from dossiers import actions, services
 from dossiers.constants import Channel, DossierState, StatusCode
@@ -19,10 +18,10 @@ from dossiers.core.machine import TRANSITIONS
 from dossiers.models import Dossier, DossierEvent
 from portal.constants import OfficerRole
 from portal.models import Notification
-from portal.services import api_token_create
 from procedures import selectors as procedure_selectors
 from tests.dossiers.factories import DossierFactory
-from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
+from tests.dossiers.helpers import api_for, page_client
+from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 from tests.procedures.factories import DocumentRequirementFactory
 
 pytestmark = pytest.mark.django_db
@@ -383,13 +382,6 @@ def test_two_officers_at_once_one_wins_the_other_is_refused(second):
 URL = "/api/v1/dossiers/"
 
 
-def api_for(user) -> APIClient:
-    _token, raw = api_token_create(user=user, name="test")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
-
-
 def test_api_detail_offers_the_reception_actions_to_the_reception_officer():
     dossier = DossierFactory()
     body = api_for(reception_officer(dossier)).get(f"{URL}{dossier.code}/").json()
@@ -465,18 +457,6 @@ def test_api_others_may_not_act(name, who, expected):
 # --- reception queue pages ------------------------------------------------------------------
 
 QUEUE = "/officer/reception/"
-
-
-def with_totp(user):
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    TOTP.activate(user, generate_totp_secret())
-    return user
-
-
-def page_client(client, user):
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from dossiers.constants import DossierState
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_check_pin
 from portal.constants import OrganisationRole
-from portal.services import api_token_create, organisation_remove_member
+from portal.services import organisation_remove_member
 from tests.dossiers.factories import (
     TEST_PIN,
     DossierDocumentFactory,
@@ -21,19 +21,13 @@ from tests.dossiers.factories import (
     make_pdf,
     make_png,
 )
+from tests.dossiers.helpers import api_for
 from tests.factories import OrganisationMembershipFactory, UserFactory
 from tests.procedures.factories import DocumentRequirementFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/dossiers/"
-
-
-def api_for(user) -> APIClient:
-    _token, raw = api_token_create(user=user, name="test")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 @pytest.fixture

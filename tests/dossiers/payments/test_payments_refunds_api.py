@@ -13,8 +13,7 @@ from dossiers.models.payment import PaymentStatus
 from dossiers.services import payments
 from portal.constants import OfficerRole
 from portal.services import api_token_create
-from tests.dossiers.test_payments import _start, gateway_result
-from tests.dossiers.test_payments_gateway import _waiting
+from tests.dossiers.payments.factories import _start, _waiting, gateway_result
 from tests.factories import AgencyFactory, OfficerMembershipFactory
 
 pytestmark = pytest.mark.django_db

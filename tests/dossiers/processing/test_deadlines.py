@@ -13,8 +13,7 @@ from dossiers.models import AgencyDigest, Dossier, DossierStep
 from dossiers.services import deadlines
 from portal.constants import OfficerRole
 from portal.models import Notification
-from tests.dossiers.factories import DossierFactory
-from tests.dossiers.test_workflow_processing import Team
+from tests.dossiers.factories import DossierFactory, Team
 from tests.factories import OfficerMembershipFactory
 
 pytestmark = pytest.mark.django_db

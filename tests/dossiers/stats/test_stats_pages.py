@@ -10,28 +10,11 @@ from django.core import mail
 from dossiers.models import StatsSubscription
 from dossiers.stats import reports, service
 from portal.constants import OfficerRole
-from tests.dossiers.test_stats import EXPECTED, FIRST, LAST, hand_built  # noqa: F401 - the fixture
-from tests.dossiers.test_workflow_reception import with_totp
-from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
+from tests.dossiers.stats.factories import EXPECTED, FIRST, LAST, PERIOD, officer
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/officer/stats/"
-PERIOD = {"date_from": FIRST.isoformat(), "date_to": LAST.isoformat()}
-
-
-def officer(agency, role=OfficerRole.DEPARTMENT_HEAD):
-    return with_totp(OfficerMembershipFactory(agency=agency, role=role).user)
-
-
-@pytest.fixture
-def tree(hand_built):  # noqa: F811
-    """The hand-built agency under a province, with a sibling agency that has no dossier."""
-    agency, version = hand_built
-    province = AgencyFactory(name="UBND tỉnh Thử")
-    sibling = AgencyFactory(name="Sở Anh em", parent=province)
-    agency.parent = province
-    agency.save(update_fields=["parent"])
-    return province, agency, sibling
 
 
 @pytest.mark.parametrize(

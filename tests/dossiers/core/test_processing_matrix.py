@@ -20,10 +20,17 @@ from dossiers import services
 from dossiers.constants import DossierState, ReturnMethod
 from dossiers.models import Dossier, DossierEvent, DossierResult, Slip, StoredDocument
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierFactory, make_pdf
-from tests.dossiers.test_workflow_processing import REVIEW_TEMPLATE, Team, to_pending, to_processing, to_resolved
-from tests.dossiers.test_workflow_reception import api_for, with_totp
-from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
+from tests.dossiers.factories import (
+    REVIEW_TEMPLATE,
+    DossierFactory,
+    Team,
+    make_pdf,
+    to_pending,
+    to_processing,
+    to_resolved,
+)
+from tests.dossiers.helpers import api_for
+from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 from tests.procedures.factories import FeeFactory
 
 pytestmark = pytest.mark.django_db

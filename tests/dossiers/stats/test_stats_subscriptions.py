@@ -9,8 +9,7 @@ from django.core import mail
 from dossiers.models import StatsSubscription
 from dossiers.stats import reports
 from portal.constants import OfficerRole
-from tests.dossiers.test_workflow_reception import with_totp
-from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
+from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 URL = "/officer/stats/subscriptions/"

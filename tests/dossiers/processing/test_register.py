@@ -14,8 +14,8 @@ from dossiers import register
 from dossiers.constants import Channel
 from portal.constants import OfficerRole
 from tests.dossiers.factories import DossierFactory, OnlineVersionFactory
-from tests.dossiers.test_workflow_reception import page_client, with_totp
-from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
+from tests.dossiers.helpers import page_client
+from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 from tests.procedures.factories import ProcedureFactory
 
 pytestmark = pytest.mark.django_db

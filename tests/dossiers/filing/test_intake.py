@@ -14,7 +14,8 @@ from dossiers.models import Dossier, DossierDocument, DossierEvent, Slip, Stored
 from portal.constants import OfficerRole
 from portal.models import CitizenProfile, Notification, User
 from tests.dossiers.factories import OnlineVersionFactory, make_pdf, make_png
-from tests.factories import AgencyFactory, CitizenProfileFactory, OfficerMembershipFactory, UserFactory
+from tests.dossiers.helpers import page_client
+from tests.factories import AgencyFactory, CitizenProfileFactory, OfficerMembershipFactory, UserFactory, with_totp
 from tests.procedures.factories import DocumentRequirementFactory, ProcedureFactory
 
 pytestmark = pytest.mark.django_db
@@ -325,8 +326,6 @@ START = "/officer/intake/"
 
 
 def login(client, user):
-    from tests.dossiers.test_workflow_reception import page_client, with_totp
-
     return page_client(client, with_totp(user))
 
 

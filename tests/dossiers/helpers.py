@@ -1,0 +1,17 @@
+"""Clients for the dossier tests: a logged-in page client and an API client with a bearer token."""
+
+from rest_framework.test import APIClient
+
+from portal.services import api_token_create
+
+
+def page_client(client, user):
+    client.force_login(user)
+    return client
+
+
+def api_for(user) -> APIClient:
+    _token, raw = api_token_create(user=user, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
