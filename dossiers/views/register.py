@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET
 
 from dossiers import register
 from dossiers.constants import Channel, StatusCode
-from dossiers.views.tracking import _csv_cell
+from dossiers.views.common import csv_cell
 from procedures import selectors as procedure_selectors
 
 PAGE_SIZE = 50
@@ -151,7 +151,7 @@ def _csv_response(rows) -> StreamingHttpResponse:
                     if isinstance(value, dt.datetime)
                     else value
                     if isinstance(value, int)
-                    else _csv_cell(value)
+                    else csv_cell(value)
                     for value in _cells(row)
                 ]
             )
