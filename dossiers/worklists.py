@@ -36,6 +36,7 @@ from dossiers.models import Consultation, Dossier
 from dossiers.services.steps import ROLE_HEAD
 from portal import selectors as portal_selectors
 from portal.constants import ROLE_PERMISSIONS, OfficerPermission, OfficerRole
+from procedures import selectors as procedure_selectors
 
 # Step roles a dossier waiting for approval can be at (validated by the workflow template);
 # "" for a dossier without steps.
@@ -146,8 +147,6 @@ class OfficerScope:
     @cached_property
     def due_horizons(self) -> dict[int, dt.datetime]:
         """Per agency: one working day from now on its own calendar (cf. dossier_due_soon_or_late)."""
-        from procedures import selectors as procedure_selectors
-
         horizons = {}
         for agency_id in self.agency_ids(_P.VIEW_DOSSIERS):
             agency = self.agencies[agency_id]

@@ -20,6 +20,7 @@ from dossiers import worklists
 from dossiers.api.serializers import when as _when
 from dossiers.constants import DossierState
 from portal.api.pagination import PortalPagination
+from portal.middleware import user_has_totp
 
 OFFICER_SCOPE = "officer"
 
@@ -40,8 +41,6 @@ class IsOfficer(BasePermission):
         if not scope.is_officer:
             return False
         if request.auth is None:
-            from portal.middleware import user_has_totp
-
             if not user_has_totp(user):
                 raise exceptions.PermissionDenied(
                     _("Tài khoản cán bộ phải bật xác thực hai lớp (TOTP) trước khi làm việc.")

@@ -23,6 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from dossiers import register
 from dossiers.constants import Channel, StatusCode
@@ -162,10 +165,6 @@ def _csv_response(rows) -> StreamingHttpResponse:
 
 
 def _xlsx_response(rows) -> FileResponse:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Sổ theo dõi hồ sơ")[:31])
     bold = Font(bold=True)
