@@ -459,8 +459,9 @@ def test_query_count_does_not_grow_with_the_page_size(client, name, django_asser
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_api_rows_match_the_declared_fields(world, language):
-    """The API builds its rows directly for speed; they must equal DRF's own walk over the
-    declared fields (the schema's), for dossiers with and without an assignee and for consultations."""
+    """The API builds its rows in one pass over a plan of the declared fields (``RowSerializer``)
+    for speed; they must equal DRF's own walk over the same fields (the schema's), for dossiers
+    with and without an assignee and for consultations."""
     from django.utils import translation
     from rest_framework import serializers
 
