@@ -21,10 +21,8 @@ def qr_data_uri(text: str, *, scale: int = 4) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _fetcher():
-    from weasyprint.urls import URLFetcher
-
-    class LocalOnlyFetcher(URLFetcher):
+def _local_only_fetcher(url_fetcher_class):
+    class LocalOnlyFetcher(url_fetcher_class):
         """Only data: URIs and files under static/ — a slip never reaches the network."""
 
         def fetch(self, url, headers=None):
@@ -40,7 +38,13 @@ def _fetcher():
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
-    from weasyprint import HTML
+    # WeasyPrint loads Pango and its fonts through cffi (about 0.6 s and tens of MB): only the
+    # processes that render a PDF pay for it, not every web process that imports the slips.
+    import weasyprint  # noqa: PLC0415 - heavy native library, needed only where PDFs are rendered
 
     html = render_to_string(template_name, context)
-    return HTML(string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=_fetcher()).write_pdf()
+    return weasyprint.HTML(
+        string=html,
+        base_url=str(STATIC_ROOT_FOR_PDF) + "/",
+        url_fetcher=_local_only_fetcher(weasyprint.URLFetcher),
+    ).write_pdf()

@@ -4,9 +4,9 @@ Each worklist is a read over the dossiers (or the consultations, lấy ý kiến
 the agencies where the officer holds the permission the list is about: assigned to me,
 waiting for reception, waiting for assignment, due within one working day, overdue,
 waiting for the applicant (status codes 5 and 6), consultations sent to my agency, waiting
-for my approval, and my department's open dossiers (department heads). A list is a queryset
-with its joins selected, ordered by due date then primary key, so a page costs a fixed
-number of queries whatever its size; the filters follow the dossier indexes
+for my approval, and my department's open dossiers (department heads). A list is ordered by
+due date (reception: by submission) then primary key, and a page costs a fixed number of
+queries whatever its size; the filters follow the dossier indexes
 (``receiving_agency, status_code, due_at``; ``assigned_to, state``; ``department,
 status_code, due_at``; the open consultations' ``agency, due_at``).
 
@@ -36,6 +36,7 @@ from dossiers.core.steps import ROLE_HEAD
 from dossiers.models import Consultation, Dossier
 from portal import selectors as portal_selectors
 from portal.constants import ROLE_PERMISSIONS, OfficerPermission, OfficerRole
+from procedures import selectors as procedure_selectors
 
 # Step roles a dossier waiting for approval can be at (validated by the workflow template);
 # "" for a dossier without steps.
@@ -57,8 +58,6 @@ _WAITING_CODES = (StatusCode.SUPPLEMENT, StatusCode.PAYMENT)
 _CONSULT_PERMISSIONS = (_P.PROCESS, _P.ASSIGN, _P.APPROVE)
 
 DOSSIER_RELATED = ("procedure", "procedure_version", "receiving_agency", "assigned_to")
-# Large columns a list never shows.
-DOSSIER_DEFERRED = ("form_data", "procedure_version__form_schema", "procedure_version__workflow_steps")
 # The columns a row of the page or of the API shows (the page's rows are read by key).
 _PEOPLE = ("full_name", "email")
 _AGENCY = ("code", "name", "short_name")
@@ -146,8 +145,6 @@ class OfficerScope:
     @cached_property
     def due_horizons(self) -> dict[int, dt.datetime]:
         """Per agency: one working day from now on its own calendar (cf. dossier_due_soon_or_late)."""
-        from procedures import selectors as procedure_selectors
-
         horizons = {}
         for agency_id in self.agency_ids(_P.VIEW_DOSSIERS):
             agency = self.agencies[agency_id]
@@ -252,33 +249,6 @@ def _consultation_filter(scope: OfficerScope) -> Q:
     )
 
 
-def worklist_queryset(*, scope: OfficerScope, name: str) -> QuerySet:
-    """The rows of worklist ``name`` for the officer of ``scope``, in list order.
-
-    Raises KeyError for an unknown name; a list that does not concern the officer is empty
-    (the pages and the API refuse it before asking).
-    """
-    worklist = WORKLISTS[name]
-    if worklist.kind == "consultation":
-        return (
-            Consultation.objects.filter(_consultation_filter(scope))
-            .select_related(*(f"dossier__{r}" for r in DOSSIER_RELATED), "agency", "requested_by")
-            .defer(*(f"dossier__{f}" for f in DOSSIER_DEFERRED))
-            .order_by("due_at", "pk")
-        )
-    ordering = ("submitted_at", "pk") if name == "reception" else ("due_at", "pk")
-    return (
-        Dossier.objects.filter(_dossier_filter(scope, name))
-        .select_related(*DOSSIER_RELATED)
-        .defer(*DOSSIER_DEFERRED)
-        .order_by(*ordering)
-    )
-
-
-def worklist_for_officer(*, user, name: str, now: dt.datetime | None = None) -> QuerySet:
-    return worklist_queryset(scope=officer_scope(user=user, now=now), name=name)
-
-
 def _ordering(name: str) -> tuple[str, str]:
     return ("submitted_at", "pk") if name == "reception" else ("due_at", "pk")
 
@@ -317,22 +287,23 @@ def _parts(scope: OfficerScope, name: str) -> list[Q]:
     return [base]
 
 
-def _page_keys(scope: OfficerScope, name: str, offset: int, limit: int) -> list[int]:
-    """Primary keys of rows ``offset`` to ``offset + limit`` of the list, in list order: one query."""
+def worklist_keys_query(*, scope: OfficerScope, name: str, offset: int = 0, limit: int = PAGE_SIZE) -> QuerySet:
+    """The one query behind a page: ``(sort key, primary key)`` of rows ``offset`` to
+    ``offset + limit`` of the list, in list order (the benchmark explains its plan)."""
     model = Consultation if WORKLISTS[name].kind == "consultation" else Dossier
     ordering = _ordering(name)
-    parts = _parts(scope, name)
-    if len(parts) == 1:
-        return list(
-            model.objects.filter(parts[0]).order_by(*ordering).values_list("pk", flat=True)[offset : offset + limit]
-        )
+    keyed = [model.objects.filter(q).order_by(*ordering).values_list(ordering[0], "id") for q in _parts(scope, name)]
+    if len(keyed) == 1:
+        return keyed[0][offset : offset + limit]
     # Each branch keeps its first offset + limit rows (an index read that stops there); the
     # union is ordered again and cut to the page.
-    branches = [
-        model.objects.filter(q).order_by(*ordering).values_list(ordering[0], "id")[: offset + limit] for q in parts
-    ]
-    union = branches[0].union(*branches[1:], all=True).order_by(ordering[0], "id")
-    return [pk for _key, pk in union[offset : offset + limit]]
+    branches = [branch[: offset + limit] for branch in keyed]
+    return branches[0].union(*branches[1:], all=True).order_by(ordering[0], "id")[offset : offset + limit]
+
+
+def _page_keys(scope: OfficerScope, name: str, offset: int, limit: int) -> list[int]:
+    """Primary keys of rows ``offset`` to ``offset + limit`` of the list, in list order: one query."""
+    return [pk for _key, pk in worklist_keys_query(scope=scope, name=name, offset=offset, limit=limit)]
 
 
 class WorklistRows:

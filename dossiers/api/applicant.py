@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dossiers import selectors, services
+from dossiers.actions import action_get
 from dossiers.constants import Rating
 from dossiers.models import Dossier
 from portal.api.parsers import ObjectJSONParser
@@ -227,8 +228,6 @@ class DossierActionView(_ApplicantAction):
 
     @extend_schema(request=ActionInputSerializer, responses=_RESPONSES, operation_id="dossier_action")
     def post(self, request, code: str):
-        from dossiers.actions import action_get
-
         dossier = selectors.dossier_get_for_user(user=request.user, code=code)
         if dossier is None:
             raise _not_found()

@@ -5,7 +5,10 @@ the serializer context (``personal``, ``actions``), so a serializer never decide
 """
 
 import json
+from collections.abc import Callable
+from operator import attrgetter
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -25,6 +28,41 @@ def when(value) -> str | None:
     """A date-time as DRF's DateTimeField writes it (local time zone, ISO 8601): for the
     serializers that build hot rows directly instead of walking their declared fields."""
     return None if value is None else _DATETIME.to_representation(value)
+
+
+# An output serializer for hot lists: each row is built in one pass over a plan read once
+# from the declared fields (the schema's), not by DRF's generic walk, which re-checks every
+# field of every row. Sources are plain attributes (dotted paths); a method field calls its
+# ``get_<name>``; a value of None stays None, any other goes through its field's
+# ``to_representation``. Tests check rows equal DRF's walk over the same fields. (A comment,
+# not a docstring: drf-spectacular would print a docstring as every subclass's description.)
+class RowSerializer(serializers.Serializer):
+    @cached_property
+    def _row_plan(self) -> list[tuple[str, Callable, Callable | None]]:
+        plan = []
+        for field in self._readable_fields:
+            if isinstance(field, serializers.SerializerMethodField):
+                plan.append((field.field_name, getattr(self, field.method_name), None))
+            elif field.source == "*":
+                plan.append((field.field_name, _itself, field.to_representation))
+            else:
+                write = _BUILTIN_WRITERS.get(type(field), field.to_representation)
+                plan.append((field.field_name, attrgetter(field.source), write))
+        return plan
+
+    def to_representation(self, instance) -> dict:
+        return {
+            name: value if (value := read(instance)) is None or write is None else write(value)
+            for name, read, write in self._row_plan
+        }
+
+
+def _itself(instance):
+    return instance
+
+
+# What these fields' ``to_representation`` does, as a builtin: a Python call less per cell.
+_BUILTIN_WRITERS = {serializers.CharField: str, serializers.IntegerField: int}
 
 
 def _absolute(request, path: str) -> str:

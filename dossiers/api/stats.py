@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from dossiers.api.officer import IsOfficer
 from dossiers.stats import definitions, reports, service
 from dossiers.stats.forms import StatsFilterForm, parse_month
+from procedures.models import Procedure, Sector
 
 FILTER_PARAMETERS = [
     OpenApiParameter("date_from", str, description="YYYY-MM-DD"),
@@ -47,7 +48,6 @@ class StatsView(APIView):
         if not allowed:
             raise exceptions.PermissionDenied(_("Bạn không có quyền xem thống kê."))
         agencies = [(str(i), tree[i]["name"]) for i in allowed if i in tree]
-        from procedures.models import Procedure, Sector
 
         form = StatsFilterForm(
             request.query_params,

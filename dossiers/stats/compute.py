@@ -17,6 +17,7 @@ from django.utils import timezone
 from dossiers.models import Payment
 from dossiers.stats import definitions as d
 from procedures import selectors as procedure_selectors
+from procedures.models import Agency
 
 KEY = ("receiving_agency_id", "procedure_id", "channel")
 COUNTED = {
@@ -94,8 +95,6 @@ def period_rows(
 
 
 def _period_rows(*, start, end, moment, scope, carried_over, live, minutes_memo) -> list[dict]:
-    from procedures.models import Agency
-
     moment = min(end, moment or timezone.now())
     conditions = {field: d.FIGURES_BY_KEY[key].condition(start, end, moment) for field, key in COUNTED.items()}
     if carried_over:

@@ -12,9 +12,15 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 
+from dossiers.models import ReportFormat, StatsSubscription
+from dossiers.pdf import render_pdf
 from dossiers.stats import definitions as d
 from dossiers.stats import service
+from portal.selectors import officer_agency_ids
+from procedures.models import Procedure, Sector
 
 logger = logging.getLogger(__name__)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,8 +30,6 @@ COLUMNS = [f.key for f in d.FIGURES]
 
 def stats_allowed_agency_ids(*, user, tree: dict) -> set[int]:
     """Agencies whose figures the user may read: where it holds view_stats, with their sub-agencies."""
-    from portal.selectors import officer_agency_ids
-
     allowed: set[int] = set()
     for agency_id in officer_agency_ids(user=user, permission="view_stats"):
         allowed |= service.subtree(tree, agency_id)
@@ -99,8 +103,6 @@ def build_report(
     last_day: dt.date,
     group: str,
 ) -> dict:
-    from procedures.models import Procedure, Sector
-
     scope = report_scope(
         tree=tree, allowed=allowed, agency_id=agency_id, sub=sub, procedure_id=procedure_id, sector_id=sector_id
     )
@@ -169,9 +171,6 @@ def _title(report: dict) -> str:
 
 
 def report_xlsx(report: dict, *, heading: str = "") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Báo cáo")[:31]
@@ -203,8 +202,6 @@ def report_xlsx(report: dict, *, heading: str = "") -> bytes:
 
 
 def report_pdf(report: dict, *, heading: str = "") -> bytes:
-    from dossiers.pdf import render_pdf
-
     columns = [(k, d.FIGURES_BY_KEY[k].label) for k in COLUMNS]
     table = [(entry["name"], [entry["figures"][k] for k in COLUMNS]) for entry in report["breakdown"]]
     return render_pdf(
@@ -225,8 +222,6 @@ def report_pdf(report: dict, *, heading: str = "") -> bytes:
 def stats_send_monthly_reports(*, today: dt.date | None = None) -> int:
     """Mail last month's report (XLSX or PDF, as subscribed) to every active subscription not yet
     served; returns how many."""
-    from dossiers.models import ReportFormat, StatsSubscription
-
     today = today or timezone.localdate()
     last_day = today.replace(day=1) - dt.timedelta(days=1)
     first_day = last_day.replace(day=1)

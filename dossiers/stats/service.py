@@ -18,9 +18,10 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from dossiers.models import DailyStat
+from dossiers.models import DailyStat, Dossier
 from dossiers.stats import compute
 from dossiers.stats import definitions as d
+from procedures.models import Agency, Procedure
 
 # The current day is counted live at most this often (seconds); the beat task refreshes it.
 LIVE_TTL = 60
@@ -54,8 +55,6 @@ class Scope:
 # ---------------------------------------------------------------------------- agency tree
 def agency_tree() -> dict:
     """{id: {"id", "code", "name", "parent_id", "children": [...]}} of active agencies."""
-    from procedures.models import Agency
-
     nodes = {
         a["id"]: {**a, "children": []}
         for a in Agency.objects.filter(is_active=True).values("id", "code", "name", "short_name", "parent_id")
@@ -106,8 +105,6 @@ def stats_rollup_day(*, day: dt.date) -> int:
 def stats_rollup_pending(*, max_days: int = 400) -> list[dt.date]:
     """Roll up every day missing since the first dossier was received (at most the ``max_days``
     most recent), and always yesterday, whose stock is taken once the day is over."""
-    from dossiers.models import Dossier
-
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     first = (
         Dossier.objects.filter(received_at__isnull=False).order_by("received_at").values_list("received_at", flat=True)
@@ -171,8 +168,6 @@ def _live_in_scope(scope: Scope):
 
 def procedure_sectors() -> dict[int, int]:
     """{procedure id: its field (lĩnh vực) id}."""
-    from procedures.models import Procedure
-
     return dict(Procedure.objects.values_list("id", "sector_id"))
 
 
@@ -390,8 +385,6 @@ def dossiers_behind_page(
     UNION ALL), and a second query loads the page's dossiers. The cost follows the page size
     and the number of agencies, not the number of dossiers behind the figure.
     """
-    from dossiers.models import Dossier
-
     field = d.FIGURES_BY_KEY[figure].sorted_by
     queryset = dossiers_behind(figure=figure, scope=scope, first_day=first_day, last_day=last_day)
     cursor = _cursor_parse(after)

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dossiers import selectors, services
+from dossiers.actions import action_get, available_actions
 from dossiers.constants import DossierState, ReturnMethod, SlipKind, StatusCode, event_label
 from dossiers.forms import (
     STATUS_DRAFT,
@@ -34,9 +35,11 @@ from dossiers.forms import (
     store_slot_name,
 )
 from dossiers.models import Dossier
+from dossiers.services import payments as payment_services
 from dossiers.services.slips import slips_for_viewer
 from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
+from dossiers.views.payments import dossier_payment_context
 from portal import selectors as portal_selectors
 from procedures import selectors as procedure_selectors
 
@@ -357,7 +360,6 @@ def draft_review(request, pk: int):
     declaration = DeclarationForm(request.POST if request.method == "POST" else None)
     errors: dict[str, list[str]] = {}
     status = 200
-    from dossiers.services import payments as payment_services
 
     if request.method == "POST":
         declaration.is_valid()
@@ -521,8 +523,6 @@ def dossier_detail(request, code: str):
     schema = dossier.procedure_version.form_schema or {"fields": []}
     actions = []
     if as_applicant:
-        from dossiers.actions import action_get, available_actions
-
         urls = {
             "supplement": f"/dossiers/{dossier.code}/supplement/",
             "withdraw": f"/dossiers/{dossier.code}/withdraw/",
@@ -544,7 +544,6 @@ def dossier_detail(request, code: str):
         "answers": form_answers(schema, dossier.form_data),
         "now": timezone.now(),
     }
-    from dossiers.views.payments import dossier_payment_context
 
     context.update(dossier_payment_context(user=request.user, dossier=dossier, as_applicant=as_applicant))
     return render(request, "dossiers/dossier_detail.html", context)

@@ -28,6 +28,7 @@ from dossiers.constants import DossierState, Outcome, ReturnMethod, Timeliness, 
 from dossiers.core.machine import OFFICER
 from dossiers.models import Dossier
 from dossiers.views.common import errors_of
+from signing.selectors import upload_verifications
 
 # Labels of the choice values the officers' actions take (the API keeps the raw values).
 CHOICE_LABELS = {
@@ -167,8 +168,6 @@ def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dic
 
 def _with_signature_verdicts(documents) -> list:
     """The documents, each with ``signature_verification`` (None unless it was uploaded signed)."""
-    from signing.selectors import upload_verifications
-
     documents = list(documents)
     verdicts = upload_verifications(stored_document_ids=[d.stored_id for d in documents])
     for document in documents:

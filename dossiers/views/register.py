@@ -23,10 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from dossiers import register
 from dossiers.constants import Channel, StatusCode
-from dossiers.views.tracking import _csv_cell
+from dossiers.views.common import csv_cell
 from procedures import selectors as procedure_selectors
 
 PAGE_SIZE = 50
@@ -151,7 +154,7 @@ def _csv_response(rows) -> StreamingHttpResponse:
                     if isinstance(value, dt.datetime)
                     else value
                     if isinstance(value, int)
-                    else _csv_cell(value)
+                    else csv_cell(value)
                     for value in _cells(row)
                 ]
             )
@@ -162,10 +165,6 @@ def _csv_response(rows) -> StreamingHttpResponse:
 
 
 def _xlsx_response(rows) -> FileResponse:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Sổ theo dõi hồ sơ")[:31])
     bold = Font(bold=True)

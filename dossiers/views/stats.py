@@ -24,14 +24,13 @@ from dossiers.models import ReportFormat
 from dossiers.stats import definitions, reports, service
 from dossiers.stats import subscriptions as stats_subscriptions
 from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm, parse_month
+from procedures.models import Procedure, Sector
 
 LIST_PAGE_SIZE = 50
 PUBLIC_LATE_LIMIT = 50
 
 
 def _choices(tree: dict, allowed: set[int] | None):
-    from procedures.models import Procedure, Sector
-
     def depth(i):
         n, node = 0, tree[i]
         while node["parent_id"] in tree:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from dossiers import selectors, tracking
 from dossiers.constants import event_label
+from dossiers.views.common import csv_cell
 
 BULK_UPLOAD_MAX_BYTES = 1024 * 1024
 
@@ -116,12 +117,6 @@ def track(request):
     return render(request, "dossiers/track.html", context)
 
 
-def _csv_cell(value) -> str:
-    # Cells starting with these would run as formulas in a spreadsheet (CSV injection).
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _bulk_csv(rows: list[dict]) -> HttpResponse:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # BOM: Excel then reads the file as UTF-8 and shows the diacritics
@@ -131,9 +126,9 @@ def _bulk_csv(rows: list[dict]) -> HttpResponse:
         due = row.get("due_at")
         writer.writerow(
             [
-                _csv_cell(row["code"]),
-                _csv_cell(row.get("procedure", "")),
-                _csv_cell(row["status"]),
+                csv_cell(row["code"]),
+                csv_cell(row.get("procedure", "")),
+                csv_cell(row["status"]),
                 row.get("status_code") or "",
                 timezone.localtime(due).strftime("%d/%m/%Y %H:%M") if due else "",
             ]

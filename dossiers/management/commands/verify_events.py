@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from dossiers.core.events import events_verify
+from dossiers.models import Dossier
 
 
 class Command(BaseCommand):
@@ -14,8 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, codes=None, **options):
         breaks = events_verify(codes=codes)
         if codes:
-            from dossiers.models import Dossier
-
             missing = set(codes) - set(Dossier.objects.filter(code__in=codes).values_list("code", flat=True))
             if missing:
                 raise CommandError(f"Không có hồ sơ / no dossier: {', '.join(sorted(missing))}")
