@@ -1,4 +1,8 @@
-"""Runner: discovers ``bench/bench_*.py``, runs each module's ``run(smoke)`` and prints tables."""
+"""Runner: discovers ``bench/bench_*.py``, runs each module's ``run(smoke)`` and prints tables.
+
+Django is set up before any benchmark module is imported, so each imports the project at its
+top; the parts that run in a child process start through ``bench.child`` the same way.
+"""
 
 import argparse
 import importlib
@@ -9,6 +13,8 @@ import sys
 import time
 import traceback
 from pathlib import Path
+
+import django
 
 import bench
 
@@ -77,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         f"# {'smoke run' if args.smoke else 'benchmarks'}: Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, {platform.machine()}, settings {os.environ['DJANGO_SETTINGS_MODULE']}"
     )
+    django.setup()
     failed = []
     for name in names:
         print(f"\n== {name}")

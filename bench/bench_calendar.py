@@ -5,25 +5,15 @@ exceptions), so it needs Django settings but no database. ``run(smoke=True)`` is
 """
 
 import datetime as dt
-import os
+import json
 import random
 import statistics
 import time
 
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
+from procedures.calendar import TZ, WorkingCalendar, package_holidays
 
 
 def run(smoke: bool) -> dict:
-    _setup_django()
-    from procedures.calendar import TZ, WorkingCalendar, package_holidays
-
     count = 300 if smoke else 20_000
     rng = random.Random(2026)  # deterministic workload
     exceptions = {dt.date(2026, 3, 7): True, dt.date(2026, 3, 9): False, dt.date(2027, 2, 13): True}
@@ -72,10 +62,6 @@ def run(smoke: bool) -> dict:
     }
 
 
-if __name__ == "__main__":
-    import json
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    print(json.dumps(run(smoke="--smoke" in sys.argv), indent=2))
+def child(*argv: str) -> None:
+    """``python -m bench.child bench.bench_calendar [--smoke]``: this benchmark alone."""
+    print(json.dumps(run(smoke="--smoke" in argv), indent=2))

@@ -1,6 +1,6 @@
 """Growth: tracking, worklist and search latency at 10,000 and 1,000,000 dossiers, side by side.
 
-Each size has its own benchmark database (``bench.database.sized_database_url``), filled by
+Each size has its own benchmark database (``bench.dbsetup.sized_database_url``), filled by
 ``bench.datagen``; the same gunicorn set-up and load generator as ``bench_http`` drive the
 three scenarios against each. Index-bound pages stay flat as the data grows a hundredfold.
 ``BENCH_GROWTH_10M=1`` adds 10,000,000 dossiers (generating them takes about fifteen minutes
@@ -10,6 +10,7 @@ the first time). ``--smoke`` compares 1,000 with 2,000.
 import os
 
 from bench import bench_http
+from bench.dbsetup import default_total
 
 SCENARIOS = ["tracking", "worklist", "procedures_search"]
 
@@ -19,8 +20,6 @@ def _label(n: int) -> str:
 
 
 def run(smoke: bool) -> dict:
-    from bench.datagen import default_total
-
     sizes = [1_000, 2_000] if smoke else [10_000, default_total()]
     if not smoke and os.environ.get("BENCH_GROWTH_10M") == "1":
         sizes.append(10_000_000)

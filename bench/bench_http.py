@@ -26,6 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import redis
+
+from bench.child import child_command
+from bench.dbsetup import default_total
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORKERS = 2
 READ_CEILING = "ceiling_pk_read"
@@ -87,8 +92,6 @@ def broker_url() -> str:
 def _purge_queues() -> None:
     """Drops the tasks the filing scenario enqueued (receipts, notifications): no worker runs them."""
     try:
-        import redis
-
         client = redis.Redis.from_url(broker_url())
         client.delete("default", "pdf", "signing", "notifications")
         client.close()
@@ -99,7 +102,7 @@ def _purge_queues() -> None:
 def _prepare_database(dossiers: int, *, check_filing_since: float | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(DJANGO_SETTINGS_MODULE="portal.settings.bench", BENCH_VIEWS="1")
-    command = [sys.executable, "-m", "bench.database", f"--dossiers={dossiers}"]
+    command = child_command("bench.database", f"--dossiers={dossiers}", database=dossiers)
     if check_filing_since is not None:
         command.append(f"--check-filing={check_filing_since}")
     result = subprocess.run(
@@ -286,8 +289,6 @@ def row(result: dict, ceiling: float | None, expected: set[str]) -> dict:
 
 
 def run(smoke: bool) -> dict:
-    from bench.datagen import default_total
-
     concurrency = int(os.environ.get("BENCH_HTTP_CONCURRENCY", 2 * WORKERS))
     duration = float(os.environ.get("BENCH_HTTP_SECONDS", 1.0 if smoke else 10.0))
     warmup = 0.3 if smoke else 2.0

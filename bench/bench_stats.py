@@ -12,6 +12,7 @@ queries per request and how many of them read ``dossiers_dossier``, and the plan
 roll-up read. Target: median under 300 ms for every dashboard view and the public page.
 """
 
+import datetime as dt
 import html
 import json
 import os
@@ -19,11 +20,23 @@ import re
 import statistics
 import sys
 import time
-from pathlib import Path
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Sum
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bench.child import run_child
+from bench.database import prepare
+from bench.datagen import generate
+from dossiers.models import DailyStat, Dossier
+from dossiers.stats import reports, service
+from portal.models import User
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 TARGET_MS = 300
 
 
@@ -40,24 +53,6 @@ def _plan_tables(plan: str) -> str:
 
 
 def _measure(requests: int) -> dict:
-    import datetime as dt
-
-    import django
-
-    django.setup()
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.core.cache import cache
-    from django.db import connection
-    from django.db.models import Sum
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    from dossiers.models import DailyStat, Dossier
-    from dossiers.stats import reports, service
-    from portal.models import User
-
     started = time.perf_counter()
     days = service.stats_rollup_pending(max_days=800)
     rollup_seconds = time.perf_counter() - started
@@ -173,20 +168,15 @@ def _measure(requests: int) -> dict:
     return figures
 
 
-def _child(total: int, requests: int) -> None:
-    from bench.database import prepare
-
+def child(total: str, requests: str) -> None:
+    """In the child process (``bench.child``), pointed at the benchmark database."""
     info = prepare()
-    from bench.datagen import generate
-
-    generated = generate(total=total, verbose=True)
+    generated = generate(total=int(total), verbose=True)
     print(f"bench database {info['database_url']}: {generated}", file=sys.stderr)
     if generated["added"]:
         # New dossiers land on past days too: every rolled-up day is stale, roll them all up again.
-        from dossiers.models import DailyStat
-
         DailyStat.objects.all().delete()
-    figures = _measure(requests)
+    figures = _measure(int(requests))
     figures["generated_seconds"] = generated["seconds"]
     print(json.dumps(figures, default=str))
 
@@ -195,9 +185,12 @@ def run(smoke: bool) -> dict:
     total = 2_000 if smoke else int(os.environ.get("STATS_BENCH_DOSSIERS", "1000000"))
     requests = 3 if smoke else 30
     # The first roll-up of a large database takes long: allow it (four hours, 15 minutes smoke).
-    return run_child("bench.bench_stats", total, requests, smoke=smoke, what="stats", timeout=900 if smoke else 14400)
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(BASE_DIR))
-    _child(int(sys.argv[1]), int(sys.argv[2]))
+    return run_child(
+        "bench.bench_stats",
+        total,
+        requests,
+        smoke=smoke,
+        what="stats",
+        timeout=900 if smoke else 14400,
+        database="default",
+    )

@@ -12,29 +12,24 @@ process's peak resident memory. Targets: under 30 s and under 300 MB.
 import json
 import os
 import resource
-import sys
 import time
-from pathlib import Path
+
+from django.db import connection
+from django.utils import timezone
 
 from bench.child import run_child
+from bench.database import prepare
+from bench.datagen import generate
+from dossiers.models import Dossier
+from dossiers.services.deadlines import deadlines_sweep, sweep_horizon
+from portal.models import Notification
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 NEWLY_DUE = 200
 TARGET_SECONDS = 30
 TARGET_MB = 300
 
 
 def _measure(newly_due: int) -> dict:
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.utils import timezone
-
-    from dossiers.models import Dossier
-    from dossiers.services.deadlines import deadlines_sweep, sweep_horizon
-    from portal.models import Notification
-
     now = timezone.now()
     horizon = sweep_horizon(now)
     with connection.cursor() as cur:
@@ -106,22 +101,14 @@ def _measure(newly_due: int) -> dict:
     }
 
 
-def _child(total: int, newly_due: int) -> None:
-    from bench.database import prepare
-
+def child(total: str, newly_due: str) -> None:
+    """In the child process (``bench.child``), pointed at the benchmark database."""
     prepare()
-    from bench.datagen import generate
-
-    generate(total=total)
-    print(json.dumps(_measure(newly_due)))
+    generate(total=int(total))
+    print(json.dumps(_measure(int(newly_due))))
 
 
 def run(smoke: bool) -> dict:
     total = 2_000 if smoke else int(os.environ.get("SWEEP_BENCH_DOSSIERS", "1000000"))
     newly_due = 5 if smoke else NEWLY_DUE
-    return run_child("bench.bench_sweep", total, newly_due, smoke=smoke, what="sweep")
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(BASE_DIR))
-    _child(int(sys.argv[1]), int(sys.argv[2]))
+    return run_child("bench.bench_sweep", total, newly_due, smoke=smoke, what="sweep", database="default")

@@ -12,14 +12,24 @@ indexes the list's SQL plans use. Target: median under 100 ms.
 
 import json
 import os
+import re
 import statistics
 import sys
 import time
-from pathlib import Path
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from bench.child import run_child
+from bench.database import prepare
+from bench.datagen import generate
+from dossiers import worklists
+from dossiers.models import Dossier
+from portal.models import User
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 TARGET_MS = 100
 OFFICERS = ("leader@example.com", "head@example.com", "specialist@example.com")
 
@@ -31,8 +41,6 @@ def _percentile(values: list[float], pct: float) -> float:
 
 def _indexes(plan: str) -> str:
     """Names of the indexes a plan scans ("seq" when it scans a table instead)."""
-    import re
-
     found = re.findall(r"Index(?: Only)? Scan(?: Backward)? using (\w+)|Bitmap Index Scan on (\w+)", plan)
     names = sorted({a or b for a, b in found})
     if re.search(r"Seq Scan on dossiers_dossier\b", plan):
@@ -42,19 +50,6 @@ def _indexes(plan: str) -> str:
 
 def _measure(requests: int) -> dict:
     """Runs in the child process, with DATABASE_URL pointing at the benchmark database."""
-    import django
-
-    django.setup()
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from dossiers import worklists
-    from dossiers.models import Dossier
-    from portal.models import User
-
     figures: dict = {"dossiers": Dossier.objects.count(), "requests_per_scenario": requests, "target_median_ms": 100}
     plans: dict[str, str] = {}
     worst_median = 0.0
@@ -109,15 +104,12 @@ def _measure(requests: int) -> dict:
     return figures
 
 
-def _child(total: int, requests: int) -> None:
-    from bench.database import prepare
-
+def child(total: str, requests: str) -> None:
+    """In the child process (``bench.child``), pointed at the benchmark database."""
     info = prepare()
-    from bench.datagen import generate
-
-    generated = generate(total=total, verbose=True)
+    generated = generate(total=int(total), verbose=True)
     print(f"bench database {info['database_url']}: {generated}", file=sys.stderr)
-    figures = _measure(requests)
+    figures = _measure(int(requests))
     figures["generated_seconds"] = generated["seconds"]
     print(json.dumps(figures))
 
@@ -125,9 +117,4 @@ def _child(total: int, requests: int) -> None:
 def run(smoke: bool) -> dict:
     total = 2_000 if smoke else int(os.environ.get("WORKLIST_BENCH_DOSSIERS", "1000000"))
     requests = 3 if smoke else 50
-    return run_child("bench.bench_worklist", total, requests, smoke=smoke, what="worklist")
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(BASE_DIR))
-    _child(int(sys.argv[1]), int(sys.argv[2]))
+    return run_child("bench.bench_worklist", total, requests, smoke=smoke, what="worklist", database="default")

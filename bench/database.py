@@ -1,72 +1,42 @@
-"""The benchmark database: ``<name of DATABASE_URL's database>_bench`` (``portal_bench`` by
-default) on the same PostgreSQL, created when missing, migrated and seeded with demo data.
+"""The benchmark database migrated and seeded with demo data, and what the HTTP scenarios send.
 
-Run as ``python -m bench.database [--dossiers N]``: prints a JSON object with the bench URL,
-the primary key the single-read ceiling view reads and, with ``--dossiers``, the database
-topped up to N dossiers (``bench.datagen``) and what the HTTP scenarios send (``fixtures``).
-BENCH_DATABASE_URL names another database.
+Runs in a child process already pointed at the benchmark database (``bench.dbsetup``, chosen
+before Django starts): ``python -m bench.child --database default|N bench.database
+[--dossiers N] [--check-filing EPOCH]`` prints a JSON object with the bench URL, the primary
+key the single-read ceiling view reads and, with ``--dossiers``, the database topped up to N
+dossiers (``bench.datagen``) and what the HTTP scenarios send (``fixtures``); with
+``--check-filing``, the check of the dossiers filed since then.
 """
 
 import argparse
 import base64
 import contextlib
+import datetime as dt
+import io
 import json
 import os
 import sys
-from urllib.parse import urlparse, urlunparse
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal"
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import DatabaseError, connection, connections
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import Resolver404, resolve
+from pypdf import PdfWriter
 
-
-def bench_database_url() -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    parsed = urlparse(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
-    name = parsed.path.lstrip("/") or "portal"
-    if not name.endswith("_bench"):
-        name = f"{name}_bench"
-    return urlunparse(parsed._replace(path=f"/{name}"))
-
-
-def _maintenance(url: str):
-    import psycopg
-
-    parsed = urlparse(url)
-    return psycopg.connect(
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-        connect_timeout=5,
-    )
-
-
-def ensure_database(url: str) -> bool:
-    """Creates the database when it is missing; True when it was created."""
-    from psycopg import sql
-
-    name = urlparse(url).path.lstrip("/")
-    with _maintenance(url) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return True
-
-
-def drop_database(url: str) -> None:
-    from psycopg import sql
-
-    name = urlparse(url).path.lstrip("/")
-    with _maintenance(url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+from bench.datagen import generate
+from bench.dbsetup import drop_database, ensure_database
+from dossiers import worklists
+from dossiers.models import Dossier, DossierDocument
+from portal.models import User
+from portal.services import api_token_create
+from procedures.models import ProcedureVersion
 
 
 def _migrate_and_seed() -> str | None:
     """Migrates and loads the demo data; returns why seeding failed, or None."""
-    from django.core.management import call_command
-
     # Commands' chatter goes to stderr: stdout carries only the JSON answer.
     with contextlib.redirect_stdout(sys.stderr):
         call_command("migrate", interactive=False, verbosity=0, stdout=sys.stderr)
@@ -75,17 +45,6 @@ def _migrate_and_seed() -> str | None:
         except Exception as exc:  # noqa: BLE001 - the ceiling figures stay valid without demo data
             return f"{type(exc).__name__}: {exc}".strip()
     return None
-
-
-def sized_database_url(dossiers: int) -> str:
-    """The bench database for ``dossiers`` rows; sizes other than the default get their own."""
-    from bench.datagen import default_total
-
-    url = bench_database_url()
-    if dossiers == default_total():
-        return url
-    parsed = urlparse(url)
-    return urlunparse(parsed._replace(path=f"{parsed.path}_{dossiers}"))
 
 
 TRACKING_SAMPLE = 1000
@@ -109,10 +68,6 @@ FILING_DATA = {
 
 
 def _small_pdf(title: str) -> bytes:
-    import io
-
-    from pypdf import PdfWriter
-
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     writer.add_metadata({"/Title": title})
@@ -127,16 +82,6 @@ def _request(method: str, path: str, headers: dict | None = None, body: bytes = 
 
 def fixtures() -> dict:
     """What the HTTP scenarios send: tracking codes, an officer's worklists, a filing body."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.db import connection
-    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
-    from django.urls import Resolver404, resolve
-
-    from dossiers import worklists
-    from portal.models import User
-    from portal.services import api_token_create
-    from procedures.models import ProcedureVersion
-
     notes: list[str] = []
     with connection.cursor() as cur:
         # A spread of codes over the whole table (the hash picks rows all over it, not the newest).
@@ -202,12 +147,6 @@ def fixtures() -> dict:
 def filing_check(*, since: float) -> dict:
     """The dossiers filed since ``since`` (epoch seconds): their codes, per receiving unit and
     day, must run 1..N with no gap and no duplicate, and each must hold two stored documents."""
-    import datetime as dt
-
-    from django.core.files.storage import default_storage
-
-    from dossiers.models import Dossier, DossierDocument
-
     start = dt.datetime.fromtimestamp(since, tz=dt.UTC)
     filed = list(
         Dossier.objects.filter(created_at__gte=start, applicant__email="citizen@example.com", code__isnull=False)
@@ -234,16 +173,11 @@ def filing_check(*, since: float) -> dict:
 
 
 def prepare(*, dossiers: int | None = None, check_filing_since: float | None = None) -> dict:
-    url = bench_database_url() if dossiers is None else sized_database_url(dossiers)
-    created = ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.bench")
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.db import DatabaseError, connections
-
+    """Migrates and seeds the database this process uses (rebuilt once when an older checkout
+    left it unusable); then checks the filing, or tops it up to ``dossiers`` with the fixtures."""
+    url = os.environ["DATABASE_URL"]
+    # A database just created by `bench.dbsetup.use_database` has no tables yet.
+    created = "django_migrations" not in connection.introspection.table_names()
     try:
         seed_error = _migrate_and_seed()
     except DatabaseError:
@@ -262,16 +196,14 @@ def prepare(*, dossiers: int | None = None, check_filing_since: float | None = N
     if check_filing_since is not None:
         return {**result, "filing_check": filing_check(since=check_filing_since)}
     if dossiers is not None and not seed_error:
-        from bench.datagen import generate
-
         result["generated"] = generate(total=dossiers, verbose=True)
         result["fixtures"] = fixtures()
     return result
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench.database")
+def child(*argv: str) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.child --database N bench.database")
     parser.add_argument("--dossiers", type=int, help="top the database up to N dossiers and build the fixtures")
     parser.add_argument("--check-filing", type=float, metavar="EPOCH", help="check the dossiers filed since then")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     print(json.dumps(prepare(dossiers=args.dossiers, check_filing_since=args.check_filing)))

@@ -23,18 +23,25 @@ of a trigger per row). The transaction keeps this safe: if the load fails, Postg
 the dropped indexes back with it.
 
 Requires ``seed_demo`` to have run; idempotent (it only adds what is missing). Run as
-``python -m bench.datagen N`` against ``DATABASE_URL``; ``BENCH_DOSSIERS`` is the default N
-(1,000,000; 10,000,000 for the national-scale run).
+``python -m bench.child bench.datagen N`` against ``DATABASE_URL``; ``BENCH_DOSSIERS`` is the
+default N (1,000,000; 10,000,000 for the national-scale run).
 """
 
-import os
 import sys
 import time
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+
+from bench.dbsetup import default_total
+from dossiers.models import Dossier
+from portal.constants import OfficerRole
+from portal.models import OfficerMembership, User
+from procedures.models import Agency, Department, DocumentRequirement, ProcedureVersion
 
 BENCH_SPECIALISTS = 12
 CHUNK = 250_000
 BULK_THRESHOLD = 100_000
-DEFAULT_TOTAL = 1_000_000
 TABLES = (
     "dossiers_dossier",
     "dossiers_dossierevent",
@@ -92,19 +99,6 @@ STEP_NAMES = {
 }
 
 
-def default_total() -> int:
-    return int(os.environ.get("BENCH_DOSSIERS", DEFAULT_TOTAL))
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
-
-
 def _state_case(column: str) -> str:
     """SQL CASE mapping a bucket 0–99 (``b``) to ``column`` of STATES (state, code)."""
     parts, low = [], 0
@@ -127,11 +121,6 @@ def _step_case() -> str:
 
 def _ensure_specialists(agencies) -> dict[int, list[int]]:
     """``BENCH_SPECIALISTS`` specialists per agency (existing ones kept), by agency id."""
-    from django.contrib.auth import get_user_model
-
-    from portal.constants import OfficerRole
-    from portal.models import OfficerMembership
-
     user_model = get_user_model()
     result: dict[int, list[int]] = {}
     for agency in agencies:
@@ -319,13 +308,6 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
 
 def generate(*, total: int | None = None, verbose: bool = False) -> dict:
     """Tops the dossiers up to ``total``; returns how many were added and how long it took."""
-    _setup_django()
-    from django.db import connection, transaction
-
-    from dossiers.models import Dossier
-    from portal.models import User
-    from procedures.models import Agency, Department, DocumentRequirement, ProcedureVersion
-
     total = default_total() if total is None else total
     existing = Dossier.objects.count()
     if existing >= total:
@@ -419,5 +401,5 @@ def generate(*, total: int | None = None, verbose: bool = False) -> dict:
     return {"dossiers": existing + added, "added": added, "seconds": round(time.perf_counter() - started, 1)}
 
 
-if __name__ == "__main__":
-    print(generate(total=int(sys.argv[1]) if len(sys.argv) > 1 else None, verbose=True))
+def child(*argv: str) -> None:
+    print(generate(total=int(argv[0]) if argv else None, verbose=True))

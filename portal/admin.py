@@ -22,6 +22,9 @@ from portal.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from portal.services.outbox import outbox_enqueue, outbox_publish
+from portal.services.webhooks import webhook_delivery_replay
+from portal.tasks import deliver_webhook
 
 # The admin's own login form would skip allauth's rate limits and second factor: send it
 # through the portal's sign-in instead.
@@ -124,13 +127,11 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Gửi lại các lượt gửi không thành công"))
     def retry_failed(self, request, queryset):
-        from portal.services.outbox import outbox_enqueue
-
         count = 0
         for delivery in queryset.filter(status=DeliveryStatus.FAILED):
             delivery.status = DeliveryStatus.QUEUED
             delivery.save(update_fields=["status", "updated_at"])
-            outbox_enqueue(task="portal.tasks.deliver_notification", args=[delivery.pk], queue="notifications")
+            outbox_enqueue(task="portal.tasks.deliver_notification", args=[delivery.pk])
             count += 1
         self.message_user(request, _("Đã xếp lại %(count)d lượt gửi.") % {"count": count})
 
@@ -156,8 +157,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Đẩy ngay lên hàng đợi"))
     def publish_now(self, request, queryset):
-        from portal.services.outbox import outbox_publish
-
         published = sum(outbox_publish(message_id=pk) for pk in queryset.values_list("pk", flat=True))
         self.message_user(request, _("Đã đẩy %(count)d thông điệp.") % {"count": published})
 
@@ -198,9 +197,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Gửi lại các webhook đã chọn"))
     def replay_deliveries(self, request, queryset):
-        from portal.services.webhooks import webhook_delivery_replay
-        from portal.tasks import deliver_webhook
-
         for delivery in queryset:
             webhook_delivery_replay(delivery_id=delivery.pk)
             deliver_webhook.delay(delivery.pk)

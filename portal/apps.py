@@ -8,11 +8,5 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
-        from portal import receivers  # noqa: F401 - connects the integration receivers
-        from portal.models import WebhookSubscription
-        from portal.services.webhooks import webhook_subscribers_changed
-
-        for signal in (post_save, post_delete):
-            signal.connect(webhook_subscribers_changed, sender=WebhookSubscription, dispatch_uid=f"webhooks-{signal}")
+        # Receivers import models, which exist only once the registry is ready: Django's own rule.
+        from portal import receivers  # noqa: F401, PLC0415 - connects the portal's signal receivers

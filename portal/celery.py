@@ -14,13 +14,17 @@ Settings live in ``portal.settings.base`` (``CELERY_*``). What this module adds:
 - The beat schedule lives in the database (django-celery-beat). ``CELERY_BEAT_SCHEDULE``
   holds the defaults in code; `sync_beat_schedule` creates the missing entries when beat
   starts (and from ``seed_demo``) and never touches an existing one, so an interval an
-  admin changed stays changed.
+  admin changed stays changed (`portal.beat`).
+
+This module is imported with the settings (``portal/__init__.py``), before Django's app
+registry exists: it imports no model, and nothing of the portal but what needs none.
 """
 
 import logging
 import os
+from fnmatch import fnmatchcase
 
-from celery import Celery, Task, signals
+from celery import Celery, Task
 from django.db.utils import InterfaceError, OperationalError
 from kombu import Queue
 from kombu.exceptions import OperationalError as BrokerOperationalError
@@ -57,9 +61,10 @@ class PortalTask(Task):
         except PUBLISH_ERRORS as error:
             # Keep the message instead of failing the caller (often an on-commit hook of a
             # request whose change is already saved): the beat re-publisher sends it later.
-            from portal.services.outbox import outbox_keep_unpublished
+            # The outbox is a model, and this module loads before the app registry (see above).
+            from portal.services.outbox import outbox_keep_unpublished  # noqa: PLC0415 - a cycle Django imposes
 
-            queue = options.get("queue") or _route_queue(self.name)
+            queue = options.get("queue") or route_queue(self.name)
             outbox_keep_unpublished(
                 task=self.name, args=list(args or []), kwargs=dict(kwargs or {}), queue=queue, error=error
             )
@@ -91,48 +96,9 @@ app.conf.beat_schedule = {}
 app.autodiscover_tasks()
 
 
-def _route_queue(task_name: str) -> str:
-    from fnmatch import fnmatchcase
-
+def route_queue(task_name: str) -> str:
+    """The queue ``TASK_ROUTES`` gives a task (``default`` when no route matches)."""
     for pattern, route in TASK_ROUTES.items():
         if fnmatchcase(task_name, pattern):
             return route["queue"]
     return "default"
-
-
-def sync_beat_schedule() -> list[str]:
-    """Create the database entries of ``settings.CELERY_BEAT_SCHEDULE`` that do not exist yet.
-
-    Existing entries (same name) are left as they are: an admin may have changed their
-    interval or disabled them. Returns the names created.
-    """
-    from django.conf import settings
-    from django.db import IntegrityError, transaction
-    from django_celery_beat.models import PeriodicTask
-    from django_celery_beat.schedulers import ModelEntry
-
-    existing = set(PeriodicTask.objects.filter(name__in=settings.CELERY_BEAT_SCHEDULE).values_list("name", flat=True))
-    created = []
-    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        if name in existing:
-            continue
-        fields = ModelEntry._unpack_fields(**entry)
-        try:
-            with transaction.atomic():
-                PeriodicTask.objects.create(name=name, **fields)
-        except IntegrityError:
-            continue  # created meanwhile by another process
-        created.append(name)
-    return created
-
-
-@signals.beat_init.connect
-def _sync_beat_schedule_at_start(sender=None, **kwargs) -> None:
-    try:
-        created = sync_beat_schedule()
-    except Exception:
-        # Beat must still start (e.g. before migrations ran); the next start syncs again.
-        logger.exception("could not sync the beat schedule")
-        return
-    if created:
-        logger.info("beat schedule: added %s", ", ".join(created))

@@ -1,3 +1,5 @@
+"""Template context of every page: the portal's name, the officer flag, unread notifications."""
+
 from functools import partial
 
 from django.conf import settings
@@ -13,13 +15,4 @@ def portal(request) -> dict:
         "is_officer": user_is_officer(getattr(request, "user", None)),
         # A callable: the count is only looked up when a template shows it.
         "unread_notifications": partial(unread_count, user=getattr(request, "user", None)),
-        # Officers only (the callable answers {} without a query for anyone else): the
-        # worklist counts in the officer menu, cached briefly in Redis.
-        "worklist_counts": partial(_worklist_counts, user=getattr(request, "user", None)),
     }
-
-
-def _worklist_counts(*, user) -> dict:
-    from dossiers.worklists import navigation_counts
-
-    return navigation_counts(user=user)

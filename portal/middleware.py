@@ -5,16 +5,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from portal.selectors import user_is_officer
+from portal.selectors import user_has_totp, user_is_officer
 
 # Officer pages, and the Django admin, which agency administrators (officers) use as well.
 OFFICER_PREFIXES = ("/officer/", "/admin/")
-
-
-def user_has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class OfficerMFAMiddleware:

@@ -1,10 +1,20 @@
-"""Receivers of `portal.signals`: turn committed dossier events into webhook deliveries and
-national-portal sync records, and enqueue their sending."""
+"""The portal's signal receivers, connected once by ``PortalConfig.ready``:
+
+- `portal.signals.dossier_event_recorded`: committed dossier events become webhook deliveries
+  and national-portal sync records, and their sending is enqueued;
+- a webhook subscription saved or deleted clears the cached list of subscribers;
+- Celery's ``beat_init``: beat adds the default periodic tasks missing from the database.
+"""
 
 import logging
 
+from celery import signals as celery_signals
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from portal import tasks
+from portal.beat import sync_beat_schedule
+from portal.models import WebhookSubscription
 from portal.services import national_sync, webhooks
 from portal.signals import dossier_event_recorded
 
@@ -34,8 +44,6 @@ def _webhook_data(event, dossier) -> dict:
 
 @receiver(dossier_event_recorded, dispatch_uid="portal.integrations")
 def dossier_event_to_integrations(sender, *, event_id, dossier_id, action, from_state, to_state, **kwargs):
-    from portal import tasks
-
     kinds = webhooks.webhook_events_for(action=action, from_state=from_state, to_state=to_state)
     if kinds and "applicant_id" in kwargs:
         # Most dossiers have no listener: then there is nothing to read (see webhook_subscribers).
@@ -72,3 +80,21 @@ def dossier_event_to_integrations(sender, *, event_id, dossier_id, action, from_
         record = national_sync.sync_record_create(dossier=dossier, source=source)
         if record is not None:
             tasks.national_sync_push.delay(record.pk)
+
+
+for _signal in (post_save, post_delete):
+    _signal.connect(
+        webhooks.webhook_subscribers_changed, sender=WebhookSubscription, dispatch_uid=f"webhooks-{_signal}"
+    )
+
+
+@celery_signals.beat_init.connect
+def sync_beat_schedule_at_start(sender=None, **kwargs) -> None:
+    try:
+        created = sync_beat_schedule()
+    except Exception:
+        # Beat must still start (e.g. before migrations ran); the next start syncs again.
+        logger.exception("could not sync the beat schedule")
+        return
+    if created:
+        logger.info("beat schedule: added %s", ", ".join(created))

@@ -6,6 +6,7 @@ memberships itself, so a rule about roles changes in one place.
 
 from collections.abc import Iterable
 
+from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 
 from portal.constants import ROLE_PERMISSIONS, OfficerPermission, OrganisationRole
@@ -22,6 +23,11 @@ from portal.models import (
 
 def _active_memberships(user: User) -> QuerySet[OfficerMembership]:
     return OfficerMembership.objects.filter(user=user, is_active=True, agency__is_active=True)
+
+
+def user_has_totp(user) -> bool:
+    """Whether the user has set up an authenticator app (TOTP), which officers must have."""
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def user_is_officer(user) -> bool:

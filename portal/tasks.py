@@ -6,6 +6,14 @@ or duplicated message changes nothing (see `portal.celery` for retries and acks)
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from django.core.cache import cache
+from django.utils import timezone
+
+from portal.models import NotificationChannel, NotificationDelivery
+from portal.notifications import DELIVERY_MAX_ATTEMPTS, delivery_send
+from portal.services.national_sync import sync_record_push, sync_records_due
+from portal.services.outbox import outbox_publish_pending, outbox_purge_published
+from portal.services.webhooks import webhook_deliveries_due, webhook_delivery_attempt
 
 # Seconds of the first retry of a failed delivery; each next one waits about twice as long.
 DELIVERY_BACKOFF_FACTOR = 30
@@ -19,8 +27,6 @@ def deliver_notification(self, delivery_id: int) -> str:
     A failed send is retried with exponential backoff and jitter; after the last attempt
     the delivery is marked failed with its error (visible in the admin).
     """
-    from portal.notifications import DELIVERY_MAX_ATTEMPTS, delivery_send
-
     final = self.request.retries >= DELIVERY_MAX_ATTEMPTS - 1
     outcome = delivery_send(delivery_id=delivery_id, final=final)
     if outcome == "retry":
@@ -34,12 +40,9 @@ def deliver_notification(self, delivery_id: int) -> str:
     return outcome
 
 
-@shared_task(bind=True)
-def send_notification_email(self, notification_id: int) -> bool:
+@shared_task
+def send_notification_email(notification_id: int) -> bool:
     """Kept for messages queued before deliveries existed: send the notification's email delivery."""
-    from portal.models import NotificationChannel, NotificationDelivery
-    from portal.notifications import delivery_send
-
     delivery = NotificationDelivery.objects.filter(
         notification_id=notification_id, channel=NotificationChannel.EMAIL
     ).first()
@@ -49,25 +52,18 @@ def send_notification_email(self, notification_id: int) -> bool:
 @shared_task(ignore_result=True)
 def outbox_republish() -> int:
     """Beat, every minute: publish the outbox messages whose on-commit publish failed."""
-    from portal.services.outbox import outbox_publish_pending
-
     return outbox_publish_pending()
 
 
 @shared_task(ignore_result=True)
 def outbox_purge() -> int:
     """Beat, daily: delete outbox messages published more than 30 days ago."""
-    from portal.services.outbox import outbox_purge_published
-
     return outbox_purge_published()
 
 
 @shared_task(ignore_result=True)
 def ping(key: str) -> None:
     """Liveness probe of the task pipeline: records that a worker ran it (used by tests and operators)."""
-    from django.core.cache import cache
-    from django.utils import timezone
-
     cache.set(f"ping:{key[:64]}", timezone.now().isoformat(), timeout=3600)
 
 
@@ -75,8 +71,6 @@ def ping(key: str) -> None:
 def deliver_webhook(delivery_id: int) -> str:
     """Enqueued when a dossier event matches a subscription (and by the retry sweep): one
     signed attempt. A failure sets the next attempt time; `webhooks_retry_due` picks it up."""
-    from portal.services.webhooks import webhook_delivery_attempt
-
     return webhook_delivery_attempt(delivery_id=delivery_id)
 
 
@@ -86,8 +80,6 @@ def webhooks_retry_due() -> int:
 
     Retries go through the database rather than countdowns, so an attempt 6 hours away
     survives worker restarts and the broker's visibility timeout."""
-    from portal.services.webhooks import webhook_deliveries_due
-
     due = webhook_deliveries_due()
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
@@ -97,16 +89,12 @@ def webhooks_retry_due() -> int:
 @shared_task(ignore_result=True)
 def national_sync_push(record_id: int) -> str:
     """Enqueued on each status change while NATIONAL_SYNC_URL is set: push one sync message."""
-    from portal.services.national_sync import sync_record_push
-
     return sync_record_push(record_id=record_id)
 
 
 @shared_task(ignore_result=True)
 def national_sync_retry_due() -> int:
     """Every minute (beat): enqueue the national-portal sync records whose next push is due."""
-    from portal.services.national_sync import sync_records_due
-
     due = sync_records_due()
     for record_id in due:
         national_sync_push.delay(record_id)

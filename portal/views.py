@@ -13,8 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from kombu import Connection
 
 from portal import divisions, selectors, services
+from portal.constants import ROLE_PERMISSIONS
 from portal.forms import ApiTokenForm, InvitationForm, OrganisationForm, ProfileForm
 from portal.models import Organisation, User
 
@@ -34,8 +36,6 @@ def home(request):
 
 
 def _broker_ok() -> bool:
-    from kombu import Connection
-
     try:
         with Connection(
             settings.CELERY_BROKER_URL,
@@ -247,8 +247,6 @@ def officer_home(request):
     memberships = selectors.officer_memberships(user=request.user)
     if not memberships:
         raise PermissionDenied(_("Trang này chỉ dành cho cán bộ."))
-    from portal.constants import ROLE_PERMISSIONS
-
     permissions = set()
     for membership in memberships:
         permissions |= ROLE_PERMISSIONS.get(membership.role, frozenset())

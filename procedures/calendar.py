@@ -28,7 +28,8 @@ Rules (DESIGN.md section 2 "Time"):
   P working minutes: ``working_minutes_between(due, due_paused) == P``.
 
 Computations walk days and periods, never minutes. The calendar object caches the package's
-holidays per year and reads the ``DayException`` rows once per range of years it needs.
+holidays per year and asks its ``exception_loader`` once per range of years it needs. This
+module never touches the database: `procedures.working_time` loads an agency's calendar.
 """
 
 from __future__ import annotations
@@ -38,16 +39,17 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils.translation import gettext_lazy as _
 
-from procedures.constants import DEFAULT_WORKING_PERIODS, DEFAULT_WORKING_WEEKDAYS, DayExceptionKind
+try:
+    from holidays.countries.vietnam import VietnamStaticHolidays
+except ImportError:  # pragma: no cover - depends on the package version
+    VietnamStaticHolidays = None
 
-if TYPE_CHECKING:
-    from procedures.models import Agency
+from procedures.constants import DEFAULT_WORKING_PERIODS, DEFAULT_WORKING_WEEKDAYS
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Same-day procedures received after this local time are due at the close of the next working day.
@@ -93,11 +95,8 @@ def package_makeup_days() -> frozenset[dt.date]:
     off and the day worked instead. It exposes no public accessor for the worked day, so this
     reads the table defensively and falls back to nothing (admins enter them as exceptions).
     """
-    try:
-        from holidays.countries.vietnam import VietnamStaticHolidays
-
-        table = VietnamStaticHolidays.special_public_holidays
-    except (ImportError, AttributeError):  # pragma: no cover - depends on the package version
+    table = getattr(VietnamStaticHolidays, "special_public_holidays", None)
+    if table is None:  # pragma: no cover - depends on the package version
         return frozenset()
     days: set[dt.date] = set()
     for year, value in table.items():
@@ -419,96 +418,3 @@ class WorkingCalendar:
         else:
             due = self.add_working_minutes(start, hours * 60)
         return self.add_working_minutes(due, paused_minutes)
-
-
-# --- loading from the database ----------------------------------------------------------
-
-
-def _exception_loader(agency_id: int | None) -> ExceptionLoader:
-    def load(first_year: int, last_year: int) -> dict[dt.date, bool]:
-        from django.db.models import Q
-
-        from procedures.models import DayException
-
-        scope = Q(agency__isnull=True) | Q(agency_id=agency_id) if agency_id else Q(agency__isnull=True)
-        rows = DayException.objects.filter(
-            scope, date__gte=dt.date(first_year, 1, 1), date__lte=dt.date(last_year, 12, 31)
-        ).values_list("date", "kind", "agency_id")
-        resolved: dict[dt.date, bool] = {}
-        own: dict[dt.date, bool] = {}
-        for day, kind, row_agency in rows:
-            (resolved if row_agency is None else own)[day] = kind == DayExceptionKind.WORKING_DAY
-        resolved.update(own)  # the agency's own exceptions override the global ones
-        return resolved
-
-    return load
-
-
-def calendar_for_agency(agency: Agency | None) -> WorkingCalendar:
-    """The calendar of ``agency`` (its periods and weekdays), or the default one for None."""
-    if agency is None:
-        return WorkingCalendar(exception_loader=_exception_loader(None))
-    return WorkingCalendar(
-        periods=agency.working_periods or DEFAULT_WORKING_PERIODS,
-        weekdays=agency.working_weekdays or DEFAULT_WORKING_WEEKDAYS,
-        exception_loader=_exception_loader(agency.pk),
-    )
-
-
-def agency_by_code(code: str) -> Agency:
-    from procedures.models import Agency
-
-    code = (code or "").strip()
-    agency = Agency.objects.filter(code=code).first() if 0 < len(code) <= 32 else None
-    if agency is None:
-        raise UnknownAgencyError(
-            _("Không tìm thấy cơ quan có mã “%(code)s”.") % {"code": code[:64]},
-            f"unknown agency code {code[:64]!r}",
-            field="agency",
-        )
-    return agency
-
-
-def _calendar(agency: Agency | None, calendar: WorkingCalendar | None) -> WorkingCalendar:
-    return calendar if calendar is not None else calendar_for_agency(agency)
-
-
-def due_datetime(
-    received_at: dt.datetime,
-    *,
-    days: int = 0,
-    hours: int = 0,
-    agency: Agency | None = None,
-    paused_minutes: float = 0,
-    calendar: WorkingCalendar | None = None,
-) -> dt.datetime:
-    """Due datetime for ``agency`` (default calendar when None); days first, then hours."""
-    return _calendar(agency, calendar).due_datetime(received_at, days=days, hours=hours, paused_minutes=paused_minutes)
-
-
-def add_working_minutes(
-    moment: dt.datetime, minutes: float, *, agency: Agency | None = None, calendar: WorkingCalendar | None = None
-) -> dt.datetime:
-    cal = _calendar(agency, calendar)
-    moment = to_local(moment)
-    cal.prefetch(moment.year, cal.estimate_last_year(moment, 0, 0, minutes))
-    return cal.add_working_minutes(moment, minutes)
-
-
-def working_minutes_between(
-    start: dt.datetime, end: dt.datetime, *, agency: Agency | None = None, calendar: WorkingCalendar | None = None
-) -> int:
-    cal = _calendar(agency, calendar)
-    first, last = sorted((to_local(start), to_local(end)))
-    cal.prefetch(first.year, last.year)
-    return cal.working_minutes_between(start, end)
-
-
-def next_working_moment(
-    moment: dt.datetime, *, agency: Agency | None = None, calendar: WorkingCalendar | None = None
-) -> dt.datetime:
-    """When a receipt at ``moment`` counts as received: itself, or the start of the next working period."""
-    cal = _calendar(agency, calendar)
-    moment = to_local(moment)
-    cal.prefetch(moment.year, moment.year + 1)
-    return cal.next_working_moment(moment)

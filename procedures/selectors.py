@@ -33,7 +33,15 @@ from django.db.models import (
 from django.db.models.functions import Greatest, Lower, StrIndex
 from django.utils import timezone
 
-from procedures.constants import SEARCH_MAX_LENGTH, ApplicantType, LegacyLevel, ServiceLevel, VersionStatus
+from procedures import working_time
+from procedures.constants import (
+    SEARCH_MAX_LENGTH,
+    ApplicantType,
+    LegacyLevel,
+    ProcessingTimeUnit,
+    ServiceLevel,
+    VersionStatus,
+)
 from procedures.form_schema import build_form as form_schema_build_form
 from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
 from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, Sector
@@ -314,37 +322,25 @@ def procedure_search_ids(*, q: str = "", on: dt.date | None = None, **filters) -
 
 def version_due_datetime(*, version: ProcedureVersion, agency: Agency, received_at: dt.datetime) -> dt.datetime:
     """When a dossier of `version` received at `received_at` by `agency` is due."""
-    from procedures.calendar import due_datetime
-    from procedures.constants import ProcessingTimeUnit
-
     if version.processing_time_unit == ProcessingTimeUnit.WORKING_HOURS:
-        return due_datetime(received_at, hours=version.processing_time, agency=agency)
-    return due_datetime(received_at, days=version.processing_time, agency=agency)
+        return working_time.due_datetime(received_at, hours=version.processing_time, agency=agency)
+    return working_time.due_datetime(received_at, days=version.processing_time, agency=agency)
 
 
 def next_working_moment(*, agency: Agency, moment: dt.datetime) -> dt.datetime:
-    from procedures.calendar import calendar_for_agency
-
-    return calendar_for_agency(agency).next_working_moment(moment)
+    return working_time.calendar_for_agency(agency).next_working_moment(moment)
 
 
 def working_minutes_between(*, agency: Agency, start: dt.datetime, end: dt.datetime) -> int:
     """Whole working minutes of ``agency`` from ``start`` to ``end`` (e.g. a paused clock)."""
-    from procedures.calendar import working_minutes_between as between
-
-    return between(start, end, agency=agency)
+    return working_time.working_minutes_between(start, end, agency=agency)
 
 
 def working_minutes_counter(*, agency: Agency):
     """``working_minutes_between`` for many intervals of one agency: its calendar is loaded once."""
-    from procedures.calendar import calendar_for_agency
-    from procedures.calendar import working_minutes_between as between
-
-    calendar = calendar_for_agency(agency)
-    return lambda start, end: between(start, end, calendar=calendar)
+    calendar = working_time.calendar_for_agency(agency)
+    return lambda start, end: working_time.working_minutes_between(start, end, calendar=calendar)
 
 
 def add_working_minutes(*, agency: Agency, moment: dt.datetime, minutes: float) -> dt.datetime:
-    from procedures.calendar import add_working_minutes as add
-
-    return add(moment, minutes, agency=agency)
+    return working_time.add_working_minutes(moment, minutes, agency=agency)

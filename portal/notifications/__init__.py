@@ -66,6 +66,7 @@ from portal.models import (
 )
 from portal.notifications.events import EVENTS, OFFICER, Event, event_get
 from portal.notifications.sms import get_sms_backend
+from portal.services.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -251,11 +252,9 @@ def notify(
         )
     NotificationDelivery.objects.bulk_create(deliveries)
 
-    from portal.services.outbox import outbox_enqueue
-
     for delivery in deliveries:
         if delivery.status == DeliveryStatus.QUEUED:
-            outbox_enqueue(task="portal.tasks.deliver_notification", args=[delivery.pk], queue="notifications")
+            outbox_enqueue(task="portal.tasks.deliver_notification", args=[delivery.pk])
     user_id = recipient.pk
     transaction.on_commit(lambda: _forget_unread(user_id))
     return notification

@@ -16,35 +16,38 @@ from datetime import timedelta
 from functools import partial
 from importlib import import_module
 
-from celery import current_app
+from celery import Task, current_app
 from celery.exceptions import Retry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.celery import QUEUES, route_queue
 from portal.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_QUEUES = ("default", "pdf", "signing", "notifications")
+OUTBOX_QUEUES = QUEUES
 # Rows younger than this are left to their own on-commit publish by the re-publisher.
 REPUBLISH_GRACE_SECONDS = 30
 REPUBLISH_BATCH = 500
 
 
 def outbox_enqueue(
-    *, task: str, args: list | None = None, kwargs: dict | None = None, queue: str = "default"
+    *, task: str, args: list | None = None, kwargs: dict | None = None, queue: str | None = None
 ) -> OutboxMessage:
-    """Record that Celery task ``task`` must run with ``args``/``kwargs`` on ``queue``.
+    """Record that Celery task ``task`` must run with ``args``/``kwargs`` on ``queue``
+    (by default the queue ``portal.celery.TASK_ROUTES`` gives the task).
 
     Call it inside the transaction of the change that causes the task; the message is
     published when that transaction commits and never if it rolls back. Outside a
     transaction it is published at once. Arguments must be JSON (ids, short strings):
     the task reads everything else from the database. The task must be idempotent.
 
-        outbox_enqueue(task="dossiers.tasks.render_slip", args=[dossier.pk, "01", 3], queue="pdf")
+        outbox_enqueue(task="dossiers.tasks.render_slip", args=[dossier.pk, "01", 3])  # queue "pdf", routed
     """
+    queue = queue or route_queue(task)
     if not task or queue not in OUTBOX_QUEUES:
         raise ValidationError(_("Tác vụ hoặc hàng đợi không hợp lệ."), code="invalid")
     message = OutboxMessage.objects.create(task=task, args=list(args or []), kwargs=dict(kwargs or {}), queue=queue)
@@ -83,8 +86,6 @@ def _send(message: OutboxMessage) -> None:
         return
     # The base class's apply_async would, on failure, keep a second copy in the outbox;
     # this row is already that copy, so publish through Celery's own implementation.
-    from celery import Task
-
     try:
         Task.apply_async(task, args=message.args, kwargs=message.kwargs, queue=message.queue)
     except Retry:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
@@ -172,8 +173,6 @@ def webhook_subscribers() -> frozenset:
     """Who has an active subscription: ``("org", id)`` and ``("user", id)`` pairs, cached until a
     subscription is saved or deleted (`webhook_subscribers_changed`). Every dossier event asks,
     and almost none has a listener: the answer should not cost a query."""
-    from django.core.cache import cache
-
     subscribers = cache.get(_SUBSCRIBERS_KEY)
     if subscribers is None:
         subscribers = frozenset(
@@ -187,8 +186,6 @@ def webhook_subscribers() -> frozenset:
 
 
 def webhook_subscribers_changed(**_kwargs) -> None:
-    from django.core.cache import cache
-
     cache.delete(_SUBSCRIBERS_KEY)
 
 

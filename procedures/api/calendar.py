@@ -12,16 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.exceptions import error_body
-from procedures.calendar import (
-    MAX_DAYS,
-    MAX_HOURS,
-    CalendarError,
-    agency_by_code,
-    due_datetime,
-    format_iso,
-    parse_count,
-    parse_received_at,
-)
+from procedures.calendar import MAX_DAYS, MAX_HOURS, CalendarError, format_iso, parse_count, parse_received_at
+from procedures.working_time import agency_by_code, due_datetime
 
 # Built with type() because one of the answer's keys, "from", is a Python keyword.
 CalendarDueSerializer = type(

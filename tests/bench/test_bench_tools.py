@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from bench.__main__ import discover, format_figures
-from bench.database import bench_database_url
+from bench.dbsetup import bench_database_url
 from bench.loadgen import _read_response, drive, percentile
 
 

@@ -8,7 +8,8 @@ from django.db import transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from portal import tasks
-from portal.celery import PortalTask, app, sync_beat_schedule
+from portal.beat import sync_beat_schedule
+from portal.celery import PortalTask, app
 from portal.models import OutboxMessage
 from portal.services import outbox_enqueue
 from portal.services.outbox import outbox_publish, outbox_publish_pending

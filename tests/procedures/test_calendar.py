@@ -15,18 +15,20 @@ import pytest
 from procedures.calendar import (
     CalendarError,
     WorkingCalendar,
-    add_working_minutes,
-    calendar_for_agency,
-    due_datetime,
     format_iso,
-    next_working_moment,
     package_holidays,
     package_makeup_days,
     parse_received_at,
-    working_minutes_between,
 )
 from procedures.constants import DayExceptionKind
 from procedures.models import DayException
+from procedures.working_time import (
+    add_working_minutes,
+    calendar_for_agency,
+    due_datetime,
+    next_working_moment,
+    working_minutes_between,
+)
 from tests.factories import AgencyFactory
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -3,7 +3,7 @@ schedule (entries an admin changed are left alone). Beat runs the same at start-
 
 from django.core.management.base import BaseCommand
 
-from portal.celery import sync_beat_schedule
+from portal.beat import sync_beat_schedule
 
 
 class Command(BaseCommand):

@@ -8,16 +8,8 @@ Prints only the due datetime in ISO 8601 with its offset (+07:00). ``--days`` de
 
 from django.core.management.base import BaseCommand, CommandError
 
-from procedures.calendar import (
-    MAX_DAYS,
-    MAX_HOURS,
-    CalendarError,
-    agency_by_code,
-    due_datetime,
-    format_iso,
-    parse_count,
-    parse_received_at,
-)
+from procedures.calendar import MAX_DAYS, MAX_HOURS, CalendarError, format_iso, parse_count, parse_received_at
+from procedures.working_time import agency_by_code, due_datetime
 
 
 class Command(BaseCommand):
