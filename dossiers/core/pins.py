@@ -36,7 +36,7 @@ def pin_check(pin: str, stored: str) -> bool:
         return bool(stored) and check_password(pin, stored)
     digest = stored[len(PREFIX) :]
     matched = False
-    for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])):
+    for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
         matched |= constant_time_compare(_digest(pin, secret), digest)
     return matched
 

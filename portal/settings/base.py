@@ -229,8 +229,6 @@ NATIONAL_SYNC_TOKEN = env("NATIONAL_SYNC_TOKEN", default="")
 TRACKING_RATE_LIMIT = env.int("TRACKING_RATE_LIMIT", default=30)
 TRACKING_RATE_WINDOW = env.int("TRACKING_RATE_WINDOW", default=60)
 
-# The total size of a dossier's documents (bytes); each component has its own limit too.
-DOSSIER_MAX_TOTAL_SIZE = env.int("DOSSIER_MAX_TOTAL_SIZE", default=50 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cổng Dịch vụ công — API",
     "DESCRIPTION": "API of the provincial public-service portal (v1).",
