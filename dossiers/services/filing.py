@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.constants import DRAFT_RETENTION_DAYS, TRACKING_PIN_LENGTH, Channel, DossierState
+from dossiers.core import pipelines
 from dossiers.models import Dossier, DossierDocument, StoredDocument
 from dossiers.pins import pin_hash
 from dossiers.services.codes import dossier_code_allocate
@@ -158,13 +159,7 @@ def _verify_signatures_on_commit(stored_ids: list[int]) -> None:
     if not stored_ids:
         return
 
-    def verify() -> None:
-        from signing import tasks as signing_tasks
-
-        for stored_id in stored_ids:
-            signing_tasks.verify_uploaded_signatures.apply_async(args=[stored_id], queue="signing")
-
-    transaction.on_commit(verify)
+    transaction.on_commit(lambda: pipelines.uploads_verify_enqueue(stored_document_ids=stored_ids))
 
 
 def _attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> DossierDocument:
@@ -365,9 +360,7 @@ def _submitted(*, dossier: Dossier, pin: str) -> None:
 
 
 def _after_submit(dossier_id: int, pin: str) -> None:
-    from dossiers import tasks
-
-    tasks.render_acknowledgement.apply_async(args=[dossier_id], kwargs={"pin": pin}, queue="pdf")
+    pipelines.acknowledgement_enqueue(dossier_id=dossier_id, pin=pin)
 
 
 def dossier_file(

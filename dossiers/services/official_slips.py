@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.constants import FINAL_STATES, DossierState, Outcome, ReturnMethod, SlipKind, StepOutcome, Timeliness
+from dossiers.core import pipelines
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
-from dossiers.services.slips import slip_enqueue_signing, slip_place, tracking_url
+from dossiers.services.slips import slip_place, tracking_url
 
 TEMPLATES = {
     SlipKind.RECEIPT: "slips/form01.html",
@@ -55,9 +56,7 @@ def slip_enqueue_for_transition(*, dossier_id: int, action: str, event_seq: int)
     kind = TRANSITION_SLIPS.get(action)
     if kind is None:
         return
-    from dossiers import tasks
-
-    tasks.render_slip.apply_async(args=[dossier_id, str(kind), event_seq], queue="pdf")
+    pipelines.official_slip_enqueue(dossier_id=dossier_id, kind=kind, event_seq=event_seq)
 
 
 def _register_number(code: str) -> str:
@@ -185,10 +184,8 @@ def slip_render(*, dossier_id: int, kind: str, event_seq: int) -> Slip | None:
     ).get(pk=dossier_id)
     event = DossierEvent.objects.select_related("actor").get(dossier=dossier, seq=event_seq)
     pdf = render_pdf(TEMPLATES[kind], _context(dossier, kind, event, slip.number))
-    slip = _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
-    # Forms 01 to 04 are released to the applicant: the agency seal signs them.
-    slip_enqueue_signing(slip, agency_id=dossier.receiving_agency_id)
-    return slip
+    # Forms 01 to 04 are released to the applicant: the pipeline's next step seals them.
+    return _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
 
 
 def _store(*, slip_id: int, kind: str, code: str, pdf: bytes) -> Slip:
@@ -249,12 +246,7 @@ def slip_control_sheet_request(*, user, dossier_id: int) -> Slip:
         if not slip.file:
             slip_id = slip.pk
 
-            def enqueue() -> None:
-                from dossiers import tasks
-
-                tasks.render_control_sheet.apply_async(args=[slip_id], queue="pdf")
-
-            transaction.on_commit(enqueue)
+            transaction.on_commit(lambda: pipelines.control_sheet_enqueue(slip_id=slip_id))
     return slip
 
 

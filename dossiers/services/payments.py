@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from dossiers import gateway
 from dossiers.constants import DocumentSource, DossierState, ReturnMethod
+from dossiers.core import pipelines
 from dossiers.models import Dossier, DossierDelivery, Payment, PaymentCallback, PaymentRefund
 from dossiers.models.payment import CallbackKind, PaymentPhase, PaymentStatus
 from dossiers.services.events import event_append
@@ -344,9 +345,7 @@ def _apply_result(*, payment_id: int, dossier_id: int, params: dict, now: dt.dat
 
 
 def _after_success(payment_id: int) -> None:
-    from dossiers import tasks
-
-    tasks.render_payment_receipt.apply_async(args=[payment_id], queue="pdf")
+    pipelines.payment_receipt_enqueue(payment_id=payment_id)
 
 
 def payment_ipn(*, params: dict, remote_addr: str | None = None) -> tuple[str, str]:
@@ -609,23 +608,10 @@ def payment_receipt_render(*, payment_id: int):
         )
         payment.receipt = stored
         payment.save(update_fields=["receipt"])
-        agency_id = dossier.receiving_agency_id
-        transaction.on_commit(lambda: _seal(stored.pk, agency_id))
-        transaction.on_commit(lambda: _notify_receipt(payment.pk))
     return stored
 
 
-def _seal(stored_id: int, agency_id: int) -> None:
-    try:
-        from signing import tasks as signing_tasks
-    except ImportError:
-        return
-    sign = getattr(signing_tasks, "sign_stored_document", None)
-    if sign is not None:
-        sign.apply_async(args=[stored_id, agency_id], queue="signing")
-
-
-def _notify_receipt(payment_id: int) -> None:
+def payment_receipt_notify(payment_id: int) -> None:
     from django.urls import reverse
 
     from portal.notifications import notify

@@ -23,6 +23,7 @@ from dossiers.constants import (
     ReturnMethod,
     StepOutcome,
 )
+from dossiers.core import pipelines
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, StoredDocument
 from dossiers.services.clock import dossier_clock_resume
 from dossiers.services.codes import result_code
@@ -264,9 +265,7 @@ def dossier_propose(
 
     def after(dossier: Dossier) -> None:
         if created["result"].stored_id is None:
-            from dossiers import tasks
-
-            tasks.render_result.apply_async(args=[created["result"].pk], queue="pdf")
+            pipelines.result_render_enqueue(result_id=created["result"].pk)
 
     payload: dict = {}
     return _transition(
@@ -490,13 +489,10 @@ def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str) -> Dos
 def _sign_results(*, dossier: Dossier, result_ids: list[int], user) -> None:
     """Queue the digital signature of the approved results (signing queue; the web process never
     loads a key). The leader's personal certificate signs when it has one, else the agency seal."""
-    from signing import tasks as signing_tasks
-
-    for stored_id in DossierResult.objects.filter(pk__in=result_ids).values_list("stored_id", flat=True):
-        if stored_id:
-            signing_tasks.sign_stored_document.apply_async(
-                args=[stored_id, dossier.receiving_agency_id, user.pk], queue="signing"
-            )
+    stored_ids = DossierResult.objects.filter(pk__in=result_ids).values_list("stored_id", flat=True)
+    pipelines.results_sign_enqueue(
+        stored_document_ids=[pk for pk in stored_ids if pk], agency_id=dossier.receiving_agency_id, user_id=user.pk
+    )
 
 
 def dossier_approve(*, user, dossier_id: int, note: str = "") -> Dossier:
