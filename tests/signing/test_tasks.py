@@ -93,6 +93,10 @@ def test_expiry_warning_reaches_agency_admins_once(pki, agency, import_identity,
     notes = Notification.objects.filter(user=admin)
     assert notes.count() == 1
     assert "sắp hết hạn" in notes[0].subject and expiring.serial in notes[0].body
+    assert notes[0].event == "certificate.expiring"
+    # What the warning always said: which certificate, whose, and when it expires.
+    assert expiring.display_name in notes[0].body and agency.name in notes[0].body
+    assert timezone.localtime(expiring.not_after).strftime("%d/%m/%Y %H:%M") in notes[0].body
     assert not Notification.objects.filter(user=reception).exists()
     seal.refresh_from_db()
     assert seal.expiry_warned_at is None  # a year of validity left: no warning yet
