@@ -10,6 +10,6 @@ class DossiersConfig(AppConfig):
 
     def ready(self) -> None:
         # Every app's tasks register with Celery in every process (web included): the core
-        # enqueues by task name (dossiers.core.effects), which must resolve to the registered
+        # enqueues by task name (dossiers.core.pipelines), which must resolve to the registered
         # task so that its base class (outbox, retries) and eager mode in tests apply.
         autodiscover_modules("tasks")

@@ -1,8 +1,11 @@
 """Reads of the dossiers app: who may see which dossier, and the lists they see."""
 
+import dataclasses
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
-from dossiers.constants import DossierState
+from dossiers.constants import DossierState, ResultStatus
 from dossiers.core import pins
 from dossiers.core.access import applicant_scope, dossier_applicant_can_view, organisation_ids
 from dossiers.core.fees import fees_before_result as dossier_fees_before_result  # noqa: F401 (public face)
@@ -10,6 +13,7 @@ from dossiers.core.machine import consultations_open_for_officer, dossier_due_so
 from dossiers.models import Consultation, Dossier, DossierDelivery, DossierResult, Payment, Slip, StoredDocument
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
+from signing import selectors as signing_selectors
 
 # Compared against when a code is unknown, so that an unknown code and a wrong PIN
 # take the same time (no oracle for which codes exist).
@@ -179,4 +183,43 @@ def dossier_delivery(*, dossier: Dossier):
 def payment_officer_can_refund(*, user, dossier: Dossier) -> bool:
     return portal_selectors.officer_can(
         user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.RECEIVE
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ResultRecord:
+    """What the public may know of an issued result (``/verify/<code>/``)."""
+
+    code: str
+    title: str
+    dossier_code: str
+    agency: str
+    approved_at: dt.datetime | None
+    is_void: bool
+    sha256: str
+    file_size: int
+    signatures: list[signing_selectors.SignatureRecord]
+
+
+def result_record(*, code: str) -> ResultRecord | None:
+    """The public record of an issued result, to compare a file against; None for drafts."""
+    result = (
+        DossierResult.objects.select_related("dossier__receiving_agency", "stored")
+        .filter(code=code, stored__isnull=False)
+        .exclude(status=ResultStatus.DRAFT)
+        .first()
+    )
+    if result is None:
+        return None
+    stored = result.stored
+    return ResultRecord(
+        code=result.code,
+        title=result.title,
+        dossier_code=result.dossier.code or "",
+        agency=result.dossier.receiving_agency.name,
+        approved_at=result.approved_at,
+        is_void=result.status == ResultStatus.VOID,
+        sha256=stored.sha256,
+        file_size=stored.size,
+        signatures=signing_selectors.document_signatures(stored_document_id=stored.pk),
     )

@@ -12,6 +12,7 @@ from dossiers.views import (
     register,
     stats,
     tracking,
+    verify,
     worklists,
 )
 
@@ -30,4 +31,5 @@ urlpatterns = [
     *control_sheet.urlpatterns,
     *payments.urlpatterns,
     *stats.urlpatterns,
+    *verify.urlpatterns,
 ]

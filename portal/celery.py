@@ -35,8 +35,11 @@ logger = logging.getLogger(__name__)
 
 QUEUES = ("default", "pdf", "signing", "notifications")
 
-# Errors that say "try again later", not "this task is wrong".
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerOperationalError, ConnectionError, TimeoutError)
+# Errors that say "try again later", not "this task is wrong". OSError (which holds
+# ConnectionError and TimeoutError) is there for the rest of the I/O a task does: the
+# private storage's reads and writes, SMTP (smtplib's errors are OSErrors), a TSA or CRL
+# fetch: the rendering, signing and mailing tasks always retried on it.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerOperationalError, OSError)
 
 # Errors of publishing a message: the broker is unreachable or refused it.
 PUBLISH_ERRORS = (BrokerOperationalError, ConnectionError, OSError, TimeoutError)
@@ -66,7 +69,12 @@ class PortalTask(Task):
 
             queue = options.get("queue") or route_queue(self.name)
             outbox_keep_unpublished(
-                task=self.name, args=list(args or []), kwargs=dict(kwargs or {}), queue=queue, error=error
+                task=self.name,
+                args=list(args or []),
+                kwargs=dict(kwargs or {}),
+                queue=queue,
+                error=error,
+                chain=options.get("chain"),
             )
             logger.warning("broker unreachable, %s kept in the outbox: %s", self.name, error)
             return None
@@ -83,7 +91,12 @@ TASK_ROUTES = {
     "portal.tasks.deliver_webhook": {"queue": "notifications"},
     "portal.tasks.webhooks_retry_due": {"queue": "notifications"},
     "dossiers.tasks.send_acknowledgement": {"queue": "notifications"},
+    "dossiers.tasks.notify_payment_receipt": {"queue": "notifications"},
     "dossiers.tasks.render_*": {"queue": "pdf"},
+    # The steps that decrypt a key (or verify signatures) run in the signing worker only.
+    "dossiers.tasks.seal_*": {"queue": "signing"},
+    "dossiers.tasks.sign_*": {"queue": "signing"},
+    "dossiers.tasks.verify_*": {"queue": "signing"},
     "signing.tasks.*": {"queue": "signing"},
 }
 app.conf.task_routes = (TASK_ROUTES,)

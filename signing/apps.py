@@ -8,4 +8,5 @@ class SigningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from signing import checks  # noqa: F401 - registers the deployment check
+        # Registers the deployment check; the checks read settings and models: not before ready().
+        from signing import checks  # noqa: F401, PLC0415

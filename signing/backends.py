@@ -137,8 +137,9 @@ class Pkcs11Backend:
         self.identity = identity
 
     def sign_pdf(self, *, writer: IncrementalPdfFileWriter, signer_args: dict, text_params: dict) -> bytes:
-        from pyhanko.config.pkcs11 import TokenCriteria
-        from pyhanko.sign import pkcs11 as hanko_pkcs11
+        # Imported only where a token signs: pyHanko's PKCS#11 layer takes about a second to import.
+        from pyhanko.config.pkcs11 import TokenCriteria  # noqa: PLC0415
+        from pyhanko.sign import pkcs11 as hanko_pkcs11  # noqa: PLC0415
 
         config = self.identity.backend_config or {}
         module = config.get("module") or ""

@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from procedures.selectors import agency_list
 from signing.constants import IdentityKind
 from signing.models import SigningIdentity, TrustedCertificate
+from signing.services import identity_import_pkcs12, trusted_certificate_add
 
 DEMO_AGENCIES = ("000.00.12.H99", "000.01.21.H99")
 ROOT_NAME = "CA thử nghiệm Tỉnh Demo (không dùng thật)"
@@ -59,12 +61,9 @@ def _issue(subject: x509.Name, key, issuer_name: x509.Name, issuer_key, *, ca: b
 
 
 def seed(*, stdout=None) -> None:
-    from procedures.models import Agency
-    from signing.services import identity_import_pkcs12, trusted_certificate_add
-
     agencies = [
         a
-        for a in Agency.objects.filter(code__in=DEMO_AGENCIES)
+        for a in agency_list(active_only=False).filter(code__in=DEMO_AGENCIES)
         if not SigningIdentity.objects.filter(agency=a, kind=IdentityKind.AGENCY_SEAL, is_active=True).exists()
     ]
     if not agencies:

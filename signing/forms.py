@@ -1,8 +1,10 @@
 """Forms of the signing app: the public verification upload and the admin's PKCS#12 import."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from procedures.selectors import agency_list
 from signing.constants import VERIFY_MAX_BYTES, IdentityKind
 
 
@@ -31,10 +33,6 @@ class Pkcs12ImportForm(forms.Form):
     password = forms.CharField(label=_("Mật khẩu của tệp"), widget=forms.PasswordInput, required=False, strip=False)
 
     def __init__(self, *args, **kwargs):
-        from django.contrib.auth import get_user_model
-
-        from procedures.selectors import agency_list
-
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agency_list()
         self.fields["user"].queryset = get_user_model().objects.filter(is_active=True).order_by("email")

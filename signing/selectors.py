@@ -1,12 +1,14 @@
-"""Reads of the signing app: which identity signs for an agency, the trust store, and the
-public record of a signed result (verification by code)."""
+"""Reads of the signing app: which identity signs for an agency, the trust store, what the
+portal has signed and the verdicts on uploaded files, all by stored document id and hash.
+
+Signing knows nothing of dossiers: the public record of a result (verification by code) is
+the dossiers app's, built from `document_signatures`."""
 
 import dataclasses
 import datetime as dt
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
-from django.apps import apps
 from django.conf import settings
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.api import FetchLimits
@@ -16,11 +18,14 @@ from signing.constants import IdentityKind
 from signing.models import SignedDocument, SigningIdentity, TrustedCertificate, UploadVerification
 
 
-def identity_for_agency(*, agency_id: int, user=None) -> SigningIdentity | None:
-    """The user's personal identity in that agency when there is one, else the agency seal."""
+def identity_for_agency(*, agency_id: int, user=None, user_id: int | None = None) -> SigningIdentity | None:
+    """The user's (or ``user_id``'s) personal identity in that agency when there is one, else
+    the agency seal."""
     active = SigningIdentity.objects.filter(agency_id=agency_id, is_active=True).order_by("-not_after", "-pk")
-    if user is not None and getattr(user, "pk", None):
-        personal = active.filter(kind=IdentityKind.OFFICER, user_id=user.pk).first()
+    if user_id is None:
+        user_id = getattr(user, "pk", None)
+    if user_id:
+        personal = active.filter(kind=IdentityKind.OFFICER, user_id=user_id).first()
         if personal is not None:
             return personal
     return active.filter(kind=IdentityKind.AGENCY_SEAL).first()
@@ -90,10 +95,13 @@ def stored_document_is_signed(*, stored_document_id: int, sha256: str) -> bool:
     return SignedDocument.objects.filter(stored_document_id=stored_document_id, sha256=sha256).exists()
 
 
-def result_code_for_stored_document(*, stored_document_id: int) -> str:
-    """The code of the dossier result whose file this stored document is ("" when none)."""
-    DossierResult = apps.get_model("dossiers", "DossierResult")
-    return DossierResult.objects.filter(stored_id=stored_document_id).values_list("code", flat=True).first() or ""
+def stored_document_signed_by(*, stored_document_id: int, sha256: str, identity_id: int) -> bool:
+    """Whether content ``sha256`` of the stored document is already one of our signatures'
+    output, or was already signed by that identity: signing it again would sign twice."""
+    already = SignedDocument.objects.filter(stored_document_id=stored_document_id)
+    return (
+        already.filter(sha256=sha256).exists() or already.filter(identity_id=identity_id, source_sha256=sha256).exists()
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,49 +111,19 @@ class SignatureRecord:
     signed_at: dt.datetime
 
 
-@dataclasses.dataclass(frozen=True)
-class ResultRecord:
-    code: str
-    title: str
-    dossier_code: str
-    agency: str
-    approved_at: dt.datetime | None
-    is_void: bool
-    sha256: str
-    file_size: int
-    signatures: list[SignatureRecord]
-
-
-def result_record(*, code: str) -> ResultRecord | None:
-    """What the public may know of an issued result to compare a file against; None for drafts."""
-    from dossiers.constants import ResultStatus
-
-    DossierResult = apps.get_model("dossiers", "DossierResult")
-    result = (
-        DossierResult.objects.select_related("dossier__receiving_agency", "stored")
-        .filter(code=code, stored__isnull=False)
-        .exclude(status=ResultStatus.DRAFT)
-        .first()
-    )
-    if result is None:
-        return None
-    stored = result.stored
-    signed = list(
-        SignedDocument.objects.filter(stored_document_id=stored.pk)
+def document_signatures(*, stored_document_id: int) -> list[SignatureRecord]:
+    """Who signed the stored document for the portal, in signing order."""
+    rows = (
+        SignedDocument.objects.filter(stored_document_id=stored_document_id)
         .select_related("identity__agency")
         .order_by("signed_at", "pk")
     )
-    return ResultRecord(
-        code=result.code,
-        title=result.title,
-        dossier_code=result.dossier.code or "",
-        agency=result.dossier.receiving_agency.name,
-        approved_at=result.approved_at,
-        is_void=result.status == ResultStatus.VOID,
-        sha256=stored.sha256,
-        file_size=stored.size,
-        signatures=[
-            SignatureRecord(signer=row.identity.display_name, agency=row.identity.agency.name, signed_at=row.signed_at)
-            for row in signed
-        ],
-    )
+    return [
+        SignatureRecord(signer=row.identity.display_name, agency=row.identity.agency.name, signed_at=row.signed_at)
+        for row in rows
+    ]
+
+
+def upload_verification(*, stored_document_id: int, sha256: str) -> UploadVerification | None:
+    """The verdict already recorded for this content of the stored document, if any."""
+    return UploadVerification.objects.filter(stored_document_id=stored_document_id, sha256=sha256).first()

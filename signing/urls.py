@@ -9,6 +9,5 @@ app_name = "signing"
 
 urlpatterns = [
     path("verify/", views.verify, name="verify"),
-    path("verify/<str:code>/", views.verify_code, name="verify_code"),
     path("api/v1/verify/", api_views.VerifyApiView.as_view(), name="api_verify"),
 ]

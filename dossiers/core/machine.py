@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dossiers.constants import FINAL_STATES, STATUS_CODE, DossierState, SlipKind
-from dossiers.core import access, effects, fees
+from dossiers.core import access, fees, pipelines
 from dossiers.core.events import event_append
 from dossiers.core.notices import dossier_notify_status
 from dossiers.core.steps import ROLE_HEAD, ROLE_LEADER, ROLE_SPECIALIST, step_current_role
@@ -665,7 +665,9 @@ def _effects_on_commit(transition: Transition, dossier: Dossier, *, from_code, n
     if transition.notify == NOTIFY_ALWAYS or (transition.notify == NOTIFY_ON_STATUS and changed):
         transaction.on_commit(lambda: dossier_notify_status(dossier, note=note, action=transition.action))
     if transition.slip:
-        dossier_id = dossier.pk
+        dossier_id, agency_id, kind = dossier.pk, dossier.receiving_agency_id, transition.slip
         transaction.on_commit(
-            lambda: effects.slip_enqueue(dossier_id=dossier_id, kind=transition.slip, event_seq=event_seq)
+            lambda: pipelines.official_slip_enqueue(
+                dossier_id=dossier_id, kind=kind, event_seq=event_seq, agency_id=agency_id
+            )
         )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DossierState
-from dossiers.core import effects
+from dossiers.core import pipelines
 from dossiers.core.codes import dossier_code_allocate
 from dossiers.core.fees import submission_payment_due
 from dossiers.core.machine import transition_run
@@ -162,11 +162,7 @@ def _verify_signatures_on_commit(stored_ids: list[int]) -> None:
     if not stored_ids:
         return
 
-    def verify() -> None:
-        for stored_id in stored_ids:
-            effects.task_enqueue("signing.tasks.verify_uploaded_signatures", stored_id)
-
-    transaction.on_commit(verify)
+    transaction.on_commit(lambda: pipelines.uploads_verify_enqueue(stored_document_ids=stored_ids))
 
 
 def document_attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> DossierDocument:
@@ -358,7 +354,7 @@ def _submitted(*, dossier: Dossier, pin: str) -> None:
 
 
 def _after_submit(dossier_id: int, pin: str) -> None:
-    effects.acknowledgement_enqueue(dossier_id=dossier_id, pin=pin)
+    pipelines.acknowledgement_enqueue(dossier_id=dossier_id, pin=pin)
 
 
 def dossier_file(

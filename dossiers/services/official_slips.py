@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.constants import FINAL_STATES, DossierState, Outcome, ReturnMethod, SlipKind, StepOutcome, Timeliness
-from dossiers.core import effects
+from dossiers.core import pipelines
 from dossiers.core.machine import TRANSITIONS
 from dossiers.core.text import money_digits
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
 from dossiers.selectors import dossier_officer_can_view
-from dossiers.services.slips import slip_enqueue_signing, slip_place, tracking_url
+from dossiers.services.slips import slip_place, tracking_url
 
 TEMPLATES = {
     SlipKind.RECEIPT: "slips/form01.html",
@@ -172,10 +172,8 @@ def slip_render(*, dossier_id: int, kind: str, event_seq: int) -> Slip | None:
     ).get(pk=dossier_id)
     event = DossierEvent.objects.select_related("actor").get(dossier=dossier, seq=event_seq)
     pdf = render_pdf(TEMPLATES[kind], _context(dossier, kind, event, slip.number))
-    slip = _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
-    # Forms 01 to 04 are released to the applicant: the agency seal signs them.
-    slip_enqueue_signing(slip, agency_id=dossier.receiving_agency_id)
-    return slip
+    # Forms 01 to 04 are released to the applicant: the pipeline's next step seals them.
+    return _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
 
 
 def _store(*, slip_id: int, kind: str, code: str, pdf: bytes) -> Slip:
@@ -235,10 +233,7 @@ def slip_control_sheet_request(*, user, dossier_id: int) -> Slip:
         if not slip.file:
             slip_id = slip.pk
 
-            def enqueue() -> None:
-                effects.task_enqueue("dossiers.tasks.render_control_sheet", slip_id)
-
-            transaction.on_commit(enqueue)
+            transaction.on_commit(lambda: pipelines.control_sheet_enqueue(slip_id=slip_id))
     return slip
 
 

@@ -34,7 +34,7 @@ from num2words import num2words
 
 from dossiers import gateway
 from dossiers.constants import DocumentSource, DossierState, ReturnMethod
-from dossiers.core import effects
+from dossiers.core import pipelines
 from dossiers.core.access import dossier_applicant_can_view
 from dossiers.core.clock import dossier_clock_resume
 from dossiers.core.fees import (  # noqa: F401 (the payments' public face)
@@ -255,7 +255,7 @@ def _apply_result(*, payment_id: int, dossier_id: int, params: dict, now: dt.dat
 
 
 def _after_success(payment_id: int) -> None:
-    effects.payment_receipt_enqueue(payment_id=payment_id)
+    pipelines.payment_receipt_enqueue(payment_id=payment_id)
 
 
 def payment_ipn(*, params: dict, remote_addr: str | None = None) -> tuple[str, str]:
@@ -514,17 +514,10 @@ def payment_receipt_render(*, payment_id: int):
         )
         payment.receipt = stored
         payment.save(update_fields=["receipt"])
-        agency_id = dossier.receiving_agency_id
-        transaction.on_commit(lambda: _seal(stored.pk, agency_id))
-        transaction.on_commit(lambda: _notify_receipt(payment.pk))
     return stored
 
 
-def _seal(stored_id: int, agency_id: int) -> None:
-    effects.task_enqueue("signing.tasks.sign_stored_document", stored_id, agency_id)
-
-
-def _notify_receipt(payment_id: int) -> None:
+def payment_receipt_notify(payment_id: int) -> None:
     payment = Payment.objects.select_related("dossier", "payer").filter(pk=payment_id).first()
     if payment is None:
         return

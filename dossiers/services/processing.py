@@ -22,7 +22,7 @@ from dossiers.constants import (
     ReturnMethod,
     StepOutcome,
 )
-from dossiers.core import effects
+from dossiers.core import pipelines
 from dossiers.core.clock import dossier_clock_resume
 from dossiers.core.codes import result_code
 from dossiers.core.fees import fees_before_result
@@ -224,7 +224,7 @@ def dossier_propose(
 
     def after(dossier: Dossier) -> None:
         if created["result"].stored_id is None:
-            effects.result_render_enqueue(result_id=created["result"].pk)
+            pipelines.result_render_enqueue(result_id=created["result"].pk)
 
     payload: dict = {}
     return transition_run(
@@ -440,9 +440,10 @@ def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str) -> Dos
 def _sign_results(*, dossier: Dossier, result_ids: list[int], user) -> None:
     """Queue the digital signature of the approved results (signing queue; the web process never
     loads a key). The leader's personal certificate signs when it has one, else the agency seal."""
-    for stored_id in DossierResult.objects.filter(pk__in=result_ids).values_list("stored_id", flat=True):
-        if stored_id:
-            effects.task_enqueue("signing.tasks.sign_stored_document", stored_id, dossier.receiving_agency_id, user.pk)
+    stored_ids = DossierResult.objects.filter(pk__in=result_ids).values_list("stored_id", flat=True)
+    pipelines.results_sign_enqueue(
+        stored_document_ids=[pk for pk in stored_ids if pk], agency_id=dossier.receiving_agency_id, user_id=user.pk
+    )
 
 
 def dossier_approve(*, user, dossier_id: int, note: str = "") -> Dossier:

@@ -90,7 +90,7 @@ def slips_for_viewer(*, user, dossier: Dossier, slips=None) -> list[Slip]:
 
 def acknowledgement_ready_to_mail(slip: Slip) -> bool:
     """The acknowledgement may be mailed: rendered and, when the agency has a seal, sealed.
-    (Otherwise the seal's task mails it once it has signed: `signing.tasks.sign_slip`.)"""
+    (Otherwise the pipeline mails it after the seal: `dossiers.core.pipelines`.)"""
     from signing.selectors import agency_has_seal
 
     if not slip.file:
@@ -104,23 +104,6 @@ def slip_awaiting_seal(*, user, slip: Slip) -> bool:
         return False
     (checked,) = slips_for_viewer(user=user, dossier=slip.dossier, slips=[slip])
     return checked.awaiting_seal
-
-
-def slip_enqueue_signing(slip: Slip, *, agency_id: int | None) -> None:
-    """Queue the agency seal's signature of a slip released to the applicant, on commit, when the
-    receiving agency (``agency_id``) has a seal (signing queue; the web process never loads a key)."""
-    from signing.selectors import agency_has_seal
-
-    if not _seal_pending(slip) or not agency_has_seal(agency_id=agency_id):
-        return
-    slip_id = slip.pk
-
-    def enqueue() -> None:
-        from signing import tasks as signing_tasks
-
-        signing_tasks.sign_slip.apply_async(args=[slip_id], queue="signing")
-
-    transaction.on_commit(enqueue)
 
 
 def slip_render_acknowledgement(*, dossier_id: int, pin: str | None = None) -> Slip | None:
@@ -142,6 +125,5 @@ def slip_render_acknowledgement(*, dossier_id: int, pin: str | None = None) -> S
             locked.file.save(f"xac-nhan-{dossier.code}.pdf", ContentFile(pdf), save=False)
             locked.rendered_at = timezone.now()
             locked.save(update_fields=["file", "rendered_at"])
-            slip_enqueue_signing(locked, agency_id=dossier.receiving_agency_id)
         locked.dossier = dossier  # the caller reads its agency: no second read
         return locked

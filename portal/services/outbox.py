@@ -55,8 +55,18 @@ def outbox_enqueue(
     return message
 
 
-def outbox_keep_unpublished(*, task: str, args: list, kwargs: dict, queue: str, error: Exception) -> OutboxMessage:
-    """Keep a message the broker refused, for the re-publisher (see `portal.celery.PortalTask`)."""
+# A kept message that starts a Celery chain holds the chain's next steps under this key of its
+# kwargs (no task takes it): republished, the chain goes on as if never interrupted.
+CHAIN_KWARG = "__chain__"
+
+
+def outbox_keep_unpublished(
+    *, task: str, args: list, kwargs: dict, queue: str, error: Exception, chain: list | None = None
+) -> OutboxMessage:
+    """Keep a message the broker refused, for the re-publisher (see `portal.celery.PortalTask`);
+    ``chain`` is the rest of the chain it starts (signatures), kept with it."""
+    if chain:
+        kwargs = {**kwargs, CHAIN_KWARG: [dict(step) for step in chain]}
     return OutboxMessage.objects.create(
         task=task, args=args, kwargs=kwargs, queue=queue, attempts=1, last_error=_error_text(error)
     )
@@ -79,15 +89,19 @@ def _registered_task(name: str):
 
 
 def _send(message: OutboxMessage) -> None:
+    kwargs = dict(message.kwargs)
+    options = {"queue": message.queue}
+    if CHAIN_KWARG in kwargs:
+        options["chain"] = kwargs.pop(CHAIN_KWARG)
     task = _registered_task(message.task)
     if task is None:
         # Not imported in this process (another app's worker has it): send it by name.
-        current_app.send_task(message.task, args=message.args, kwargs=message.kwargs, queue=message.queue)
+        current_app.send_task(message.task, args=message.args, kwargs=kwargs, **options)
         return
     # The base class's apply_async would, on failure, keep a second copy in the outbox;
     # this row is already that copy, so publish through Celery's own implementation.
     try:
-        Task.apply_async(task, args=message.args, kwargs=message.kwargs, queue=message.queue)
+        Task.apply_async(task, args=message.args, kwargs=kwargs, **options)
     except Retry:
         pass  # eager mode only: the task ran and scheduled its own retry; the message was handed over
 

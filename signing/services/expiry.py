@@ -1,4 +1,5 @@
-"""Warning an agency's administrators, once per certificate, before a signing certificate expires."""
+"""Warning an agency's administrators, once per certificate, before a signing certificate expires
+(the notification event ``certificate.expiring``)."""
 
 import datetime as dt
 
@@ -7,7 +8,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from portal.notifications import notify
 from portal.selectors import users_with_permission
@@ -34,18 +34,16 @@ def identities_warn_expiring(*, now: dt.datetime | None = None) -> int:
             if identity is None:
                 continue
             url = settings.SITE_URL.rstrip("/") + reverse("admin:signing_signingidentity_change", args=[identity.pk])
-            subject = _("Chứng thư ký số sắp hết hạn: %(name)s") % {"name": identity.display_name}
-            body = _(
-                "Chứng thư ký số “%(name)s” của %(agency)s (số hiệu %(serial)s) hết hạn lúc %(date)s. "
-                "Vui lòng gia hạn và nhập chứng thư mới trước ngày này để kết quả tiếp tục được ký số."
-            ) % {
-                "name": identity.display_name,
-                "agency": identity.agency.name,
-                "serial": identity.serial,
-                "date": date_format(timezone.localtime(identity.not_after), "d/m/Y H:i"),
+            context = {
+                # The name, the agency and the serial, as the warning always said: which
+                # certificate to renew (language-neutral, so any recipient's template reads it).
+                "certificate": f"“{identity.display_name}” ({identity.agency.name}, {identity.serial})",
+                "expires": date_format(timezone.localtime(identity.not_after), "d/m/Y H:i"),
+                "days_left": max(0, (identity.not_after - now).days),
+                "url": url,
             }
             for user in users_with_permission(agency_id=identity.agency_id, permission="manage_agency"):
-                notify(user=user, subject=subject, body=body, url=url)
+                notify(user, "certificate.expiring", context)
             identity.expiry_warned_at = now
             identity.save(update_fields=["expiry_warned_at"])
             warned += 1

@@ -22,6 +22,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from signing.asyncsafe import call_sync
 from signing.backends import backend_for
 from signing.models import SigningIdentity
+from signing.selectors import validation_context
 from signing.stamp import stamp_box, stamp_style
 
 
@@ -32,19 +33,15 @@ def _timestamper():
 
 
 def _validation_context():
-    from signing.selectors import validation_context
-
     # B-LT embeds what the chain's OCSP responders and CRL distribution points answer (when
     # SIGNING_REVOCATION_FETCH allows asking them) besides the trust store's CRLs.
     return validation_context()
 
 
-def verify_url(*, result_code: str = "") -> str:
-    """Where the stamp's QR code leads: the result's public record when the document is a
-    dossier result, else the upload page."""
-    if result_code:
-        return settings.SITE_URL.rstrip("/") + reverse("signing:verify_code", args=[result_code])
-    return settings.SITE_URL.rstrip("/") + reverse("signing:verify")
+def verify_url(*, record_url: str = "") -> str:
+    """Where the stamp's QR code leads: the document's public record when the caller has one
+    (a dossier result's, given by the dossiers app), else the upload page."""
+    return record_url or settings.SITE_URL.rstrip("/") + reverse("signing:verify")
 
 
 def pdf_sign(
@@ -56,12 +53,12 @@ def pdf_sign(
     visible: bool = True,
     field_name: str | None = None,
     timestamper: timestamps.TimeStamper | None = None,
-    result_code: str = "",
+    record_url: str = "",
 ) -> bytes:
     """The PDF with one more signature by the identity; raises ValidationError on a bad PDF.
 
     ``timestamper`` overrides the TSA of the settings (tests pass an in-process one);
-    ``result_code`` points the stamp's QR code at that result's public record.
+    ``record_url`` (absolute) is where the stamp's QR code leads, the upload page when empty.
     """
     identity = SigningIdentity.objects.select_related("agency").get(pk=identity_id, is_active=True)
     try:
@@ -98,7 +95,7 @@ def pdf_sign(
             sig_field_name=name, on_page=last_page, box=stamp_box(page_width=page_width, index=visible_count)
         )
         signer_args["stamp_style"] = stamp_style()
-        url = verify_url(result_code=result_code)
+        url = verify_url(record_url=record_url)
         text_params = {
             "url": url,
             "line1": _("Ký bởi: %(name)s") % {"name": identity.display_name},

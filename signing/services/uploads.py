@@ -1,18 +1,19 @@
 """Verifying the signatures of a PDF that an applicant uploaded already signed, once per content.
 
-The signing queue runs this after the upload commits; the verdict (the worst of the file's
-signatures) is kept in ``UploadVerification`` for the officers' dossier page. A PDF without a
-signature, or one that cannot be read, leaves no row: there is nothing to show.
+The dossiers app passes the file's bytes with its stored document's id and hash; the verdict
+(the worst of the file's signatures) is kept in ``UploadVerification`` for the officers' dossier
+page. A PDF without a signature, or one that cannot be read, leaves no row: there is nothing
+to show.
 """
 
 import logging
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from signing.constants import Verdict, pdf_may_carry_signatures
 from signing.models import UploadVerification
+from signing.selectors import upload_verification
 from signing.services.verification import pdf_verify
 
 logger = logging.getLogger(__name__)
@@ -28,17 +29,12 @@ SEVERITY = [
 ]
 
 
-def stored_document_verify_signatures(*, stored_document_id: int) -> UploadVerification | None:
-    """Verify the stored PDF's signatures and record the verdict; None when it has none."""
-    StoredDocument = apps.get_model("dossiers", "StoredDocument")
-    document = StoredDocument.objects.filter(pk=stored_document_id).first()
-    if document is None or document.mime_type != "application/pdf":
-        return None
-    existing = UploadVerification.objects.filter(stored_document=document, sha256=document.sha256).first()
+def upload_signatures_verify(*, stored_document_id: int, sha256: str, pdf: bytes) -> UploadVerification | None:
+    """Verify the signatures of ``pdf`` (the stored document's content, hash ``sha256``) and
+    record the verdict, once per content; None when it carries none."""
+    existing = upload_verification(stored_document_id=stored_document_id, sha256=sha256)
     if existing is not None:
         return existing
-    with document.file.open("rb") as handle:
-        pdf = handle.read()
     if not pdf_may_carry_signatures(pdf):  # no signature dictionary at all: skip the parser
         return None
     try:
@@ -48,9 +44,9 @@ def stored_document_verify_signatures(*, stored_document_id: int) -> UploadVerif
         return None
     verdict = min((r.verdict for r in reports), key=lambda v: SEVERITY.index(Verdict(v)))
     verification, _created = UploadVerification.objects.update_or_create(
-        stored_document=document,
+        stored_document_id=stored_document_id,
         defaults={
-            "sha256": document.sha256,
+            "sha256": sha256,
             "verdict": verdict,
             "signatures": [r.as_dict() for r in reports],
             "checked_at": timezone.now(),

@@ -21,6 +21,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from signing.asyncsafe import call_sync
 from signing.constants import VERIFY_MAX_BYTES, Coverage, Verdict
+from signing.selectors import validation_context
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +118,6 @@ def _verdict(status) -> tuple[str, str]:
 
 def pdf_verify(*, pdf: bytes) -> list[SignatureReport]:
     """One report per signature, in signing order; ValidationError when the file cannot be read."""
-    from signing.selectors import validation_context
-
     if len(pdf) > VERIFY_MAX_BYTES:
         raise ValidationError(
             _("Tệp quá lớn: tối đa %(mb)s MB.") % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)}, code="too_large"

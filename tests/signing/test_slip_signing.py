@@ -5,13 +5,17 @@ the slip stays unsigned. Signing is done once."""
 import io
 
 import pytest
+from celery import states
+from celery.result import EagerResult
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from dossiers import services
+from dossiers import tasks as dossier_tasks
 from dossiers.constants import SlipKind
+from dossiers.core import pipelines
 from dossiers.models import Slip
+from dossiers.services.sealing import slip_seal
 from portal.constants import OfficerRole
-from signing import tasks
 from signing.constants import Verdict
 from signing.services.verification import pdf_verify
 from tests.dossiers.factories import DossierFactory
@@ -44,7 +48,7 @@ def test_form_01_of_an_agency_with_a_seal_carries_one_valid_signature(
     assert report.verdict == Verdict.VALID
     assert slip.context["signed_sha256"]
     # A retried task signs nothing again.
-    assert tasks.sign_slip(slip.pk) is False
+    assert slip_seal(slip_id=slip.pk) is False
     slip.refresh_from_db()
     assert len(PdfFileReader(io.BytesIO(_pdf(slip))).embedded_signatures) == 1
 
@@ -53,24 +57,30 @@ def test_form_01_of_an_agency_without_a_seal_stays_unsigned(django_capture_on_co
     slip = _receive(DossierFactory(), django_capture_on_commit_callbacks)
     assert not PdfFileReader(io.BytesIO(_pdf(slip))).embedded_signatures
     assert "signed_sha256" not in slip.context
-    assert tasks.sign_slip(slip.pk) is False
+    assert slip_seal(slip_id=slip.pk) is False
 
 
 def test_the_acknowledgement_is_sealed_too(import_identity, trust_store, django_capture_on_commit_callbacks):
     dossier = DossierFactory()
     import_identity(agency=dossier.receiving_agency)
     with django_capture_on_commit_callbacks(execute=True):
-        slip = services.slip_render_acknowledgement(dossier_id=dossier.pk)
-    slip.refresh_from_db()
+        pipelines.acknowledgement_enqueue(dossier_id=dossier.pk)
+    slip = Slip.objects.get(dossier=dossier, kind=SlipKind.ACKNOWLEDGEMENT)
     [report] = pdf_verify(pdf=_pdf(slip))
     assert report.verdict == Verdict.VALID
 
 
 @pytest.fixture
 def seal_not_yet_applied(monkeypatch):
-    """The signing queue has not run yet: the seal's task is queued and nothing more."""
+    """The signing queue has not run yet: the seal's task is queued and nothing more (the
+    pipeline's next steps see the slip unsealed)."""
     queued = []
-    monkeypatch.setattr(tasks.sign_slip, "apply_async", lambda args, **kwargs: queued.append(args[0]))
+
+    def queue(args=None, kwargs=None, **options):
+        queued.append(args[0])
+        return EagerResult("seal-not-run", args[0], states.SUCCESS)
+
+    monkeypatch.setattr(dossier_tasks.seal_slip, "apply", queue)
     return queued
 
 
@@ -110,7 +120,7 @@ def test_a_slip_is_held_back_from_the_applicant_until_the_seal_lands(
     assert slip.pk in _api_slip_ids(client, officer, dossier)
 
     # The seal lands: the applicant now gets the signed slip.
-    assert tasks.sign_slip(slip.pk) is True
+    assert slip_seal(slip_id=slip.pk) is True
     response = _downloads(client, applicant, slip)
     assert response.status_code == 200
     assert len(PdfFileReader(io.BytesIO(b"".join(response.streaming_content))).embedded_signatures) == 1
@@ -124,11 +134,12 @@ def test_the_acknowledgement_waits_for_the_seal_on_the_confirmation_page(
     dossier = DossierFactory()
     import_identity(agency=dossier.receiving_agency)
     with django_capture_on_commit_callbacks(execute=True):
-        slip = services.slip_render_acknowledgement(dossier_id=dossier.pk)
+        pipelines.acknowledgement_enqueue(dossier_id=dossier.pk)
+    slip = Slip.objects.get(dossier=dossier, kind=SlipKind.ACKNOWLEDGEMENT)
     client.force_login(dossier.applicant)
     page = client.get(f"/dossiers/{dossier.code}/submitted/").content.decode()
     assert 'id="ack-pending"' in page and f"/files/slips/{slip.pk}/" not in page
-    tasks.sign_slip(slip.pk)
+    slip_seal(slip_id=slip.pk)
     assert f"/files/slips/{slip.pk}/" in client.get(f"/dossiers/{dossier.code}/submitted/").content.decode()
 
 
@@ -147,32 +158,30 @@ def test_an_agency_without_a_seal_releases_its_slip_at_once(
 def test_the_acknowledgement_mail_carries_the_sealed_pdf_and_leaves_once(
     import_identity, trust_store, seal_not_yet_applied, mailoutbox, django_capture_on_commit_callbacks
 ):
-    """With a seal, the mail waits for the signing task, which sends it; never the unsealed copy."""
-    from dossiers import tasks as dossier_tasks
-
+    """With a seal, the mail waits for the signing task, after which it leaves; never the unsealed copy."""
     dossier = DossierFactory(applicant_email="nguoinop@example.com")
     import_identity(agency=dossier.receiving_agency)
     with django_capture_on_commit_callbacks(execute=True):
-        dossier_tasks.render_acknowledgement(dossier.pk)
+        pipelines.acknowledgement_enqueue(dossier_id=dossier.pk)
     slip = Slip.objects.get(dossier=dossier, kind=SlipKind.ACKNOWLEDGEMENT)
     assert seal_not_yet_applied == [slip.pk]
     assert mailoutbox == []  # rendered, not sealed yet: nothing mailed
     dossier_tasks.send_acknowledgement(slip.pk)  # a stray send does nothing either
     assert mailoutbox == []
-    tasks.sign_slip.run(slip.pk)  # the signing worker seals, then the mail leaves
+    dossier_tasks.send_acknowledgement(
+        dossier_tasks.seal_slip(slip.pk)
+    )  # the signing worker seals, then the mail leaves
     assert len(mailoutbox) == 1
     [attachment] = mailoutbox[0].attachments
     [report] = pdf_verify(pdf=attachment[1])
     assert report.verdict == Verdict.VALID
-    tasks.sign_slip.run(slip.pk)  # a retried signing task mails nothing more
+    dossier_tasks.send_acknowledgement(dossier_tasks.seal_slip(slip.pk))  # a retried signing step mails nothing more
     dossier_tasks.send_acknowledgement(slip.pk)
     assert len(mailoutbox) == 1
 
 
 def test_without_a_seal_the_acknowledgement_is_mailed_at_once(mailoutbox, django_capture_on_commit_callbacks):
-    from dossiers import tasks as dossier_tasks
-
     dossier = DossierFactory(applicant_email="nguoinop@example.com")
-    dossier_tasks.render_acknowledgement(dossier.pk)
+    pipelines.acknowledgement_enqueue(dossier_id=dossier.pk)
     assert len(mailoutbox) == 1
     assert not PdfFileReader(io.BytesIO(mailoutbox[0].attachments[0][1])).embedded_signatures

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from dossiers import tasks as dossier_tasks
 from portal.constants import OfficerRole
 from portal.models import Notification
 from signing import tasks
@@ -44,17 +45,17 @@ def _content(doc) -> bytes:
 
 
 def test_sign_stored_document_replaces_the_file_and_is_idempotent(stored, seal, agency):
-    assert tasks.sign_stored_document.apply(args=[stored.pk, agency.pk]).get() is True
+    assert dossier_tasks.sign_stored_document.apply(args=[stored.pk, agency.pk]).get() is True
     signed = _content(stored)
     assert stored.sha256 == hashlib.sha256(signed).hexdigest() and stored.size == len(signed)
     assert len(PdfFileReader(io.BytesIO(signed)).embedded_signatures) == 1
-    assert tasks.sign_stored_document.apply(args=[stored.pk, agency.pk]).get() is False
+    assert dossier_tasks.sign_stored_document.apply(args=[stored.pk, agency.pk]).get() is False
     assert _content(stored) == signed
     assert SignedDocument.objects.filter(stored_document=stored).count() == 1
 
 
 def test_agency_without_identity_leaves_the_document_unsigned(stored, agency, two_page_pdf):
-    assert tasks.sign_stored_document.apply(args=[stored.pk, agency.pk]).get() is False
+    assert dossier_tasks.sign_stored_document.apply(args=[stored.pk, agency.pk]).get() is False
     assert _content(stored) == two_page_pdf
     assert not SignedDocument.objects.exists()
 
@@ -62,7 +63,7 @@ def test_agency_without_identity_leaves_the_document_unsigned(stored, agency, tw
 def test_task_runs_on_the_signing_queue():
     from portal.celery import app
 
-    route = app.amqp.router.route({}, "signing.tasks.sign_stored_document")
+    route = app.amqp.router.route({}, "dossiers.tasks.sign_stored_document")
     assert route["queue"].name == "signing"
 
 
@@ -92,6 +93,10 @@ def test_expiry_warning_reaches_agency_admins_once(pki, agency, import_identity,
     notes = Notification.objects.filter(user=admin)
     assert notes.count() == 1
     assert "sắp hết hạn" in notes[0].subject and expiring.serial in notes[0].body
+    assert notes[0].event == "certificate.expiring"
+    # What the warning always said: which certificate, whose, and when it expires.
+    assert expiring.display_name in notes[0].body and agency.name in notes[0].body
+    assert timezone.localtime(expiring.not_after).strftime("%d/%m/%Y %H:%M") in notes[0].body
     assert not Notification.objects.filter(user=reception).exists()
     seal.refresh_from_db()
     assert seal.expiry_warned_at is None  # a year of validity left: no warning yet

@@ -6,9 +6,8 @@ import hashlib
 import pytest
 from django.core.files.base import ContentFile
 
-from dossiers import services
+from dossiers import services, tasks
 from portal.constants import OfficerRole
-from signing import tasks
 from signing.constants import Verdict
 from signing.models import UploadVerification
 from signing.services import pdf_sign
@@ -95,7 +94,9 @@ def test_filing_in_one_pass_verifies_only_the_signed_pdf(
     sent = []
     real = tasks.verify_uploaded_signatures.apply_async
     monkeypatch.setattr(
-        tasks.verify_uploaded_signatures, "apply_async", lambda args, **kw: (sent.append(args[0]), real(args, **kw))
+        tasks.verify_uploaded_signatures,
+        "apply_async",
+        lambda args, kwargs=None, **kw: (sent.append(args[0]), real(args, kwargs, **kw)),
     )
     version = OnlineVersionFactory()
     second = DocumentRequirementFactory(version=version, name="Giấy chứng sinh", required=True, order=2)

@@ -465,7 +465,7 @@ def test_registered_actions_perform_the_services():
 def test_submitting_notifies_in_app_without_a_second_email(django_capture_on_commit_callbacks):
     dossier = DossierFactory(draft=True, form_data={"full_name": "Nguyễn Văn Thử"})
     DossierDocumentFactory(dossier=dossier)
-    with mock.patch("dossiers.tasks.render_acknowledgement.apply_async") as render:
+    with mock.patch("dossiers.core.pipelines.acknowledgement_enqueue") as render:
         with django_capture_on_commit_callbacks(execute=True):
             dossier, _pin = services.dossier_submit(user=dossier.applicant, dossier_id=dossier.pk, declaration=True)
     assert render.called  # the acknowledgement's task, whose first step records the notice:
