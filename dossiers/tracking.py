@@ -26,6 +26,7 @@ from dossiers.constants import DossierState, StatusCode
 from dossiers.core.cache import public_answer_key
 from dossiers.models import Dossier, DossierEvent
 from portal.ratelimit import count_hit, raw_client
+from procedures.models import Agency, Procedure, ProcedureVersion
 
 CODE_MAX_LENGTH = 48
 BULK_MAX_CODES = 500
@@ -95,7 +96,6 @@ def _public_lookup_sql() -> str:
     version and agency, and its timeline as a JSON array. Written once from the models' table and
     column names: building the equivalent ORM query (a JSON subquery) cost more CPU than the
     look-up itself."""
-    from procedures.models import Agency, Procedure, ProcedureVersion
 
     def col(model, name: str) -> str:
         return model._meta.get_field(name).column
@@ -124,8 +124,6 @@ def _public_dossier_with_timeline(code: str) -> tuple[Dossier | None, list | Non
     caller must read it."""
     if connection.vendor != "postgresql":
         return _public_dossier(code), None
-    from procedures.models import Agency, Procedure, ProcedureVersion
-
     with connection.cursor() as cursor:
         cursor.execute(_public_lookup_sql(), [code, DossierState.DRAFT])
         row = cursor.fetchone()

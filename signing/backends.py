@@ -138,14 +138,13 @@ class Pkcs11Backend:
 
     def sign_pdf(self, *, writer: IncrementalPdfFileWriter, signer_args: dict, text_params: dict) -> bytes:
         # Imported only where a token signs: pyHanko's PKCS#11 layer takes about a second to import.
-        from pyhanko.config.pkcs11 import TokenCriteria  # noqa: PLC0415
-        from pyhanko.sign import pkcs11 as hanko_pkcs11  # noqa: PLC0415
+        from pyhanko.sign import pkcs11 as hanko_pkcs11  # noqa: PLC0415 - about a second to import; only tokens need it
 
         config = self.identity.backend_config or {}
         module = config.get("module") or ""
         pin = decrypt_secret(self.identity.encrypted_pin).decode() if bytes(self.identity.encrypted_pin) else None
         session = hanko_pkcs11.open_pkcs11_session(
-            module, token_criteria=TokenCriteria(label=config.get("token_label")), user_pin=pin
+            module, token_criteria=hanko_pkcs11.TokenCriteria(label=config.get("token_label")), user_pin=pin
         )
         try:
             signer = hanko_pkcs11.PKCS11Signer(

@@ -218,12 +218,10 @@ def agency_digest_figures(*, agency_id: int, day: dt.date, now: dt.datetime) -> 
 
 def daily_digest_send(*, day: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """Send each agency's leaders the day's figures, once per agency and day; returns agencies sent."""
-    from procedures.selectors import agency_list
-
     now = now or timezone.now()
     day = day or timezone.localdate(now)
     sent = 0
-    for agency in agency_list():
+    for agency in procedure_selectors.agency_list():
         leaders = _users(agency.pk, OfficerPermission.APPROVE)
         if not leaders:
             continue

@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from dossiers.constants import DocumentSource
 from dossiers.models import StoredDocument
@@ -71,9 +73,6 @@ def sanitise_filename(name: str, *, mime_type: str | None = None) -> str:
 
 
 def _pdf_problem(content: bytes) -> str | None:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         if reader.is_encrypted:

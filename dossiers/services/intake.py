@@ -32,7 +32,7 @@ from dossiers.core.pins import pin_hash, pin_new
 from dossiers.models import Dossier
 from dossiers.services.documents import InspectedFile, document_inspect, stored_document_create
 from dossiers.services.filing import document_attach
-from dossiers.services.reception import NOTE_MAX_LENGTH, dossier_receive
+from dossiers.services.reception import dossier_receive, note_clean
 from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal.constants import OfficerPermission
@@ -216,10 +216,11 @@ def dossier_counter_intake(
         raise ValidationError({"channel": [_("Thủ tục này không nhận hồ sơ nộp trực tiếp.")]})
     if channel == Channel.POST and not version.channel_post:
         raise ValidationError({"channel": [_("Thủ tục này không nhận hồ sơ qua dịch vụ bưu chính.")]})
-    note = note.strip() if isinstance(note, str) else ""
     errors: dict[str, list] = {}
-    if len(note) > NOTE_MAX_LENGTH:
-        errors["note"] = [_("Ghi chú tối đa %(max)d ký tự.") % {"max": NOTE_MAX_LENGTH}]
+    try:
+        note = note_clean(note)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     # Every check runs before anything is written, so the officer sees all the problems at once.
     clean, user, cleaned_data, scans = None, None, {}, []
     try:

@@ -6,10 +6,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dossiers import selectors
 from dossiers.constants import SlipKind
 from dossiers.models import Dossier, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
 from procedures import selectors as procedure_selectors
+from signing.selectors import agency_has_seal
 
 TEMPLATES = {SlipKind.ACKNOWLEDGEMENT: "slips/ack.html"}
 
@@ -76,9 +78,6 @@ def slips_for_viewer(*, user, dossier: Dossier, slips=None) -> list[Slip]:
     of a released slip has not landed yet and the viewer is not one of the agency's officers.
     The applicant gets the slip only once sealed (seconds after rendering, in the signing
     queue); an agency without an active seal releases its slips unsigned, at once."""
-    from dossiers import selectors
-    from signing.selectors import agency_has_seal
-
     slips = list(selectors.dossier_slips(dossier=dossier) if slips is None else slips)
     pending = [slip for slip in slips if _seal_pending(slip)]
     held = bool(pending) and not selectors.dossier_officer_can_view(user=user, dossier=dossier)
@@ -91,8 +90,6 @@ def slips_for_viewer(*, user, dossier: Dossier, slips=None) -> list[Slip]:
 def acknowledgement_ready_to_mail(slip: Slip) -> bool:
     """The acknowledgement may be mailed: rendered and, when the agency has a seal, sealed.
     (Otherwise the pipeline mails it after the seal: `dossiers.core.pipelines`.)"""
-    from signing.selectors import agency_has_seal
-
     if not slip.file:
         return False
     return not (_seal_pending(slip) and agency_has_seal(agency_id=slip.dossier.receiving_agency_id))

@@ -15,3 +15,11 @@ def api_for(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
+
+
+def officer_api(user) -> APIClient:
+    """An API client with an officer's bearer token of every scope (the officer scope included)."""
+    _token, raw = api_token_create(user=user, name="test", scopes=["dossiers:read", "dossiers:write", "officer"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client

@@ -1,4 +1,6 @@
-"""Permission matrix of the officers' workflow through both doors: the officer's dossier page and the API.
+"""Permission matrix of every row of the dossier table, through every door.
+
+The officers' workflow through both doors: the officer's dossier page and the API.
 
 Every action × every officer role × own agency / other agency / no membership (plus the assigned
 specialist for what only the assignee does, and the consulted agency for the answer), posted
@@ -13,25 +15,31 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from dossiers import services
 from dossiers.constants import DossierState, ReturnMethod
-from dossiers.models import Dossier, DossierEvent, DossierResult, Slip, StoredDocument
+from dossiers.core.machine import APPLICANT, OFFICER, SYSTEM, TRANSITIONS, transition_run
+from dossiers.models import Dossier, DossierEvent, DossierResult, Payment, PaymentRefund, Slip, StoredDocument
+from dossiers.services import payments
 from portal.constants import OfficerRole
 from tests.dossiers.factories import (
     REVIEW_TEMPLATE,
     DossierFactory,
+    OnlineVersionFactory,
     Team,
     make_pdf,
     to_pending,
     to_processing,
     to_resolved,
 )
-from tests.dossiers.helpers import api_for
+from tests.dossiers.helpers import api_for, officer_api
+from tests.dossiers.payments.factories import _start, _waiting, gateway_result
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
-from tests.procedures.factories import FeeFactory
+from tests.procedures.factories import FeeFactory, ProcedureFactory
 
 pytestmark = pytest.mark.django_db
 S = DossierState
@@ -294,9 +302,11 @@ def test_the_consulted_agency_answers(client, role, door):
 
 
 def test_the_matrix_covers_every_processing_transition():
-    from dossiers.core.machine import TRANSITIONS
-
-    assert set(TARGET) == set(TRANSITIONS) == set(ALLOWED) == set(SETUP)
+    assert set(TARGET) == set(ALLOWED) == set(SETUP)
+    assert set(TARGET) == {name for name, row in TRANSITIONS.items() if row.performer == OFFICER} - {
+        "submit_at_counter",
+        "payment_refund",
+    }
 
 
 # --- file URLs of the result ----------------------------------------------------------------------
@@ -354,3 +364,285 @@ def test_slips_download_for_the_agency_and_the_applicant_only(client, django_cap
     ):
         login(client, user)
         assert client.get(url).status_code == expected, user
+
+
+# === the rows beyond the officers' workflow =======================================================
+#
+# The applicant's rows (submit, supplement_submit, withdraw_request, rate), the counter's
+# (submit_at_counter), the system's (payment_settle) and the refund (payment_refund), each posted
+# by every kind of caller through every door it has: the page with a session, the API endpoint
+# with a session and with a bearer token, the generic actions endpoint. Allowed: exactly one new
+# event, the row's action, by that caller. Refused: 4xx and nothing written.
+
+CALLERS = ("applicant", "citizen", "reception", "leader", "anonymous")
+
+
+def row_state_of(dossier) -> tuple:
+    row = Dossier.objects.get(pk=dossier.pk)
+    return (
+        row.state,
+        row.events_count,
+        row.last_event_hash,
+        row.rating,
+        DossierEvent.objects.filter(dossier=row).count(),
+    )
+
+
+def caller(kind: str, dossier):
+    """Who posts: the applicant, another citizen, an officer of the receiving agency, or nobody."""
+    if kind == "applicant":
+        return dossier.applicant
+    if kind == "citizen":
+        return UserFactory()
+    if kind == "anonymous":
+        return None
+    role = {"reception": R.RECEPTION, "leader": R.LEADER}[kind]
+    return with_totp(OfficerMembershipFactory(agency=dossier.receiving_agency, role=role).user)
+
+
+def assert_one_event(dossier, before: tuple, *, action: str, actor) -> None:
+    after = Dossier.objects.get(pk=dossier.pk)
+    assert after.events_count == before[1] + 1
+    last = DossierEvent.objects.filter(dossier=dossier).order_by("-seq").first()
+    assert (last.action, last.actor_id) == (action, actor.pk if actor else None)
+
+
+# --- the applicant's rows after filing ---------------------------------------------------------
+
+
+def _supplement_case():
+    dossier = DossierFactory()
+    team = Team(dossier.receiving_agency)
+    services.dossier_receive(user=team.reception, dossier_id=dossier.pk)
+    services.dossier_request_supplement(
+        user=team.reception, dossier_id=dossier.pk, items=[{"field": "full_name", "reason": "Họ tên không khớp"}]
+    )
+    return Dossier.objects.get(pk=dossier.pk)
+
+
+CASES = {
+    "supplement_submit": _supplement_case,
+    "withdraw_request": lambda: DossierFactory(processing=True),
+    "rate": lambda: DossierFactory(returned=True),
+}
+# Where an allowed row leads, and what each door posts.
+LEADS_TO = {"supplement_submit": S.RECEIVED, "withdraw_request": S.WITHDRAWAL_REQUESTED, "rate": S.RETURNED}
+PAGE = {
+    "supplement_submit": ("supplement", {"data-full_name": "Nguyễn Văn Sửa"}),
+    "withdraw_request": ("withdraw", {"reason": "Nộp nhầm thủ tục", "confirm": "on"}),
+    "rate": ("rate", {"rating": "satisfied"}),
+}
+API = {
+    "supplement_submit": ("supplement", {"data": {"full_name": "Nguyễn Văn Sửa"}}),
+    "withdraw_request": ("withdraw", {"reason": "Nộp nhầm thủ tục"}),
+    "rate": ("rating", {"rating": "satisfied"}),
+}
+ACTION = {"supplement_submit": "supplement", "withdraw_request": "withdraw", "rate": "rate"}
+APPLICANT_DOORS = ("page", "api_session", "api_token", "actions_token")
+
+
+def post(door: str, row: str, dossier, user, client) -> int:
+    if door == "page":
+        if user is not None:
+            client.force_login(user)
+        path, body = PAGE[row]
+        return client.post(f"/dossiers/{dossier.code}/{path}/", body).status_code
+    if door == "api_session":
+        api = APIClient()
+        if user is not None:
+            api.force_login(user)
+        path, body = API[row]
+        return api.post(f"/api/v1/dossiers/{dossier.code}/{path}/", body, format="json").status_code
+    api = api_for(user) if user is not None else APIClient()
+    if door == "api_token":
+        path, body = API[row]
+        return api.post(f"/api/v1/dossiers/{dossier.code}/{path}/", body, format="json").status_code
+    body = {"action": ACTION[row], **API[row][1]}
+    return api.post(f"/api/v1/dossiers/{dossier.code}/actions/", body, format="json").status_code
+
+
+@pytest.mark.parametrize("door", APPLICANT_DOORS)
+@pytest.mark.parametrize("who", CALLERS)
+@pytest.mark.parametrize("row", list(CASES))
+def test_applicant_rows(client, row, who, door):
+    dossier = CASES[row]()
+    user = caller(who, dossier)
+    before = row_state_of(dossier)
+    status = post(door, row, dossier, user, client)
+    if who == "applicant":
+        assert status in (200, 302), status
+        assert Dossier.objects.get(pk=dossier.pk).state == LEADS_TO[row]
+        assert_one_event(dossier, before, action=TRANSITIONS[row].action, actor=user)
+    else:
+        # Anonymous: asked to sign in (302 on a page, 401/403 in the API); anyone else: 403/404.
+        assert status in ((302, 401, 403) if who == "anonymous" else (403, 404)), status
+        assert row_state_of(dossier) == before
+
+
+# --- the submission: the wizard's last step and the API's one-pass filing -----------------------
+
+
+def _draft(user):
+    version = OnlineVersionFactory(requirement=False)
+    draft = services.dossier_draft_create(user=user, procedure_code=version.procedure.code)
+    services.dossier_draft_update(user=user, dossier=draft, data={"full_name": "Nguyễn Văn Nộp"})
+    return draft
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_submit_from_the_wizard(client, who):
+    author = UserFactory()
+    draft = _draft(author)
+    user = author if who == "applicant" else caller(who, draft)
+    if user is not None:
+        client.force_login(user)
+    status = client.post(f"/dossiers/drafts/{draft.pk}/review/", {"declaration": "on"}).status_code
+    row = Dossier.objects.get(pk=draft.pk)
+    if who == "applicant":
+        assert status == 302 and row.state == S.SUBMITTED and row.code
+        event = DossierEvent.objects.get(dossier=row)
+        assert (event.action, event.actor_id, event.from_state) == ("submit", author.pk, S.DRAFT)
+    else:
+        assert status in (302, 404) and row.state == S.DRAFT and row.code is None
+        assert not DossierEvent.objects.filter(dossier=row).exists()
+
+
+@pytest.mark.parametrize("door", ("api_session", "api_token"))
+def test_submit_through_the_api_filing(door):
+    citizen = UserFactory()
+    version = OnlineVersionFactory(requirement=False)
+    if door == "api_token":
+        api = api_for(citizen)
+    else:
+        api = APIClient()
+        api.force_login(citizen)
+    response = api.post(
+        "/api/v1/dossiers/",
+        {
+            "procedure": version.procedure.code,
+            "data": json.dumps({"full_name": "Nguyễn Văn Nộp"}),
+            "declaration": "true",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    event = DossierEvent.objects.get(dossier__code=response.json()["code"])
+    assert (event.action, event.actor_id, event.from_state, event.to_state) == (
+        "submit",
+        citizen.pk,
+        S.DRAFT,
+        S.SUBMITTED,
+    )
+
+
+# --- the counter: an officer files and receives a walk-in dossier --------------------------------
+
+
+@pytest.mark.parametrize("own_agency", (True, False))
+@pytest.mark.parametrize("role", OfficerRole.values)
+def test_submit_at_counter_through_the_intake_page(client, role, own_agency):
+    agency = AgencyFactory()
+    version = OnlineVersionFactory(procedure=ProcedureFactory(agencies=[agency]), requirement=False)
+    officer = OfficerMembershipFactory(agency=agency if own_agency else AgencyFactory(), role=role).user
+    client.force_login(with_totp(officer))
+    body = {
+        "token": "t-1",
+        "agency": str(agency.pk),
+        "channel": "counter",
+        "applicant_full_name": "Trần Thị Quầy",
+        "applicant_citizen_id": "001090123456",
+        "applicant_phone": "0912345678",
+        "applicant_address": "12 Lê Lợi",
+        "data-full_name": "Trần Thị Quầy",
+        "note": "",
+    }
+    status = client.post(f"/officer/intake/{version.procedure.code}/", body).status_code
+    filed = Dossier.objects.filter(procedure_version=version).first()
+    allowed = own_agency and OfficerRole(role) in (R.RECEPTION,)
+    if allowed:
+        assert status == 302, status
+        actions = list(DossierEvent.objects.filter(dossier=filed).order_by("seq").values_list("action", "actor_id"))
+        assert actions == [("submit", officer.pk), ("receive", officer.pk)]
+    else:
+        assert status in (403, 404) and filed is None
+
+
+# --- the system: the gateway's verified answer settles the payment --------------------------------
+
+
+def test_payment_settle_is_the_gateways_alone(client):
+    dossier, citizen = _waiting()
+    payment, _url = _start(dossier, citizen)
+    before = row_state_of(dossier)
+    # No person performs the system's row, whatever the door.
+    for user in (citizen, caller("reception", dossier), caller("leader", dossier)):
+        with pytest.raises(PermissionDenied):
+            transition_run(name="payment_settle", user=user, dossier_id=dossier.pk)
+        response = api_for(user).post(
+            f"/api/v1/dossiers/{dossier.code}/actions/", {"action": "payment_settle"}, format="json"
+        )
+        assert response.status_code == 400
+    # A forged answer changes nothing; the signed one settles, as the system (no actor).
+    assert client.get("/payments/ipn/", gateway_result(payment, secret="forged")).json()["RspCode"] != "00"
+    assert row_state_of(dossier) == before
+    assert client.get("/payments/ipn/", gateway_result(payment)).json()["RspCode"] == "00"
+    assert Dossier.objects.get(pk=dossier.pk).state == S.SUBMITTED
+    assert_one_event(dossier, before, action="payment_received", actor=None)
+
+
+# --- the refund: the receiving agency's reception, by the page and the API ------------------------
+
+
+def _paid():
+    dossier, citizen = _waiting()
+    payment, _url = _start(dossier, citizen)
+    assert payments.payment_ipn(params=gateway_result(payment))[0] == "00"
+    return Dossier.objects.get(pk=dossier.pk), Payment.objects.get(pk=payment.pk)
+
+
+@pytest.mark.parametrize("door", ("page", "api_session", "api_token"))
+@pytest.mark.parametrize("own_agency", (True, False))
+@pytest.mark.parametrize("role", OfficerRole.values)
+def test_payment_refund(client, role, own_agency, door):
+    dossier, payment = _paid()
+    officer = with_totp(
+        OfficerMembershipFactory(agency=dossier.receiving_agency if own_agency else AgencyFactory(), role=role).user
+    )
+    before = row_state_of(dossier)
+    body = {"amount": "5000", "reason": "Thu thừa lệ phí", "reference": "CK-001"}
+    if door == "page":
+        client.force_login(officer)
+        status = client.post(f"/payments/{payment.pk}/refund/", body).status_code
+    else:
+        api = officer_api(officer) if door == "api_token" else APIClient()
+        if door == "api_session":
+            api.force_login(officer)
+        status = api.post(
+            f"/api/v1/dossiers/{dossier.code}/refunds/", {**body, "payment": payment.reference}, format="json"
+        ).status_code
+    if own_agency and role == R.RECEPTION:
+        assert status in (201, 302), status
+        assert PaymentRefund.objects.filter(payment=payment).count() == 1
+        assert_one_event(dossier, before, action="payment_refunded", actor=officer)
+    else:
+        assert status in (403, 404), status
+        assert not PaymentRefund.objects.exists() and row_state_of(dossier) == before
+
+
+# --- every row of the table is in a matrix ---------------------------------------------------------
+
+
+def test_every_row_of_the_table_is_in_a_matrix():
+    covered = {
+        *TARGET,
+        *CASES,
+        "submit",
+        "submit_at_counter",
+        "payment_settle",
+        "payment_refund",
+    }
+    assert covered == set(TRANSITIONS)
+    performers = {name: row.performer for name, row in TRANSITIONS.items()}
+    assert {n for n, p in performers.items() if p == APPLICANT} == {*CASES, "submit"}
+    assert {n for n, p in performers.items() if p == SYSTEM} == {"payment_settle"}
+    assert {n for n, p in performers.items() if p == OFFICER} == {*TARGET, "submit_at_counter", "payment_refund"}

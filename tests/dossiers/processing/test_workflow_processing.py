@@ -18,6 +18,7 @@ from dossiers.core.events import events_verify
 from dossiers.core.machine import TRANSITIONS
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, DossierStep, StoredDocument
 from portal.constants import OfficerRole
+from portal.models import Notification
 from tests.dossiers.factories import (
     REVIEW_TEMPLATE,
     DossierFactory,
@@ -424,3 +425,25 @@ def test_two_leaders_deciding_at_once_one_wins_and_the_chain_stays_intact():
     assert dossier.events_count == 4 and last.to_state == dossier.state
     assert DossierStep.objects.filter(dossier=dossier, finished_at__isnull=True).count() == 1
     assert events_verify(codes=[dossier.code]) == []
+
+
+def test_assignment_and_consultation_notices_are_their_events(dossier, team, django_capture_on_commit_callbacks):
+    """The specialist hears of its assignment (``dossier.assigned``) and the consulted agency's
+    assigning officers of the request (``consultation.requested``), in their templates' words."""
+    with django_capture_on_commit_callbacks(execute=True):
+        to_processing(dossier, team)
+    assigned = Notification.objects.get(user=team.specialist, event="dossier.assigned")
+    assert assigned.subject == f"Bạn được phân công xử lý hồ sơ {dossier.code}"
+    assert assigned.url == f"/officer/dossiers/{dossier.code}/" and assigned.dossier_code == dossier.code
+    assert team.head.full_name in assigned.body or team.head.email in assigned.body
+    other = AgencyFactory(name="Công an xã Thử")
+    head = OfficerMembershipFactory(agency=other, role=OfficerRole.DEPARTMENT_HEAD).user
+    clerk = OfficerMembershipFactory(agency=other, role=OfficerRole.RECEPTION).user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_consult(
+            user=team.specialist, dossier_id=dossier.pk, agency_code=other.code, question="Xác minh nơi cư trú", days=3
+        )
+    requested = Notification.objects.get(user=head, event="consultation.requested")
+    assert requested.subject == f"Đề nghị phối hợp xử lý hồ sơ {dossier.code}"
+    assert team.agency.name in requested.body
+    assert not Notification.objects.filter(user=clerk, event="consultation.requested").exists()
