@@ -1,14 +1,23 @@
-"""The dossier event chain: each event stores the hash of the previous one and its own.
+"""The dossier event chain: each event stores the MAC of the previous one and its own.
 
-Altering or deleting any row breaks the chain at that point, which `verify_events`
-reports. The caller must hold the dossier row lock (``select_for_update``).
+The MAC is HMAC-SHA-256 over the event's canonical content, with a key that lives outside
+the database (``settings.EVENT_CHAIN_KEYS``): whoever can write to the database but does not
+hold the key cannot recompute a chain. New events use the first key; every event keeps the
+id of its key (``key_id``), so a key can be rotated and the older events still verify with
+theirs. Altering or deleting any row breaks the chain at that point, which `verify_events`
+reports; the daily anchor (`events_verify(anchor=...)`) catches even a rewrite made with the
+key. The caller must hold the dossier row lock (``select_for_update``).
 """
 
 import hashlib
+import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,9 +27,32 @@ from portal.signals import dossier_event_recorded
 
 GENESIS_HASH = "0" * 64
 
+# Fields added to events after chains were first written enter the MAC only when they hold
+# something other than their default, so every chain written before keeps verifying without a
+# re-chaining migration. To add one: a line ``(content key, model attribute, default)``, e.g.
+# ``("internal", "is_internal", False)``, and nothing else (bench/datagen.py writes only
+# defaults, so its SQL needs no change either).
+LATER_FIELDS: tuple[tuple[str, str, object], ...] = ()
+
+
+def chain_keys() -> dict[str, bytes]:
+    """The MAC keys by id, the signing one first (``EVENT_CHAIN_KEYS``: ``"id:secret"`` items
+    or a dict ``{id: secret}``); ImproperlyConfigured when none is set or one is malformed."""
+    configured = settings.EVENT_CHAIN_KEYS
+    items = configured.items() if isinstance(configured, Mapping) else (str(i).split(":", 1) for i in configured)
+    keys: dict[str, bytes] = {}
+    for item in items:
+        if len(item) != 2 or not str(item[0]).strip() or not item[1]:
+            raise ImproperlyConfigured('EVENT_CHAIN_KEYS: each key is "id:secret" with a non-empty id and secret.')
+        key_id, secret = str(item[0]).strip(), item[1]
+        keys.setdefault(key_id, secret.encode() if isinstance(secret, str) else bytes(secret))
+    if not keys:
+        raise ImproperlyConfigured("EVENT_CHAIN_KEYS is empty: dossier events can be neither written nor verified.")
+    return keys
+
 
 def _event_content(event: DossierEvent) -> dict:
-    return {
+    content = {
         "dossier": event.dossier_id,
         "seq": event.seq,
         "actor": event.actor_id,
@@ -34,11 +66,25 @@ def _event_content(event: DossierEvent) -> dict:
         "time": event.created_at.isoformat(timespec="microseconds"),
         "prev": event.prev_hash,
     }
+    for key, attribute, default in LATER_FIELDS:
+        value = getattr(event, attribute)
+        if value != default:
+            content[key] = value
+    return content
 
 
-def event_hash(event: DossierEvent) -> str:
-    canonical = json.dumps(_event_content(event), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def event_canonical(event: DossierEvent) -> bytes:
+    """The bytes the MAC covers: the content as sorted, compact UTF-8 JSON."""
+    return json.dumps(_event_content(event), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_mac(event: DossierEvent, *, keys: Mapping[str, bytes] | None = None) -> str | None:
+    """HMAC-SHA-256 (hex) of the event under the key named by its ``key_id``; None when no
+    configured key has that id."""
+    secret = (keys if keys is not None else chain_keys()).get(event.key_id)
+    if secret is None:
+        return None
+    return hmac.new(secret, event_canonical(event), hashlib.sha256).hexdigest()
 
 
 def event_append(
@@ -71,8 +117,9 @@ def event_append(
         payload=payload or {},
         created_at=timezone.now(),
         prev_hash=last["hash"] if last else GENESIS_HASH,
+        key_id=next(iter(chain_keys())),
     )
-    event.hash = event_hash(event)
+    event.hash = event_mac(event)
     event.save()
     Dossier.objects.filter(pk=dossier.pk).update(events_count=event.seq, last_event_hash=event.hash)
     dossier.events_count, dossier.last_event_hash = event.seq, event.hash
@@ -104,13 +151,32 @@ class ChainBreak:
     reason: str
 
 
-def events_verify(*, codes: list[str] | None = None, batch_size: int = 2000) -> list[ChainBreak]:
+@dataclass(frozen=True)
+class AnchoredHead:
+    """A dossier's chain head as an anchor recorded it: its code, last sequence number, MAC."""
+
+    code: str | None
+    seq: int
+    mac: str
+
+
+def events_verify(
+    *,
+    codes: list[str] | None = None,
+    anchor: Mapping[int, AnchoredHead] | None = None,
+    batch_size: int = 2000,
+) -> list[ChainBreak]:
     """Recompute every chain (or those of the dossiers with `codes`); return where each breaks.
 
     Checks, per dossier: consecutive sequence numbers from 1, each event's link to the
-    previous hash, each event's own hash, and that the chain ends where the dossier's
-    recorded head says (so deleting the newest events is caught as well).
+    previous MAC, each event's own MAC under the key it names, and that the chain ends where
+    the dossier's recorded head says (so deleting the newest events is caught as well). With
+    ``anchor`` (dossier id -> head, from a signed anchor document), every anchored dossier's
+    chain must also still hold the anchored event, with the anchored MAC: a chain rewritten
+    and re-keyed before the anchor was taken is caught even by a holder of the key.
     """
+    keys = chain_keys()
+    anchor = anchor or {}
     dossiers = Dossier.objects.filter(events_count__gt=0)
     if codes is not None:
         dossiers = Dossier.objects.filter(code__in=codes)
@@ -120,27 +186,40 @@ def events_verify(*, codes: list[str] | None = None, batch_size: int = 2000) -> 
             chunk_size=batch_size
         )
     }
+    if codes is not None:
+        anchor = {pk: anchored for pk, anchored in anchor.items() if pk in heads}
     events = DossierEvent.objects.order_by("dossier_id", "seq")
     if codes is not None:
         events = events.filter(dossier_id__in=list(heads))
     breaks: list[ChainBreak] = []
-    state: dict[int, tuple[int, str, bool]] = {}  # dossier -> (next seq, prev hash, broken)
+    state: dict[int, tuple[int, str, bool]] = {}  # dossier -> (next seq, prev MAC, broken)
 
     def record(dossier_id: int, seq: int, reason: str) -> None:
         code = heads.get(dossier_id, (None,))[0]
+        if code is None and dossier_id in anchor:
+            code = anchor[dossier_id].code
         breaks.append(ChainBreak(dossier_id, code, seq, reason))
+
+    def check(event: DossierEvent, expected_seq: int, expected_prev: str) -> str | None:
+        if event.seq != expected_seq:
+            return f"missing event(s) before #{event.seq} (expected #{expected_seq})"
+        if event.prev_hash != expected_prev:
+            return f"event #{event.seq} does not follow the previous event"
+        mac = event_mac(event, keys=keys)
+        if mac is None:
+            return f"event #{event.seq} names an unknown key {event.key_id!r}"
+        if not hmac.compare_digest(mac, event.hash):
+            return f"event #{event.seq} was altered"
+        anchored = anchor.get(event.dossier_id)
+        if anchored is not None and anchored.seq == event.seq and not hmac.compare_digest(anchored.mac, event.hash):
+            return f"event #{event.seq} differs from the anchored chain head"
+        return None
 
     for event in events.iterator(chunk_size=batch_size):
         expected_seq, expected_prev, broken = state.get(event.dossier_id, (1, GENESIS_HASH, False))
         if broken:
             continue
-        reason = None
-        if event.seq != expected_seq:
-            reason = f"missing event(s) before #{event.seq} (expected #{expected_seq})"
-        elif event.prev_hash != expected_prev:
-            reason = f"event #{event.seq} does not follow the previous event"
-        elif event_hash(event) != event.hash:
-            reason = f"event #{event.seq} was altered"
+        reason = check(event, expected_seq, expected_prev)
         if reason:
             record(event.dossier_id, event.seq, reason)
             state[event.dossier_id] = (expected_seq, expected_prev, True)
@@ -152,4 +231,8 @@ def events_verify(*, codes: list[str] | None = None, batch_size: int = 2000) -> 
             continue
         if next_seq - 1 != count or (count and last_hash != head):
             record(dossier_id, next_seq, f"chain ends at #{next_seq - 1} but the dossier records {count} event(s)")
+    for dossier_id, anchored in anchor.items():
+        next_seq, _last, broken = state.get(dossier_id, (1, GENESIS_HASH, False))
+        if not broken and next_seq - 1 < anchored.seq:
+            record(dossier_id, next_seq, f"chain ends at #{next_seq - 1}, before the anchored head #{anchored.seq}")
     return breaks

@@ -1,7 +1,7 @@
 from .code import DossierCodeCounter
 from .document import DossierDocument, StoredDocument
 from .dossier import Dossier
-from .event import DossierEvent
+from .event import DossierEvent, EventAnchor
 from .payment import DossierDelivery, Payment, PaymentCallback, PaymentRefund
 from .process import AgencyDigest, Consultation, DossierResult, DossierStep
 from .slip import Slip
@@ -18,6 +18,7 @@ __all__ = [
     "DossierDelivery",
     "DossierDocument",
     "DossierEvent",
+    "EventAnchor",
     "Payment",
     "PaymentCallback",
     "PaymentRefund",

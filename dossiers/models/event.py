@@ -1,4 +1,10 @@
-"""Append-only, hash-chained record of everything that happened to a dossier."""
+"""Append-only, MAC-chained record of everything that happened to a dossier, and the daily
+signed anchors of every chain's head.
+
+``prev_hash`` and ``hash`` hold HMAC-SHA-256 values (`dossiers.core.events`) under the key
+named by ``key_id``. In PostgreSQL a trigger refuses any UPDATE or DELETE of the table
+(migration 0010); the ORM guards below say the same earlier.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +25,8 @@ class DossierEvent(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which of settings.EVENT_CHAIN_KEYS made ``hash``: rotation keeps older ids verifiable.
+    key_id = models.CharField(max_length=32, default="", blank=True)
 
     class Meta:
         verbose_name = _("sự kiện hồ sơ")
@@ -36,3 +44,29 @@ class DossierEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("Dossier events are append-only.")
+
+
+def anchor_path(instance: "EventAnchor", filename: str) -> str:
+    return f"anchors/{instance.day:%Y}/{filename}"
+
+
+class EventAnchor(models.Model):
+    """The day's anchor (neo chuỗi nhật ký): every dossier's chain head (code, seq, MAC) in a
+    PDF sealed by the portal and time-stamped, kept in private storage. One per day."""
+
+    day = models.DateField(_("ngày"), unique=True)
+    file = models.FileField(_("tệp"), upload_to=anchor_path, max_length=300)
+    dossiers_count = models.PositiveIntegerField(_("số hồ sơ"))
+    digest = models.CharField(_("mã băm danh sách"), max_length=64)
+    sha256 = models.CharField(_("mã băm tệp"), max_length=64)
+    signed_at = models.DateTimeField(_("thời điểm ký"))
+    signed_by_identity = models.PositiveIntegerField(_("định danh ký"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("neo chuỗi nhật ký")
+        verbose_name_plural = _("neo chuỗi nhật ký")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} ({self.dossiers_count})"

@@ -310,6 +310,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "signing.tasks.refresh_crls",
         "schedule": crontab(minute=17),
     },
+    "dossiers-anchor-event-chains": {
+        "task": "dossiers.tasks.anchor_event_chains",
+        "schedule": crontab(hour=0, minute=40),
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -365,6 +369,15 @@ SIGNING_REVOCATION_FETCH = env.bool("SIGNING_REVOCATION_FETCH", default=True)
 SIGNING_REVOCATION_TIMEOUT = env.float("SIGNING_REVOCATION_TIMEOUT", default=5.0)
 # Dotted path of the client class of the remote (two-phase) signing service, e.g. a CSC API client.
 SIGNING_REMOTE_CLIENT = env("SIGNING_REMOTE_CLIENT", default="")
+
+# Audit (dossiers.core.events): the keys of the events' HMAC-SHA-256 chain, kept outside the
+# database, as "id:secret" items (comma-separated in the environment), newest first: new events
+# use the first, verification accepts every listed key by its id (keep a former key listed as
+# long as events carry its id). Production refuses to start without one.
+EVENT_CHAIN_KEYS = env.list("EVENT_CHAIN_KEYS", default=[])
+# The agency (by code) whose seal signs the daily anchor of every chain head; empty: the first
+# top-level agency with an active seal.
+EVENT_ANCHOR_AGENCY = env("EVENT_ANCHOR_AGENCY", default="")
 
 # Online fee payment (dossiers.gateway): the merchant account at the payment gateway
 # (VNPay-style redirect and IPN). No secret by default: without one no payment starts and

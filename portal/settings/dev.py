@@ -16,6 +16,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 SIGNING_KEY_ENCRYPTION_KEYS = env.list(
     "SIGNING_KEY_ENCRYPTION_KEYS", default=["ZGV2LW9ubHktc2lnbmluZy1rZXktY2hhbmdlLW1lLTA="]
 )
+# Dev-only key of the event chain's MAC (never use it in production).
+EVENT_CHAIN_KEYS = env.list("EVENT_CHAIN_KEYS", default=["dev-1:dev-only-event-chain-key-change-me-71e0"])
 
 VAR_DIR = Path(env("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {

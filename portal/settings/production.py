@@ -1,7 +1,7 @@
 """Production settings: every secret comes from the environment, HTTPS everywhere.
 
-Start-up fails with ImproperlyConfigured when SECRET_KEY, ALLOWED_HOSTS or
-DATABASE_URL is missing, rather than running with a guessed value.
+Start-up fails with ImproperlyConfigured when SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL or
+EVENT_CHAIN_KEYS is missing, rather than running with a guessed value.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -14,6 +14,11 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not SECRET_KEY or not ALLOWED_HOSTS:
     raise ImproperlyConfigured("SECRET_KEY and ALLOWED_HOSTS must be set in production.")
+# The audit chain's MAC keys ("id:secret", newest first): without one no event could be written
+# or verified, so the process does not start.
+EVENT_CHAIN_KEYS = env.list("EVENT_CHAIN_KEYS", default=[])
+if not EVENT_CHAIN_KEYS or any(":" not in item or not item.split(":", 1)[1] for item in EVENT_CHAIN_KEYS):
+    raise ImproperlyConfigured('EVENT_CHAIN_KEYS must be set in production ("id:secret", comma-separated).')
 DATABASE_URL = env("DATABASE_URL")
 if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must be set in production.")

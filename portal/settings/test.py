@@ -35,6 +35,9 @@ WHITENOISE_AUTOREFRESH = True
 # A fixed Fernet key for the test suite only.
 SIGNING_KEY_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LXNpZ25pbmcta2V5LTAwMDAwMDAwMDA="]
 
+# Fixed keys of the event chain for the test suite only ("id:secret", the first signs).
+EVENT_CHAIN_KEYS = ["test-1:test-only-event-chain-key-not-secret-5d1c"]
+
 # Online payment against the sandbox gateway, which speaks the real protocol from the other side.
 INSTALLED_APPS = [*INSTALLED_APPS, "sandbox_gateway"]  # noqa: F405
 PAYMENT_SANDBOX = True

@@ -1,5 +1,8 @@
 """Clients for the dossier tests: a logged-in page client and an API client with a bearer token."""
 
+from contextlib import contextmanager
+
+from django.db import connection
 from rest_framework.test import APIClient
 
 from portal.services import api_token_create
@@ -23,3 +26,17 @@ def officer_api(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
+
+
+@contextmanager
+def triggers_off():
+    """Inside: the database's triggers do not fire, as for a superuser who sets
+    ``session_replication_role`` — what someone tampering with the events table would do
+    (the append-only trigger refuses UPDATE and DELETE otherwise). Until the block ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = origin")

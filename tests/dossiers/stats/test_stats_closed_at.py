@@ -3,6 +3,7 @@ by migration 0006 from the closing event, and the date the statistics count thos
 
 import datetime as dt
 import importlib
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -121,17 +122,18 @@ def test_a_stopped_dossier_is_open_until_its_closing_not_its_last_change():
 
 
 def test_migration_backfills_from_the_closing_event_else_the_last_change():
-    refused = DossierFactory(state=S.SUBMITTED)
-    event_append(dossier=refused, action="refuse", from_state=S.SUBMITTED, to_state=S.REFUSED)
-    withdrawn = DossierFactory(state=S.SUBMITTED)
-    event_append(dossier=withdrawn, action="withdraw_requested", from_state=S.SUBMITTED, to_state=S.WITHDRAWN)
-    no_event = DossierFactory(state=S.STOPPED)
-    still_open = DossierFactory(state=S.PROCESSING)
     refusal_time = dt.datetime(2025, 5, 6, 10, tzinfo=HCM)
     withdrawal_time = dt.datetime(2025, 7, 8, 11, tzinfo=HCM)
     last_change = dt.datetime(2025, 9, 1, 8, tzinfo=HCM)
-    DossierEvent.objects.filter(dossier=refused, action="refuse").update(created_at=refusal_time)
-    DossierEvent.objects.filter(dossier=withdrawn, action="withdraw_requested").update(created_at=withdrawal_time)
+    # Events are append-only (a trigger refuses UPDATE): they are written at the wanted time.
+    refused = DossierFactory(state=S.SUBMITTED)
+    with mock.patch("dossiers.core.events.timezone.now", return_value=refusal_time):
+        event_append(dossier=refused, action="refuse", from_state=S.SUBMITTED, to_state=S.REFUSED)
+    withdrawn = DossierFactory(state=S.SUBMITTED)
+    with mock.patch("dossiers.core.events.timezone.now", return_value=withdrawal_time):
+        event_append(dossier=withdrawn, action="withdraw_requested", from_state=S.SUBMITTED, to_state=S.WITHDRAWN)
+    no_event = DossierFactory(state=S.STOPPED)
+    still_open = DossierFactory(state=S.PROCESSING)
     Dossier.objects.filter(pk__in=[refused.pk, withdrawn.pk]).update(state=S.REFUSED, closed_at=None)
     Dossier.objects.filter(pk=withdrawn.pk).update(state=S.WITHDRAWN)
     Dossier.objects.filter(pk__in=[refused.pk, withdrawn.pk, no_event.pk, still_open.pk]).update(
