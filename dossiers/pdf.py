@@ -5,6 +5,7 @@ inside a request. Fonts and images are read only from the project's static folde
 """
 
 import base64
+import io
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -37,7 +38,8 @@ def _local_only_fetcher(url_fetcher_class):
     return LocalOnlyFetcher(allowed_protocols=("file", "data"))
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
+def render_pdf(template_name: str, context: dict, *, attachments: tuple[tuple[str, bytes], ...] = ()) -> bytes:
+    """The template rendered to PDF; ``attachments`` (name, bytes) are embedded as files."""
     # WeasyPrint loads Pango and its fonts through cffi (about 0.6 s and tens of MB): only the
     # processes that render a PDF pay for it, not every web process that imports the slips.
     import weasyprint  # noqa: PLC0415 - heavy native library, needed only where PDFs are rendered
@@ -47,4 +49,4 @@ def render_pdf(template_name: str, context: dict) -> bytes:
         string=html,
         base_url=str(STATIC_ROOT_FOR_PDF) + "/",
         url_fetcher=_local_only_fetcher(weasyprint.URLFetcher),
-    ).write_pdf()
+    ).write_pdf(attachments=[weasyprint.Attachment(file_obj=io.BytesIO(data), name=name) for name, data in attachments])

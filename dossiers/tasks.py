@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.models import Slip
+from dossiers.services.anchors import event_anchor_create
 from dossiers.services.applicant import dossier_notify_submitted
 from dossiers.services.deadlines import daily_digest_send, deadlines_sweep
 from dossiers.services.filing import drafts_purge
@@ -121,6 +122,14 @@ def send_acknowledgement(slip_id: int | None) -> None:
 def purge_stale_drafts() -> int:
     """Beat, daily: delete drafts untouched for 30 days."""
     return drafts_purge()
+
+
+@shared_task
+def anchor_event_chains() -> int | None:
+    """Beat, daily: seal and keep the anchor of every dossier's event chain head (once a day);
+    routed to the signing worker, which holds the seal's key. Returns the anchor's id."""
+    anchor = event_anchor_create()
+    return anchor.pk if anchor else None
 
 
 @shared_task

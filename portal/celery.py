@@ -97,6 +97,7 @@ TASK_ROUTES = {
     "dossiers.tasks.seal_*": {"queue": "signing"},
     "dossiers.tasks.sign_*": {"queue": "signing"},
     "dossiers.tasks.verify_*": {"queue": "signing"},
+    "dossiers.tasks.anchor_event_chains": {"queue": "signing"},
     "signing.tasks.*": {"queue": "signing"},
 }
 app.conf.task_routes = (TASK_ROUTES,)
