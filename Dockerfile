@@ -69,11 +69,12 @@ WORKDIR /app
 COPY --from=builder /src /app
 
 # Static files are collected at build time. Production settings refuse to load without
-# these three variables, so dummy build-only values are given to this one command; the
+# these four variables, so dummy build-only values are given to this one command; the
 # real ones come from the environment when a container starts.
 RUN SECRET_KEY=build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
     DATABASE_URL=postgres://build@localhost:5432/build \
+    EVENT_CHAIN_KEYS=build:build-only-not-a-secret \
     python manage.py collectstatic --no-input -v 0 \
     && python -m compileall -q portal procedures dossiers signing
 

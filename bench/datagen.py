@@ -9,8 +9,10 @@ consultations (liên thông) to another agency, two documents per dossier (store
 metadata for the first two components of the procedure; no file behind them), a rating on
 most returned dossiers, the closing time of refused, withdrawn and stopped ones (``closed_at``:
 the refusal event's time; up to four days after receipt for the others), and the dossier's events: ``submit`` and, once it was received or
-refused, ``receive``/``refuse``, hash-chained exactly as ``dossiers.core.events`` computes
-them (``verify_events`` passes).
+refused, ``receive``/``refuse``, MAC-chained exactly as ``dossiers.core.events`` computes
+them, with the first key of ``EVENT_CHAIN_KEYS`` (HMAC-SHA-256 written out with PostgreSQL's
+``sha256()``, no extension needed; ``verify_events`` passes). Only INSERTs: the events table's
+append-only trigger is left in place.
 
 How it is fast (a million dossiers, about 6.5 million rows, in well under five minutes on two
 cores): every row is computed on the server from ``generate_series`` in one statement per
@@ -27,6 +29,7 @@ Requires ``seed_demo`` to have run; idempotent (it only adds what is missing). R
 default N (1,000,000; 10,000,000 for the national-scale run).
 """
 
+import hashlib
 import sys
 import time
 
@@ -34,6 +37,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from bench.dbsetup import default_total
+from dossiers.core.events import chain_keys
 from dossiers.models import Dossier
 from portal.constants import OfficerRole
 from portal.models import OfficerMembership, User
@@ -141,7 +145,7 @@ def _ensure_specialists(agencies) -> dict[int, list[int]]:
 
 
 def _event_json(*, seq: int, action: str, to_sql: str, from_state: str, time_sql: str, prev_sql: str) -> str:
-    """SQL for the canonical JSON of an event, as ``events.event_hash`` writes it (sorted keys)."""
+    """SQL for the canonical JSON of an event, as ``events.event_canonical`` writes it (sorted keys)."""
     iso = f"to_char({time_sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00'"
     return (
         f'\'{{"action":"\' || {action} || \'","actor":null,"actor_label":"","dossier":\' || s.id::text'
@@ -150,8 +154,19 @@ def _event_json(*, seq: int, action: str, to_sql: str, from_state: str, time_sql
     )
 
 
+def _hmac_pads() -> tuple[str, str, str]:
+    """(key id, inner pad, outer pad) of the signing chain key, the pads as SQL bytea literals:
+    HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)) with a 64-byte block (RFC 2104)."""
+    key_id, secret = next(iter(chain_keys().items()))
+    block = (hashlib.sha256(secret).digest() if len(secret) > 64 else secret).ljust(64, b"\0")
+    inner, outer = bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+    return key_id, f"'\\x{inner.hex()}'::bytea", f"'\\x{outer.hex()}'::bytea"
+
+
 def _sha(json_sql: str) -> str:
-    return f"encode(sha256(convert_to({json_sql}, 'UTF8')), 'hex')"
+    """SQL: the event's HMAC-SHA-256 (hex) under the signing chain key."""
+    _key_id, inner, outer = _hmac_pads()
+    return f"encode(sha256({outer} || sha256({inner} || convert_to({json_sql}, 'UTF8'))), 'hex')"
 
 
 def _secondary_schema(cur) -> tuple[list[str], list[str]]:
@@ -193,6 +208,7 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
     h2 = _sha(_event_json(seq=2, action=later, to_sql=reached, from_state="submitted",
                           time_sql="s.received", prev_sql="s.h1"))  # fmt: skip
     offset = f"(s.id - {base})"
+    key_id = _hmac_pads()[0].replace("'", "''")
     cur.execute(
         f"""
         WITH r AS (
@@ -264,12 +280,12 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
           FROM s
         ), events AS (
           INSERT INTO dossiers_dossierevent (id, seq, actor_label, action, from_state, to_state, step, note,
-            payload, created_at, prev_hash, hash, actor_id, dossier_id)
+            payload, created_at, prev_hash, hash, key_id, actor_id, dossier_id)
           SELECT {bases["event"]} + 2 * {offset} - 1, 1, '', 'submit', 'draft', 'submitted', 0, '', '{{}}'::jsonb,
-                 s.created, '{GENESIS}', s.h1, NULL::bigint, s.id FROM s
+                 s.created, '{GENESIS}', s.h1, '{key_id}', NULL::bigint, s.id FROM s
           UNION ALL
           SELECT {bases["event"]} + 2 * {offset}, 2, '', {later}, 'submitted', {reached}, 0, '', '{{}}'::jsonb,
-                 s.received, s.h1, s.h2, NULL::bigint, s.id FROM s WHERE s.has_second
+                 s.received, s.h1, s.h2, '{key_id}', NULL::bigint, s.id FROM s WHERE s.has_second
         ), steps AS (
           INSERT INTO dossiers_dossierstep (dossier_id, seq, index, key, name, role, agency_id,
             assignee_id, started_at, due_at, outcome)

@@ -96,7 +96,7 @@ def test_runtime_stage_collects_static_files_with_production_settings():
     assert "DJANGO_SETTINGS_MODULE=portal.settings.production" in env
     collect = [a for i, a in runtime if i == "RUN" and "collectstatic" in a]
     assert collect
-    for name in ("SECRET_KEY=", "ALLOWED_HOSTS=", "DATABASE_URL="):
+    for name in ("SECRET_KEY=", "ALLOWED_HOSTS=", "DATABASE_URL=", "EVENT_CHAIN_KEYS="):
         assert name in collect[0]
 
 
@@ -171,7 +171,14 @@ def test_every_compose_service_has_a_healthcheck_and_data_is_on_volumes(compose)
 def test_env_example_names_the_required_production_variables():
     example = (BASE_DIR / ".env.example").read_text()
     names = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
-    assert {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CSRF_TRUSTED_ORIGINS"} <= names
+    assert {
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CSRF_TRUSTED_ORIGINS",
+        "EVENT_CHAIN_KEYS",
+    } <= names
     assert "POSTGRES_PASSWORD" in names
 
 
@@ -220,6 +227,7 @@ def _production_server_env(redis_url: str) -> dict[str, str]:
         DATABASE_URL=urlunparse(database._replace(path="/postgres")),
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,
+        EVENT_CHAIN_KEYS=f"deploy-test:{secrets.token_urlsafe(32)}",
         WEB_CONCURRENCY="1",
         LOG_LEVEL="ERROR",
     )

@@ -30,6 +30,7 @@ def _production_env(**overrides: str | None) -> dict[str, str]:
             "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "EMAIL_HOST": "smtp.example.gov.vn",
             "SIGNING_KEY_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi10ZXN0LXNpZ25pbmcta2V5LTAwMDA=",
+            "EVENT_CHAIN_KEYS": f"2026-12:{secrets.token_urlsafe(32)}",
         }
     )
     for key, value in overrides.items():
@@ -71,7 +72,7 @@ def test_check_deploy_rejects_a_weak_secret_key():
     assert "security.W009" in result.stderr
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("name", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EVENT_CHAIN_KEYS"])
 def test_start_up_fails_without_a_required_variable(name):
     if _dotenv_defines(name):
         pytest.skip(f".env defines {name}; it would be read instead of the missing variable")
@@ -81,12 +82,28 @@ def test_start_up_fails_without_a_required_variable(name):
     assert name in result.stderr.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("name", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EVENT_CHAIN_KEYS"])
 def test_start_up_fails_with_an_empty_required_variable(name):
     result = _manage("check", env=_production_env(**{name: ""}))
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert name in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("value", ["no-colon-secret", "id-only:", "2026-12:ok,second-without-id"])
+def test_start_up_fails_with_a_malformed_event_chain_key(value):
+    result = _manage("check", env=_production_env(EVENT_CHAIN_KEYS=value))
+    assert result.returncode != 0
+    assert "EVENT_CHAIN_KEYS" in result.stderr.strip().splitlines()[-1]
+
+
+def test_event_chain_keys_rotate_newest_first():
+    code = "from dossiers.core.events import chain_keys; print(list(chain_keys()))"
+    result = _manage(
+        "shell", "-v", "0", "-c", code, env=_production_env(EVENT_CHAIN_KEYS="k2:new-secret,k1:old-secret")
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['k2', 'k1']"
 
 
 def test_start_up_fails_with_a_database_other_than_postgresql():

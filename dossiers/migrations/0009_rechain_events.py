@@ -7,6 +7,9 @@ dossier whose plain chain no longer verified (an event altered, missing or out o
 left as it was, with no key id: re-chaining it would launder the tampering, and
 `verify_events` keeps naming it. Must run before 0010 installs the append-only trigger.
 Reversing it restores the plain SHA-256 chain.
+
+Rate, measured on 9,750 events (5,000 bench dossiers) on the shared 2-core machine under load:
+see the README (section Audit).
 """
 
 import hashlib
@@ -17,7 +20,7 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import migrations
+from django.db import connections, migrations, router
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,28 @@ def _keyed(_key_id: str, secret: bytes):
     return lambda data: hmac.new(secret, data, hashlib.sha256).hexdigest()
 
 
+def _save(model, objects: list, fields: list[str]) -> None:
+    """Write ``fields`` of ``objects``: on PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` per
+    1,000 rows (several times faster than ``bulk_update``'s CASE per column), elsewhere
+    ``bulk_update``."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, fields, batch_size=1000)
+        return
+    table, columns = model._meta.db_table, [model._meta.get_field(f).column for f in fields]
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), 1000):
+            chunk = objects[start : start + 1000]
+            rows = ",".join(["(%s::bigint" + ", %s" * len(fields) + ")"] * len(chunk))
+            params = [value for o in chunk for value in (o.pk, *(getattr(o, f) for f in fields))]
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments}"  # noqa: S608 - names from the model
+                f" FROM (VALUES {rows}) AS v(id, {', '.join(columns)}) WHERE t.id = v.id",
+                params,
+            )
+
+
 def _rewrite(apps, *, old_mac, new_mac, old_key_id: str, new_key_id: str, batch: int = DOSSIERS_PER_BATCH):
     """Recompute the chains verified under ``old_mac`` with ``new_mac``; returns (events
     rewritten, dossiers skipped because their old chain did not verify)."""
@@ -92,8 +117,8 @@ def _rewrite(apps, *, old_mac, new_mac, old_key_id: str, new_key_id: str, batch:
                 event.hash = prev = new_mac(_canonical(event, prev))
             changed_events.extend(events)
             changed_dossiers.append(Dossier(pk=dossier_id, last_event_hash=prev))
-        DossierEvent.objects.bulk_update(changed_events, ["prev_hash", "hash", "key_id"], batch_size=1000)
-        Dossier.objects.bulk_update(changed_dossiers, ["last_event_hash"], batch_size=1000)
+        _save(DossierEvent, changed_events, ["prev_hash", "hash", "key_id"])
+        _save(Dossier, changed_dossiers, ["last_event_hash"])
         rewritten += len(changed_events)
 
     pending: list[int] = []
