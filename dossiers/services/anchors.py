@@ -44,6 +44,9 @@ ANCHOR_FORMAT = "portal-event-anchor/1"
 ATTACHMENT_NAME = "event-anchor.json"
 # The few heads printed on the page itself, for a reader without tools; the attachment holds all.
 PAGE_ENTRIES = 20
+# An anchor weighs about 46 bytes per dossier once compressed (46 MB per million dossiers):
+# more than an upload may be, so the operator's check takes files up to this size.
+ANCHOR_MAX_BYTES = 2 * 1024**3
 
 
 def anchor_entry_line(entry: Iterable) -> bytes:
@@ -166,7 +169,7 @@ def _refuse(message: str) -> ValidationError:
 def event_anchor_read(*, data: bytes) -> AnchorReading:
     """Check an anchor file and return its heads; ValidationError (in the active language) when
     the seal is not valid and trusted, the file carries no anchor, or its digest is wrong."""
-    reports = signing_services.pdf_verify(pdf=data)
+    reports = signing_services.pdf_verify(pdf=data, max_bytes=ANCHOR_MAX_BYTES)
     bad = [r for r in reports if r.verdict != "valid"]
     if bad:
         raise _refuse(

@@ -116,11 +116,14 @@ def _verdict(status) -> tuple[str, str]:
     return Verdict.VALID, ""
 
 
-def pdf_verify(*, pdf: bytes) -> list[SignatureReport]:
-    """One report per signature, in signing order; ValidationError when the file cannot be read."""
-    if len(pdf) > VERIFY_MAX_BYTES:
+def pdf_verify(*, pdf: bytes, max_bytes: int = VERIFY_MAX_BYTES) -> list[SignatureReport]:
+    """One report per signature, in signing order; ValidationError when the file cannot be read.
+
+    ``max_bytes`` bounds what an upload may make the portal parse; an operator's own file (a
+    command line's) may pass a larger bound."""
+    if len(pdf) > max_bytes:
         raise ValidationError(
-            _("Tệp quá lớn: tối đa %(mb)s MB.") % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)}, code="too_large"
+            _("Tệp quá lớn: tối đa %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)}, code="too_large"
         )
     if not pdf.startswith(b"%PDF-") and b"%PDF-" not in pdf[:1024]:
         raise ValidationError(_("Tệp không phải là tài liệu PDF."), code="not_pdf")
