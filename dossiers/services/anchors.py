@@ -126,6 +126,7 @@ def event_anchor_create(*, day: dt.date | None = None) -> EventAnchor | None:
             "first_entries": first,
             "agency_name": settings.PORTAL_NAME,
             "parent_agency_name": settings.PORTAL_PROVINCE,
+            "place": settings.PORTAL_PROVINCE,
         },
         attachments=((ATTACHMENT_NAME, document),),
     )
