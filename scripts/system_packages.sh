@@ -15,6 +15,8 @@ PACKAGES=(
   chromium:chromium                # browser tests (tests/e2e), Debian's build, never `playwright install`
   poppler-utils:pdftotext          # PDFs read back in tests
   gettext:msgfmt                   # compilemessages
+  gettext-base:envsubst            # deploy/nginx/start.sh renders the nginx config
+  fontconfig:fc-list               # the PDF font test proves its empty fontconfig lists nothing
   softhsm2:softhsm2-util           # PKCS#11 signer tests
   libnss3-tools:certutil           # Chromium's certificate store in browser tests
   nginx                            # nginx -t of deploy/nginx, and the benchmark's load balancer

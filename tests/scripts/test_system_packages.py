@@ -13,7 +13,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 SCRIPT = ROOT / "scripts" / "system_packages.sh"
-COMMANDS = ("chromium", "pdftotext", "msgfmt", "softhsm2-util", "certutil")
+COMMANDS = ("chromium", "pdftotext", "msgfmt", "envsubst", "fc-list", "softhsm2-util", "certutil")
 DPKG_PACKAGES = ("nginx", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "libmagic1")
 
 DPKG_QUERY = """#!/bin/bash
