@@ -22,48 +22,60 @@ from bench.proxy import start_nginx, stop_nginx
 SCENARIOS = ("tracking", "filing")
 
 
-def _drive_all(port: int, targets: dict, *, concurrency: int, duration: float, warmup: float, workdir: Path) -> dict:
-    return {
-        name: bench_http._drive(
-            port,
-            targets[name],
-            concurrency=concurrency,
-            duration=duration,
-            warmup=warmup,
-            max_requests=20_000 if duration < 5 else 1_000_000,
-            workdir=workdir,
-        )
-        for name in SCENARIOS
-        if targets.get(name)
-    }
+def _drive(port: int, target, *, concurrency: int, duration: float, warmup: float, workdir: Path) -> dict:
+    return bench_http._drive(
+        port,
+        target,
+        concurrency=concurrency,
+        duration=duration,
+        warmup=warmup,
+        max_requests=20_000 if duration < 5 else 1_000_000,
+        workdir=workdir,
+    )
 
 
-def measure(prepared: dict, *, duration: float, warmup: float) -> dict:
-    """{"one": results by scenario, "nginx": results by scenario} on ``prepared``'s database."""
+def measure(prepared: dict, *, duration: float, warmup: float, rounds: int) -> dict:
+    """{"one": results by scenario, "nginx": results by scenario} on ``prepared``'s database.
+
+    Both gunicorn processes and nginx run the whole time; "one" is the first process alone,
+    "nginx" the two behind nginx. The public-answer cache is filled before anything is measured
+    (else the later topology would find it warmer), then the two alternate ``rounds`` times per
+    scenario and the best round of each counts: other load on a shared machine only lowers
+    figures, so the best is the least disturbed.
+    """
     targets = bench_http._targets(prepared, prepared["read_pk"])
     workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     servers = []
     proxy = None
+    best: dict = {"one": {}, "nginx": {}}
     try:
-        port = bench_http._free_port()
-        servers.append(bench_http.start_gunicorn(prepared["database_url"], port=port, log=workdir / "one.log"))
-        bench_http._wait_until_ready(servers[0], port, workdir / "one.log", deadline=_deadline())
-        one = _drive_all(
-            port, targets, concurrency=2 * bench_http.WORKERS, duration=duration, warmup=warmup, workdir=workdir
-        )
-        bench_http._stop(servers.pop())
-
         ports = [bench_http._free_port(), bench_http._free_port()]
         for n, upstream in enumerate(ports):
-            log = workdir / f"pair-{n}.log"
-            servers.append(bench_http.start_gunicorn(prepared["database_url"], port=upstream, log=log))
-        for server, upstream, n in zip(servers, ports, range(2), strict=True):
-            bench_http._wait_until_ready(server, upstream, workdir / f"pair-{n}.log", deadline=_deadline())
+            servers.append(bench_http.start_gunicorn(prepared["database_url"], port=upstream, log=workdir / f"{n}.log"))
+        for n, (server, upstream) in enumerate(zip(servers, ports, strict=True)):
+            bench_http._wait_until_ready(server, upstream, workdir / f"{n}.log", deadline=time.monotonic() + 60)
         front = bench_http._free_port()
         proxy = start_nginx(workdir, port=front, upstream_ports=ports)
-        pair = _drive_all(
-            front, targets, concurrency=4 * bench_http.WORKERS, duration=duration, warmup=warmup, workdir=workdir
-        )
+        topologies = {"one": (ports[0], 2 * bench_http.WORKERS), "nginx": (front, 4 * bench_http.WORKERS)}
+        if targets.get("tracking"):  # fill the public-answer cache, unmeasured
+            _drive(
+                front,
+                targets["tracking"],
+                concurrency=4 * bench_http.WORKERS,
+                duration=duration,
+                warmup=0,
+                workdir=workdir,
+            )
+        for name in SCENARIOS:
+            if not targets.get(name):
+                continue
+            for _round in range(rounds):
+                for topology, (port, concurrency) in topologies.items():
+                    result = _drive(
+                        port, targets[name], concurrency=concurrency, duration=duration, warmup=warmup, workdir=workdir
+                    )
+                    if name not in best[topology] or result["rps"] > best[topology][name]["rps"]:
+                        best[topology][name] = result
     finally:
         if proxy is not None:
             stop_nginx(proxy)
@@ -71,11 +83,7 @@ def measure(prepared: dict, *, duration: float, warmup: float) -> dict:
             bench_http._stop(server)
         bench_http._purge_queues()
         shutil.rmtree(workdir, ignore_errors=True)
-    return {"one": one, "nginx": pair}
-
-
-def _deadline() -> float:
-    return time.monotonic() + 60
+    return best
 
 
 def run(smoke: bool) -> dict:
@@ -84,7 +92,8 @@ def run(smoke: bool) -> dict:
     dossiers = bench_http.SMOKE_DOSSIERS if smoke else default_total()
     prepared = bench_http._prepare_database(dossiers)
     started = time.time()
-    measured = measure(prepared, duration=duration, warmup=warmup)
+    rounds = int(os.environ.get("BENCH_SCALE_ROUNDS", 1 if smoke else 3))
+    measured = measure(prepared, duration=duration, warmup=warmup, rounds=rounds)
     generated = prepared.get("generated") or {}
     figures: dict = {"dossiers": generated.get("dossiers")}
     expected = {"tracking": {"200"}, "filing": {"201"}}
@@ -107,7 +116,8 @@ def run(smoke: bool) -> dict:
     figures["notes"] = [
         f"gunicorn processes of {bench_http.WORKERS} sync workers each on 127.0.0.1; one process, then two behind "
         f"nginx (Debian's, 1 worker process, keep-alive upstream); client connections = 2 × workers served "
-        f"({2 * bench_http.WORKERS}, then {4 * bench_http.WORKERS}); {duration:g} s measured after {warmup:g} s",
+        f"({2 * bench_http.WORKERS}, then {4 * bench_http.WORKERS}); {duration:g} s measured after {warmup:g} s; "
+        f"the two alternate {rounds} time(s) per scenario after the tracking cache is filled, best round each",
         f"{os.cpu_count()} CPUs shared by the load generator, nginx, gunicorn and PostgreSQL: the ratio is bounded "
         "by the cores of this machine, not by the portal",
     ]

@@ -18,5 +18,4 @@ out=${NGINX_PORTAL_CONF:-/etc/nginx/conf.d/default.conf}
 envsubst '${NGINX_CONF_DIR} ${PORTAL_UPSTREAM} ${NGINX_HTTP_LISTEN} ${NGINX_HTTPS_LISTEN} ${NGINX_TLS_CERT} ${NGINX_TLS_KEY} ${NGINX_CACHE_DIR} ${NGINX_CLIENT_MAX_BODY_SIZE}' \
   < "$here/portal.conf.template" > "$out"
 [ "${1:-}" = --render-only ] && exit 0
-mkdir -p "$NGINX_CACHE_DIR"
 exec nginx -g 'daemon off;'
