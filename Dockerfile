@@ -47,13 +47,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     WEB_CONCURRENCY=4
 
 # WeasyPrint (PDF slips) loads Pango, PangoFT2 and HarfBuzz's subsetter through cffi;
-# fonts-noto-core gives it Vietnamese glyphs; python-magic needs libmagic.
+# the PDFs' fonts ship in static/fonts/, so no font package is needed; python-magic needs libmagic.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
-        fonts-noto-core \
         libmagic1 \
     && rm -rf /var/lib/apt/lists/*
 

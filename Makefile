@@ -9,7 +9,7 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 REDIS_URL ?= redis://127.0.0.1:6379/0
 export DATABASE_URL REDIS_URL
 
-.PHONY: install run test test-fast lint format messages bench lock check-services clean
+.PHONY: install run test test-fast lint format messages bench lock check-services system-packages clean
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -23,10 +23,13 @@ install: $(STAMP)
 run: install
 	@env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=portal.settings.dev bash scripts/run.sh
 
+system-packages:
+	@bash scripts/system_packages.sh
+
 check-services: install
 	@$(PY) scripts/check_services.py
 
-test: install check-services
+test: install system-packages check-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
@@ -46,7 +49,7 @@ messages: install
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py compilemessages -l en -l vi --ignore=.venv
 
-bench: install check-services
+bench: install system-packages check-services
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m bench $(BENCH_ARGS)
 
 lock:

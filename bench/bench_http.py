@@ -153,6 +153,29 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait(timeout=5)
 
 
+def start_gunicorn(database_url: str, *, port: int, log: Path) -> subprocess.Popen:
+    """gunicorn with WORKERS sync workers on 127.0.0.1:``port``, in its own process group."""
+    with log.open("w") as log_file:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                f"--workers={WORKERS}",
+                f"--bind=127.0.0.1:{port}",
+                "--no-control-socket",
+                "--log-level=warning",
+                "--timeout=30",
+            ],
+            cwd=BASE_DIR,
+            env=_server_env(database_url),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def _drive(
     port: int, target, *, concurrency: int, duration: float, warmup: float, max_requests: int, workdir: Path
 ) -> dict:
@@ -228,25 +251,7 @@ def serve_and_drive(
     workdir = Path(tempfile.mkdtemp(prefix="bench-http-"))
     log = workdir / "gunicorn.log"
     extra: dict = {}
-    with log.open("w") as log_file:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "portal.wsgi:application",
-                f"--workers={WORKERS}",
-                f"--bind=127.0.0.1:{port}",
-                "--no-control-socket",
-                "--log-level=warning",
-                "--timeout=30",
-            ],
-            cwd=BASE_DIR,
-            env=_server_env(prepared["database_url"]),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = start_gunicorn(prepared["database_url"], port=port, log=log)
     results = {}
     try:
         _wait_until_ready(server, port, log, deadline=time.monotonic() + 60)

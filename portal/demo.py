@@ -12,11 +12,15 @@ from portal.models import CitizenProfile, Organisation, OrganisationMembership, 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential, refused in production
 
 
-def demo_user(*, email: str, full_name: str, staff: bool = False) -> User:
-    user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, "is_staff": staff})
+def demo_user(*, email: str, full_name: str, superuser: bool = False) -> User:
+    """The demo account ``email``; ``superuser`` makes it the Django admin's superuser (the demo
+    administrator, who is shown every admin page), set again on each run."""
+    user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
     if created:
         user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
+    if created or (user.is_staff, user.is_superuser) != (superuser, superuser):
+        user.is_staff = user.is_superuser = superuser
+        user.save(update_fields=["password", "is_staff", "is_superuser"])
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 

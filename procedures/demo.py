@@ -69,7 +69,7 @@ def seed_agencies(*, stdout) -> None:
             agency=agencies[agency_code], code=code, defaults={"name": name}
         )
     for email, name, role, department in OFFICERS:
-        user = demo_user(email=email, full_name=name, staff=(role == OfficerRole.AGENCY_ADMIN))
+        user = demo_user(email=email, full_name=name, superuser=(role == OfficerRole.AGENCY_ADMIN))
         OfficerMembership.objects.update_or_create(
             user=user,
             agency=agencies[OFFICER_AGENCY],

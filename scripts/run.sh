@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # `make run`: SQLite + Celery's file-system broker; the web server, a worker and beat
-# run together and Ctrl-C stops all of them.
+# run together and Ctrl-C stops all of them. Everything they write goes under PORTAL_VAR_DIR
+# (default var/), the folder the dev settings read.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-portal.settings.dev}
-mkdir -p var/celery/out var/celery/processed var/celery/control var/cache var/private
+VAR_DIR=${PORTAL_VAR_DIR:-var}
+
+# The folders portal/settings/dev.py names under VAR_DIR: the file-system broker's, the cache
+# and private storage (the worker stops at start when the broker's are missing).
+prepare_var_dir() {
+  mkdir -p "$VAR_DIR"/celery/{out,processed,control} "$VAR_DIR"/cache "$VAR_DIR"/private
+}
+
+# Sourced (by its test), the script only defines prepare_var_dir.
+[[ "${BASH_SOURCE[0]}" != "$0" ]] && return 0
+
+prepare_var_dir
 $PY manage.py migrate --no-input -v 0
 $PY manage.py seed_demo
 
@@ -19,7 +31,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 .venv/bin/celery -A portal worker -B -Q default,pdf,signing,notifications \
-  --concurrency 2 --loglevel INFO -s var/celery/beat-schedule &
+  --concurrency 2 --loglevel INFO -s "$VAR_DIR"/celery/beat-schedule &
 pids+=($!)
 $PY manage.py runserver 127.0.0.1:8000 --noreload &
 pids+=($!)

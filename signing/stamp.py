@@ -1,9 +1,8 @@
 """The visible signature stamp: signer, agency, time and a QR code to ``/verify/``.
 
 pyHanko lays text out with the font's glyph widths in a 1000-units-per-em space, so the stamp
-uses the vendored Noto Sans (1000 units per em); DejaVu (2048) comes out mis-spaced. The
-vendored copy is split into the Latin, Latin-ext and Vietnamese subsets of the web pages;
-they are merged once per process into one TrueType font held in memory.
+uses the project's Noto Sans (``static/fonts/``, 1000 units per em); DejaVu (2048) comes out
+mis-spaced. The font is read once per process and held in memory.
 """
 
 import io
@@ -12,16 +11,14 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from fontTools.merge import Merger
 from pyhanko.pdf_utils.font.api import FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import QRStampStyle
 
-_SUBSETS = ("latin", "latin-ext", "vietnamese")
-# fontTools reports every subsetting step at INFO: one signature would log ~30 lines.
+# fontTools (pyHanko's subsetter) reports every subsetting step at INFO: ~30 lines a signature.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
-FONT_DIR = Path(settings.BASE_DIR) / "static" / "vendor" / "noto-sans" / "files"
+STAMP_FONT = Path(settings.BASE_DIR) / "static" / "fonts" / "NotoSans-Regular.ttf"
 
 # Stamp size in PDF points, and where stamps go on the last page (bottom right, stacking upwards).
 STAMP_WIDTH = 250
@@ -31,11 +28,7 @@ STAMP_MARGIN = 36
 
 @cache
 def stamp_font_bytes() -> bytes:
-    merged = Merger().merge([str(FONT_DIR / f"noto-sans-{subset}-400-normal.woff2") for subset in _SUBSETS])
-    merged.flavor = None  # plain TrueType: pyHanko embeds the subset it uses
-    out = io.BytesIO()
-    merged.save(out)
-    return out.getvalue()
+    return STAMP_FONT.read_bytes()  # pyHanko embeds only the glyphs a stamp uses
 
 
 class NotoSansFactory(FontEngineFactory):

@@ -18,6 +18,7 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 import yaml
+from django.conf import settings as django_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -81,8 +82,9 @@ def test_dockerfile_installs_dependencies_only_from_the_lock_file():
 def test_runtime_stage_has_weasyprint_libraries_and_runs_as_non_root():
     runtime = _stages()[-1]
     runs = " ".join(a for i, a in runtime if i == "RUN")
-    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-core", "libmagic1"):
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "libmagic1"):
         assert package in runs
+    assert "fonts-" not in runs  # the PDFs' fonts ship with the project (static/fonts/)
     users = [a for i, a in runtime if i == "USER"]
     assert users and users[-1].split(":")[0] not in {"root", "0"}
     # USER comes before the process starts and after everything that needs root.
@@ -114,7 +116,7 @@ def test_image_exposes_8000_checks_health_and_runs_gunicorn():
 
 def test_dockerignore_keeps_local_state_out_of_the_image():
     ignored = {line.strip() for line in (BASE_DIR / ".dockerignore").read_text().splitlines()}
-    assert {".venv", ".env", "var", ".git"} <= ignored
+    assert {".venv", ".env", "var", ".git", "deploy/nginx/certs"} <= ignored  # TLS keys stay out too
 
 
 @pytest.fixture(scope="module")
@@ -122,64 +124,174 @@ def compose():
     return yaml.safe_load((BASE_DIR / "compose.yaml").read_text())
 
 
-def test_compose_has_the_five_services(compose):
-    assert set(compose["services"]) == {"web", "worker", "beat", "postgres", "redis"}
-    assert compose["services"]["postgres"]["image"].startswith("postgres:16")
-    assert compose["services"]["redis"]["image"].startswith("redis:7")
+APP_SERVICES = ("web", "worker-default", "worker-pdf", "worker-signing", "worker-notifications", "beat")
+QUEUES = ("default", "pdf", "signing", "notifications")
 
 
-def test_web_worker_and_beat_share_image_environment_and_storage(compose):
-    services = compose["services"]
-    app = [services[name] for name in ("web", "worker", "beat")]
-    assert len({s["image"] for s in app}) == 1
-    assert all(s["env_file"] == [".env"] for s in app)
-    assert all("private:/data/private" in s["volumes"] for s in app)
-    for service in app:
-        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
-        assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+def _default(value) -> str:
+    """The value compose would use with nothing set: `${NAME:-default}` gives `default`, and a
+    required `${NAME:?message}` gives `NAME` (what .env must set)."""
+    value = re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", str(value))
+    return re.sub(r"\$\{([A-Z0-9_]+):\?[^}]*\}", r"\1", value)
 
 
 def _command(service: dict) -> list[str]:
     command = service["command"]
-    return shlex.split(command) if isinstance(command, str) else command
+    return shlex.split(command) if isinstance(command, str) else [_default(arg) for arg in command]
 
 
-def test_compose_commands(compose):
+def test_compose_describes_the_production_topology(compose):
+    assert set(compose["services"]) == {
+        "nginx",
+        *APP_SERVICES,
+        "postgres",
+        "postgres-replica",
+        "redis",
+        "minio",
+        "minio-bucket",
+    }
+    assert compose["services"]["postgres"]["image"].startswith("postgres:16")
+    assert compose["services"]["postgres-replica"]["image"] == compose["services"]["postgres"]["image"]
+    assert compose["services"]["redis"]["image"].startswith("redis:7")
+    assert compose["services"]["nginx"]["image"].startswith("nginx:")
+
+
+def test_only_nginx_publishes_ports(compose):
+    published = {name for name, service in compose["services"].items() if service.get("ports")}
+    assert published == {"nginx"}
+    targets = {_default(port).rsplit(":", 1)[1] for port in compose["services"]["nginx"]["ports"]}
+    assert targets == {"80", "443"}
+    assert compose["services"]["web"]["expose"] == ["8000"]
+
+
+def test_app_services_share_image_environment_and_wait_for_their_backends(compose):
     services = compose["services"]
-    assert _command(services["web"])[:2] == ["gunicorn", "portal.wsgi:application"]
-    worker = _command(services["worker"])
-    assert worker[:4] == ["celery", "--app=portal", "--quiet", "worker"]
-    assert "--queues=default,pdf,signing,notifications" in worker
-    beat = _command(services["beat"])
-    assert beat[:4] == ["celery", "--app=portal", "--quiet", "beat"]
-    assert "--scheduler=django_celery_beat.schedulers:DatabaseScheduler" in beat
+    app = [services[name] for name in APP_SERVICES]
+    assert len({s["image"] for s in app}) == 1
+    assert all(s["env_file"] == [".env"] for s in app)
+    for service in app:
+        for backend in ("postgres", "postgres-replica", "redis"):
+            assert service["depends_on"][backend]["condition"] == "service_healthy"
+        assert service["depends_on"]["minio-bucket"]["condition"] == "service_completed_successfully"
+        assert service["networks"] == ["portal"]
 
 
-def test_compose_queues_match_the_celery_app():
+def test_web_runs_several_stateless_replicas_behind_nginx(compose):
+    web = compose["services"]["web"]
+    assert int(_default(web["deploy"]["replicas"])) >= 2
+    assert _command(web)[:2] == ["gunicorn", "portal.wsgi:application"]
+    assert "--bind=0.0.0.0:8000" in _command(web)
+    nginx = compose["services"]["nginx"]
+    assert nginx["environment"]["PORTAL_UPSTREAM"] == "web:8000"
+    assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "./deploy/nginx:/etc/nginx/portal:ro" in nginx["volumes"]
+    assert nginx["command"] == ["/bin/sh", "/etc/nginx/portal/start.sh"]
+    # The body limit follows the portal's: the same variable, with the portal's default.
+    assert _default(nginx["environment"]["DOSSIER_MAX_TOTAL_SIZE"]) == str(django_settings.DOSSIER_MAX_TOTAL_SIZE)
+
+
+def test_one_worker_service_per_queue_with_its_own_concurrency(compose):
     from portal.celery import app
 
-    assert {queue.name for queue in app.conf.task_queues} == {"default", "pdf", "signing", "notifications"}
+    assert {queue.name for queue in app.conf.task_queues} == set(QUEUES)
+    for queue in QUEUES:
+        service = compose["services"][f"worker-{queue}"]
+        command = _command(service)
+        assert command[:4] == ["celery", "--app=portal", "--quiet", "worker"]
+        assert f"--queues={queue}" in command
+        assert f"--hostname={queue}@%h" in command
+        concurrency = next(arg for arg in service["command"] if arg.startswith("--concurrency="))
+        assert f"CELERY_{queue.upper()}_CONCURRENCY" in concurrency
+        # The healthcheck pings this worker by the name it was given.
+        assert service["environment"]["CELERY_QUEUE"] == queue
+        assert "--destination=$${CELERY_QUEUE}@$$HOSTNAME" in service["healthcheck"]["test"][1]
+        assert service["environment"]["STORAGE_BACKEND"] == "s3"
 
 
-def test_every_compose_service_has_a_healthcheck_and_data_is_on_volumes(compose):
-    for name, service in compose["services"].items():
-        assert service["healthcheck"]["test"], name
-    assert "pgdata:/var/lib/postgresql/data" in compose["services"]["postgres"]["volumes"]
-    assert {"pgdata", "private"} <= set(compose["volumes"])
+def test_exactly_one_beat(compose):
+    beats = [name for name, service in compose["services"].items() if "beat" in service.get("command", [])]
+    assert beats == ["beat"]
+    beat = compose["services"]["beat"]
+    assert beat["deploy"]["replicas"] == 1
+    assert "--scheduler=django_celery_beat.schedulers:DatabaseScheduler" in _command(beat)
+
+
+def test_every_long_running_service_has_a_healthcheck_and_data_is_on_volumes(compose):
+    services = compose["services"]
+    for name, service in services.items():
+        if service.get("restart") == "no":
+            # A one-shot job: whoever needs it waits for it to finish.
+            dependants = [s for s in services.values() if name in s.get("depends_on", {})]
+            assert dependants, name
+            assert all(s["depends_on"][name]["condition"] == "service_completed_successfully" for s in dependants)
+        else:
+            assert service["restart"] == "unless-stopped", name
+            assert service["healthcheck"]["test"], name
+    volumes = {name: services[name]["volumes"] for name in ("postgres", "postgres-replica", "redis", "minio")}
+    assert "pgdata:/var/lib/postgresql/data" in volumes["postgres"]
+    assert "pgreplica:/var/lib/postgresql/data" in volumes["postgres-replica"]
+    assert "redisdata:/data" in volumes["redis"]
+    assert "miniodata:/data" in volumes["minio"]
+    assert {"pgdata", "pgreplica", "redisdata", "miniodata"} <= set(compose["volumes"])
+
+
+def test_redis_keeps_an_append_only_file(compose):
+    command = compose["services"]["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--appendfsync") + 1] == "everysec"
+
+
+def test_postgres_streams_to_a_replica_the_portal_reads_reports_from(compose):
+    services = compose["services"]
+    primary = services["postgres"]
+    assert "wal_level=replica" in primary["command"]
+    init = next(v for v in primary["volumes"] if "/docker-entrypoint-initdb.d/" in v)
+    init_script = (BASE_DIR / init.split(":")[0]).read_text()
+    assert "WITH REPLICATION LOGIN" in init_script
+    assert "host replication replicator samenet" in init_script
+    replica = services["postgres-replica"]
+    assert replica["environment"]["PRIMARY_HOST"] == "postgres"
+    assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+    start = next(v for v in replica["volumes"] if v.endswith("replica-start.sh:ro"))
+    start_script = (BASE_DIR / start.split(":")[0]).read_text()
+    assert "pg_basebackup" in start_script and "--write-recovery-conf" in start_script
+    assert replica["entrypoint"][-1] == start.split(":")[1]
+    assert "pg_is_in_recovery()" in replica["healthcheck"]["test"][1]
+    environment = compose["x-portal"]["environment"]
+    replica_url = urlparse(_default(environment["DATABASE_REPLICA_URL"]))
+    assert (replica_url.hostname, replica_url.port, replica_url.path) == ("postgres-replica", 5432, "/portal")
+    assert replica_url.password == "POSTGRES_PASSWORD"
+
+
+def test_private_files_live_on_minio(compose):
+    environment = compose["x-portal"]["environment"]
+    assert environment["STORAGE_BACKEND"] == "s3"
+    assert environment["S3_ENDPOINT_URL"] == "http://minio:9000"
+    for name in ("S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_REGION"):
+        assert f"${{{name}" in environment[name]
+    minio = compose["services"]["minio"]
+    assert "minio" not in {name for name, s in compose["services"].items() if s.get("ports")}
+    assert minio["environment"]["MINIO_ROOT_USER"] == environment["S3_ACCESS_KEY_ID"]
+    bucket = compose["services"]["minio-bucket"]
+    assert bucket["environment"]["S3_BUCKET"] == environment["S3_BUCKET"]
+    assert 'mc mb --ignore-existing "store/$$S3_BUCKET"' in bucket["entrypoint"][-1]
+
+
+def test_the_portal_believes_forwarded_addresses_from_the_compose_network_only(compose):
+    subnet = compose["networks"]["portal"]["ipam"]["config"][0]["subnet"]
+    assert compose["x-portal"]["environment"]["TRUSTED_PROXIES"] == subnet
+    assert _default(subnet) == "172.28.0.0/24"
+    assert all(service["networks"] == ["portal"] for service in compose["services"].values())
 
 
 def test_env_example_names_the_required_production_variables():
     example = (BASE_DIR / ".env.example").read_text()
     names = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
-    assert {
-        "SECRET_KEY",
-        "ALLOWED_HOSTS",
-        "DATABASE_URL",
-        "REDIS_URL",
-        "CSRF_TRUSTED_ORIGINS",
-        "EVENT_CHAIN_KEYS",
-    } <= names
-    assert "POSTGRES_PASSWORD" in names
+    assert {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CSRF_TRUSTED_ORIGINS", "EVENT_CHAIN_KEYS"} <= names
+    assert {"POSTGRES_PASSWORD", "POSTGRES_REPLICATION_PASSWORD", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"} <= names
+    # Every ${NAME:?...} compose.yaml insists on is in the example.
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", (BASE_DIR / "compose.yaml").read_text()))
+    assert required <= names, sorted(required - names)
 
 
 def _settings_env_names() -> set[str]:

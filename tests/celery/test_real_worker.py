@@ -27,8 +27,8 @@ def _env(tmp_path: Path, **extra) -> dict:
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         **extra,
     )
-    for sub in ("celery/out", "celery/processed", "celery/control", "cache"):
-        (tmp_path / sub).mkdir(parents=True, exist_ok=True)
+    # The folders as `make run` prepares them (scripts/run.sh), wherever PORTAL_VAR_DIR points.
+    subprocess.run(["bash", "-c", "source scripts/run.sh && prepare_var_dir"], cwd=ROOT, env=env, check=True)
     return env
 
 

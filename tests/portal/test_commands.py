@@ -1,9 +1,11 @@
 """Management commands of the accounts part: seed_demo (create_api_token is in test_tokens)."""
 
+import time
 from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
@@ -83,3 +85,34 @@ def test_seed_demo_refused_under_production_settings(settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_demo_admin_uses_the_django_admin_after_both_factors(client):
+    """The README's promise: admin@example.com signs in (password, then TOTP) and works in /admin/."""
+    call_command("seed_demo", stdout=StringIO())
+    admin = User.objects.get(email="admin@example.com")
+    assert admin.is_staff and admin.is_superuser
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=")
+    response = client.post(
+        "/accounts/login/?next=/admin/", {"login": admin.email, "password": DEMO_PASSWORD, "next": "/admin/"}
+    )
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    while 30 - time.time() % 30 < 3:  # the code must reach the server within its 30 s period
+        time.sleep(0.5)
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    response = client.post(response["Location"], {"code": code}, follow=True)
+    assert response.redirect_chain[-1][0] == "/admin/"
+    body = response.content.decode()
+    assert "Bạn không có quyền xem hoặc chỉnh sửa bất cứ gì" not in body
+    for page in ("/admin/procedures/procedure/", "/admin/portal/user/", "/admin/procedures/agency/"):
+        assert f'href="{page}"' in body
+        assert client.get(page).status_code == 200
+
+    # Run again: still the superuser, and the other demo accounts stay outside the admin.
+    call_command("seed_demo", stdout=StringIO())
+    assert User.objects.filter(is_superuser=True).get().email == "admin@example.com"
+    assert not User.objects.filter(is_staff=True).exclude(email="admin@example.com").exists()
