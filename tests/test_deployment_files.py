@@ -287,7 +287,14 @@ def test_the_portal_believes_forwarded_addresses_from_the_compose_network_only(c
 def test_env_example_names_the_required_production_variables():
     example = (BASE_DIR / ".env.example").read_text()
     names = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
-    assert {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CSRF_TRUSTED_ORIGINS", "EVENT_CHAIN_KEYS"} <= names
+    assert {
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CSRF_TRUSTED_ORIGINS",
+        "EVENT_CHAIN_KEYS",
+    } <= names
     assert {"POSTGRES_PASSWORD", "POSTGRES_REPLICATION_PASSWORD", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"} <= names
     # Every ${NAME:?...} compose.yaml insists on is in the example.
     required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", (BASE_DIR / "compose.yaml").read_text()))
