@@ -1,12 +1,15 @@
 """Public pages of the catalogue: search and filters, procedure detail, template downloads."""
 
+import mimetypes
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from portal.storage import storage_file_response
 from procedures import selectors
 from procedures.constants import SEARCH_MAX_LENGTH, ApplicantType, LegacyLevel, ServiceLevel
 from procedures.models import Agency, ProcedureVersion
@@ -95,8 +98,9 @@ def document_template_download(request, code: str, pk: int):
         raise Http404(_("Không tìm thấy mẫu đơn, tờ khai."))
     if not document.version.is_published and not request.user.is_staff:
         raise Http404(_("Không tìm thấy mẫu đơn, tờ khai."))
-    try:
-        handle = document.template.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404(_("Tệp mẫu không còn trên hệ thống lưu trữ.")) from None
-    return FileResponse(handle, as_attachment=True, filename=document.template_filename)
+    return storage_file_response(
+        request,
+        document.template,
+        filename=document.template_filename,
+        content_type=mimetypes.guess_type(document.template_filename)[0] or "application/octet-stream",
+    )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -165,11 +166,61 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded and generated files are private: no MEDIA_URL is ever served directly;
 # every download goes through a permission-checked view.
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "var" / "private")
-STORAGES = {
-    "default": {
+# Where private files live: "filesystem" (PRIVATE_STORAGE_ROOT, one host) or "s3" (an
+# S3-compatible object store — MinIO, Ceph, AWS — shared by every web host and worker).
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="filesystem")
+S3_BUCKET = env("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", default="")
+S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", default="")
+S3_REGION = env("S3_REGION", default="us-east-1")
+# Downloads are checked by the portal, then streamed through it ("stream"), or answered with
+# a redirect to a presigned URL valid STORAGE_PRESIGNED_SECONDS ("presigned": the object
+# store must then be reachable by the browsers at S3_ENDPOINT_URL).
+STORAGE_DOWNLOADS = env("STORAGE_DOWNLOADS", default="stream")
+STORAGE_PRESIGNED_SECONDS = env.int("STORAGE_PRESIGNED_SECONDS", default=60)
+if STORAGE_BACKEND not in ("filesystem", "s3") or STORAGE_DOWNLOADS not in ("stream", "presigned"):
+    raise ImproperlyConfigured("STORAGE_BACKEND is filesystem or s3; STORAGE_DOWNLOADS is stream or presigned.")
+
+
+def s3_storage_options(*, bucket, endpoint_url, access_key, secret_key, region) -> dict:
+    """django-storages' S3Storage options for the private files: never public, never overwritten."""
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url or None,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "region_name": region or None,
+        "signature_version": "s3v4",
+        # MinIO and most on-premises stores want path-style addresses (endpoint/bucket/key).
+        "addressing_style": "path",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": STORAGE_PRESIGNED_SECONDS,
+        # Same as the file system: a name already taken gets a suffix, nothing is replaced.
+        "file_overwrite": False,
+    }
+
+
+PRIVATE_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            bucket=S3_BUCKET,
+            endpoint_url=S3_ENDPOINT_URL,
+            access_key=S3_ACCESS_KEY_ID,
+            secret_key=S3_SECRET_ACCESS_KEY,
+            region=S3_REGION,
+        ),
+    }
+    if STORAGE_BACKEND == "s3"
+    else {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)},
-    },
+    }
+)
+STORAGES = {
+    "default": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },

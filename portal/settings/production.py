@@ -24,6 +24,10 @@ SIGNING_KEY_ENCRYPTION_KEYS = env.list("SIGNING_KEY_ENCRYPTION_KEYS", default=[]
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     # An unrecognised URL would otherwise give Django's dummy backend and start anyway.
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL in production (postgres://...).")
+if STORAGE_BACKEND == "s3" and not (S3_BUCKET and S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):  # noqa: F405
+    raise ImproperlyConfigured(
+        "STORAGE_BACKEND=s3 needs S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY in production."
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
