@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from portal.db_router import replica_reads
 from portal.storage import storage_file_response
 from procedures import selectors
 from procedures.constants import SEARCH_MAX_LENGTH, ApplicantType, LegacyLevel, ServiceLevel
@@ -32,6 +33,7 @@ def _level_choices() -> list[tuple[str, str]]:
 
 
 @require_GET
+@replica_reads()
 def procedure_list(request):
     params = request.GET
     q = selectors.normalise_search_query(params.get("q", ""))
@@ -78,6 +80,7 @@ def procedure_list(request):
 
 
 @require_GET
+@replica_reads()
 def procedure_detail(request, code: str):
     version = selectors.procedure_in_force_by_code(code)
     if version is None:

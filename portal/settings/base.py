@@ -4,6 +4,7 @@ All configuration is read here, once, from the environment (``environ.Env``); th
 ``dev``, ``test`` and ``production`` modules only change defaults and harden.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.request_id.RequestIdMiddleware",
+    "portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +101,27 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica for the reports (statistics, register exports, the public
+# catalogue and statistics pages): read only inside `portal.db_router.replica_reads`; beyond
+# DATABASE_REPLICA_MAX_LAG seconds behind, those reads go back to the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=30.0)
+
+
+def replica_database(url: str) -> dict:
+    """The ``replica`` alias: the same database as ``default``'s under test (``MIRROR``), quick to
+    give up when the replica is down (the reports then read the primary)."""
+    config = env.db_url_config(url)
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    config.setdefault("OPTIONS", {})["connect_timeout"] = 3
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL)
+DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
@@ -369,6 +393,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Notifications: dotted path of the SMS backend (a gateway or Zalo OA integration class);
 # the default only logs the messages.
 NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", default="portal.notifications.sms.LoggingSmsBackend")
+
+# Prometheus metrics at /metrics: answered to a bearer token equal to METRICS_TOKEN, or to a
+# client address in METRICS_ALLOWED_NETWORKS (comma-separated CIDRs); to nobody else.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+try:
+    [ipaddress.ip_network(_cidr, strict=False) for _cidr in METRICS_ALLOWED_NETWORKS]
+except ValueError as _error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from None
 
 # Logging: one JSON object per line when LOG_FORMAT=json (production default).
 LOG_FORMAT = env("LOG_FORMAT", default="text")

@@ -18,6 +18,8 @@ DATABASE_URL = env("DATABASE_URL")
 if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must be set in production.")
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASE_REPLICA_URL:  # noqa: F405
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL)  # noqa: F405
 # No default: without it `check --deploy` fails (signing.E001) and the signing worker refuses
 # to store or use a key. Not required at import, so the image build can collect static files.
 SIGNING_KEY_ENCRYPTION_KEYS = env.list("SIGNING_KEY_ENCRYPTION_KEYS", default=[])
