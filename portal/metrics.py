@@ -7,9 +7,10 @@ depth per queue (the Redis lists' lengths), the outbox backlog, and whatever oth
 with `scrape_gauge_register` (the overdue dossiers) — nothing of it is kept in process memory.
 
 Several gunicorn workers or Celery processes: with ``PROMETHEUS_MULTIPROC_DIR`` set (an empty
-directory shared by the processes of one host, emptied at start), counters and histograms are
-written there by every process and summed at scrape time (prometheus-client's multiprocess mode);
-gunicorn's ``child_exit`` hook calls `worker_exit`.
+directory shared by the processes of one host, emptied at start), counters, histograms and the
+live gauge of requests in progress are written there by every process and summed at scrape time
+(prometheus-client's multiprocess mode); the hooks in ``gunicorn.conf.py`` empty the directory
+when gunicorn starts and drop a dead worker's live gauges.
 
 The endpoint answers only a bearer token equal to ``METRICS_TOKEN`` or a client address in
 ``METRICS_ALLOWED_NETWORKS``: else 401 (a token is configured) or 403.
@@ -33,6 +34,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -49,6 +51,11 @@ REQUEST_LATENCY = Histogram(
     "Time to answer a request, by view.",
     ["view", "method"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+REQUESTS_IN_PROGRESS = Gauge(
+    "portal_requests_in_progress",
+    "Requests being answered now (summed over the host's live processes).",
+    multiprocess_mode="livesum",
 )
 REQUEST_ERRORS = Counter("portal_request_errors_total", "Requests answered with a 5xx status, by view.", ["view"])
 TASK_FAILURES = Counter("portal_task_failures_total", "Celery tasks that raised, by task.", ["task"])
@@ -88,7 +95,8 @@ class RequestMetricsMiddleware:
 
     def __call__(self, request):
         start = time.perf_counter()
-        response = self.get_response(request)
+        with REQUESTS_IN_PROGRESS.track_inprogress():
+            response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         view = (match.view_name or match._func_path) if match else "<unresolved>"
         REQUEST_LATENCY.labels(view=view, method=request.method).observe(time.perf_counter() - start)
@@ -159,12 +167,6 @@ class _ProcessMetrics:
 
     def collect(self):
         yield from REGISTRY.collect()
-
-
-def worker_exit(pid: int) -> None:
-    """gunicorn ``child_exit``: the dead worker's live gauges leave the multiprocess files."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)
 
 
 def _allowed(request) -> int:
