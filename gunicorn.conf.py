@@ -2,8 +2,10 @@
 ``/app``, the checkout for `bench/`); the options themselves stay on the command line.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (prometheus-client's multiprocess mode, see
-`portal.metrics`): the master empties the directory when it starts, so no file of an earlier
-run is summed, and when a worker dies (killed, timed out, recycled by ``--max-requests``) it
+`portal.metrics`): the master removes, when it starts, the files of processes that no longer
+run (an earlier run's), keeping those of live processes sharing the directory on this host (the
+Celery workers, whose task failures and signing and PDF times the web's ``/metrics`` reads
+there); and when a worker dies (killed, timed out, recycled by ``--max-requests``) it
 marks it dead, so its live gauges (``portal_requests_in_progress``) leave the sum. Its counters
 and histograms stay: they are totals of the host.
 
@@ -11,7 +13,6 @@ This file is loaded by the master before Django: it imports nothing of the porta
 """
 
 import os
-import shutil
 from pathlib import Path
 
 from prometheus_client import multiprocess
@@ -22,17 +23,25 @@ def _multiproc_dir() -> Path | None:
     return Path(value) if value else None
 
 
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process, alive
+    return True
+
+
 def on_starting(server) -> None:
     directory = _multiproc_dir()
     if directory is None:
         return
-    if directory.exists():
-        for entry in directory.iterdir():
-            if entry.is_dir():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
     directory.mkdir(parents=True, exist_ok=True)
+    for entry in directory.glob("*.db"):
+        pid = entry.stem.rsplit("_", 1)[-1]
+        if not pid.isdigit() or not _running(int(pid)):
+            entry.unlink(missing_ok=True)
 
 
 def child_exit(server, worker) -> None:

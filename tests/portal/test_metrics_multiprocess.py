@@ -1,5 +1,6 @@
 """/metrics under gunicorn with two workers (prometheus-client's multiprocess mode): one scrape
-answers the sum of both workers' counters, and a worker that dies in the middle of a request
+answers the sum of both workers' counters and of another live process of the host sharing the
+directory (as a Celery worker does), an earlier run's files are dropped at start, and a worker that dies in the middle of a request
 (SIGKILL) leaves the live gauge of requests in progress through ``gunicorn.conf.py``'s
 ``child_exit`` hook, while its counters stay in the host's totals."""
 
@@ -65,11 +66,38 @@ def _per_process(directory: Path, tmp_path: Path) -> dict[int, dict]:
     return result
 
 
+# A process of the same host writing to the same directory (as a Celery worker counts a task
+# failure), alive while gunicorn starts.
+NEIGHBOUR = """
+import sys
+from prometheus_client import Counter
+Counter("portal_task_failures_total", "Celery tasks that raised, by task.", ["task"]).labels(task="x.y").inc(3)
+print("counted", flush=True)
+sys.stdin.read()
+"""
+
+
 @pytest.fixture
 def gunicorn(tmp_path):
     multiproc = tmp_path / "prometheus"
     multiproc.mkdir()
-    (multiproc / "counter_999999.db").write_bytes(b"")  # left by an earlier run: emptied at start
+    dead = subprocess.run(
+        [sys.executable, "-c", NEIGHBOUR.replace("inc(3)", "inc(100)")],
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(multiproc)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert dead.stdout.strip() == "counted"  # an earlier run's file: removed when gunicorn starts
+    neighbour = subprocess.Popen(
+        [sys.executable, "-c", NEIGHBOUR],
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(multiproc)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert neighbour.stdout.readline().strip() == "counted"
     db = settings.DATABASES["default"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "PROMETHEUS_"))}
     env.update(
@@ -109,6 +137,7 @@ def gunicorn(tmp_path):
         server.kill()
         server.wait(timeout=10)
     log.close()
+    neighbour.communicate(timeout=10)
 
 
 def _scrape(base: str) -> dict:
@@ -124,7 +153,7 @@ def _get(url: str) -> int:
 
 def test_one_scrape_sums_both_workers_and_a_dead_workers_live_gauge_leaves(gunicorn, tmp_path):
     base, server, multiproc = gunicorn
-    assert not (multiproc / "counter_999999.db").exists()
+    assert len(list(multiproc.glob("counter_*.db"))) == 1  # the live neighbour's, not the dead one's
     workers = set(_children(server.pid))
     # Concurrent requests until both workers have answered some (each has its own files).
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -143,6 +172,7 @@ def test_one_scrape_sums_both_workers_and_a_dead_workers_live_gauge_leaves(gunic
     assert scraped[LIST_COUNT] == sent  # the sum, not one worker's share
     assert scraped[LIST_COUNT] > max(counts.values())
     assert scraped[IN_PROGRESS] == 1  # the scrape itself
+    assert scraped[("portal_task_failures_total", (("task", "x.y"),))] == 3  # the neighbour's, alone
 
     # A worker stuck in a request: a POST whose body never finishes blocks it in the CSRF check.
     stuck = socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])))
