@@ -1,17 +1,22 @@
-"""Reports on a real PostgreSQL streaming replica (``DATABASE_REPLICA_URL``): the tests take a
-base backup of the local cluster (``pg_basebackup -R``), start it on 127.0.0.1:5433, and read
-the test database's streaming copy. Pausing its WAL replay shows the lag handled: a report
-read from a lagging replica says so, one too far behind reads the primary, and what must see
-its own writes (tracking, the API, the officer's pages, transactions) never reads the replica.
+"""Reports on a real PostgreSQL streaming replica (``DATABASE_REPLICA_URL``), read while the
+test database is written on its primary. Pausing the replica's WAL replay shows the lag handled:
+a report read from a lagging replica says so, one too far behind reads the primary, and what must
+see its own writes (tracking, the API, the officer's pages, transactions) never reads the replica.
 
-Set-up on the main cluster (idempotent): a ``host replication all 127.0.0.1/32 trust`` line is
-appended to its pg_hba.conf when no replication rule for 127.0.0.1 exists, then reloaded.
+The pair is the tests' own, on free ports of 127.0.0.1, in a temporary directory: a small primary
+cluster (``initdb``) holding a copy of the test database (``pg_dump``), and its streaming replica
+(``pg_basebackup -R``). A base backup of the machine's cluster would copy every database it holds
+(gigabytes of benchmark data here) and see every other engineer's writes; this pair copies tens
+of megabytes, and the machine's cluster is only read (``pg_dump``), never reconfigured. For this
+module the ``default`` alias points at the pair's primary; it is put back after.
 """
 
 import csv
 import io
 import shutil
+import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,75 +39,129 @@ pytestmark = [
 ]
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-PORT = 5433
-DATA = Path("/tmp/portal-test-replica")  # noqa: S108 - owned by postgres, removed after
+# The two clusters, the test database's copy and the WAL kept while replay is paused.
+SPACE_NEEDED = 512 * 1024 * 1024
 
 
-def _psql(sql: str, *, port: int = 5432) -> str:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _psql(sql: str, *, port: int, database: str = "postgres") -> str:
     return subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-Atc", sql],
+        ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1",
+         "-Atc", sql],
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
 
 
 def _as_postgres(*argv: str) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *argv], check=True, capture_output=True)
+    result = subprocess.run(["runuser", "-u", "postgres", "--", *argv], check=False, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(argv)}:\n{result.stdout}\n{result.stderr}"
 
 
-def _stop_stale() -> None:
-    if (DATA / "postmaster.pid").exists():
-        subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(DATA), "-m", "immediate",
-                        "stop"], check=False, capture_output=True)  # fmt: skip
-    shutil.rmtree(DATA, ignore_errors=True)
+def _workdir() -> Path:
+    """A temporary directory on a filesystem with room for the pair (the system's temporary
+    directory, else /var/tmp), readable by the postgres user."""
+    candidates = [Path(tempfile.gettempdir()), Path("/var/tmp")]  # noqa: S108
+    free = {str(place): shutil.disk_usage(place).free for place in candidates if place.is_dir()}
+    for place in candidates:
+        if free.get(str(place), 0) >= SPACE_NEEDED:
+            base = Path(tempfile.mkdtemp(prefix="portal-test-replica-", dir=place))
+            base.chmod(0o755)
+            return base
+    pytest.fail(f"The replica tests need {SPACE_NEEDED // 2**20} MB free in one of {free} (bytes free).")
 
 
-def _allow_replication_from_localhost() -> None:
-    rule = "SELECT count(*) FROM pg_hba_file_rules WHERE 'replication' = ANY(database) AND address = '127.0.0.1'"
-    if _psql(rule) == "0":
-        hba = Path(_psql("SHOW hba_file"))
-        hba.write_text(hba.read_text().rstrip("\n") + "\nhost replication all 127.0.0.1/32 trust\n")
-        _psql("SELECT pg_reload_conf()")
+def _cluster_dir(base: Path, name: str) -> Path:
+    path = base / name
+    path.mkdir(mode=0o700)
+    shutil.chown(path, "postgres", "postgres")
+    return path
+
+
+def _configure(data: Path, port: int, *lines: str) -> None:
+    """Settings appended to the cluster's postgresql.conf (later lines win)."""
+    settings = [f"port = {port}", "listen_addresses = '127.0.0.1'", f"unix_socket_directories = '{data}'", *lines]
+    with (data / "postgresql.conf").open("a") as conf:
+        conf.write("\n" + "\n".join(settings) + "\n")
+    (data / "pg_hba.conf").write_text(
+        "local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n"
+    )
+    shutil.chown(data / "pg_hba.conf", "postgres", "postgres")
+
+
+def _start(data: Path) -> None:
+    _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "start")
+
+
+def _stop(data: Path) -> None:
+    if (data / "postmaster.pid").exists():
+        subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "-w", "stop"], check=False, capture_output=True)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def pg_replica(django_db_setup):
-    """A streaming replica of the local cluster on 127.0.0.1:5433, stopped and removed after."""
-    _stop_stale()
-    _allow_replication_from_localhost()
-    DATA.mkdir(mode=0o700)
-    shutil.chown(DATA, "postgres", "postgres")
-    _as_postgres(str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-U", "postgres", "-D", str(DATA), "-R",
-                 "-X", "stream", "-c", "fast")  # fmt: skip
-    # Debian keeps the cluster's configuration outside its data directory: the replica gets
-    # its own, with the limits hot standby requires to be at least the primary's.
-    limits = ("max_connections", "max_worker_processes", "max_wal_senders", "max_prepared_transactions",
-              "max_locks_per_transaction")  # fmt: skip
-    conf = [f"{name} = {_psql(f'SHOW {name}')}" for name in limits]
-    conf += [f"port = {PORT}", "listen_addresses = '127.0.0.1'", f"unix_socket_directories = '{DATA}'",
-             "hot_standby = on", "hot_standby_feedback = on"]  # fmt: skip
-    (DATA / "postgresql.conf").write_text("\n".join(conf) + "\n")
-    (DATA / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
-    for name in ("postgresql.conf", "pg_hba.conf"):
-        shutil.chown(DATA / name, "postgres", "postgres")
-    _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(DATA), "-l", str(DATA / "server.log"), "-w", "start")
-    try:
-        yield
-    finally:
-        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(DATA), "-m", "fast", "-w", "stop")
-        shutil.rmtree(DATA, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def replica(pg_replica):
-    """The ``replica`` alias on the test database's streaming copy, for this module only."""
+def pg_pair(django_db_setup, django_db_blocker):
+    """(primary port, replica port): a primary holding a copy of the test database and its
+    streaming replica, both stopped and removed after the module."""
     name = connections["default"].settings_dict["NAME"]
-    config = replica_database(f"postgres://postgres@127.0.0.1:{PORT}/{name}")
+    source = connections["default"].settings_dict
+    base = _workdir()
+    primary, replica = _cluster_dir(base, "primary"), _cluster_dir(base, "replica")
+    primary_port, replica_port = _free_port(), _free_port()
+    try:
+        _as_postgres(str(PG_BIN / "initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                     "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+        # Nothing here must survive a crash: no fsync. WAL replay paused keeps WAL: room for it.
+        _configure(primary, primary_port, "fsync = off", "full_page_writes = on", "max_wal_size = 256MB")
+        _start(primary)
+        _psql(f'CREATE DATABASE "{name}" TEMPLATE template0', port=primary_port)
+        with django_db_blocker.unblock():
+            connections["default"].close()  # pg_dump reads a quiet database
+        dump = subprocess.run(
+            ["pg_dump", "-h", source["HOST"] or "127.0.0.1", "-p", str(source["PORT"] or 5432), "-U",
+             source["USER"] or "postgres", "--no-owner", "--no-privileges", name],
+            check=True, capture_output=True,
+        ).stdout  # fmt: skip
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(primary_port), "-U", "postgres", "-d", name, "-q",
+             "-v", "ON_ERROR_STOP=1"],
+            input=dump, check=True, capture_output=True,
+        )  # fmt: skip
+        _as_postgres(str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary_port), "-U", "postgres",
+                     "-D", str(replica), "-R", "-X", "stream", "-c", "fast")  # fmt: skip
+        _configure(replica, replica_port, "hot_standby = on", "hot_standby_feedback = on")
+        _start(replica)
+        yield primary_port, replica_port
+    finally:
+        _stop(replica)
+        _stop(primary)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def replica(pg_pair, django_db_blocker):
+    """For this module: ``default`` on the pair's primary, the ``replica`` alias on its replica."""
+    primary_port, replica_port = pg_pair
+    default = connections["default"]
+    saved = {key: default.settings_dict[key] for key in ("HOST", "PORT")}
+    with django_db_blocker.unblock():
+        default.close()
+    default.settings_dict.update(HOST="127.0.0.1", PORT=primary_port)
+    name = default.settings_dict["NAME"]
+    config = replica_database(f"postgres://postgres@127.0.0.1:{replica_port}/{name}")
     django_settings.DATABASES["replica"] = config
     connections.settings["replica"] = connections.configure_settings({**connections.settings, "replica": config})[
         "replica"
     ]
-    yield
-    connections["replica"].close()
+    yield replica_port
+    with django_db_blocker.unblock():
+        connections["replica"].close()
+        default.close()
+    default.settings_dict.update(saved)
     del connections["replica"]
     # One dict behind both once the connections are configured.
     connections.settings.pop("replica", None)
@@ -120,9 +179,9 @@ def _caught_up(timeout: float = 30.0) -> None:
 def paused(replica):
     """WAL replay paused on the replica (what a lagging replica looks like), resumed after."""
     _caught_up()
-    _psql("SELECT pg_wal_replay_pause()", port=PORT)
+    _psql("SELECT pg_wal_replay_pause()", port=replica)
     yield
-    _psql("SELECT pg_wal_replay_resume()", port=PORT)
+    _psql("SELECT pg_wal_replay_resume()", port=replica)
 
 
 @pytest.fixture
