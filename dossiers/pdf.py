@@ -13,6 +13,8 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from portal.metrics import PDF_RENDER_SECONDS, observe
+
 STATIC_ROOT_FOR_PDF = Path(settings.BASE_DIR) / "static"
 
 
@@ -45,8 +47,11 @@ def render_pdf(template_name: str, context: dict, *, attachments: tuple[tuple[st
     import weasyprint  # noqa: PLC0415 - heavy native library, needed only where PDFs are rendered
 
     html = render_to_string(template_name, context)
-    return weasyprint.HTML(
-        string=html,
-        base_url=str(STATIC_ROOT_FOR_PDF) + "/",
-        url_fetcher=_local_only_fetcher(weasyprint.URLFetcher),
-    ).write_pdf(attachments=[weasyprint.Attachment(file_obj=io.BytesIO(data), name=name) for name, data in attachments])
+    with observe(PDF_RENDER_SECONDS, template=template_name):
+        return weasyprint.HTML(
+            string=html,
+            base_url=str(STATIC_ROOT_FOR_PDF) + "/",
+            url_fetcher=_local_only_fetcher(weasyprint.URLFetcher),
+        ).write_pdf(
+            attachments=[weasyprint.Attachment(file_obj=io.BytesIO(data), name=name) for name, data in attachments]
+        )

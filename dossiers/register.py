@@ -20,6 +20,7 @@ from dossiers.constants import FINAL_STATES, DossierState
 from dossiers.models import Dossier
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
+from portal.db_router import replica_alias, replica_reads
 
 EXPORT_MAX_ROWS = 100_000
 EXPORT_CHUNK_SIZE = 2_000
@@ -163,5 +164,10 @@ def register_rows(values, *, start: int = 1, now: dt.datetime | None = None) -> 
 
 
 def register_export_rows(qs: QuerySet[Dossier], *, now: dt.datetime | None = None) -> Iterator[RegisterRow]:
-    """Every row of the filtered register, read in chunks: memory and queries stay flat."""
+    """Every row of the filtered register, read in chunks: memory and queries stay flat.
+
+    Read from the replica when one is configured and close enough (`portal.db_router`): the
+    queryset is pinned to it now, since a streamed export is read after the view has returned."""
+    with replica_reads():
+        qs = qs.using(replica_alias())
     return register_rows(register_values(qs).iterator(chunk_size=EXPORT_CHUNK_SIZE), now=now)

@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from dossiers.constants import DossierState, ResultStatus
 from dossiers.core import pins
@@ -13,6 +14,7 @@ from dossiers.core.machine import consultations_open_for_officer, dossier_due_so
 from dossiers.models import Consultation, Dossier, DossierDelivery, DossierResult, Payment, Slip, StoredDocument
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
+from portal.metrics import scrape_gauge_register
 from signing import selectors as signing_selectors
 
 # Compared against when a code is unknown, so that an unknown code and a wrong PIN
@@ -223,3 +225,14 @@ def result_record(*, code: str) -> ResultRecord | None:
         file_size=stored.size,
         signatures=signing_selectors.document_signatures(stored_document_id=stored.pk),
     )
+
+
+def dossiers_overdue_count() -> int:
+    """Dossiers received or processing past their due time (read over the partial index
+    ``dossier_agency_active_due``), for the ``portal_dossiers_overdue`` metric."""
+    return Dossier.objects.filter(status_code__in=[2, 4], due_at__lt=timezone.now()).count()
+
+
+scrape_gauge_register(
+    "portal_dossiers_overdue", "Dossiers received or processing past their due time.", dossiers_overdue_count
+)

@@ -1,9 +1,11 @@
-"""Template context of every page: the portal's name, the officer flag, unread notifications."""
+"""Template context of every page: the portal's name, the officer flag, unread notifications,
+the replica-lag notice."""
 
 from functools import partial
 
 from django.conf import settings
 
+from portal.db_router import replica_current
 from portal.notifications import unread_count
 from portal.selectors import user_is_officer
 
@@ -15,4 +17,6 @@ def portal(request) -> dict:
         "is_officer": user_is_officer(getattr(request, "user", None)),
         # A callable: the count is only looked up when a template shows it.
         "unread_notifications": partial(unread_count, user=getattr(request, "user", None)),
+        # A page read from a replica that was behind says its figures may be a few seconds old.
+        "replica_notice": replica_current().notice,
     }

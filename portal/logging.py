@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter as _BaseJsonFormatter
 
+from portal.request_id import request_id_current
+
 _SECRET_PATTERNS = [
     # "Authorization: Bearer <token>", and a bearer token anywhere else (e.g. a dumped META dict).
     re.compile(r"(?i)(authorization:\s*bearer\s+)[A-Za-z0-9._~+/\-]+=*"),
@@ -50,6 +52,12 @@ class JsonFormatter(_BaseJsonFormatter):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("json_ensure_ascii", False)
         super().__init__(*args, **kwargs)
+
+    def add_fields(self, log_data, record, message_dict) -> None:
+        super().add_fields(log_data, record, message_dict)
+        request_id = request_id_current()
+        if request_id:
+            log_data["request_id"] = request_id
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return datetime.fromtimestamp(record.created, tz=UTC).astimezone().isoformat(timespec="milliseconds")

@@ -12,7 +12,7 @@ from celery import signals as celery_signals
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from portal import tasks
+from portal import metrics, request_id, tasks  # noqa: F401 - metrics and request_id connect Celery signals
 from portal.beat import sync_beat_schedule
 from portal.models import WebhookSubscription
 from portal.services import national_sync, webhooks

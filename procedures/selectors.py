@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Greatest, Lower, StrIndex
 from django.utils import timezone
 
+from portal.db_router import primary_reads
 from procedures import working_time
 from procedures.constants import (
     SEARCH_MAX_LENGTH,
@@ -299,7 +300,9 @@ def catalogue_cached(name: str, parts: tuple, compute):
     key = f"catalogue:{name}:{catalogue_generation()}:{digest}"
     value = cache.get(key)
     if value is None:
-        value = compute()
+        # What is cached outlives a replica's lag: it is computed on the primary.
+        with primary_reads():
+            value = compute()
         cache.set(key, value, SEARCH_CACHE_SECONDS)
     return value
 

@@ -1,12 +1,16 @@
 """Public pages of the catalogue: search and filters, procedure detail, template downloads."""
 
+import mimetypes
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from portal.db_router import replica_reads
+from portal.storage import storage_file_response
 from procedures import selectors
 from procedures.constants import SEARCH_MAX_LENGTH, ApplicantType, LegacyLevel, ServiceLevel
 from procedures.models import Agency, ProcedureVersion
@@ -29,6 +33,7 @@ def _level_choices() -> list[tuple[str, str]]:
 
 
 @require_GET
+@replica_reads()
 def procedure_list(request):
     params = request.GET
     q = selectors.normalise_search_query(params.get("q", ""))
@@ -75,6 +80,7 @@ def procedure_list(request):
 
 
 @require_GET
+@replica_reads()
 def procedure_detail(request, code: str):
     version = selectors.procedure_in_force_by_code(code)
     if version is None:
@@ -95,8 +101,9 @@ def document_template_download(request, code: str, pk: int):
         raise Http404(_("Không tìm thấy mẫu đơn, tờ khai."))
     if not document.version.is_published and not request.user.is_staff:
         raise Http404(_("Không tìm thấy mẫu đơn, tờ khai."))
-    try:
-        handle = document.template.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404(_("Tệp mẫu không còn trên hệ thống lưu trữ.")) from None
-    return FileResponse(handle, as_attachment=True, filename=document.template_filename)
+    return storage_file_response(
+        request,
+        document.template,
+        filename=document.template_filename,
+        content_type=mimetypes.guess_type(document.template_filename)[0] or "application/octet-stream",
+    )

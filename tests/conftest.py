@@ -53,3 +53,46 @@ def hand_built():
 
     Here because the statistics tests and the dashboard's browser test (tests/e2e) both use it."""
     return hand_built_set()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3 server speaking the real protocol over HTTP on 127.0.0.1 (moto in server mode)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """Private storage on a fresh bucket of the S3 server, as ``STORAGE_BACKEND=s3`` configures
+    it; yields a boto3 client and the bucket name, to look at the objects from the other side."""
+    import uuid
+
+    import boto3
+
+    from portal.settings.base import s3_storage_options
+
+    bucket = f"portal-test-{uuid.uuid4().hex[:12]}"
+    credentials = {"access_key": "test-access-key", "secret_key": "test-secret-key", "region": "us-east-1"}
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id=credentials["access_key"],
+        aws_secret_access_key=credentials["secret_key"],
+        region_name=credentials["region"],
+    )
+    client.create_bucket(Bucket=bucket)
+    settings.STORAGE_BACKEND = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_storage_options(bucket=bucket, endpoint_url=s3_server, **credentials),
+        },
+    }
+    yield client, bucket

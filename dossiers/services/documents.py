@@ -22,6 +22,7 @@ from pypdf.errors import PdfReadError
 
 from dossiers.constants import DocumentSource
 from dossiers.models import StoredDocument
+from portal.storage import STORAGE_ERRORS
 from signing.constants import pdf_may_carry_signatures
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def stored_files_discard(documents: list[StoredDocument]) -> None:
         if doc.file and doc.file.name:
             try:
                 doc.file.storage.delete(doc.file.name)
-            except OSError:
+            except STORAGE_ERRORS:
                 logger.warning("could not delete the file of an abandoned upload", exc_info=True)
 
 

@@ -19,6 +19,7 @@ from dossiers.models import ReportFormat, StatsSubscription
 from dossiers.pdf import render_pdf
 from dossiers.stats import definitions as d
 from dossiers.stats import service
+from portal.db_router import replica_reads
 from portal.selectors import officer_agency_ids
 from procedures.models import Procedure, Sector
 
@@ -42,6 +43,7 @@ def top_agencies(tree: dict, allowed: set[int] | None) -> list[int]:
     return sorted((i for i in ids if i in tree and tree[i]["parent_id"] not in parents), key=lambda i: tree[i]["code"])
 
 
+@replica_reads()
 def report_from_filters(data: dict, *, tree, allowed):
     """The report for a validated filter form's ``cleaned_data`` (pages, exports and the API)."""
     return build_report(
@@ -91,6 +93,7 @@ def scope_from_filters(data: dict, *, tree, allowed) -> service.Scope:
     )
 
 
+@replica_reads()
 def build_report(
     *,
     tree: dict,
@@ -293,6 +296,7 @@ def public_figures() -> list:
     return [d.FIGURES_BY_KEY[k] for k in PUBLIC_KEYS]
 
 
+@replica_reads()
 def public_stats(*, month: dt.date) -> dict:
     """The public figures of one month: per agency and the province's last 12 months."""
     tree = service.agency_tree()
@@ -316,6 +320,7 @@ def public_stats(*, month: dt.date) -> dict:
     }
 
 
+@replica_reads()
 def public_late_dossiers(*, agency_id: int, first_day: dt.date, last_day: dt.date, limit: int) -> list:
     """The agency's dossiers resolved late in the period, oldest first: codes and procedures only."""
     return list(

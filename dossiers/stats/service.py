@@ -21,6 +21,7 @@ from django.utils import timezone
 from dossiers.models import DailyStat, Dossier
 from dossiers.stats import compute
 from dossiers.stats import definitions as d
+from portal.db_router import replica_reads
 from procedures.models import Agency, Procedure
 
 # The current day is counted live at most this often (seconds); the beat task refreshes it.
@@ -171,6 +172,7 @@ def procedure_sectors() -> dict[int, int]:
     return dict(Procedure.objects.values_list("id", "sector_id"))
 
 
+@replica_reads()
 def stats_rows(*, scope: Scope, first_day: dt.date, last_day: dt.date) -> list[dict]:
     """Rows per agency × procedure × channel for the days [first_day, last_day]."""
     today = timezone.localdate()
@@ -292,6 +294,7 @@ def group(rows: list[dict], key: Callable[[dict], object]) -> dict:
     return {k: summarise(v) for k, v in groups.items()}
 
 
+@replica_reads()
 def monthly_series(*, scope: Scope, first_day: dt.date, last_day: dt.date, by_agency: bool = False) -> list[dict]:
     """Received and resolved per month (roll-up days only; the current day is added live)."""
     fields = ("received", "resolved_early", "resolved_on_time", "resolved_late")
@@ -374,6 +377,7 @@ def _cursor_parse(cursor: str) -> tuple[dt.datetime, int] | None:
     return parsed, number
 
 
+@replica_reads()
 def dossiers_behind_page(
     *, figure: str, scope: Scope, first_day: dt.date, last_day: dt.date, after: str = "", size: int = 50
 ) -> tuple[list, str | None]:

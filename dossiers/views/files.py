@@ -6,7 +6,7 @@ allowed gets 404, exactly as for an id that does not exist, so ids reveal nothin
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
@@ -14,26 +14,16 @@ from django.views.decorators.http import require_GET
 from dossiers import selectors, services
 from dossiers.models import Slip, StoredDocument
 from dossiers.services.slips import slip_awaiting_seal
+from portal.storage import storage_file_response
 
 PAGE_SIZE = 20
 SLIP_RETRY_AFTER_SECONDS = 10
 
 
-def _file_response(field, *, name: str, content_type: str) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=services.sanitise_filename(name, mime_type=content_type),
-        content_type=content_type,
+def _file_response(request, field, *, name: str, content_type: str):
+    return storage_file_response(
+        request, field, filename=services.sanitise_filename(name, mime_type=content_type), content_type=content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @login_required
@@ -46,7 +36,7 @@ def stored_document_download(request, pk: int):
         or not selectors.stored_document_can_download(user=request.user, stored=stored)
     ):
         raise Http404
-    return _file_response(stored.file, name=stored.name, content_type=stored.mime_type)
+    return _file_response(request, stored.file, name=stored.name, content_type=stored.mime_type)
 
 
 @login_required
@@ -61,7 +51,7 @@ def slip_download(request, pk: int):
         response["Retry-After"] = str(SLIP_RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "private, no-store"
         return response
-    return _file_response(slip.file, name=slip.file.name.rsplit("/", 1)[-1], content_type="application/pdf")
+    return _file_response(request, slip.file, name=slip.file.name.rsplit("/", 1)[-1], content_type="application/pdf")
 
 
 @login_required

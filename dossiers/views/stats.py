@@ -24,6 +24,7 @@ from dossiers.models import ReportFormat
 from dossiers.stats import definitions, reports, service
 from dossiers.stats import subscriptions as stats_subscriptions
 from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm, parse_month
+from portal.db_router import replica_reads
 from procedures.models import Procedure, Sector
 
 LIST_PAGE_SIZE = 50
@@ -110,6 +111,7 @@ def _cells(figures: dict, keys, query: str) -> list[tuple]:
 
 @login_required
 @require_GET
+@replica_reads()
 def dashboard(request):
     form, tree, allowed = _form_and_tree(request)
     if not form.is_valid():
@@ -170,6 +172,7 @@ def dashboard(request):
 
 @login_required
 @require_GET
+@replica_reads()
 def dossier_list(request):
     """The dossiers behind one number of the dashboard."""
     form, tree, allowed = _form_and_tree(request)
@@ -224,6 +227,7 @@ def dossier_list(request):
 
 @login_required
 @require_GET
+@replica_reads()
 def export(request, fmt: str):
     form, tree, allowed = _form_and_tree(request)
     if not form.is_valid():
@@ -241,6 +245,7 @@ def export(request, fmt: str):
 
 
 @require_GET
+@replica_reads()
 def public_page(request):
     raw = request.GET.get("month", "")
     today = timezone.localdate()

@@ -4,10 +4,12 @@ All configuration is read here, once, from the environment (``environ.Env``); th
 ``dev``, ``test`` and ``production`` modules only change defaults and harden.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.request_id.RequestIdMiddleware",
+    "portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,6 +101,27 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica for the reports (statistics, register exports, the public
+# catalogue and statistics pages): read only inside `portal.db_router.replica_reads`; beyond
+# DATABASE_REPLICA_MAX_LAG seconds behind, those reads go back to the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=30.0)
+
+
+def replica_database(url: str) -> dict:
+    """The ``replica`` alias: the same database as ``default``'s under test (``MIRROR``), quick to
+    give up when the replica is down (the reports then read the primary)."""
+    config = env.db_url_config(url)
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    config.setdefault("OPTIONS", {})["connect_timeout"] = 3
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL)
+DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
@@ -165,11 +190,61 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded and generated files are private: no MEDIA_URL is ever served directly;
 # every download goes through a permission-checked view.
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "var" / "private")
-STORAGES = {
-    "default": {
+# Where private files live: "filesystem" (PRIVATE_STORAGE_ROOT, one host) or "s3" (an
+# S3-compatible object store — MinIO, Ceph, AWS — shared by every web host and worker).
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="filesystem")
+S3_BUCKET = env("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", default="")
+S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", default="")
+S3_REGION = env("S3_REGION", default="us-east-1")
+# Downloads are checked by the portal, then streamed through it ("stream"), or answered with
+# a redirect to a presigned URL valid STORAGE_PRESIGNED_SECONDS ("presigned": the object
+# store must then be reachable by the browsers at S3_ENDPOINT_URL).
+STORAGE_DOWNLOADS = env("STORAGE_DOWNLOADS", default="stream")
+STORAGE_PRESIGNED_SECONDS = env.int("STORAGE_PRESIGNED_SECONDS", default=60)
+if STORAGE_BACKEND not in ("filesystem", "s3") or STORAGE_DOWNLOADS not in ("stream", "presigned"):
+    raise ImproperlyConfigured("STORAGE_BACKEND is filesystem or s3; STORAGE_DOWNLOADS is stream or presigned.")
+
+
+def s3_storage_options(*, bucket, endpoint_url, access_key, secret_key, region) -> dict:
+    """django-storages' S3Storage options for the private files: never public, never overwritten."""
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url or None,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "region_name": region or None,
+        "signature_version": "s3v4",
+        # MinIO and most on-premises stores want path-style addresses (endpoint/bucket/key).
+        "addressing_style": "path",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": STORAGE_PRESIGNED_SECONDS,
+        # Same as the file system: a name already taken gets a suffix, nothing is replaced.
+        "file_overwrite": False,
+    }
+
+
+PRIVATE_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            bucket=S3_BUCKET,
+            endpoint_url=S3_ENDPOINT_URL,
+            access_key=S3_ACCESS_KEY_ID,
+            secret_key=S3_SECRET_ACCESS_KEY,
+            region=S3_REGION,
+        ),
+    }
+    if STORAGE_BACKEND == "s3"
+    else {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)},
-    },
+    }
+)
+STORAGES = {
+    "default": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
@@ -322,6 +397,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Notifications: dotted path of the SMS backend (a gateway or Zalo OA integration class);
 # the default only logs the messages.
 NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", default="portal.notifications.sms.LoggingSmsBackend")
+
+# Prometheus metrics at /metrics: answered to a bearer token equal to METRICS_TOKEN, or to a
+# client address in METRICS_ALLOWED_NETWORKS (comma-separated CIDRs); to nobody else.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+try:
+    [ipaddress.ip_network(_cidr, strict=False) for _cidr in METRICS_ALLOWED_NETWORKS]
+except ValueError as _error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from None
 
 # Logging: one JSON object per line when LOG_FORMAT=json (production default).
 LOG_FORMAT = env("LOG_FORMAT", default="text")

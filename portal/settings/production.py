@@ -23,12 +23,18 @@ DATABASE_URL = env("DATABASE_URL")
 if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must be set in production.")
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASE_REPLICA_URL:  # noqa: F405
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL)  # noqa: F405
 # No default: without it `check --deploy` fails (signing.E001) and the signing worker refuses
 # to store or use a key. Not required at import, so the image build can collect static files.
 SIGNING_KEY_ENCRYPTION_KEYS = env.list("SIGNING_KEY_ENCRYPTION_KEYS", default=[])
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     # An unrecognised URL would otherwise give Django's dummy backend and start anyway.
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL in production (postgres://...).")
+if STORAGE_BACKEND == "s3" and not (S3_BUCKET and S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):  # noqa: F405
+    raise ImproperlyConfigured(
+        "STORAGE_BACKEND=s3 needs S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY in production."
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

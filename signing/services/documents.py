@@ -13,6 +13,7 @@ import hashlib
 
 from django.utils import timezone
 
+from portal.metrics import SIGNATURE_SECONDS, observe
 from signing.models import SignedDocument, SigningIdentity
 from signing.services.pdf import pdf_sign
 
@@ -33,7 +34,8 @@ def agency_pdf_sign(*, pdf: bytes, identity_id: int, record_url: str = "") -> Ag
     its agency; ``record_url`` is where the stamp's QR code leads (the upload page when empty).
     Raises ValidationError on a PDF that cannot be signed."""
     identity = SigningIdentity.objects.select_related("agency").get(pk=identity_id)
-    signed = pdf_sign(pdf=pdf, identity_id=identity.pk, location=identity.agency.name, record_url=record_url)
+    with observe(SIGNATURE_SECONDS):
+        signed = pdf_sign(pdf=pdf, identity_id=identity.pk, location=identity.agency.name, record_url=record_url)
     return AgencySignature(
         pdf=signed,
         identity_id=identity.pk,

@@ -1,6 +1,7 @@
 """Helpers of the Celery tests: a real SMTP server (aiosmtpd), a real worker process on the
 real Redis broker, and switching this process's Celery app to another broker."""
 
+import json
 import os
 import signal
 import socket
@@ -109,7 +110,9 @@ def start_worker():
     """Start a real worker (prefork, one child) on the given queues; stopped after the test."""
     workers = []
 
-    def start(*, smtp_port: int, queues: str = "default,pdf,notifications") -> subprocess.Popen:
+    def start(
+        *, smtp_port: int, queues: str = "default,pdf,notifications", log_format: str = "text"
+    ) -> subprocess.Popen:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "PYTEST_"))}
         redis_db = settings.REDIS_URL.rsplit("/", 1)[1]
         env.update(
@@ -119,6 +122,7 @@ def start_worker():
             TEST_REDIS_DB_BASE=redis_db,
             TEST_SMTP_PORT=str(smtp_port),
             CONN_MAX_AGE="0",
+            LOG_FORMAT=log_format,
         )
         worker = subprocess.Popen(
             [
@@ -173,3 +177,15 @@ def worker_output(worker: subprocess.Popen) -> str:
     except subprocess.TimeoutExpired:
         worker.kill()
         return worker.communicate(timeout=10)[0][-4000:]
+
+
+def worker_log_records(worker: subprocess.Popen) -> list[dict]:
+    """Stop the worker and answer every JSON line it wrote (``log_format="json"``)."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        output = worker.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        output = worker.communicate(timeout=10)[0]
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]

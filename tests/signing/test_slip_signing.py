@@ -185,3 +185,23 @@ def test_without_a_seal_the_acknowledgement_is_mailed_at_once(mailoutbox, django
     pipelines.acknowledgement_enqueue(dossier_id=dossier.pk)
     assert len(mailoutbox) == 1
     assert not PdfFileReader(io.BytesIO(mailoutbox[0].attachments[0][1])).embedded_signatures
+
+
+def test_form_01_is_sealed_in_place_on_object_storage(
+    s3_storage, import_identity, trust_store, django_capture_on_commit_callbacks, client
+):
+    """STORAGE_BACKEND=s3: the seal reads the slip from the bucket and writes the signed one
+    back (the unsigned object removed on commit); the download is the signed bytes."""
+    s3, bucket = s3_storage
+    dossier = DossierFactory()
+    import_identity(agency=dossier.receiving_agency)
+    slip = _receive(dossier, django_capture_on_commit_callbacks)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="slips/")["Contents"]]
+    assert keys == [slip.file.name]
+    signed = s3.get_object(Bucket=bucket, Key=slip.file.name)["Body"].read()
+    [report] = pdf_verify(pdf=signed)
+    assert report.verdict == Verdict.VALID
+    client.force_login(dossier.applicant)
+    response = client.get(f"/files/slips/{slip.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == signed

@@ -1,0 +1,90 @@
+"""Private files through Django's storage API only, so the same code runs on the local file
+system and on S3-compatible object storage (``STORAGE_BACKEND``).
+
+Nothing here asks a storage for a local path: files are opened, read, written and deleted by
+name. A download is answered only after the caller's view has checked permission: streamed
+through the portal, or (``STORAGE_DOWNLOADS=presigned`` on an object store) redirected to a
+presigned URL that expires after ``STORAGE_PRESIGNED_SECONDS``.
+"""
+
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
+
+logger = logging.getLogger(__name__)
+
+# What a storage may raise when it cannot read, write or delete: the file system's OSError
+# (FileNotFoundError included), an object store's client and transport errors.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+UNAVAILABLE_RETRY_AFTER_SECONDS = 30
+
+
+class StoredFileMissing(Exception):
+    """The row names a file the storage no longer holds."""
+
+
+class StorageUnavailable(Exception):
+    """The storage did not answer (object store unreachable, refused credentials...)."""
+
+
+def storage_open(field):
+    """The field's file opened for reading, or `StoredFileMissing` / `StorageUnavailable`."""
+    try:
+        return field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise StoredFileMissing(field.name) from None
+    except STORAGE_ERRORS as error:
+        if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            raise StoredFileMissing(field.name) from None
+        logger.warning("private storage unavailable while opening %s", field.name, exc_info=True)
+        raise StorageUnavailable(field.name) from error
+
+
+def _presigned(field) -> bool:
+    return settings.STORAGE_DOWNLOADS == "presigned" and hasattr(field.storage, "bucket_name")
+
+
+def storage_file_response(request, field, *, filename: str, content_type: str) -> HttpResponse:
+    """The download of a private file whose permission the caller has already checked.
+
+    A missing file answers 404 with a page that says so; an unreachable storage 503 with
+    Retry-After; never a 500."""
+    try:
+        if _presigned(field):
+            if not field.storage.exists(field.name):
+                raise StoredFileMissing(field.name)
+            url = field.storage.url(
+                field.name,
+                parameters={
+                    "ResponseContentDisposition": content_disposition_header(True, filename),
+                    "ResponseContentType": content_type,
+                    "ResponseCacheControl": "private, no-store",
+                },
+                expire=settings.STORAGE_PRESIGNED_SECONDS,
+            )
+            response = HttpResponseRedirect(url)
+        else:
+            response = FileResponse(
+                storage_open(field), as_attachment=True, filename=filename, content_type=content_type
+            )
+    except StoredFileMissing:
+        logger.warning("stored file missing: %s", field.name)
+        return _problem(request, "portal/file_missing.html", status=404)
+    except (StorageUnavailable, *STORAGE_ERRORS):
+        response = _problem(request, "portal/storage_unavailable.html", status=503)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
+        return response
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _problem(request, template: str, *, status: int) -> HttpResponse:
+    response = HttpResponse(render_to_string(template, request=request), status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
