@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "csp",
     "portal",
     "procedures",
     "dossiers",
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security_headers.PortalCSPMiddleware",
+    "portal.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "portal.context_processors.portal",
                 "dossiers.context_processors.worklists",
             ],
@@ -318,6 +323,36 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Notifications: dotted path of the SMS backend (a gateway or Zalo OA integration class);
 # the default only logs the messages.
 NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", default="portal.notifications.sms.LoggingSmsBackend")
+
+# Content-Security-Policy (django-csp): our own origin only, no inline script or style (a
+# page that needs one gives it the request's nonce, `request.csp_nonce`). CSP_REPORT_ONLY=true
+# sends it as Content-Security-Policy-Report-Only instead, to watch a change before enforcing it;
+# CSP_REPORT_URI names where browsers report violations. The origins a form posts to through a
+# redirect (payment gateway, VNeID) are added per request by portal.security_headers.
+# (Read into private names: django-csp 4 refuses settings named like its 3.x ones, CSP_*.)
+_csp_report_only = env.bool("CSP_REPORT_ONLY", default=False)
+_csp_report_uri = env("CSP_REPORT_URI", default="")
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", NONCE],
+    "style-src": ["'self'", NONCE],
+    # Bootstrap draws its form controls with data: SVG images; allauth shows the TOTP QR code as one.
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+if _csp_report_uri:
+    _CSP_DIRECTIVES["report-uri"] = [_csp_report_uri]
+if _csp_report_only:
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # Logging: one JSON object per line when LOG_FORMAT=json (production default).
 LOG_FORMAT = env("LOG_FORMAT", default="text")
