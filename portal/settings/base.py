@@ -227,6 +227,9 @@ API_IDEMPOTENCY_TTL = 24 * 3600
 WEBHOOK_REQUIRE_HTTPS = True
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
 WEBHOOK_TIMEOUT = 10
+# A CA bundle (file path) that webhook receivers' certificates are checked against instead of
+# the public roots (certifi), e.g. a provincial PKI; None for the public roots.
+WEBHOOK_CA_BUNDLE = None
 # National public-service portal / LGSP dossier sync: disabled while the URL is empty.
 NATIONAL_SYNC_URL = env("NATIONAL_SYNC_URL", default="")
 NATIONAL_SYNC_TOKEN = env("NATIONAL_SYNC_TOKEN", default="")
