@@ -49,7 +49,7 @@ REFUSED = [
     "64:ff9b:1::808:808",  # local-use NAT64: reaches what the operator chose
     "127.0.0.1",
     "127.1.2.3",
-    "0.0.0.0",
+    "0.0.0.0",  # noqa: S104 - an address refused, not bound
     "10.0.0.5",
     "172.16.0.1",
     "192.168.1.1",
