@@ -123,7 +123,11 @@ def test_other_creating_endpoints_answer_the_same_422(applicant):
     _assert_reused(api.post(WEBHOOKS, {**body, "description": "khác"}, format="json", HTTP_IDEMPOTENCY_KEY="wh-1"))
     _assert_reused(
         api.post(
-            WEBHOOKS, {**body, "description": "khác"}, format="json", HTTP_IDEMPOTENCY_KEY="wh-1", HTTP_ACCEPT_LANGUAGE="en"
+            WEBHOOKS,
+            {**body, "description": "khác"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="wh-1",
+            HTTP_ACCEPT_LANGUAGE="en",
         ),
         "en",
     )
