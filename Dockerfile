@@ -95,4 +95,5 @@ CMD ["gunicorn", "portal.wsgi:application", \
      "--graceful-timeout", "30", \
      "--max-requests", "2000", \
      "--max-requests-jitter", "200", \
-     "--access-logfile", "-"]
+     "--access-logfile", "-", \
+     "--logger-class", "portal.gunicorn_logging.RedactingLogger"]

@@ -33,6 +33,7 @@ from dossiers.api.serializers import (
 )
 from dossiers.constants import DossierState
 from dossiers.services.slips import slips_for_viewer
+from portal.api.idempotency import idempotency_check, request_fingerprint
 from portal.api.parsers import ObjectJSONParser
 
 DOCUMENT_PART = re.compile(r"^documents\[(\d{1,12})\]$")
@@ -94,13 +95,17 @@ class DossierCollectionView(GenericAPIView):
                 "Idempotency-Key",
                 str,
                 location=OpenApiParameter.HEADER,
-                description="Any unique string (≤ 64 characters); a retry with the same key returns the same dossier.",
+                description=(
+                    "Any unique string (≤ 64 characters); a retry with the same key and the same content "
+                    "returns the same dossier, the same key with other content answers 422."
+                ),
             )
         ],
         responses={
             201: FilingResponseSerializer,
             200: OpenApiResponse(FilingResponseSerializer, description="Idempotent retry: the earlier dossier."),
             400: OpenApiResponse(description="Per-field errors in error.fields"),
+            422: OpenApiResponse(description="The Idempotency-Key was used for a request with other content."),
         },
     )
     def post(self, request):
@@ -109,6 +114,8 @@ class DossierCollectionView(GenericAPIView):
             raise ValidationError(
                 {"Idempotency-Key": [_("Idempotency-Key tối đa %(n)d ký tự.") % {"n": IDEMPOTENCY_KEY_MAX}]}
             )
+        # Before request.data: the fingerprint reads the body (multipart through Django's parser).
+        fingerprint = request_fingerprint(request) if key else ""
         serializer = FilingRequestSerializer(data={k: v for k, v in request.data.items() if k != "documents"})
         serializer.is_valid(raise_exception=True)
         files = _uploaded_files(request)
@@ -123,9 +130,12 @@ class DossierCollectionView(GenericAPIView):
                 organisation_id=body.get("on_behalf_of") or getattr(request.auth, "organisation_id", None),
                 agency_code=body.get("agency") or None,
                 idempotency_key=key,
+                idempotency_fingerprint=fingerprint,
             )
         except PermissionDenied as error:
             raise ValidationError({"on_behalf_of": [str(error)]}) from None
+        if not created:
+            idempotency_check(stored=dossier.idempotency_fingerprint, fingerprint=fingerprint)
         return Response(
             FilingResponseSerializer(dossier, context={"pin": pin}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -38,6 +38,9 @@ class Dossier(models.Model):
     form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)
     tracking_pin_hash = models.CharField(max_length=128, blank=True)
     idempotency_key = models.CharField(max_length=64, blank=True)
+    # SHA-256 of the request that first used the key (portal.api.idempotency): the same key with
+    # other content is refused, not answered with this dossier.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
     received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True, blank=True)

@@ -366,6 +366,7 @@ def dossier_file(
     organisation_id: int | None = None,
     agency_code: str | None = None,
     idempotency_key: str = "",
+    idempotency_fingerprint: str = "",
     declaration: bool = True,
 ) -> tuple[Dossier, str | None, bool]:
     """Create, fill and submit a dossier in one call (API). Returns (dossier, pin, created).
@@ -374,7 +375,9 @@ def dossier_file(
     problem (form, documents, declaration) is reported at once, files are checked and
     written before the transaction, which then only inserts — the code, the dossier with its
     final answers, its documents in one statement each, the first event. With an
-    ``Idempotency-Key`` a retry returns the dossier of the first call, not a new one.
+    ``Idempotency-Key`` a retry returns the dossier of the first call, not a new one, before
+    any check; the dossier keeps ``idempotency_fingerprint`` (of the first request) for the
+    caller to tell a retry from another request under the same key.
     """
     idempotency_key = (idempotency_key or "")[:64]
     if idempotency_key:
@@ -428,6 +431,7 @@ def dossier_file(
                 channel=Channel.ONLINE,
                 form_data=form_data,
                 idempotency_key=idempotency_key,
+                idempotency_fingerprint=idempotency_fingerprint if idempotency_key else "",
             )
             stamped: dict = {}
 

@@ -22,6 +22,7 @@ from dossiers import selectors, services
 from dossiers.constants import FINAL_STATES, DossierState, Rating
 from dossiers.models import Dossier
 from dossiers.views.common import errors_of
+from portal.security_headers import camera_allowed
 from procedures import selectors as procedure_selectors
 
 # Read at most this much of one uploaded file; the per-document limit is checked after.
@@ -93,6 +94,7 @@ def _read_files(request, requirement_ids: list[int]) -> tuple[dict, dict[str, li
     return files, errors
 
 
+@camera_allowed
 @login_required
 @require_http_methods(["GET", "POST"])
 def supplement(request, code: str):

@@ -41,6 +41,7 @@ from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
 from dossiers.views.payments import dossier_payment_context
 from portal import selectors as portal_selectors
+from portal.security_headers import camera_allowed
 from procedures import selectors as procedure_selectors
 
 PAGE_SIZE = 20
@@ -264,6 +265,7 @@ def draft_form(request, pk: int):
     return render(request, "dossiers/filing/form.html", _wizard_context(dossier, "form", form=form), status=status)
 
 
+@camera_allowed
 @login_required
 @require_http_methods(["GET", "POST"])
 def draft_documents(request, pk: int):

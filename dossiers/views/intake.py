@@ -25,6 +25,7 @@ from dossiers.constants import Channel
 from dossiers.views.common import errors_of
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
+from portal.security_headers import camera_allowed
 from procedures import selectors as procedure_selectors
 
 PROCEDURE_CHOICES_MAX = 500
@@ -128,6 +129,7 @@ def _done(request) -> dict:
     return request.session.get(DONE_SESSION_KEY, {})
 
 
+@camera_allowed
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake_form(request, procedure_code: str):

@@ -3,8 +3,10 @@
 - **Idempotency-Key** on a POST: the first successful (2xx) answer is kept in the cache
   (Redis) for ``API_IDEMPOTENCY_TTL`` under the caller (token or session user), the path and
   the key; a repeat answers it again (header ``Idempotent-Replayed: true``) without running
-  the view. A repeat while the first is still running, or with another body, is a 409.
-  Views with their own, durable idempotency (filing) set ``idempotency_builtin = True``.
+  the view. A repeat with other content is a 422 (``portal.api.idempotency``, the one
+  fingerprint and answer of every creating endpoint); a repeat while the first is still
+  running, a 409. Views with their own, durable idempotency (filing) set
+  ``idempotency_builtin = True`` and use the same fingerprint.
 - **ETag** on every successful read; ``If-None-Match`` with the same value answers 304.
 - **Audit**: each bearer-token request that changes data leaves an `ApiAuditRecord`.
 - The one error format for what DRF does not answer itself: unknown URLs, server errors.
@@ -16,13 +18,16 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.http.request import UnreadablePostError
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 
 from portal.api.exceptions import error_json_response
+from portal.api.idempotency import idempotency_reused_response, request_fingerprint
 from portal.models import ApiAuditRecord, ApiToken
 
 logger = logging.getLogger(__name__)
@@ -52,17 +57,6 @@ def _caller(request) -> str | None:
     if user is not None and user.is_authenticated:
         return f"u:{user.pk}"
     return None
-
-
-def _fingerprint(request) -> str:
-    content_type = request.META.get("CONTENT_TYPE", "")
-    digest = hashlib.sha256(f"{request.method} {request.path} {content_type}".encode())
-    if content_type.startswith("multipart/"):
-        # Reading a multipart body here would hold every upload in memory: its length must do.
-        digest.update(request.META.get("CONTENT_LENGTH", "").encode())
-    else:
-        digest.update(request.body)
-    return digest.hexdigest()
 
 
 class ApiMiddleware:
@@ -103,20 +97,18 @@ class ApiMiddleware:
         if caller is None:
             return None
         try:
-            fingerprint = _fingerprint(request)
+            fingerprint = request_fingerprint(request)
         except RequestDataTooBig:
             return error_json_response(
                 status_code=413, code="payload_too_large", message=_("Dữ liệu gửi lên vượt quá dung lượng cho phép.")
             )
+        except (MultiPartParserError, SuspiciousOperation, UnreadablePostError):
+            return None  # a body nobody can read: the view answers its 400, and nothing is kept
         base = "idem:" + hashlib.sha256(f"{caller}|{request.path}|{key}".encode()).hexdigest()
         stored = cache.get(base)
         if stored is not None:
             if stored["fingerprint"] != fingerprint:
-                return error_json_response(
-                    status_code=409,
-                    code="idempotency_key_reused",
-                    message=_("Idempotency-Key này đã được dùng cho một yêu cầu khác."),
-                )
+                return idempotency_reused_response()
             response = HttpResponse(stored["content"], status=stored["status"])
             for name, value in stored["headers"].items():
                 response[name] = value

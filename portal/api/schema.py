@@ -20,9 +20,10 @@ _ERROR_DESCRIPTIONS = {
     "401": "No bearer token, or an invalid, expired or revoked one.",
     "403": "The token lacks the scope, or the caller may not do this.",
     "404": "Not found, or not visible to the caller.",
-    "409": "The resource's state does not allow it, or an Idempotency-Key is in use.",
+    "409": "The resource's state does not allow it, or a request with this Idempotency-Key is running.",
     "413": "Request body too large.",
     "415": "Unsupported Content-Type.",
+    "422": "The Idempotency-Key was used for a request with other content (error.code idempotency_key_reused).",
     "429": "Too many requests: wait Retry-After seconds.",
 }
 _ERROR_EXAMPLE = OpenApiExample(
@@ -38,7 +39,10 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     str,
     location=OpenApiParameter.HEADER,
     required=False,
-    description="Any unique string (≤ 64 characters): a retry with the same key answers the first response.",
+    description=(
+        "Any unique string (≤ 64 characters): a retry with the same key and the same content answers the "
+        "first response; the same key with other content answers 422."
+    ),
 )
 IF_NONE_MATCH_PARAMETER = OpenApiParameter(
     "If-None-Match",
@@ -88,6 +92,8 @@ class PortalAutoSchema(AutoSchema):
             codes.append("409")
         if self.method in ("POST", "PUT", "PATCH"):
             codes += ["413", "415"]
+        if self.method == "POST":
+            codes.append("422")
         return sorted(codes)
 
     def _get_response_bodies(self, direction="response"):

@@ -15,8 +15,9 @@ import json
 import secrets
 import socket
 import time
+from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
 
 from portal.models import (
     ApiToken,
@@ -47,10 +49,46 @@ WEBHOOK_MAX_SUBSCRIPTIONS = 20
 USER_AGENT = "CongDichVuCong-Webhooks/1.0"
 
 
-def _blocked_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return (
+# IPv6 ranges that carry an IPv4 address inside (RFC 4291 mapped, RFC 3056 6to4, RFC 4380
+# Teredo, RFC 6052 and RFC 8215 NAT64): an address in one of them is judged by the IPv4 it
+# reaches as well. The local-use NAT64 prefix reaches networks of the operator's choosing.
+_NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
+# Not global, whatever the Python version's own tables say: shared address space (CGNAT) and
+# the IETF protocol assignments.
+_IPV4_REFUSED = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("192.0.0.0/24"))
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    embedded = []
+    if address.ipv4_mapped:
+        embedded.append(address.ipv4_mapped)
+    if address.sixtofour:
+        embedded.append(address.sixtofour)
+    if address.teredo:  # (server, client), the client already de-obfuscated
+        embedded.extend(address.teredo)
+    if address in _NAT64_WELL_KNOWN:
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return embedded
+
+
+def webhook_address_allowed(address: IPAddress) -> bool:
+    """Whether a webhook may connect to ``address``: a public unicast address, and, for an IPv6
+    address that carries an IPv4 one (mapped, 6to4, Teredo, NAT64), a public IPv4 inside too."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64_LOCAL_USE:
+            return False
+        embedded = _embedded_ipv4(address)
+        if address.ipv4_mapped or address in _NAT64_WELL_KNOWN:
+            # Only a carrier (in ::/8, reserved as such): the IPv4 address inside is the peer.
+            return webhook_address_allowed(embedded[0])
+        if not all(webhook_address_allowed(inner) for inner in embedded):
+            return False
+    elif any(address in network for network in _IPV4_REFUSED):
+        return False
+    return not (
         address.is_private
         or address.is_loopback
         or address.is_link_local
@@ -61,12 +99,34 @@ def _blocked_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
     )
 
 
-def webhook_url_check(url: str) -> str:
-    """The URL, if a webhook may be sent there; ``ValidationError`` on ``url`` otherwise.
+def host_addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (the one resolver of webhooks; tests swap it)."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return [info[4][0] for info in infos]
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """A checked webhook URL and the address it was checked at, which delivery connects to."""
+
+    url: str
+    address: IPAddress
+
+    def connect_url(self) -> str:
+        """The URL with the checked address in place of the host name (the name goes in Host)."""
+        parts = urlsplit(self.url)
+        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def webhook_target(url: str) -> WebhookTarget:
+    """The URL, resolved once, if a webhook may be sent there; ``ValidationError`` on ``url``.
 
     https only (unless ``WEBHOOK_REQUIRE_HTTPS`` is off: dev and test); the host is resolved
     and every address it has must be public (unless ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES``).
-    Checked at subscription and again before every attempt (the DNS answer may change).
+    Checked at subscription and before every attempt, which connects to the address checked
+    here, so that a second DNS answer (rebinding) cannot send it elsewhere.
     """
     url = (url or "").strip()
     try:
@@ -78,17 +138,51 @@ def webhook_url_check(url: str) -> str:
         raise ValidationError({"url": [_("Địa chỉ nhận webhook phải dùng https.")]})
     if parts.username or parts.password:
         raise ValidationError({"url": [_("Địa chỉ nhận webhook không được chứa tên đăng nhập hoặc mật khẩu.")]})
-    if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
-            raise ValidationError({"url": [_("Không phân giải được tên máy chủ của địa chỉ nhận webhook.")]}) from None
-        addresses = {ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos}
-        if not addresses or any(_blocked_address(a) for a in addresses):
-            raise ValidationError(
-                {"url": [_("Địa chỉ nhận webhook không được trỏ tới mạng nội bộ, loopback hoặc link-local.")]}
-            )
-    return url
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in host_addresses(parts.hostname, port)]
+    except (OSError, UnicodeError, ValueError):
+        raise ValidationError({"url": [_("Không phân giải được tên máy chủ của địa chỉ nhận webhook.")]}) from None
+    if not addresses:
+        raise ValidationError({"url": [_("Không phân giải được tên máy chủ của địa chỉ nhận webhook.")]})
+    if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and not all(map(webhook_address_allowed, addresses)):
+        raise ValidationError(
+            {"url": [_("Địa chỉ nhận webhook không được trỏ tới mạng nội bộ, loopback hoặc link-local.")]}
+        )
+    return WebhookTarget(url=url, address=addresses[0])
+
+
+def webhook_url_check(url: str) -> str:
+    """The URL, if a webhook may be sent there (see `webhook_target`)."""
+    return webhook_target(url).url
+
+
+class _PinnedHostAdapter(HTTPAdapter):
+    """Connects to an address while TLS keeps the host name: SNI and certificate checks use it."""
+
+    def __init__(self, hostname: str) -> None:
+        self._hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+        pool_kwargs.update(server_hostname=self._hostname, assert_hostname=self._hostname)
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+
+
+def webhook_post(*, target: WebhookTarget, body: bytes, headers: dict) -> requests.Response:
+    """POST ``body`` to the address ``target`` was checked at, with its own Host header."""
+    parts = urlsplit(target.url)
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy from the environment: the checked address is the peer
+        session.mount("https://", _PinnedHostAdapter(parts.hostname))
+        return session.post(
+            target.connect_url(),
+            data=body,
+            timeout=settings.WEBHOOK_TIMEOUT,
+            allow_redirects=False,
+            verify=settings.WEBHOOK_CA_BUNDLE or True,
+            headers={**headers, "Host": parts.netloc},
+        )
 
 
 def _events_clean(events) -> list[str]:
@@ -258,12 +352,9 @@ def webhook_delivery_attempt(*, delivery_id: int, now=None) -> str:
         status_code, error = None, ""
         started = time.monotonic()
         try:
-            url = webhook_url_check(subscription.url)
-            response = requests.post(
-                url,
-                data=body,
-                timeout=settings.WEBHOOK_TIMEOUT,
-                allow_redirects=False,
+            response = webhook_post(
+                target=webhook_target(subscription.url),
+                body=body,
                 headers={
                     "Content-Type": "application/json; charset=utf-8",
                     "User-Agent": USER_AGENT,

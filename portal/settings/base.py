@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "csp",
     "portal",
     "procedures",
     "dossiers",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "portal.request_id.RequestIdMiddleware",
     "portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.security_headers.PortalCSPMiddleware",
+    "portal.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -87,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "portal.context_processors.portal",
                 "dossiers.context_processors.worklists",
             ],
@@ -297,6 +302,9 @@ API_IDEMPOTENCY_TTL = 24 * 3600
 WEBHOOK_REQUIRE_HTTPS = True
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
 WEBHOOK_TIMEOUT = 10
+# A CA bundle (file path) that webhook receivers' certificates are checked against instead of
+# the public roots (certifi), e.g. a provincial PKI; None for the public roots.
+WEBHOOK_CA_BUNDLE = None
 # National public-service portal / LGSP dossier sync: disabled while the URL is empty.
 NATIONAL_SYNC_URL = env("NATIONAL_SYNC_URL", default="")
 NATIONAL_SYNC_TOKEN = env("NATIONAL_SYNC_TOKEN", default="")
@@ -406,6 +414,35 @@ try:
     [ipaddress.ip_network(_cidr, strict=False) for _cidr in METRICS_ALLOWED_NETWORKS]
 except ValueError as _error:
     raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from None
+# Content-Security-Policy (django-csp): our own origin only, no inline script or style (a
+# page that needs one gives it the request's nonce, `request.csp_nonce`). CSP_REPORT_ONLY=true
+# sends it as Content-Security-Policy-Report-Only instead, to watch a change before enforcing it;
+# CSP_REPORT_URI names where browsers report violations. The origins a form posts to through a
+# redirect (payment gateway, VNeID) are added per request by portal.security_headers.
+# (Read into private names: django-csp 4 refuses settings named like its 3.x ones, CSP_*.)
+_csp_report_only = env.bool("CSP_REPORT_ONLY", default=False)
+_csp_report_uri = env("CSP_REPORT_URI", default="")
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", NONCE],
+    "style-src": ["'self'", NONCE],
+    # Bootstrap draws its form controls with data: SVG images; allauth shows the TOTP QR code as one.
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+if _csp_report_uri:
+    _CSP_DIRECTIVES["report-uri"] = [_csp_report_uri]
+if _csp_report_only:
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # Logging: one JSON object per line when LOG_FORMAT=json (production default).
 LOG_FORMAT = env("LOG_FORMAT", default="text")
@@ -432,6 +469,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines (query strings included) through the redacting handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "celery": {"level": LOG_LEVEL},
     },
 }

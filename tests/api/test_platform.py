@@ -147,7 +147,7 @@ def test_idempotency_key_replays_the_first_response(citizen, receiver):
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     assert WebhookSubscription.objects.count() == 1
     other = client.post(WEBHOOKS, {**body, "description": "khác"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    _error(other, 409, "idempotency_key_reused")
+    _error(other, 422, "idempotency_key_reused")
     # Keys belong to their caller: another token with the same key creates its own.
     assert (
         client_for(citizen, scopes=["webhooks"])

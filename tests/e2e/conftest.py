@@ -8,7 +8,8 @@ committed rows) and ``page.goto("/path")`` resolves against the live server (``b
 Useful fixtures: ``page`` (from pytest-playwright), ``login`` (signs a user in through the UI,
 TOTP step included), ``activate_totp`` (gives an officer TOTP, as the portal requires of officers
 before any ``/officer/`` page), ``user_password`` (the password of ``UserFactory`` users);
-``totp_code(secret)`` computes a code.
+``totp_code(secret)`` computes a code. A test fails when a page of it meets any
+Content-Security-Policy violation (``context`` collects them from the console).
 """
 
 import os
@@ -72,6 +73,39 @@ def browser_context_args(browser_context_args):
 @pytest.fixture(autouse=True)
 def _e2e_database(transactional_db, live_server):
     """The live server's thread sees only committed rows: every browser test is transactional."""
+
+
+# Every page reports the Content-Security-Policy violations it meets on the console, where the
+# ``context`` fixture collects them (Chromium's own "Refused to ..." lines and the DOM events).
+CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber} (${event.disposition})`);
+});
+"""
+CSP_CONSOLE_MARKERS = ("Content Security Policy", "Content-Security-Policy", "CSP violation")
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def context(context, csp_violations):
+    """The browser context of a test, which fails when any page of it meets a CSP violation.
+
+    The policy is enforced in the browser tests (settings as in production, not report-only).
+    """
+    context.add_init_script(CSP_VIOLATION_LISTENER)
+
+    def _collect(message):
+        if any(marker in message.text for marker in CSP_CONSOLE_MARKERS):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", _collect)
+    yield context
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture
