@@ -20,7 +20,7 @@ GENESIS_HASH = "0" * 64
 
 
 def _event_content(event: DossierEvent) -> dict:
-    return {
+    content = {
         "dossier": event.dossier_id,
         "seq": event.seq,
         "actor": event.actor_id,
@@ -34,6 +34,11 @@ def _event_content(event: DossierEvent) -> dict:
         "time": event.created_at.isoformat(timespec="microseconds"),
         "prev": event.prev_hash,
     }
+    # The text for the applicant (an officer's row since the internal note was split from it):
+    # hashed when present, so the events written before it hash as they always did.
+    if event.public_note is not None:
+        content["public_note"] = event.public_note
+    return content
 
 
 def event_hash(event: DossierEvent) -> str:
@@ -49,6 +54,7 @@ def event_append(
     from_state: str = "",
     to_state: str = "",
     note: str = "",
+    public_note: str | None = None,
     payload: dict | None = None,
     step: int | None = None,
     first: bool = False,
@@ -68,6 +74,7 @@ def event_append(
         to_state=to_state,
         step=dossier.current_step if step is None else step,
         note=note,
+        public_note=public_note,
         payload=payload or {},
         created_at=timezone.now(),
         prev_hash=last["hash"] if last else GENESIS_HASH,
