@@ -214,6 +214,7 @@ def _propose(*, user, dossier, params, files=None):
         result_file=_file(files, "result_file"),
         generate=_flag(params.get("generate")),
         note=params.get("note") or "",
+        reason=params.get("reason") or "",
     )
 
 

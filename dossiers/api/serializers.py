@@ -241,7 +241,10 @@ class DossierResultSerializer(serializers.Serializer):
 class ActionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField(
-        help_text="text, choice, boolean, integer, datetime, file, files, list, object, officer, department, agency"
+        help_text=(
+            "text, choice, boolean, integer, datetime, file, files, list, object, officer, department, agency,"
+            " documents (ids of the dossier's documents)"
+        )
     )
     required = serializers.BooleanField()
     label = serializers.CharField()

@@ -315,6 +315,13 @@ TRANSITIONS: dict[str, Transition] = {
                     required=False,
                     label=gettext_lazy("Tạo dự thảo kết quả từ mẫu thay vì tải lên"),
                 ),
+                F(
+                    name="reason",
+                    type="text",
+                    required=False,
+                    to_applicant=True,
+                    label=gettext_lazy("Lý do từ chối, ghi trong văn bản trả lời người nộp (khi đề xuất từ chối)"),
+                ),
                 _NOTE,
             ),
         ),

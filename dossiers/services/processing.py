@@ -178,17 +178,22 @@ def dossier_propose(
     result_file: tuple[str, bytes] | None = None,
     generate: bool = False,
     note: str = "",
+    reason: str = "",
 ) -> Dossier:
     """The assigned specialist appraises and proposes (thẩm định, trình), with a draft result.
 
     The draft is an uploaded PDF or, with ``generate``, rendered from the result template in
-    the ``pdf`` queue after commit. Drafts of earlier proposals are voided.
+    the ``pdf`` queue after commit. Drafts of earlier proposals are voided. ``note`` is
+    internal; a proposal to decline gives its ``reason``, which the reply to the applicant
+    states once the leader signs it (kept in the payload: not told at proposal time).
     """
     if recommendation not in (Outcome.GRANTED, Outcome.DECLINED, "grant", "decline"):
         raise ValidationError({"recommendation": [_("Vui lòng chọn đề xuất: giải quyết hoặc từ chối giải quyết.")]})
     recommendation = Outcome.GRANTED if recommendation in (Outcome.GRANTED, "grant") else Outcome.DECLINED
-    # A proposal to decline must say why; the reason reaches the applicant.
-    note = text_clean(note, field="note", required=recommendation == Outcome.DECLINED, minimum=REASON_MIN_LENGTH)
+    # A proposal to decline must say why; the reason reaches the applicant in the signed reply.
+    note = text_clean(note, field="note", required=False)
+    declining = recommendation == Outcome.DECLINED
+    reason = text_clean(reason, field="reason", required=declining, minimum=REASON_MIN_LENGTH) if declining else ""
     result_title = text_clean(result_title, field="result_title", required=False)[:255]
     inspected = None
     if result_file is not None:
@@ -225,6 +230,8 @@ def dossier_propose(
         index = step_index_after(dossier, dossier.current_step, roles={ROLE_HEAD, ROLE_LEADER})
         step_move(dossier=dossier, user=user, now=now, index=index, outcome=StepOutcome.DONE)
         payload.update(recommendation=str(recommendation), result=created["result"].code)
+        if reason:
+            payload["reason"] = reason
         return ["outcome"]
 
     def after(dossier: Dossier) -> None:

@@ -184,3 +184,16 @@ def test_the_migration_shares_what_was_current_when_each_consultation_was_asked(
     migration = importlib.import_module("dossiers.migrations.0009_consultation_documents")
     migration.share_documents_current_then(apps, None)
     assert set(consultation.documents.all()) == {shared, kept}
+
+
+@pytest.mark.parametrize("door", ["page", "api"])
+def test_the_consultations_worklist_names_the_question_not_the_applicant(client, case, door):
+    dossier, _team, consulted, _shared, _kept = case
+    if door == "page":
+        client.force_login(consulted)
+        response = client.get("/officer/worklists/consultations/")
+    else:
+        response = officer_api(consulted).get("/api/v1/officer/worklists/consultations/")
+    text = response.content.decode()
+    assert response.status_code == 200 and dossier.code in text and QUESTION[:40] in text
+    assert dossier.applicant_name not in text

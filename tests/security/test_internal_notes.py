@@ -333,3 +333,32 @@ def test_old_events_read_as_migrated_without_rewriting_the_chain(client, applica
     body = client.get(f"/dossiers/{dossier.code}/").content.decode()
     assert "Đề nghị xử lý trong ngày." not in body and "Hồ sơ hợp lệ, đề nghị cấp." not in body
     assert "Không thuộc thẩm quyền." in body
+
+
+def test_a_declining_proposal_keeps_its_note_internal_and_its_reason_for_the_signed_reply(client, applicant):
+    dossier = DossierFactory(applicant=applicant)
+    team = Team(dossier.receiving_agency)
+    services.dossier_receive(user=team.reception, dossier_id=dossier.pk)
+    services.dossier_assign(user=team.head, dossier_id=dossier.pk, assignee_id=team.specialist.pk)
+    reason, internal = "Không đủ điều kiện theo khoản 2 Điều 5.", "Nội bộ: đã hỏi ý kiến pháp chế."
+    api = officer_api(with_totp(team.specialist))
+    # Declining needs the reason for the applicant: an internal note alone is refused.
+    refused = api.post(
+        f"/api/v1/dossiers/{dossier.code}/actions/",
+        {"action": "propose", "recommendation": "decline", "generate": True, "note": internal},
+        format="json",
+    )
+    assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"]
+    assert not dossier.events.filter(action="propose").exists()
+    response = api.post(
+        f"/api/v1/dossiers/{dossier.code}/actions/",
+        {"action": "propose", "recommendation": "decline", "generate": True, "reason": reason, "note": internal},
+        format="json",
+    )
+    assert response.status_code == 200
+    event = dossier.events.get(action="propose")
+    assert event.note == internal and event.payload["reason"] == reason and event.public_note == ""
+    # Not told at proposal time: the leader has not decided yet.
+    client.force_login(applicant)
+    page = client.get(f"/dossiers/{dossier.code}/").content.decode()
+    assert reason not in page and internal not in page
