@@ -76,6 +76,22 @@ def _text(params, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _ids(params, name: str, message) -> list[int] | None:
+    """Ids sent as a list (JSON), repeated form values, or one comma-separated string; None when absent."""
+    values = params.getlist(name) if hasattr(params, "getlist") else params.get(name)
+    if values in (None, "", []):
+        return None
+    if not isinstance(values, list):
+        values = [values]
+    ids = []
+    for value in values:
+        for part in value.split(",") if isinstance(value, str) else [value]:
+            number = _int({name: part.strip() if isinstance(part, str) else part}, name, message)
+            if number is not None:
+                ids.append(number)
+    return ids or None
+
+
 def _flag(value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() in ("1", "true", "on", "yes"))
 
@@ -149,17 +165,25 @@ def _rate(*, user, dossier, params, files=None):
 
 
 def _receive(*, user, dossier, params, files=None):
-    return reception.dossier_receive(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+    return reception.dossier_receive(
+        user=user, dossier_id=dossier.pk, note=params.get("note") or "", message=params.get("message") or ""
+    )
 
 
 def _request_supplement(*, user, dossier, params, files=None):
     return reception.dossier_request_supplement(
-        user=user, dossier_id=dossier.pk, items=_items(params.get("items")), note=params.get("note") or ""
+        user=user,
+        dossier_id=dossier.pk,
+        items=_items(params.get("items")),
+        note=params.get("note") or "",
+        message=params.get("message") or "",
     )
 
 
 def _refuse(*, user, dossier, params, files=None):
-    return reception.dossier_refuse(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+    return reception.dossier_refuse(
+        user=user, dossier_id=dossier.pk, reason=params.get("reason") or "", note=params.get("note") or ""
+    )
 
 
 def _assign(*, user, dossier, params, files=None):
@@ -190,6 +214,7 @@ def _propose(*, user, dossier, params, files=None):
         result_file=_file(files, "result_file"),
         generate=_flag(params.get("generate")),
         note=params.get("note") or "",
+        reason=params.get("reason") or "",
     )
 
 
@@ -209,6 +234,7 @@ def _consult(*, user, dossier, params, files=None):
         agency_code=_text(params, "agency"),
         question=params.get("question") or "",
         days=_int(params, "days", days_message),
+        document_ids=_ids(params, "documents", _("Giấy tờ gửi kèm không hợp lệ.")),
     )
 
 
@@ -222,20 +248,30 @@ def _consult_reply(*, user, dossier, params, files=None):
 
 
 def _approve(*, user, dossier, params, files=None):
-    return processing.dossier_approve(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+    return processing.dossier_approve(
+        user=user, dossier_id=dossier.pk, note=params.get("note") or "", message=params.get("message") or ""
+    )
 
 
 def _decline(*, user, dossier, params, files=None):
-    return processing.dossier_decline(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+    return processing.dossier_decline(
+        user=user, dossier_id=dossier.pk, reason=params.get("reason") or "", note=params.get("note") or ""
+    )
 
 
 def _request_payment(*, user, dossier, params, files=None):
-    return processing.dossier_request_payment(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+    return processing.dossier_request_payment(
+        user=user, dossier_id=dossier.pk, note=params.get("note") or "", message=params.get("message") or ""
+    )
 
 
 def _payment_received(*, user, dossier, params, files=None):
     return processing.dossier_payment_received(
-        user=user, dossier_id=dossier.pk, reference=params.get("reference") or "", note=params.get("note") or ""
+        user=user,
+        dossier_id=dossier.pk,
+        reference=params.get("reference") or "",
+        note=params.get("note") or "",
+        message=params.get("message") or "",
     )
 
 
@@ -245,19 +281,26 @@ def _apology(*, user, dossier, params, files=None):
         dossier_id=dossier.pk,
         reason=params.get("reason") or "",
         new_due_at=_moment(params.get("new_due_at")),
+        note=params.get("note") or "",
     )
 
 
 def _stop(*, user, dossier, params, files=None):
-    return processing.dossier_stop(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+    return processing.dossier_stop(
+        user=user, dossier_id=dossier.pk, reason=params.get("reason") or "", note=params.get("note") or ""
+    )
 
 
 def _withdraw_accept(*, user, dossier, params, files=None):
-    return processing.dossier_withdraw_accept(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
+    return processing.dossier_withdraw_accept(
+        user=user, dossier_id=dossier.pk, note=params.get("note") or "", message=params.get("message") or ""
+    )
 
 
 def _withdraw_reject(*, user, dossier, params, files=None):
-    return processing.dossier_withdraw_reject(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
+    return processing.dossier_withdraw_reject(
+        user=user, dossier_id=dossier.pk, reason=params.get("reason") or "", note=params.get("note") or ""
+    )
 
 
 def _return_result(*, user, dossier, params, files=None):
@@ -268,6 +311,7 @@ def _return_result(*, user, dossier, params, files=None):
         recipient=params.get("recipient") or "",
         tracking_number=params.get("tracking_number") or "",
         note=params.get("note") or "",
+        message=params.get("message") or "",
     )
 
 
@@ -319,14 +363,18 @@ def available_actions(*, user, dossier) -> list[str]:
 
 
 def action_describe(action: DossierAction) -> dict:
-    """An action as the API lists it: name, label and the fields it needs (labels translated)."""
+    """An action as the API lists it: name, label and the fields it needs (labels translated), each
+    saying whether what is typed in it is sent to the applicant (``to_applicant``) or stays internal."""
     return {
         "name": action.name,
         "label": str(action.label),
         "fields": [
             {
-                key: (str(value) if key == "label" else list(value) if key == "choices" else value)
-                for key, value in f.items()
+                "to_applicant": False,
+                **{
+                    key: (str(value) if key == "label" else list(value) if key == "choices" else value)
+                    for key, value in f.items()
+                },
             }
             for f in action.fields
         ],

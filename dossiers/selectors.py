@@ -34,24 +34,76 @@ def dossiers_for_applicant(*, user, include_drafts: bool = True) -> QuerySet[Dos
     )
 
 
-def dossier_officer_can_view(*, user, dossier: Dossier) -> bool:
-    """Officers of the receiving agency, and of an agency whose opinion was asked (liên thông)."""
-    if portal_selectors.officer_can(
+def dossier_agency_officer_can_view(*, user, dossier: Dossier) -> bool:
+    """Officers of the receiving agency: the whole dossier, internal notes included."""
+    return portal_selectors.officer_can(
         user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.VIEW_DOSSIERS
-    ):
-        return True
+    )
+
+
+def _consulted_agency_ids(*, user, dossier: Dossier) -> list[int]:
+    """The user's agencies whose opinion was asked on the dossier (liên thông)."""
     agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.VIEW_DOSSIERS)
-    return bool(agency_ids) and Consultation.objects.filter(dossier=dossier, agency_id__in=agency_ids).exists()
+    if not agency_ids:
+        return []
+    return list(
+        Consultation.objects.filter(dossier=dossier, agency_id__in=agency_ids)
+        .values_list("agency_id", flat=True)
+        .distinct()
+    )
+
+
+def dossier_officer_can_view(*, user, dossier: Dossier) -> bool:
+    """Officers of the receiving agency, and of an agency whose opinion was asked (liên thông) —
+    the latter only what it was sent (``dossier_consulted_only``)."""
+    return dossier_agency_officer_can_view(user=user, dossier=dossier) or bool(
+        _consulted_agency_ids(user=user, dossier=dossier)
+    )
+
+
+def dossier_consulted_only(*, user, dossier: Dossier) -> bool:
+    """An officer who sees the dossier only as a consulted agency: the questions sent to its
+    agency and the documents shared with them, not the rest of the dossier."""
+    return not dossier_agency_officer_can_view(user=user, dossier=dossier) and bool(
+        _consulted_agency_ids(user=user, dossier=dossier)
+    )
+
+
+def dossier_consultations_for_officer(*, user, dossier: Dossier) -> QuerySet[Consultation]:
+    """The consultations an officer sees: all of them for the receiving agency, those sent to its
+    agencies for a consulted agency."""
+    consultations = dossier_consultations(dossier=dossier)
+    if dossier_agency_officer_can_view(user=user, dossier=dossier):
+        return consultations
+    return consultations.filter(agency_id__in=_consulted_agency_ids(user=user, dossier=dossier))
+
+
+def dossier_documents_for_viewer(*, user, dossier: Dossier):
+    """The documents the viewer may see: the current ones for the applicant and the receiving
+    agency; for a consulted agency, those the consultations sent to it shared."""
+    if not dossier_consulted_only(user=user, dossier=dossier):
+        return dossier_documents(dossier=dossier)
+    return (
+        dossier.documents.filter(consultations__in=dossier_consultations_for_officer(user=user, dossier=dossier))
+        .distinct()
+        .select_related("stored", "requirement")
+        .order_by("requirement__order", "pk")
+    )
 
 
 def dossier_can_view(*, user, dossier: Dossier) -> bool:
-    return dossier_applicant_can_view(user=user, dossier=dossier) or dossier_officer_can_view(
+    """The whole dossier: the applicant (or a member of its organisation now) and the receiving agency."""
+    return dossier_applicant_can_view(user=user, dossier=dossier) or dossier_agency_officer_can_view(
         user=user, dossier=dossier
     )
 
 
-def dossier_get_for_user(*, user, code: str | None = None, pk: int | None = None) -> Dossier | None:
-    """The dossier if the user may see it (applicant, organisation member or officer), else None."""
+def dossier_get_for_user(
+    *, user, code: str | None = None, pk: int | None = None, consulted: bool = False
+) -> Dossier | None:
+    """The dossier if the user may see it (applicant, organisation member or officer of the
+    receiving agency), else None. ``consulted=True``: also for an officer of a consulted agency,
+    for the doors that show it only what it was sent (``dossier_consulted_only``)."""
     qs = Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency", "organisation")
     if code:
         dossier = qs.filter(code=code).first()
@@ -59,9 +111,13 @@ def dossier_get_for_user(*, user, code: str | None = None, pk: int | None = None
         dossier = qs.filter(pk=pk).first()
     else:
         return None
-    if dossier is None or not dossier_can_view(user=user, dossier=dossier):
+    if dossier is None:
         return None
-    return dossier
+    if dossier_can_view(user=user, dossier=dossier):
+        return dossier
+    if consulted and _consulted_agency_ids(user=user, dossier=dossier):
+        return dossier
+    return None
 
 
 def dossier_check_pin(*, code: str, pin: str) -> Dossier | None:
@@ -95,24 +151,34 @@ def dossier_slips(*, dossier: Dossier) -> QuerySet[Slip]:
 
 
 def stored_documents_for_user(*, user) -> QuerySet[StoredDocument]:
-    """The user's document store: its own files and its organisations'."""
-    return StoredDocument.objects.filter(Q(owner=user) | Q(organisation_id__in=organisation_ids(user))).order_by(
-        "-created_at"
-    )
+    """The user's document store: its own files and those of the organisations it is a member of
+    now (a file it uploaded for an organisation is the organisation's, not its own)."""
+    return StoredDocument.objects.filter(
+        Q(owner=user, organisation__isnull=True) | Q(organisation_id__in=organisation_ids(user))
+    ).order_by("-created_at")
 
 
 def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
-    """Owner, member of the owning organisation, or an officer of an agency holding a dossier with it."""
+    """A member of the owning organisation now, the owner of a personal file, an officer of the
+    receiving agency of a dossier holding it, or of an agency consulted with it shared.
+
+    A file uploaded for an organisation is the organisation's: the member who uploaded it loses
+    it with its membership (its own personal copy, if any, is another file and stays its own).
+    """
     if not getattr(user, "is_authenticated", False):
         return False
-    if stored.owner_id == user.pk or (stored.organisation_id and stored.organisation_id in organisation_ids(user)):
+    if stored.organisation_id:
+        if stored.organisation_id in organisation_ids(user):
+            return True
+    elif stored.owner_id == user.pk:
         return True
     agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.VIEW_DOSSIERS)
     if not agency_ids:
         return False
-    # Officers of the receiving agency, and of an agency whose opinion was asked on the dossier.
-    held = Q(dossier__receiving_agency_id__in=agency_ids) | Q(dossier__consultations__agency_id__in=agency_ids)
-    return stored.dossier_uses.filter(held).exists() or stored.results.filter(held).exists()
+    # Officers of the receiving agency; a consulted agency only the documents shared with it (no results).
+    received = Q(dossier__receiving_agency_id__in=agency_ids)
+    shared = Q(consultations__agency_id__in=agency_ids)
+    return stored.dossier_uses.filter(received | shared).exists() or stored.results.filter(received).exists()
 
 
 # --- processing -------------------------------------------------------------------------------
@@ -141,7 +207,7 @@ def officers_for_assignment(*, dossier: Dossier):
 def dossier_results_for_user(*, user, dossier: Dossier) -> list[dict]:
     """The results the user may download: every live result for the agency's officers; the
     published ones for the applicant, pointing at the copy in the applicant's own store."""
-    if dossier_officer_can_view(user=user, dossier=dossier):
+    if dossier_agency_officer_can_view(user=user, dossier=dossier):
         return [
             {"code": r.code, "name": r.title, "status": r.status, "document_id": r.stored_id}
             for r in dossier_results(dossier=dossier)

@@ -75,7 +75,17 @@ TRACKING_FIELDS = (
     "receiving_agency__name",
     "receiving_agency__short_name",
 )
-TIMELINE_FIELDS = ("dossier_id", "seq", "action", "from_state", "to_state", "note", "payload", "created_at")
+TIMELINE_FIELDS = (
+    "dossier_id",
+    "seq",
+    "action",
+    "from_state",
+    "to_state",
+    "note",
+    "public_note",
+    "payload",
+    "created_at",
+)
 
 
 def _public_dossier(code: str) -> Dossier | None:
@@ -101,7 +111,9 @@ def _public_lookup_sql() -> str:
         return model._meta.get_field(name).column
 
     d, p, v, a, e = Dossier, Procedure, ProcedureVersion, Agency, DossierEvent
-    event_fields = ", ".join(f"'{n}', e.{col(e, n)}" for n in TIMELINE_FIELDS if n != "dossier_id")
+    # A look-up by code alone shows no note of any kind: neither is read.
+    unread = ("dossier_id", "note", "public_note")
+    event_fields = ", ".join(f"'{n}', e.{col(e, n)}" for n in TIMELINE_FIELDS if n not in unread)
     # Only model metadata is interpolated; the code and the state are parameters.
     return (
         f"SELECT d.{col(d, 'id')}, d.{col(d, 'code')}, d.{col(d, 'state')}, d.{col(d, 'status_code')},"  # noqa: S608

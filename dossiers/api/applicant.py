@@ -228,7 +228,8 @@ class DossierActionView(_ApplicantAction):
 
     @extend_schema(request=ActionInputSerializer, responses=_RESPONSES, operation_id="dossier_action")
     def post(self, request, code: str):
-        dossier = selectors.dossier_get_for_user(user=request.user, code=code)
+        # A consulted agency answers here too (consult_reply): the row's own check keeps the rest.
+        dossier = selectors.dossier_get_for_user(user=request.user, code=code, consulted=True)
         if dossier is None:
             raise _not_found()
         name = request.data.get("action")

@@ -148,18 +148,39 @@ class DossierDetailView(GenericAPIView):
 
     @extend_schema(summary="One dossier, as the caller may see it", responses=DossierDetailSerializer)
     def get(self, request, code: str):
-        dossier = selectors.dossier_get_for_user(user=request.user, code=code[:48])
+        user = request.user
+        dossier = selectors.dossier_get_for_user(user=user, code=code[:48], consulted=True)
         if dossier is None or dossier.state == DossierState.DRAFT:
             raise NotFound(_("Không tìm thấy hồ sơ."))
-        documents = selectors.dossier_documents(dossier=dossier)
+        actions = [action_describe(a) for a in offered_actions(user=user, dossier=dossier)]
+        consulted_only = selectors.dossier_consulted_only(user=user, dossier=dossier)
+        officer = selectors.dossier_officer_can_view(user=user, dossier=dossier)
+        consultations = (
+            list(selectors.dossier_consultations_for_officer(user=user, dossier=dossier).prefetch_related("documents"))
+            if officer
+            else []
+        )
+        if consulted_only:
+            # A consulted agency (liên thông): its questions and the documents sent with them.
+            context = {
+                "request": request,
+                "consulted_only": True,
+                "documents": list(selectors.dossier_documents_for_viewer(user=user, dossier=dossier)),
+                "consultations": consultations,
+                "actions": actions,
+            }
+            return Response(DossierDetailSerializer(dossier, context=context).data)
         context = {
             "request": request,
             "timeline": list(selectors.dossier_timeline(dossier=dossier)),
-            "documents": list(documents),
+            # The officers' internal notes for the receiving agency only, never for the applicant.
+            "internal_notes": selectors.dossier_agency_officer_can_view(user=user, dossier=dossier),
+            "documents": list(selectors.dossier_documents(dossier=dossier)),
             # A released slip is listed once the agency seal has signed it (officers see it at once).
-            "slips": [s for s in slips_for_viewer(user=request.user, dossier=dossier) if not s.awaiting_seal],
-            "results": selectors.dossier_results_for_user(user=request.user, dossier=dossier),
-            "actions": [action_describe(a) for a in offered_actions(user=request.user, dossier=dossier)],
+            "slips": [s for s in slips_for_viewer(user=user, dossier=dossier) if not s.awaiting_seal],
+            "results": selectors.dossier_results_for_user(user=user, dossier=dossier),
+            "consultations": consultations,
+            "actions": actions,
         }
         return Response(DossierDetailSerializer(dossier, context=context).data)
 

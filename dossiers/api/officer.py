@@ -120,6 +120,16 @@ class WorklistDossierSerializer(RowSerializer):
         return f"/officer/dossiers/{dossier.code}/"
 
 
+class ConsultedDossierSerializer(WorklistDossierSerializer):
+    """The dossier of a consultation row: the agency asked sees the question and the documents
+    sent, not the applicant (its name stays empty)."""
+
+    applicant_name = serializers.SerializerMethodField()
+
+    def get_applicant_name(self, dossier) -> str:
+        return ""
+
+
 class WorklistConsultationSerializer(RowSerializer):
     id = serializers.IntegerField()
     question = serializers.CharField()
@@ -129,7 +139,7 @@ class WorklistConsultationSerializer(RowSerializer):
     agency = serializers.SerializerMethodField()
     requested_by = serializers.SerializerMethodField()
     # One nested serializer for every row (a serializer per row deep-copies its fields each time).
-    dossier = WorklistDossierSerializer(read_only=True)
+    dossier = ConsultedDossierSerializer(read_only=True)
 
     def get_overdue(self, consultation) -> bool:
         return consultation.due_at < self.context["now"]

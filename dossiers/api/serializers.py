@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from dossiers import tracking
 from dossiers.constants import StatusCode, event_label
+from dossiers.core.notes import event_applicant_note, event_internal_note
 
 DOCUMENT_URL = "/files/documents/{id}/"
 SLIP_URL = "/files/slips/{id}/"
@@ -185,7 +186,17 @@ def timeline_entry(event) -> dict:
 
 
 class TimelineEntryWithNoteSerializer(TimelineEntrySerializer):
-    note = serializers.CharField()
+    """A timeline entry with its words: ``note`` is what the applicant is told (or wrote);
+    ``internal_note``, the officers' internal note, only for officers of the agency (else null)."""
+
+    note = serializers.SerializerMethodField()
+    internal_note = serializers.SerializerMethodField()
+
+    def get_note(self, event) -> str:
+        return event_applicant_note(event)
+
+    def get_internal_note(self, event) -> str | None:
+        return event_internal_note(event) if self.context.get("internal_notes") else None
 
 
 class DossierDocumentSerializer(serializers.Serializer):
@@ -230,11 +241,32 @@ class DossierResultSerializer(serializers.Serializer):
 class ActionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField(
-        help_text="text, choice, boolean, integer, datetime, file, files, list, object, officer, department, agency"
+        help_text=(
+            "text, choice, boolean, integer, datetime, file, files, list, object, officer, department, agency,"
+            " documents (ids of the dossier's documents)"
+        )
     )
     required = serializers.BooleanField()
     label = serializers.CharField()
+    to_applicant = serializers.BooleanField(
+        help_text="true: what is typed is sent to the applicant; false: an internal note (officers only)."
+    )
     choices = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ConsultationSerializer(serializers.Serializer):
+    """A request for another agency's opinion (liên thông), as an officer may see it."""
+
+    id = serializers.IntegerField()
+    agency = NamedCodeSerializer()
+    question = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answer = serializers.CharField()
+    documents = serializers.SerializerMethodField(help_text="Ids of the dossier documents sent with it.")
+
+    def get_documents(self, consultation) -> list[int]:
+        return sorted(d.pk for d in consultation.documents.all())
 
 
 class AvailableActionSerializer(serializers.Serializer):
@@ -255,11 +287,23 @@ class DossierDetailSerializer(DossierListSerializer):
     documents = serializers.SerializerMethodField()
     slips = serializers.SerializerMethodField()
     results = serializers.SerializerMethodField()
+    consultations = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
+
+    def to_representation(self, dossier) -> dict:
+        data = super().to_representation(dossier)
+        if self.context.get("consulted_only"):
+            # A consulted agency sees the question and the documents it was sent, not the dossier.
+            data.update(applicant_name="", data={}, organisation=None, rating="")
+        return data
+
+    @extend_schema_field(ConsultationSerializer(many=True))
+    def get_consultations(self, dossier) -> list:
+        return ConsultationSerializer(self.context.get("consultations", []), many=True).data
 
     @extend_schema_field(TimelineEntryWithNoteSerializer(many=True))
     def get_timeline(self, dossier) -> list:
-        return TimelineEntryWithNoteSerializer(self.context.get("timeline", []), many=True).data
+        return TimelineEntryWithNoteSerializer(self.context.get("timeline", []), many=True, context=self.context).data
 
     @extend_schema_field(DossierDocumentSerializer(many=True))
     def get_documents(self, dossier) -> list:

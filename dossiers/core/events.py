@@ -32,7 +32,11 @@ GENESIS_HASH = "0" * 64
 # re-chaining migration. To add one: a line ``(content key, model attribute, default)``, e.g.
 # ``("internal", "is_internal", False)``, and nothing else (bench/datagen.py writes only
 # defaults, so its SQL needs no change either).
-LATER_FIELDS: tuple[tuple[str, str, object], ...] = ()
+LATER_FIELDS: tuple[tuple[str, str, object], ...] = (
+    # The text for the applicant (an officer's row since the internal note was split from it):
+    # in the MAC when present, so the events written before it keep their MACs.
+    ("public_note", "public_note", None),
+)
 
 
 def chain_keys() -> dict[str, bytes]:
@@ -67,7 +71,7 @@ def _event_content(event: DossierEvent) -> dict:
         "prev": event.prev_hash,
     }
     for key, attribute, default in LATER_FIELDS:
-        value = getattr(event, attribute)
+        value = getattr(event, attribute, default)
         if value != default:
             content[key] = value
     return content
@@ -95,6 +99,7 @@ def event_append(
     from_state: str = "",
     to_state: str = "",
     note: str = "",
+    public_note: str | None = None,
     payload: dict | None = None,
     step: int | None = None,
     first: bool = False,
@@ -114,6 +119,7 @@ def event_append(
         to_state=to_state,
         step=dossier.current_step if step is None else step,
         note=note,
+        public_note=public_note,
         payload=payload or {},
         created_at=timezone.now(),
         prev_hash=last["hash"] if last else GENESIS_HASH,

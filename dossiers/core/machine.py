@@ -214,9 +214,18 @@ def _withdraw_refusal(dossier: Dossier) -> str:
     return _("Hồ sơ đã kết thúc, không thể rút.")
 
 
-F = dict  # a field an action needs: name, type, required, label
-_NOTE = F(name="note", type="text", required=False, label=gettext_lazy("Ghi chú"))
-_REASON = F(name="reason", type="text", required=True, label=gettext_lazy("Lý do"))
+F = dict  # a field an action needs: name, type, required, label; ``to_applicant``: sent to the applicant
+# An officer's note is internal; what the applicant is told is a field of its own (core.notes).
+_NOTE = F(name="note", type="text", required=False, label=gettext_lazy("Ghi chú nội bộ (không gửi người nộp)"))
+_MESSAGE = F(
+    name="message", type="text", required=False, to_applicant=True, label=gettext_lazy("Nội dung gửi người nộp hồ sơ")
+)
+_REASON = F(
+    name="reason", type="text", required=True, to_applicant=True, label=gettext_lazy("Lý do (gửi người nộp hồ sơ)")
+)
+_REASON_INTERNAL = F(
+    name="reason", type="text", required=True, label=gettext_lazy("Lý do (nội bộ, không gửi người nộp)")
+)
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
@@ -228,7 +237,7 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.RECEIVE}),
             label=gettext_lazy("Tiếp nhận hồ sơ"),
             slip=SlipKind.RECEIPT,
-            fields=(_NOTE,),
+            fields=(_MESSAGE, _NOTE),
         ),
         Transition(
             name="request_supplement",
@@ -244,8 +253,10 @@ TRANSITIONS: dict[str, Transition] = {
                     name="items",
                     type="list",
                     required=True,
+                    to_applicant=True,
                     label=gettext_lazy("Danh sách nội dung cần bổ sung: requirement_id hoặc field, và reason"),
                 ),
+                _MESSAGE,
                 _NOTE,
             ),
         ),
@@ -256,7 +267,7 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.RECEIVE}),
             label=gettext_lazy("Từ chối tiếp nhận hồ sơ"),
             slip=SlipKind.REFUSAL,
-            fields=(_REASON,),
+            fields=(_REASON, _NOTE),
         ),
         Transition(
             name="assign",
@@ -304,6 +315,13 @@ TRANSITIONS: dict[str, Transition] = {
                     required=False,
                     label=gettext_lazy("Tạo dự thảo kết quả từ mẫu thay vì tải lên"),
                 ),
+                F(
+                    name="reason",
+                    type="text",
+                    required=False,
+                    to_applicant=True,
+                    label=gettext_lazy("Lý do từ chối, ghi trong văn bản trả lời người nộp (khi đề xuất từ chối)"),
+                ),
                 _NOTE,
             ),
         ),
@@ -323,7 +341,7 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.PROCESS, _P.REVIEW, _P.APPROVE}),
             label=gettext_lazy("Trả lại bước trước"),
             guard=_holds_current_step,
-            fields=(_REASON,),
+            fields=(_REASON_INTERNAL,),
         ),
         Transition(
             name="consult",
@@ -336,6 +354,12 @@ TRANSITIONS: dict[str, Transition] = {
                 F(name="agency", type="agency", required=True, label=gettext_lazy("Mã cơ quan được xin ý kiến")),
                 F(name="question", type="text", required=True, label=gettext_lazy("Nội dung xin ý kiến")),
                 F(name="days", type="integer", required=True, label=gettext_lazy("Thời hạn trả lời (ngày làm việc)")),
+                F(
+                    name="documents",
+                    type="documents",
+                    required=False,
+                    label=gettext_lazy("Giấy tờ gửi kèm (số của giấy tờ; không chọn: mọi giấy tờ hiện có của hồ sơ)"),
+                ),
             ),
         ),
         Transition(
@@ -358,7 +382,7 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.APPROVE}),
             label=gettext_lazy("Phê duyệt kết quả"),
             guard=_not_at_head_review,
-            fields=(_NOTE,),
+            fields=(_MESSAGE, _NOTE),
         ),
         Transition(
             name="decline",
@@ -367,7 +391,7 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.APPROVE}),
             label=gettext_lazy("Từ chối giải quyết hồ sơ"),
             guard=_not_at_head_review,
-            fields=(_REASON,),
+            fields=(_REASON, _NOTE),
         ),
         Transition(
             name="request_payment",
@@ -376,7 +400,7 @@ TRANSITIONS: dict[str, Transition] = {
             permissions=frozenset({_P.RECEIVE, _P.PROCESS, _P.APPROVE}),
             label=gettext_lazy("Yêu cầu thực hiện nghĩa vụ tài chính"),
             guard=_payment_guard,
-            fields=(_NOTE,),
+            fields=(_MESSAGE, _NOTE),
         ),
         Transition(
             name="payment_received",
@@ -384,7 +408,11 @@ TRANSITIONS: dict[str, Transition] = {
             target=None,
             permissions=frozenset({_P.RECEIVE}),
             label=gettext_lazy("Xác nhận đã thu phí, lệ phí"),
-            fields=(F(name="reference", type="text", required=False, label=gettext_lazy("Số biên lai")), _NOTE),
+            fields=(
+                F(name="reference", type="text", required=False, label=gettext_lazy("Số biên lai")),
+                _MESSAGE,
+                _NOTE,
+            ),
         ),
         Transition(
             name="apology",
@@ -398,6 +426,7 @@ TRANSITIONS: dict[str, Transition] = {
             fields=(
                 _REASON,
                 F(name="new_due_at", type="datetime", required=True, label=gettext_lazy("Ngày hẹn trả mới")),
+                _NOTE,
             ),
         ),
         Transition(
@@ -406,7 +435,7 @@ TRANSITIONS: dict[str, Transition] = {
             target=_S.STOPPED,
             permissions=frozenset({_P.APPROVE}),
             label=gettext_lazy("Dừng xử lý hồ sơ"),
-            fields=(_REASON,),
+            fields=(_REASON, _NOTE),
         ),
         Transition(
             name="withdraw_accept",
@@ -414,7 +443,7 @@ TRANSITIONS: dict[str, Transition] = {
             target=_S.WITHDRAWN,
             permissions=frozenset({_P.RECEIVE, _P.APPROVE}),
             label=gettext_lazy("Chấp nhận rút hồ sơ"),
-            fields=(_NOTE,),
+            fields=(_MESSAGE, _NOTE),
         ),
         Transition(
             name="withdraw_reject",
@@ -422,7 +451,7 @@ TRANSITIONS: dict[str, Transition] = {
             target=None,
             permissions=frozenset({_P.RECEIVE, _P.APPROVE}),
             label=gettext_lazy("Không chấp nhận rút hồ sơ"),
-            fields=(_REASON,),
+            fields=(_REASON, _NOTE),
         ),
         Transition(
             name="return_result",
@@ -440,6 +469,7 @@ TRANSITIONS: dict[str, Transition] = {
                 ),
                 F(name="recipient", type="text", required=False, label=gettext_lazy("Người nhận kết quả")),
                 F(name="tracking_number", type="text", required=False, label=gettext_lazy("Số hiệu bưu gửi")),
+                _MESSAGE,
                 _NOTE,
             ),
         ),
@@ -596,6 +626,7 @@ def transition_run(
     dossier_id: int | None = None,
     dossier: Dossier | None = None,
     note: str = "",
+    public_note: str = "",
     payload: dict | None = None,
     check: Callable[[Dossier], None] | None = None,
     apply: Callable[[Dossier], list[str] | None] | None = None,
@@ -610,6 +641,10 @@ def transition_run(
     state (and the state itself when the row's target is ``None``) and returns their names for
     ``update_fields`` (``None``: save every field); ``after_commit(dossier)`` runs once the
     transaction has committed.
+
+    ``note`` is the performer's note: internal on an officer's (or the system's) row, the
+    applicant's own words on the applicant's rows; ``public_note`` is what an officer's row tells
+    the applicant (``dossiers.core.notes``), the only text of the row its notices carry.
 
     Raises ``PermissionDenied`` when the user is not the row's performer for the dossier (an
     unknown dossier answers the same way), and ``ValidationError`` with code ``invalid_state``
@@ -643,6 +678,7 @@ def transition_run(
             dossier.save()
         else:
             dossier.save(update_fields=["state", "updated_at", "current_step", "step_role", *fields])
+        by_applicant = transition.performer == APPLICANT
         event = event_append(
             dossier=dossier,
             action=transition.action,
@@ -650,17 +686,20 @@ def transition_run(
             from_state=from_state,
             to_state=dossier.state,
             note=note,
+            public_note=None if by_applicant else public_note,
             payload=payload,
             first=new,
         )
-        _effects_on_commit(transition, dossier, from_code=from_code, note=note, event_seq=event.seq)
+        told = note if by_applicant else public_note
+        _effects_on_commit(transition, dossier, from_code=from_code, note=told, event_seq=event.seq)
         if after_commit is not None:
             transaction.on_commit(lambda: after_commit(dossier))
     return dossier
 
 
 def _effects_on_commit(transition: Transition, dossier: Dossier, *, from_code, note: str, event_seq: int) -> None:
-    """The row's effects, enqueued for after the commit: the applicant's notice and the slip."""
+    """The row's effects, enqueued for after the commit: the applicant's notice (with ``note``,
+    the text for the applicant, never an officer's internal note) and the slip."""
     changed = STATUS_CODE[dossier.state] != from_code
     if transition.notify == NOTIFY_ALWAYS or (transition.notify == NOTIFY_ON_STATUS and changed):
         transaction.on_commit(lambda: dossier_notify_status(dossier, note=note, action=transition.action))

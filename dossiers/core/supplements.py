@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from dossiers.constants import DossierState
+from dossiers.core.notes import event_applicant_note
 from dossiers.models import Dossier, DossierEvent
 
 # Action name of the officer's supplement request event (written by the processing workflow).
@@ -45,7 +46,7 @@ def supplement_request_get(dossier: Dossier) -> SupplementRequest:
     event = (
         DossierEvent.objects.filter(dossier=dossier, action=REQUEST_SUPPLEMENT_ACTION)
         .order_by("-seq")
-        .only("pk", "payload", "created_at", "from_state", "note")
+        .only("pk", "action", "payload", "created_at", "from_state", "note", "public_note")
         .first()
     )
     requirements = {r.pk: r.name for r in dossier.procedure_version.documents.all()}
@@ -75,7 +76,7 @@ def supplement_request_get(dossier: Dossier) -> SupplementRequest:
         items=items,
         requested_at=event.created_at if event else dossier.paused_at,
         from_state=from_state,
-        note=event.note if event else "",
+        note=event_applicant_note(event) if event else "",  # the message to the applicant, never internal
         event_id=event.pk if event else None,
         requirement_ids=[i.requirement_id for i in items if i.requirement_id and i.requirement_id in requirements],
         field_names=[i.field for i in items if i.field and i.field in fields],

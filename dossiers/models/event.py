@@ -20,7 +20,12 @@ class DossierEvent(models.Model):
     from_state = models.CharField(max_length=32, blank=True)
     to_state = models.CharField(max_length=32, blank=True)
     step = models.PositiveSmallIntegerField(default=0)
+    # An officer's row: ``note`` is internal (the agency's officers only) and ``public_note`` what
+    # the applicant is told ("" when nothing). None on the applicant's rows, whose ``note`` is the
+    # applicant's own, and on events written before the two were told apart
+    # (``dossiers.core.notes`` reads them).
     note = models.TextField(_("ghi chú"), blank=True)
+    public_note = models.TextField(_("nội dung gửi người nộp hồ sơ"), null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)

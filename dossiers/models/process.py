@@ -85,6 +85,10 @@ class Consultation(models.Model):
         "procedures.Agency", on_delete=models.PROTECT, related_name="consultations", verbose_name=_("cơ quan")
     )
     question = models.TextField(_("nội dung xin ý kiến"))
+    # What the consulted agency sees of the dossier besides the question: the documents sent with it.
+    documents = models.ManyToManyField(
+        "dossiers.DossierDocument", blank=True, related_name="consultations", verbose_name=_("giấy tờ gửi kèm")
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     due_at = models.DateTimeField(_("hạn trả lời"))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from dossiers.constants import FINAL_STATES, DossierState, Outcome, ReturnMethod, SlipKind, StepOutcome, Timeliness
 from dossiers.core import pipelines
 from dossiers.core.machine import TRANSITIONS
+from dossiers.core.notes import event_applicant_note
 from dossiers.core.text import money_digits
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
@@ -117,13 +118,14 @@ def _context(dossier: Dossier, kind: str, event: DossierEvent, number: int) -> d
             channel=dossier.get_channel_display(),
         )
     elif kind == SlipKind.SUPPLEMENT:
-        context.update(items=_supplement_items(dossier, payload), note=event.note)
+        # What the slip tells the applicant: the message written to it, never an internal note.
+        context.update(items=_supplement_items(dossier, payload), note=event_applicant_note(event))
     elif kind == SlipKind.REFUSAL:
-        context.update(reason=str(payload.get("reason") or event.note))
+        context.update(reason=str(payload.get("reason") or event_applicant_note(event)))
     elif kind == SlipKind.APOLOGY:
         # The event's payload, not the dossier: the letter states the dates as they were then.
         context.update(
-            reason=str(payload.get("reason") or event.note),
+            reason=str(payload.get("reason") or event_applicant_note(event)),
             received_at=_local(dossier.received_at),
             original_due_at=_local(_parse(payload.get("original_due_at")) or dossier.original_due_at),
             new_due_at=_local(_parse(payload.get("new_due_at")) or dossier.due_at),

@@ -77,6 +77,11 @@ def _department(*, dossier: Dossier, department_id: int | None):
     return department
 
 
+def _officer_texts(note, message) -> tuple[str, str]:
+    """An officer's internal note and its message to the applicant, cleaned."""
+    return text_clean(note, field="note", required=False), text_clean(message, field="message", required=False)
+
+
 def dossier_assign(
     *, user, dossier_id: int, assignee_id: int | None, department_id: int | None = None, note: str = ""
 ) -> Dossier:
@@ -173,17 +178,22 @@ def dossier_propose(
     result_file: tuple[str, bytes] | None = None,
     generate: bool = False,
     note: str = "",
+    reason: str = "",
 ) -> Dossier:
     """The assigned specialist appraises and proposes (thẩm định, trình), with a draft result.
 
     The draft is an uploaded PDF or, with ``generate``, rendered from the result template in
-    the ``pdf`` queue after commit. Drafts of earlier proposals are voided.
+    the ``pdf`` queue after commit. Drafts of earlier proposals are voided. ``note`` is
+    internal; a proposal to decline gives its ``reason``, which the reply to the applicant
+    states once the leader signs it (kept in the payload: not told at proposal time).
     """
     if recommendation not in (Outcome.GRANTED, Outcome.DECLINED, "grant", "decline"):
         raise ValidationError({"recommendation": [_("Vui lòng chọn đề xuất: giải quyết hoặc từ chối giải quyết.")]})
     recommendation = Outcome.GRANTED if recommendation in (Outcome.GRANTED, "grant") else Outcome.DECLINED
-    # A proposal to decline must say why; the reason reaches the applicant.
-    note = text_clean(note, field="note", required=recommendation == Outcome.DECLINED, minimum=REASON_MIN_LENGTH)
+    # A proposal to decline must say why; the reason reaches the applicant in the signed reply.
+    note = text_clean(note, field="note", required=False)
+    declining = recommendation == Outcome.DECLINED
+    reason = text_clean(reason, field="reason", required=declining, minimum=REASON_MIN_LENGTH) if declining else ""
     result_title = text_clean(result_title, field="result_title", required=False)[:255]
     inspected = None
     if result_file is not None:
@@ -220,6 +230,8 @@ def dossier_propose(
         index = step_index_after(dossier, dossier.current_step, roles={ROLE_HEAD, ROLE_LEADER})
         step_move(dossier=dossier, user=user, now=now, index=index, outcome=StepOutcome.DONE)
         payload.update(recommendation=str(recommendation), result=created["result"].code)
+        if reason:
+            payload["reason"] = reason
         return ["outcome"]
 
     def after(dossier: Dossier) -> None:
@@ -314,8 +326,14 @@ def dossier_send_back(*, user, dossier_id: int, reason: str) -> Dossier:
 # --- consultation (liên thông) ------------------------------------------------------------------
 
 
-def dossier_consult(*, user, dossier_id: int, agency_code: str, question: str, days: int | None) -> Dossier:
-    """Ask another agency's opinion, with its own deadline; the dossier waits for the answers."""
+def dossier_consult(
+    *, user, dossier_id: int, agency_code: str, question: str, days: int | None, document_ids: list[int] | None = None
+) -> Dossier:
+    """Ask another agency's opinion, with its own deadline; the dossier waits for the answers.
+
+    The agency asked sees the question and the documents sent with it (``document_ids``, current
+    documents of the dossier; none chosen: every current document), not the rest of the dossier.
+    """
     question = text_clean(question, field="question", required=True, minimum=REASON_MIN_LENGTH)
     agency = procedure_selectors.agency_get_by_code(str(agency_code or "").strip()[:32])
     if agency is None or not agency.is_active:
@@ -328,6 +346,11 @@ def dossier_consult(*, user, dossier_id: int, agency_code: str, question: str, d
     created: dict = {}
 
     def check(dossier: Dossier) -> None:
+        current = dossier.documents.filter(superseded_at__isnull=True)
+        chosen = current.filter(pk__in=document_ids) if document_ids else current
+        if document_ids and chosen.count() != len(set(document_ids)):
+            raise ValidationError({"documents": [_("Giấy tờ gửi kèm phải là giấy tờ hiện có của hồ sơ.")]})
+        created["documents"] = list(chosen.values_list("pk", flat=True))
         if agency.pk == dossier.receiving_agency_id:
             raise ValidationError({"agency": [_("Không thể xin ý kiến chính cơ quan đang giải quyết hồ sơ.")]})
         if dossier.consultations.filter(agency=agency, answered_at__isnull=True).exists():
@@ -340,7 +363,13 @@ def dossier_consult(*, user, dossier_id: int, agency_code: str, question: str, d
         created["consultation"] = Consultation.objects.create(
             dossier=dossier, agency=agency, question=question, requested_by=user, requested_at=now, due_at=due
         )
-        payload.update(agency=agency.code, due_at=due.isoformat(), consultation=created["consultation"].pk)
+        created["consultation"].documents.set(created["documents"])
+        payload.update(
+            agency=agency.code,
+            due_at=due.isoformat(),
+            consultation=created["consultation"].pk,
+            documents=created["documents"],
+        )
         return []
 
     def after(dossier: Dossier) -> None:
@@ -395,7 +424,7 @@ def dossier_consult_reply(*, user, dossier_id: int, consultation_id: int | None,
 # --- approval ---------------------------------------------------------------------------------
 
 
-def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str) -> Dossier:
+def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str, public_note: str) -> Dossier:
     now = timezone.now()
     finalised: list[int] = []
 
@@ -430,6 +459,7 @@ def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str) -> Dos
         dossier_id=dossier_id,
         name=name,
         note=note,
+        public_note=public_note,
         payload=payload,
         check=check,
         apply=apply,
@@ -446,24 +476,35 @@ def _sign_results(*, dossier: Dossier, result_ids: list[int], user) -> None:
     )
 
 
-def dossier_approve(*, user, dossier_id: int, note: str = "") -> Dossier:
-    """The leader approves the proposal: the draft result becomes the result; the dossier is resolved."""
-    note = text_clean(note, field="note", required=False)
-    return _decide(user=user, dossier_id=dossier_id, name="approve", outcome=Outcome.GRANTED, note=note)
+def dossier_approve(*, user, dossier_id: int, note: str = "", message: str = "") -> Dossier:
+    """The leader approves the proposal: the draft result becomes the result; the dossier is resolved.
+
+    ``note`` is internal; ``message`` is told to the applicant."""
+    note, message = _officer_texts(note, message)
+    return _decide(
+        user=user, dossier_id=dossier_id, name="approve", outcome=Outcome.GRANTED, note=note, public_note=message
+    )
 
 
-def dossier_decline(*, user, dossier_id: int, reason: str) -> Dossier:
-    """The leader refuses to grant (không giải quyết): the answer with the reason is the result."""
+def dossier_decline(*, user, dossier_id: int, reason: str, note: str = "") -> Dossier:
+    """The leader refuses to grant (không giải quyết): the answer with the reason is the result.
+
+    The reason is told to the applicant; ``note`` is internal."""
     reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
-    return _decide(user=user, dossier_id=dossier_id, name="decline", outcome=Outcome.DECLINED, note=reason)
+    note = text_clean(note, field="note", required=False)
+    return _decide(
+        user=user, dossier_id=dossier_id, name="decline", outcome=Outcome.DECLINED, note=note, public_note=reason
+    )
 
 
 # --- payment before the result -----------------------------------------------------------------
 
 
-def dossier_request_payment(*, user, dossier_id: int, note: str = "") -> Dossier:
-    """Ask the applicant to pay the fees due before the result (status 6); the clock pauses."""
-    note = text_clean(note, field="note", required=False)
+def dossier_request_payment(*, user, dossier_id: int, note: str = "", message: str = "") -> Dossier:
+    """Ask the applicant to pay the fees due before the result (status 6); the clock pauses.
+
+    ``note`` is internal; ``message`` is told to the applicant."""
+    note, message = _officer_texts(note, message)
 
     def apply(dossier: Dossier) -> list[str]:
         payload["amount"] = fees_before_result(dossier=dossier)
@@ -477,14 +518,25 @@ def dossier_request_payment(*, user, dossier_id: int, note: str = "") -> Dossier
     from_state: dict = {}
     payload: dict = {}
     return transition_run(
-        user=user, dossier_id=dossier_id, name="request_payment", note=note, payload=payload, check=check, apply=apply
+        user=user,
+        dossier_id=dossier_id,
+        name="request_payment",
+        note=note,
+        public_note=message,
+        payload=payload,
+        check=check,
+        apply=apply,
     )
 
 
-def dossier_payment_received(*, user, dossier_id: int, reference: str = "", note: str = "", online: bool = False):
-    """The fees are paid (at the counter, recorded by reception; online, by the payment service)."""
+def dossier_payment_received(
+    *, user, dossier_id: int, reference: str = "", note: str = "", message: str = "", online: bool = False
+):
+    """The fees are paid (at the counter, recorded by reception; online, by the payment service).
+
+    ``note`` is internal; ``message`` is told to the applicant."""
     reference = text_clean(reference, field="reference", required=False)[:64]
-    note = text_clean(note, field="note", required=False)
+    note, message = _officer_texts(note, message)
     now = timezone.now()
 
     def apply(dossier: Dossier) -> list[str]:
@@ -496,20 +548,28 @@ def dossier_payment_received(*, user, dossier_id: int, reference: str = "", note
 
     payload: dict = {}
     return transition_run(
-        user=user, dossier_id=dossier_id, name="payment_received", note=note, payload=payload, apply=apply
+        user=user,
+        dossier_id=dossier_id,
+        name="payment_received",
+        note=note,
+        public_note=message,
+        payload=payload,
+        apply=apply,
     )
 
 
 # --- lateness (form 04) -------------------------------------------------------------------------
 
 
-def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at: dt.datetime | None) -> Dossier:
+def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at: dt.datetime | None, note: str = "") -> Dossier:
     """Issue the apology letter (form 04) with the reason and the one new appointment date.
 
     Only before the dossier is resolved, once per dossier. The original appointment is kept
-    in ``original_due_at`` so the dossier stays late in the statistics when it misses it.
+    in ``original_due_at`` so the dossier stays late in the statistics when it misses it. The
+    reason is told to the applicant; ``note`` is internal.
     """
     reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    note = text_clean(note, field="note", required=False)
     moment: dict = {}
 
     def check(dossier: Dossier) -> None:
@@ -534,16 +594,24 @@ def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at: dt.date
 
     payload: dict = {"reason": reason}
     return transition_run(
-        user=user, dossier_id=dossier_id, name="apology", note=reason, payload=payload, check=check, apply=apply
+        user=user,
+        dossier_id=dossier_id,
+        name="apology",
+        note=note,
+        public_note=reason,
+        payload=payload,
+        check=check,
+        apply=apply,
     )
 
 
 # --- stop and withdrawal -----------------------------------------------------------------------
 
 
-def dossier_stop(*, user, dossier_id: int, reason: str) -> Dossier:
-    """Stop processing (dừng xử lý, status 8), with the reason given to the applicant."""
+def dossier_stop(*, user, dossier_id: int, reason: str, note: str = "") -> Dossier:
+    """Stop processing (dừng xử lý, status 8), with the reason given to the applicant (``note``: internal)."""
     reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    note = text_clean(note, field="note", required=False)
     now = timezone.now()
 
     def apply(dossier: Dossier) -> list[str]:
@@ -551,43 +619,64 @@ def dossier_stop(*, user, dossier_id: int, reason: str) -> Dossier:
         return []
 
     return transition_run(
-        user=user, dossier_id=dossier_id, name="stop", note=reason, payload={"reason": reason}, apply=apply
+        user=user,
+        dossier_id=dossier_id,
+        name="stop",
+        note=note,
+        public_note=reason,
+        payload={"reason": reason},
+        apply=apply,
     )
 
 
-def dossier_withdraw_accept(*, user, dossier_id: int, note: str = "") -> Dossier:
-    note = text_clean(note, field="note", required=False)
+def dossier_withdraw_accept(*, user, dossier_id: int, note: str = "", message: str = "") -> Dossier:
+    """Accept the applicant's withdrawal; ``note`` is internal, ``message`` is told to the applicant."""
+    note, message = _officer_texts(note, message)
     now = timezone.now()
 
     def apply(dossier: Dossier) -> list[str]:
         step_close(dossier=dossier, user=user, now=now, outcome=StepOutcome.CLOSED)
         return []
 
-    return transition_run(user=user, dossier_id=dossier_id, name="withdraw_accept", note=note, apply=apply)
+    return transition_run(
+        user=user, dossier_id=dossier_id, name="withdraw_accept", note=note, public_note=message, apply=apply
+    )
 
 
-def dossier_withdraw_reject(*, user, dossier_id: int, reason: str) -> Dossier:
-    """Refuse the withdrawal request: the dossier goes back to where it was."""
+def dossier_withdraw_reject(*, user, dossier_id: int, reason: str, note: str = "") -> Dossier:
+    """Refuse the withdrawal request: the dossier goes back to where it was. The reason is told to
+    the applicant; ``note`` is internal."""
     reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
+    note = text_clean(note, field="note", required=False)
 
     def apply(dossier: Dossier) -> list[str]:
         request = DossierEvent.objects.filter(dossier=dossier, action="withdraw_requested").order_by("-seq").first()
         dossier.state = request.from_state if request and request.from_state else _S.PROCESSING
         return []
 
-    return transition_run(user=user, dossier_id=dossier_id, name="withdraw_reject", note=reason, apply=apply)
+    return transition_run(
+        user=user, dossier_id=dossier_id, name="withdraw_reject", note=note, public_note=reason, apply=apply
+    )
 
 
 # --- return of the result ---------------------------------------------------------------------
 
 
 def dossier_return_result(
-    *, user, dossier_id: int, method: str, recipient: str = "", tracking_number: str = "", note: str = ""
+    *,
+    user,
+    dossier_id: int,
+    method: str,
+    recipient: str = "",
+    tracking_number: str = "",
+    note: str = "",
+    message: str = "",
 ) -> Dossier:
     """Return the result (status 10): at the counter, by post, or online into the applicant's store.
 
     Online, each final result lands in the applicant's (or organisation's) document store
-    under its code ``<dossier code>-KQ<n>``.
+    under its code ``<dossier code>-KQ<n>``. ``note`` is internal; ``message`` is told to the
+    applicant.
     """
     if method not in ReturnMethod.values:
         raise ValidationError(
@@ -595,7 +684,7 @@ def dossier_return_result(
         )
     recipient = text_clean(recipient, field="recipient", required=method == ReturnMethod.COUNTER)[:255]
     tracking_number = text_clean(tracking_number, field="tracking_number", required=method == ReturnMethod.POST)[:64]
-    note = text_clean(note, field="note", required=False)
+    note, message = _officer_texts(note, message)
     now = timezone.now()
 
     def check(dossier: Dossier) -> None:
@@ -632,7 +721,14 @@ def dossier_return_result(
 
     payload: dict = {}
     return transition_run(
-        user=user, dossier_id=dossier_id, name="return_result", note=note, payload=payload, check=check, apply=apply
+        user=user,
+        dossier_id=dossier_id,
+        name="return_result",
+        note=note,
+        public_note=message,
+        payload=payload,
+        check=check,
+        apply=apply,
     )
 
 

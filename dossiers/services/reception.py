@@ -37,9 +37,24 @@ def note_clean(note) -> str:
     )
 
 
-def dossier_receive(*, user, dossier_id: int, note: str = "", now: dt.datetime | None = None) -> Dossier:
-    """Receive a submitted dossier: ``received_at`` and the appointment (``due_at``) are set."""
+def message_clean(message) -> str:
+    """An officer's optional message to the applicant (nội dung gửi người nộp hồ sơ)."""
+    return text_clean(
+        message,
+        field="message",
+        maximum=NOTE_MAX_LENGTH,
+        too_long=_("Nội dung gửi người nộp hồ sơ tối đa %(max)d ký tự.") % {"max": NOTE_MAX_LENGTH},
+    )
+
+
+def dossier_receive(
+    *, user, dossier_id: int, note: str = "", message: str = "", now: dt.datetime | None = None
+) -> Dossier:
+    """Receive a submitted dossier: ``received_at`` and the appointment (``due_at``) are set.
+
+    ``note`` is internal; ``message`` is told to the applicant."""
     note = note_clean(note)
+    message = message_clean(message)
     now = now or timezone.now()
     payload: dict = {}
 
@@ -58,7 +73,9 @@ def dossier_receive(*, user, dossier_id: int, note: str = "", now: dt.datetime |
         step_move(dossier=dossier, user=user, now=now, index=step_index_after(dossier, 0), outcome=StepOutcome.DONE)
         return ["received_at", "due_at"]
 
-    return transition_run(user=user, dossier_id=dossier_id, name="receive", note=note, payload=payload, apply=apply)
+    return transition_run(
+        user=user, dossier_id=dossier_id, name="receive", note=note, public_note=message, payload=payload, apply=apply
+    )
 
 
 def _supplement_items_shape(items) -> list[dict]:
@@ -98,14 +115,16 @@ def _supplement_items_shape(items) -> list[dict]:
     return cleaned
 
 
-def dossier_request_supplement(*, user, dossier_id: int, items, note: str = "") -> Dossier:
+def dossier_request_supplement(*, user, dossier_id: int, items, note: str = "", message: str = "") -> Dossier:
     """Ask the applicant, in one request, for every missing or wrong item, each with its reason.
 
     ``items``: ``[{"requirement_id": int | None, "field": str | None, "reason": str}]``; a
     requirement must belong to the dossier's procedure version and a field to its form. The
-    clock pauses (``paused_at``) until the applicant answers.
+    clock pauses (``paused_at``) until the applicant answers. The items and ``message`` go to
+    the applicant (form 02, the notice); ``note`` is internal.
     """
     note = note_clean(note)
+    message = message_clean(message)
     cleaned = _supplement_items_shape(items)
 
     def check(dossier: Dossier) -> None:
@@ -129,14 +148,17 @@ def dossier_request_supplement(*, user, dossier_id: int, items, note: str = "") 
         dossier_id=dossier_id,
         name="request_supplement",
         note=note,
+        public_note=message,
         payload={"items": cleaned},
         check=check,
         apply=apply,
     )
 
 
-def dossier_refuse(*, user, dossier_id: int, reason: str) -> Dossier:
-    """Refuse a submitted dossier (không được tiếp nhận), with the reason given to the applicant."""
+def dossier_refuse(*, user, dossier_id: int, reason: str, note: str = "") -> Dossier:
+    """Refuse a submitted dossier (không được tiếp nhận), with the reason given to the applicant
+    (``note``: internal)."""
+    note = note_clean(note)
     reason = text_clean(
         reason,
         field="reason",
@@ -146,4 +168,6 @@ def dossier_refuse(*, user, dossier_id: int, reason: str) -> Dossier:
         message=_("Vui lòng nêu lý do từ chối tiếp nhận (ít nhất %(min)d ký tự).") % {"min": REFUSE_REASON_MIN_LENGTH},
         too_long=_("Lý do từ chối tối đa %(max)d ký tự.") % {"max": REFUSE_REASON_MAX_LENGTH},
     )
-    return transition_run(user=user, dossier_id=dossier_id, name="refuse", note=reason, payload={"reason": reason})
+    return transition_run(
+        user=user, dossier_id=dossier_id, name="refuse", note=note, public_note=reason, payload={"reason": reason}
+    )

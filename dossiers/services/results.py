@@ -43,7 +43,9 @@ def _context(result: DossierResult) -> dict:
     url = tracking_url(dossier)
     return {
         "declined": declined,
-        "reason": proposal.note if proposal is not None and declined else "",
+        # The reason written for the applicant; a proposal made before the two were told apart
+        # kept it in its note.
+        "reason": (proposal.payload.get("reason") or proposal.note) if proposal is not None and declined else "",
         "title": result.title,
         "result_code": result.code,
         "number": result.number,

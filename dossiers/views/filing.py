@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dossiers import selectors, services
 from dossiers.actions import action_get, available_actions
 from dossiers.constants import DossierState, ReturnMethod, SlipKind, StatusCode, event_label
+from dossiers.core.notes import event_applicant_note
 from dossiers.forms import (
     STATUS_DRAFT,
     ApplicantForm,
@@ -518,6 +519,8 @@ def dossier_detail(request, code: str):
             "event": event,
             "label": event_label(event),
             "actor": _actor_label(event, dossier, as_applicant=as_applicant),
+            # The applicant's page: what the applicant is told, never an officer's internal note.
+            "note": event_applicant_note(event),
             "state": DossierState(event.to_state).label if event.to_state in DossierState.values else "",
         }
         for event in selectors.dossier_timeline(dossier=dossier)

@@ -141,7 +141,11 @@ def reception_request_supplement(request, code: str):
             items.append({"requirement_id": None, "field": None, "reason": request.POST["other"]})
         try:
             services.dossier_request_supplement(
-                user=request.user, dossier_id=dossier.pk, items=items, note=request.POST.get("note", "")
+                user=request.user,
+                dossier_id=dossier.pk,
+                items=items,
+                note=request.POST.get("note", ""),
+                message=request.POST.get("message", ""),
             )
         except ValidationError as error:
             if getattr(error, "code", None) == "invalid_state":
@@ -162,6 +166,7 @@ def reception_request_supplement(request, code: str):
         "fields": fields,
         "other": data.get("other", ""),
         "note": data.get("note", ""),
+        "message": data.get("message", ""),
         "errors": errors,
     }
     return render(request, "dossiers/officer/request_supplement.html", context, status=400 if errors else 200)

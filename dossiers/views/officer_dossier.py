@@ -26,6 +26,7 @@ from dossiers import selectors
 from dossiers.actions import action_get, offered_actions
 from dossiers.constants import DossierState, Outcome, ReturnMethod, Timeliness, event_label
 from dossiers.core.machine import OFFICER
+from dossiers.core.notes import APPLICANT_EVENT_ACTIONS, event_applicant_note, event_internal_note
 from dossiers.models import Dossier
 from dossiers.views.common import errors_of
 from signing.selectors import upload_verifications
@@ -43,7 +44,7 @@ WIDGET_HELP = {
 
 
 def _dossier_for_officer(request, code: str) -> Dossier:
-    dossier = selectors.dossier_get_for_user(user=request.user, code=code[:48])
+    dossier = selectors.dossier_get_for_user(user=request.user, code=code[:48], consulted=True)
     if dossier is None or not selectors.dossier_officer_can_view(user=request.user, dossier=dossier):
         raise Http404
     return dossier
@@ -70,6 +71,7 @@ def _field_widget(field: dict, *, dossier: Dossier, user, data, errors: dict, lo
         "help": WIDGET_HELP.get(name, ""),
         "rows": TEXT_ROWS.get(name, 3),
         "options": [],
+        "to_applicant": bool(field.get("to_applicant")),
     }
     if kind == "choice":
         labels = CHOICE_LABELS.get(name, {})
@@ -86,6 +88,12 @@ def _field_widget(field: dict, *, dossier: Dossier, user, data, errors: dict, lo
                 (str(d.pk), d.name) for d in dossier.receiving_agency.departments.order_by("name", "pk")
             ]
         widget["options"] = lookups["departments"]
+    elif kind == "documents":
+        # The documents a consultation may share: the dossier's current ones (none ticked: all).
+        widget["value"] = data.getlist(name) if hasattr(data, "getlist") else []
+        widget["options"] = [
+            (str(d.pk), f"{d.component_name}: {d.stored.name}") for d in selectors.dossier_documents(dossier=dossier)
+        ]
     elif name == "consultation":
         # The consultations sent to the officer's agencies, rather than a bare number.
         widget["type"] = "consultation"
@@ -136,6 +144,20 @@ def _action_forms(*, user, dossier: Dossier, failed: str = "", data=None, errors
 
 
 def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dict | None = None, status: int = 200):
+    forms = _action_forms(user=request.user, dossier=dossier, failed=failed, data=data, errors=errors)
+    if selectors.dossier_consulted_only(user=request.user, dossier=dossier):
+        # A consulted agency (liên thông): the questions sent to it and the documents shared with them.
+        context = {
+            "dossier": dossier,
+            "consulted_only": True,
+            "documents": _with_signature_verdicts(
+                selectors.dossier_documents_for_viewer(user=request.user, dossier=dossier)
+            ),
+            "consultations": selectors.dossier_consultations_for_officer(user=request.user, dossier=dossier),
+            "forms": forms,
+            "now": timezone.now(),
+        }
+        return render(request, "dossiers/officer/consultation.html", context, status=status)
     steps = [
         {
             "step": step,
@@ -149,6 +171,10 @@ def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dic
             "event": event,
             "label": event_label(event),
             "state": DossierState(event.to_state).label if event.to_state in DossierState.values else "",
+            # Both, told apart: what the applicant was told, and the officers' internal note.
+            "public_note": event_applicant_note(event),
+            "internal_note": event_internal_note(event),
+            "from_applicant": event.action in APPLICANT_EVENT_ACTIONS,
         }
         for event in selectors.dossier_timeline(dossier=dossier)
     ]
@@ -160,7 +186,7 @@ def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dic
         "consultations": selectors.dossier_consultations(dossier=dossier),
         "results": selectors.dossier_results(dossier=dossier),
         "slips": selectors.dossier_slips(dossier=dossier),
-        "forms": _action_forms(user=request.user, dossier=dossier, failed=failed, data=data, errors=errors),
+        "forms": forms,
         "now": timezone.now(),
     }
     return render(request, "dossiers/officer/dossier.html", context, status=status)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from dossiers import selectors, tracking
 from dossiers.constants import event_label
+from dossiers.core.notes import event_applicant_note
 from dossiers.views.common import csv_cell
 
 BULK_UPLOAD_MAX_BYTES = 1024 * 1024
@@ -109,7 +110,8 @@ def track(request):
         result=result,
         dossier=dossier,
         status_label=tracking.status_label(dossier),
-        timeline=[{"event": e, "label": event_label(e)} for e in result.timeline],
+        # Only what the applicant is told: an officer's internal note never shows here.
+        timeline=[{"event": e, "label": event_label(e), "note": event_applicant_note(e)} for e in result.timeline],
         documents=list(selectors.dossier_documents(dossier=dossier)) if result.personal else [],
         # Asking for the PIN again makes no sense once everything is shown.
         form=form if not result.personal else None,

@@ -56,10 +56,13 @@ def _supplement_history(dossier, events) -> list[dict]:
         if event.action == "request_supplement":
             items = (event.payload or {}).get("items") or []
             reasons = [str(i.get("reason", "")) for i in items if isinstance(i, dict)]
+            # The message written to the applicant, never the officer's internal note (the rule of
+            # dossiers.core.notes for this row: before the two were told apart, the note was it).
+            message = event.note if event.public_note is None else event.public_note
             rounds.append(
                 {
                     "NgayYeuCauBoSung": sync_date(event.created_at),
-                    "NoiDungYeuCauBoSung": "; ".join(filter(None, [event.note, *reasons])),
+                    "NoiDungYeuCauBoSung": "; ".join(filter(None, [message, *reasons])),
                     "NgayBoSung": "",
                     "NgayHenTraCu": due_by_source.get(f"event:{event.pk}", ""),
                     "NgayHenTraMoi": "",

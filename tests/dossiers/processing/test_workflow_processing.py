@@ -125,7 +125,7 @@ def test_proposal_needs_a_pdf_draft_or_generation(dossier, team):
         ({"recommendation": "grant"}, "result_file"),
         ({"recommendation": "grant", "result_file": ("x.pdf", b"not a pdf")}, "result_file"),
         ({"recommendation": "grant", "result_file": ("x.pdf", make_pdf(javascript=True))}, "result_file"),
-        ({"recommendation": "decline", "generate": True, "note": ""}, "note"),
+        ({"recommendation": "decline", "generate": True, "reason": ""}, "reason"),
     ]
     for kwargs, field in cases:
         with pytest.raises(ValidationError) as refused:
@@ -192,7 +192,7 @@ def test_decline_resolves_with_the_declined_outcome(dossier, team):
         dossier_id=dossier.pk,
         recommendation="decline",
         result_file=("tra-loi.pdf", make_pdf()),
-        note="Không đủ điều kiện theo quy định",
+        reason="Không đủ điều kiện theo quy định",
     )
     services.dossier_decline(user=team.leader, dossier_id=dossier.pk, reason="Không đủ điều kiện cấp")
     dossier = refresh(dossier)

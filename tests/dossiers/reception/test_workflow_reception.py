@@ -326,7 +326,9 @@ def test_refusal_records_the_reason():
     dossier.refresh_from_db()
     event = dossier.events.get()
     assert dossier.state == S.REFUSED
-    assert event.note == "Không đủ điều kiện" and event.payload == {"reason": "Không đủ điều kiện"}
+    # The reason is written to the applicant (public_note); the officer added no internal note.
+    assert event.public_note == "Không đủ điều kiện" and event.payload == {"reason": "Không đủ điều kiện"}
+    assert event.note == ""
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "abc", None, 12, "x" * 2001])

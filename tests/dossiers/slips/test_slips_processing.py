@@ -337,7 +337,7 @@ def test_a_declining_proposal_renders_the_reply_with_its_reason(
     to_processing(dossier, team)
     with django_capture_on_commit_callbacks(execute=True):
         services.dossier_propose(
-            user=team.specialist, dossier_id=dossier.pk, recommendation="decline", generate=True, note=DECLINE
+            user=team.specialist, dossier_id=dossier.pk, recommendation="decline", generate=True, reason=DECLINE
         )
     result = DossierResult.objects.get(dossier=dossier)
     text = pdf_text(result.stored.file, tmp_path)
