@@ -183,6 +183,7 @@ def test_gunicorn_under_production_settings_logs_no_pin(tmp_path):
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
+        EVENT_CHAIN_KEYS=f"k1:{secrets.token_urlsafe(32)}",
         ALLOWED_HOSTS=".example.gov.vn",
         DATABASE_URL=urlunparse(database._replace(path="/postgres")),
         WEB_CONCURRENCY="1",
