@@ -20,9 +20,40 @@ from portal.models import (
     User,
 )
 
+# Set on a request's user object when the request may not use the user's officer powers: a
+# session not verified with the second factor lately, or a bearer token without the ``officer``
+# scope (`portal.second_factor`). Every officer check below reads memberships through
+# `_active_memberships`, so the whole portal then sees the user as no officer at all.
+_POWERS_WITHHELD = "_officer_powers_withheld"
+
+
+def officer_powers_withhold(user) -> None:
+    """For this request only (the user object of the request), act as if the user held no
+    officer membership."""
+    setattr(user, _POWERS_WITHHELD, True)
+    user._is_officer_cache = False
+
+
+def officer_powers_withheld(user) -> bool:
+    return bool(getattr(user, _POWERS_WITHHELD, False))
+
 
 def _active_memberships(user: User) -> QuerySet[OfficerMembership]:
+    if officer_powers_withheld(user):
+        return OfficerMembership.objects.none()
     return OfficerMembership.objects.filter(user=user, is_active=True, agency__is_active=True)
+
+
+def user_holds_officer_membership(user) -> bool:
+    """Whether the account is an officer's, whatever the request may use (the second factor's
+    doors ask this; what a request may do is `user_is_officer`)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_holds_officer_cache", None)
+    if cached is None:
+        cached = OfficerMembership.objects.filter(user=user, is_active=True, agency__is_active=True).exists()
+        user._holds_officer_cache = cached
+    return cached
 
 
 def user_has_totp(user) -> bool:

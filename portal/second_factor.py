@@ -1,0 +1,66 @@
+"""The officer's second factor (xác thực hai lớp): the one rule every door asks.
+
+An officer (an account with an active officer membership) uses its officer powers only
+
+- from a session verified with its authenticator app (TOTP, or one of its recovery codes) in
+  the last ``OFFICER_MFA_MAX_AGE_HOURS`` hours — allauth records each factor in the session when
+  the officer signs in or re-authenticates (``/accounts/2fa/reauthenticate/``); or
+- through a bearer token with the ``officer`` scope, which is minted only from such a session
+  with a fresh code (`portal.services.tokens`).
+
+`officer_request_gate` applies it to one request: it withholds the officer powers of the
+request's user otherwise (`portal.selectors.officer_powers_withhold`), so pages, API, file
+downloads and the transition runner all see a plain account. The middleware calls it for
+sessions, the bearer-token authentication for tokens, the file views for tokens on ``/files/``.
+"""
+
+import time
+
+from allauth.account.authentication import get_authentication_records
+from django.conf import settings
+
+from portal import selectors
+from portal.models import ApiToken
+
+OFFICER_SCOPE = "officer"
+
+
+def officer_session_verified_at(request) -> float | None:
+    """When (epoch seconds) the session last passed the second factor, or None."""
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False) or not hasattr(request, "session"):
+        return None
+    moments = [
+        record.get("at")
+        for record in get_authentication_records(request, user)
+        if isinstance(record, dict) and record.get("method") == "mfa" and isinstance(record.get("at"), int | float)
+    ]
+    return max(moments) if moments else None
+
+
+def officer_session_verified(request) -> bool:
+    """Whether the request's session passed the second factor recently enough for officer work
+    (and the account still has its authenticator: removing it ends the verification)."""
+    verified_at = officer_session_verified_at(request)
+    if verified_at is None:
+        return False
+    max_age = settings.OFFICER_MFA_MAX_AGE_HOURS * 3600
+    return time.time() - verified_at <= max_age and selectors.user_has_totp(request.user)
+
+
+def token_acts_as_officer(token) -> bool:
+    return isinstance(token, ApiToken) and OFFICER_SCOPE in (token.scopes or [])
+
+
+def officer_request_gate(request, *, user=None, token=None) -> bool:
+    """Apply the rule to one request; True when the user may act as an officer in it.
+
+    ``token``: the bearer token the request came with (its ``user`` is the token's); without
+    one, the session is judged. A citizen passes untouched (answer False: nothing to withhold)."""
+    user = user if user is not None else getattr(request, "user", None)
+    if user is None or not selectors.user_holds_officer_membership(user):
+        return False
+    allowed = token_acts_as_officer(token) if token is not None else officer_session_verified(request)
+    if not allowed:
+        selectors.officer_powers_withhold(user)
+    return allowed
