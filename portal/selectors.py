@@ -31,7 +31,6 @@ def officer_powers_withhold(user) -> None:
     """For this request only (the user object of the request), act as if the user held no
     officer membership."""
     setattr(user, _POWERS_WITHHELD, True)
-    user._is_officer_cache = False
 
 
 def officer_powers_withheld(user) -> bool:
@@ -62,13 +61,8 @@ def user_has_totp(user) -> bool:
 
 
 def user_is_officer(user) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cached = getattr(user, "_is_officer_cache", None)
-    if cached is None:
-        cached = _active_memberships(user).exists()
-        user._is_officer_cache = cached
-    return cached
+    """Whether this request's user acts as an officer (its powers not withheld)."""
+    return not officer_powers_withheld(user) and user_holds_officer_membership(user)
 
 
 def officer_permissions(*, user, agency_id: int) -> frozenset[str]:
