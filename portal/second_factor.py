@@ -8,10 +8,11 @@ An officer (an account with an active officer membership) uses its officer power
 - through a bearer token with the ``officer`` scope, which is minted only from such a session
   with a fresh code (`portal.services.tokens`).
 
-`officer_request_gate` applies it to one request: it withholds the officer powers of the
-request's user otherwise (`portal.selectors.officer_powers_withhold`), so pages, API, file
-downloads and the transition runner all see a plain account. The middleware calls it for
-sessions, the bearer-token authentication for tokens, the file views for tokens on ``/files/``.
+`officer_request_gate` (a session) and `officer_token_gate` (a bearer token) apply it to one
+request: they withhold the officer powers of the request's user otherwise
+(`portal.selectors.officer_powers_withhold`), so pages, API, file downloads and the transition
+runner all see a plain account. The middleware and the API's permissions call the first, the
+bearer-token authentication (the API's and the file downloads') the second.
 """
 
 import time
@@ -52,15 +53,24 @@ def token_acts_as_officer(token) -> bool:
     return isinstance(token, ApiToken) and OFFICER_SCOPE in (token.scopes or [])
 
 
-def officer_request_gate(request, *, user=None, token=None) -> bool:
-    """Apply the rule to one request; True when the user may act as an officer in it.
+def officer_token_gate(token) -> bool:
+    """Apply the rule to a bearer token's request: without the ``officer`` scope its user acts as
+    no officer (withheld without asking whether it is one: nothing to look up)."""
+    if token_acts_as_officer(token):
+        return True
+    selectors.officer_powers_withhold(token.user)
+    return False
 
-    ``token``: the bearer token the request came with (its ``user`` is the token's); without
-    one, the session is judged. A citizen passes untouched (answer False: nothing to withhold)."""
-    user = user if user is not None else getattr(request, "user", None)
+
+def officer_request_gate(request) -> bool:
+    """Apply the rule to a request signed in by session; True when its user may act as an
+    officer in it. A citizen passes untouched (answer False: nothing to withhold)."""
+    user = getattr(request, "user", None)
     if user is None or not selectors.user_holds_officer_membership(user):
         return False
-    allowed = token_acts_as_officer(token) if token is not None else officer_session_verified(request)
-    if not allowed:
+    judged = getattr(user, "_officer_gate", None)  # the middleware and the API both ask
+    if judged is None:
+        judged = user._officer_gate = officer_session_verified(request)
+    if not judged:
         selectors.officer_powers_withhold(user)
-    return allowed
+    return judged

@@ -20,6 +20,7 @@ from dossiers import worklists
 from dossiers.api.serializers import RowSerializer
 from dossiers.constants import DossierState
 from portal.api.pagination import PortalPagination
+from portal.api.permissions import officer_gate
 from portal.second_factor import OFFICER_SCOPE
 
 
@@ -34,6 +35,7 @@ class IsOfficer(BasePermission):
         user = request.user
         if not getattr(user, "is_authenticated", False):
             return False
+        officer_gate(request)
         # A bearer token (``request.auth`` is the ApiToken) must carry the scope; a session has none.
         if request.auth is not None and OFFICER_SCOPE not in (getattr(request.auth, "scopes", None) or []):
             raise exceptions.PermissionDenied(_("Mã truy cập này không có phạm vi “officer”."))

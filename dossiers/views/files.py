@@ -62,7 +62,7 @@ def session_or_token(view):
         if not header.lower().startswith("bearer "):
             return session_view(request, *args, **kwargs)
         try:
-            user, token = bearer_token_user(request, header[7:].strip())
+            user, token = bearer_token_user(header[7:].strip())
         except AuthenticationFailed as error:
             return _token_error(str(error.detail), 401)
         if READ_SCOPE not in (token.scopes or []):

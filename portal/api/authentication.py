@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from portal.second_factor import officer_request_gate
+from portal.second_factor import officer_token_gate
 from portal.services import ApiTokenExpired, api_token_authenticate
 
 
@@ -21,13 +21,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Mã truy cập không hợp lệ.")) from None
-        return bearer_token_user(request, raw)
+        return bearer_token_user(raw)
 
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="api"'
 
 
-def bearer_token_user(request, raw: str):
+def bearer_token_user(raw: str):
     """``(user, token)`` for a raw bearer token, the user's officer powers withheld unless the
     token has the ``officer`` scope; AuthenticationFailed (401) for an unknown, revoked or
     expired token. The API and the file downloads both authenticate through here."""
@@ -39,7 +39,7 @@ def bearer_token_user(request, raw: str):
         ) from None
     if token is None:
         raise exceptions.AuthenticationFailed(_("Mã truy cập không hợp lệ hoặc đã bị thu hồi."))
-    officer_request_gate(request, user=token.user, token=token)
+    officer_token_gate(token)
     return token.user, token
 
 

@@ -26,3 +26,9 @@ def officer_api(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
+
+
+def api_as(user) -> APIClient:
+    """The API client a user of that kind holds: an officer's token with the officer scope (its
+    rows and reads need it), a citizen's with the read and write scopes."""
+    return officer_api(user) if user.officer_memberships.filter(is_active=True).exists() else api_for(user)

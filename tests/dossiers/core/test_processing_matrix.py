@@ -36,7 +36,7 @@ from tests.dossiers.factories import (
     to_processing,
     to_resolved,
 )
-from tests.dossiers.helpers import api_for, officer_api
+from tests.dossiers.helpers import api_as, api_for, officer_api
 from tests.dossiers.payments.factories import _start, _waiting, gateway_result
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 from tests.procedures.factories import FeeFactory, ProcedureFactory
@@ -580,7 +580,7 @@ def test_payment_settle_is_the_gateways_alone(client):
     for user in (citizen, caller("reception", dossier), caller("leader", dossier)):
         with pytest.raises(PermissionDenied):
             transition_run(name="payment_settle", user=user, dossier_id=dossier.pk)
-        response = api_for(user).post(
+        response = api_as(user).post(
             f"/api/v1/dossiers/{dossier.code}/actions/", {"action": "payment_settle"}, format="json"
         )
         assert response.status_code == 400

@@ -23,7 +23,7 @@ from tests.dossiers.factories import (
     make_pdf,
     make_png,
 )
-from tests.factories import OrganisationMembershipFactory, UserFactory
+from tests.factories import OrganisationMembershipFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -543,7 +543,7 @@ class TestPages:
     def test_pages_are_404_for_others_and_ask_anonymous_to_sign_in(self, client, page, officer_factory):
         dossier, _ = _supplement_dossier()
         assert client.get(f"/dossiers/{dossier.code}/{page}/").status_code == 302
-        for intruder in (UserFactory(), officer_factory("reception", agency=dossier.receiving_agency)):
+        for intruder in (UserFactory(), with_totp(officer_factory("reception", agency=dossier.receiving_agency))):
             client.force_login(intruder)
             assert client.get(f"/dossiers/{dossier.code}/{page}/").status_code == 404
             assert client.post(f"/dossiers/{dossier.code}/{page}/", {"reason": "Không còn nhu cầu"}).status_code == 404
