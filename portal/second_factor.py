@@ -17,7 +17,7 @@ bearer-token authentication (the API's and the file downloads') the second.
 
 import time
 
-from allauth.account.authentication import get_authentication_records
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY, get_authentication_records
 from django.conf import settings
 
 from portal import selectors
@@ -47,6 +47,19 @@ def officer_session_verified(request) -> bool:
         return False
     max_age = settings.OFFICER_MFA_MAX_AGE_HOURS * 3600
     return time.time() - verified_at <= max_age and selectors.user_has_totp(request.user)
+
+
+def session_record_totp_activated(request, authenticator) -> None:
+    """Setting up the authenticator app took a valid code from it: the session has passed the
+    second factor then, as a sign-in with the code would record it."""
+    user = authenticator.user
+    records = get_authentication_records(request, user)
+    if not records:  # the session is not this user's sign-in
+        return
+    record = {"method": "mfa", "at": time.time(), "id": authenticator.pk, "type": authenticator.type}
+    request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [*records, record]
+    # allauth tells on commit, which may come after the response has saved the session.
+    request.session.save()
 
 
 def token_acts_as_officer(token) -> bool:

@@ -8,13 +8,18 @@ with the officer's session (verified, no TOTP, TOTP never passed in this session
 long ago) and the token's scope; citizens are unaffected.
 """
 
+import time
+
 import pytest
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.test import Client
 from rest_framework.test import APIClient
 
 from dossiers.constants import DossierState
 from dossiers.models import Dossier, DossierEvent
-from tests.factories import totp_code
+from tests.factories import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +174,31 @@ def test_removing_the_authenticator_ends_the_verification(world, session_for):
 def test_the_menu_still_shows_the_way_to_the_officer_pages(world, session_for):
     client = session_for(world.officer("leader"), "password_only")
     assert 'href="/officer/"' in client.get("/").content.decode()
+
+
+def test_setting_up_totp_counts_as_passing_it(world, django_capture_on_commit_callbacks):
+    """The finding's officer (no TOTP) is sent to set it up; the code that activates it opens
+    the officer's doors at once, without a second sign-in."""
+    reception = world.officer("reception")
+    client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")
+    csrf = client.cookies["csrftoken"].value
+    signed_in = client.post(
+        "/accounts/login/", {"login": reception.email, "password": PASSWORD, "csrfmiddlewaretoken": csrf}
+    )
+    assert signed_in.status_code == 302
+    assert client.get("/officer/")["Location"] == ACTIVATE
+    # allauth asks for the password before any change to the second factor (the sign-in rotated the CSRF token).
+    client.get("/account/tokens/")
+    csrf = client.cookies["csrftoken"].value
+    reauth = client.post("/accounts/reauthenticate/", {"password": PASSWORD, "csrfmiddlewaretoken": csrf})
+    assert reauth.status_code == 302
+    form = client.get(ACTIVATE)
+    secret = form.context["form"].secret
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    with django_capture_on_commit_callbacks(execute=True):  # allauth says so once the device is committed
+        activated = client.post(ACTIVATE, {"code": code, "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+    assert activated.status_code == 302
+    assert Authenticator.objects.filter(user=reception, type=Authenticator.Type.TOTP).exists()
+    assert client.get(f"/officer/dossiers/{world.dossier.code}/").status_code == 200
+    assert client.get(f"/api/v1/dossiers/{world.dossier.code}/").status_code == 200
