@@ -25,6 +25,7 @@ from dossiers import selectors
 from dossiers.constants import DossierState, StatusCode
 from dossiers.core.cache import public_answer_key
 from dossiers.models import Dossier, DossierEvent
+from portal.client_address import client_ip
 from portal.ratelimit import count_hit, raw_client
 from procedures.models import Agency, Procedure, ProcedureVersion
 
@@ -189,18 +190,8 @@ def tracking_lookup(*, code, pin: str | None = None, user=None) -> TrackingResul
 
 
 def client_ident(request) -> str:
-    """The client address; behind ``TRUSTED_PROXY_COUNT`` proxies, read from X-Forwarded-For
-    the same way as the login throttling does (the entry the outermost trusted proxy added).
-
-    Not allauth's ``get_client_ip``: it lives in allauth's internal package and raises
-    ImproperlyConfigured when a client sends a short X-Forwarded-For, which on this public
-    page would turn a forged header into a 500.
-    """
-    trusted = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
-    forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if ip.strip()]
-    if trusted > 0 and len(forwarded) >= trusted:
-        return forwarded[-trusted][:64]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The client address (`portal.client_address`: X-Forwarded-For only from a trusted proxy)."""
+    return client_ip(request) or "unknown"
 
 
 def tracking_rate_limited(request, *, cost: int = 1) -> bool:

@@ -7,14 +7,16 @@ from django.conf import settings
 
 from portal.db_router import replica_current
 from portal.notifications import unread_count
-from portal.selectors import user_is_officer
+from portal.selectors import user_holds_officer_membership
 
 
 def portal(request) -> dict:
     return {
         "PORTAL_NAME": settings.PORTAL_NAME,
         "PORTAL_PROVINCE": settings.PORTAL_PROVINCE,
-        "is_officer": user_is_officer(getattr(request, "user", None)),
+        # The account's, not the request's: an officer not yet past its second factor still sees
+        # the way to its pages, which ask for the code.
+        "is_officer": user_holds_officer_membership(getattr(request, "user", None)),
         # A callable: the count is only looked up when a template shows it.
         "unread_notifications": partial(unread_count, user=getattr(request, "user", None)),
         # A page read from a replica that was behind says its figures may be a few seconds old.

@@ -145,3 +145,18 @@ class ApiTokenForm(forms.Form):
         initial=["dossiers:read"],
         widget=forms.CheckboxSelectMultiple,
     )
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Thời hạn"),
+        choices=[("", _("Không hết hạn (không dùng cho phạm vi “officer”)")), (30, _("30 ngày")), (90, _("90 ngày"))],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Mã có phạm vi “officer” hết hạn sau tối đa 90 ngày (mặc định 90 ngày)."),
+    )
+    totp_code = forms.CharField(
+        label=_("Mã xác thực hai lớp (TOTP)"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("Bắt buộc khi tạo mã có phạm vi “officer”: nhập mã hiện tại trong ứng dụng xác thực."),
+    )

@@ -3,11 +3,14 @@
 - `portal.signals.dossier_event_recorded`: committed dossier events become webhook deliveries
   and national-portal sync records, and their sending is enqueued;
 - a webhook subscription saved or deleted clears the cached list of subscribers;
-- Celery's ``beat_init``: beat adds the default periodic tasks missing from the database.
+- Celery's ``beat_init``: beat adds the default periodic tasks missing from the database;
+- allauth's ``authenticator_added``: setting up TOTP counts as passing it (`portal.second_factor`).
 """
 
 import logging
 
+from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
 from celery import signals as celery_signals
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -15,6 +18,7 @@ from django.dispatch import receiver
 from portal import metrics, request_id, tasks  # noqa: F401 - metrics and request_id connect Celery signals
 from portal.beat import sync_beat_schedule
 from portal.models import WebhookSubscription
+from portal.second_factor import session_record_totp_activated
 from portal.services import national_sync, webhooks
 from portal.signals import dossier_event_recorded
 
@@ -98,3 +102,9 @@ def sync_beat_schedule_at_start(sender=None, **kwargs) -> None:
         return
     if created:
         logger.info("beat schedule: added %s", ", ".join(created))
+
+
+@receiver(mfa_signals.authenticator_added)
+def totp_activated(sender, request, user, authenticator, **kwargs):
+    if request is not None and authenticator.type == Authenticator.Type.TOTP:
+        session_record_totp_activated(request, authenticator)

@@ -20,9 +20,39 @@ from portal.models import (
     User,
 )
 
+# Set on a request's user object when the request may not use the user's officer powers: a
+# session not verified with the second factor lately, or a bearer token without the ``officer``
+# scope (`portal.second_factor`). Every officer check below reads memberships through
+# `_active_memberships`, so the whole portal then sees the user as no officer at all.
+_POWERS_WITHHELD = "_officer_powers_withheld"
+
+
+def officer_powers_withhold(user) -> None:
+    """For this request only (the user object of the request), act as if the user held no
+    officer membership."""
+    setattr(user, _POWERS_WITHHELD, True)
+
+
+def officer_powers_withheld(user) -> bool:
+    return bool(getattr(user, _POWERS_WITHHELD, False))
+
 
 def _active_memberships(user: User) -> QuerySet[OfficerMembership]:
+    if officer_powers_withheld(user):
+        return OfficerMembership.objects.none()
     return OfficerMembership.objects.filter(user=user, is_active=True, agency__is_active=True)
+
+
+def user_holds_officer_membership(user) -> bool:
+    """Whether the account is an officer's, whatever the request may use (the second factor's
+    doors ask this; what a request may do is `user_is_officer`)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_holds_officer_cache", None)
+    if cached is None:
+        cached = OfficerMembership.objects.filter(user=user, is_active=True, agency__is_active=True).exists()
+        user._holds_officer_cache = cached
+    return cached
 
 
 def user_has_totp(user) -> bool:
@@ -31,13 +61,8 @@ def user_has_totp(user) -> bool:
 
 
 def user_is_officer(user) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cached = getattr(user, "_is_officer_cache", None)
-    if cached is None:
-        cached = _active_memberships(user).exists()
-        user._is_officer_cache = cached
-    return cached
+    """Whether this request's user acts as an officer (its powers not withheld)."""
+    return not officer_powers_withheld(user) and user_holds_officer_membership(user)
 
 
 def officer_permissions(*, user, agency_id: int) -> frozenset[str]:

@@ -19,6 +19,7 @@ from portal import divisions, selectors, services
 from portal.constants import ROLE_PERMISSIONS
 from portal.forms import ApiTokenForm, InvitationForm, OrganisationForm, ProfileForm
 from portal.models import Organisation, User
+from portal.second_factor import officer_session_verified
 
 logger = logging.getLogger(__name__)
 
@@ -219,10 +220,17 @@ def api_tokens(request):
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_secret = services.api_token_create(
-                user=request.user, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+                session_verified=officer_session_verified(request),
+                totp_code=form.cleaned_data["totp_code"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
         else:
             form = ApiTokenForm()
     context = {"form": form, "tokens": selectors.api_tokens_for_user(user=request.user), "new_secret": new_secret}

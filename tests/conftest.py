@@ -22,6 +22,26 @@ def _vietnamese_first():
 
 
 @pytest.fixture(autouse=True)
+def _officers_sign_in_with_both_factors(monkeypatch):
+    """``client.force_login(user)`` of a user with an authenticator app (``with_totp``) stands
+    for the whole sign-in, the second factor included, as the login form records it; tests of
+    the second factor itself set the session's record with ``second_factor_verified``."""
+    from allauth.mfa.models import Authenticator
+    from django.test import Client
+
+    from tests.factories import second_factor_verified
+
+    force_login = Client.force_login
+
+    def login(self, user, backend=None):
+        force_login(self, user, backend)
+        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            second_factor_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", login)
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate limits and cached values live in Redis: each test starts from an empty db."""
     cache.clear()

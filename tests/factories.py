@@ -93,8 +93,39 @@ class OrganisationMembershipFactory(factory.django.DjangoModelFactory):
 
 
 def with_totp(user):
-    """Give ``user`` an active TOTP device (officer pages and the officer API need one)."""
+    """Give ``user`` an active TOTP device (officer pages and the officer API need one).
+
+    A test client's ``force_login`` of such a user then counts as a sign-in with both factors
+    (tests/conftest.py); `second_factor_verified` sets another moment, or none."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(user, generate_totp_secret())
     return user
+
+
+def totp_code(user) -> str:
+    """The current code of the user's authenticator app (as the phone would show it)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def second_factor_verified(client, user, *, hours_ago: float | None = 0):
+    """Record in ``client``'s session that ``user`` passed the second factor ``hours_ago`` hours
+    ago, as allauth does at sign-in; ``None`` records no second factor (a password only)."""
+    import time
+
+    session = client.session
+    records = []
+    if hours_ago is not None:
+        records.append({"method": "mfa", "type": "totp", "at": time.time() - hours_ago * 3600})
+    session["account_authentication_methods_user"] = str(user.pk)
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time()}, *records]
+    session.save()
+    return client

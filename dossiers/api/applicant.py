@@ -21,8 +21,11 @@ from rest_framework.views import APIView
 from dossiers import selectors, services
 from dossiers.actions import action_get
 from dossiers.constants import Rating
+from dossiers.core.machine import OFFICER
 from dossiers.models import Dossier
 from portal.api.parsers import ObjectJSONParser
+from portal.models import ApiToken
+from portal.second_factor import token_acts_as_officer
 
 UPLOAD_READ_LIMIT = 50 * 1024 * 1024
 _DOCUMENT_KEY = re.compile(r"^documents\[([^\]]{1,20})\]$")
@@ -236,6 +239,13 @@ class DossierActionView(_ApplicantAction):
         action = action_get(name) if isinstance(name, str) else None
         if action is None or action.perform is None:
             raise ValidationError({"action": [_("Thao tác không hợp lệ.")]})
+        if (
+            action.performer == OFFICER
+            and isinstance(request.auth, ApiToken)
+            and not token_acts_as_officer(request.auth)
+        ):
+            # Whatever other scopes it has: the officer's rows need the token its second factor minted.
+            raise exceptions.PermissionDenied(_("Mã truy cập này không có phạm vi “officer”."))
         files = None
         if name == "supplement":
             params, files, errors = _supplement_input(request)

@@ -20,13 +20,14 @@ from dossiers import worklists
 from dossiers.api.serializers import RowSerializer
 from dossiers.constants import DossierState
 from portal.api.pagination import PortalPagination
-from portal.middleware import user_has_totp
-
-OFFICER_SCOPE = "officer"
+from portal.api.permissions import officer_gate
+from portal.second_factor import OFFICER_SCOPE
 
 
 class IsOfficer(BasePermission):
-    """An officer of some agency; through a token with the ``officer`` scope or a 2FA session."""
+    """An officer of some agency; through a token with the ``officer`` scope or a session that
+    passed the second factor lately (the session's rule is the middleware's, the token's the
+    authentication's: both withhold the officer powers otherwise, `portal.second_factor`)."""
 
     message = gettext_lazy("Chức năng này chỉ dành cho cán bộ.")
 
@@ -34,17 +35,13 @@ class IsOfficer(BasePermission):
         user = request.user
         if not getattr(user, "is_authenticated", False):
             return False
+        officer_gate(request)
         # A bearer token (``request.auth`` is the ApiToken) must carry the scope; a session has none.
         if request.auth is not None and OFFICER_SCOPE not in (getattr(request.auth, "scopes", None) or []):
             raise exceptions.PermissionDenied(_("Mã truy cập này không có phạm vi “officer”."))
         scope = worklists.officer_scope(user=user)
         if not scope.is_officer:
             return False
-        if request.auth is None:
-            if not user_has_totp(user):
-                raise exceptions.PermissionDenied(
-                    _("Tài khoản cán bộ phải bật xác thực hai lớp (TOTP) trước khi làm việc.")
-                )
         view.officer_scope = scope
         return True
 

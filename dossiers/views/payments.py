@@ -21,10 +21,11 @@ from dossiers import selectors
 from dossiers.models import Payment
 from dossiers.services import payments as payment_services
 from dossiers.views.common import errors_of
+from portal import client_address
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "127.0.0.1"
+    return client_address.client_ip(request) or "127.0.0.1"
 
 
 def dossier_payment_context(*, user, dossier, as_applicant: bool) -> dict:
@@ -82,7 +83,9 @@ def payment_return(request):
 @csrf_exempt
 @require_GET
 def payment_ipn(request):
-    code, message = payment_services.payment_ipn(params=request.GET.dict(), remote_addr=request.META.get("REMOTE_ADDR"))
+    code, message = payment_services.payment_ipn(
+        params=request.GET.dict(), remote_addr=client_address.client_ip(request)
+    )
     return JsonResponse({"RspCode": code, "Message": message})
 
 

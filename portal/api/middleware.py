@@ -13,7 +13,6 @@
 """
 
 import hashlib
-import ipaddress
 import logging
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 
+from portal import client_address
 from portal.api.exceptions import error_json_response
 from portal.api.idempotency import idempotency_reused_response, request_fingerprint
 from portal.models import ApiAuditRecord, ApiToken
@@ -39,14 +39,8 @@ _REPLAYED_HEADERS = ("Content-Type", "Location", "Content-Language")
 
 
 def client_ip(request) -> str | None:
-    """The client address, read behind ``TRUSTED_PROXY_COUNT`` proxies like the login throttle."""
-    proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    address = forwarded[-proxies] if proxies and len(forwarded) >= proxies else request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
+    """The client address (`portal.client_address`), None when unknown."""
+    return client_address.client_ip(request) or None
 
 
 def _caller(request) -> str | None:

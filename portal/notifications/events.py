@@ -97,6 +97,7 @@ EVENTS: dict[str, Event] = {
             OFFICER,
             ("agency", "date", "received", "resolved", "due_soon", "overdue", "waiting", "url"),
         ),
+        Event("account.login_failures", _("Đăng nhập sai nhiều lần vào tài khoản"), ANY, ("failures", "url")),
         Event(
             "certificate.expiring",
             _("Chứng thư số sắp hết hạn"),

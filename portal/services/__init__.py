@@ -9,9 +9,10 @@ from .organisations import (
 )
 from .outbox import outbox_enqueue
 from .profiles import profile_update
-from .tokens import api_token_authenticate, api_token_create, api_token_revoke
+from .tokens import ApiTokenExpired, api_token_authenticate, api_token_create, api_token_revoke
 
 __all__ = [
+    "ApiTokenExpired",
     "api_token_authenticate",
     "api_token_create",
     "api_token_revoke",

@@ -166,13 +166,16 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
-# Brute-force protection: allauth counts failed logins per address and per IP in
-# the cache (Redis), so the limit holds across every web process.
-# Behind the load balancer the client address is the n-th from the right of
-# X-Forwarded-For; without this every user would share the proxy's address.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The client address (`portal.client_address`, allauth's through the adapter): X-Forwarded-For
+# counts only when the connecting peer is one of these reverse proxies (comma-separated CIDRs,
+# e.g. "10.0.0.0/8,172.16.0.0/12"); nobody by default, so a forged header changes nothing.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Failed logins slow the attacker down, never lock the owner out (`portal.login_guard`): a
+# growing wait per client address and per account, counted in the cache (Redis). allauth's own
+# failed-login limit is kept per address only, far above ours, as a backstop.
+LOGIN_FREE_FAILURES = env.int("LOGIN_FREE_FAILURES", default=5)
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "60/m/ip",
     "login": "30/m/ip",
     "signup": "20/h/ip",
     "reset_password": "5/h/ip,3/h/key",
@@ -181,6 +184,9 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_NAME
 MFA_RECOVERY_CODE_COUNT = 10
+# An officer works (pages, API with a session, files, officer tokens) only from a session that
+# passed the second factor within this many hours (`portal.second_factor`).
+OFFICER_MFA_MAX_AGE_HOURS = env.int("OFFICER_MFA_MAX_AGE_HOURS", default=12)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]

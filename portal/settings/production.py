@@ -51,7 +51,6 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 # Celery's worker and beat keep Django's LOGGING (one JSON line per event) instead of

@@ -21,8 +21,11 @@ def api_for(user) -> APIClient:
 
 
 def officer_api(user) -> APIClient:
-    """An API client with an officer's bearer token of every scope (the officer scope included)."""
-    _token, raw = api_token_create(user=user, name="test", scopes=["dossiers:read", "dossiers:write", "officer"])
+    """An API client with an officer's bearer token of every scope (the officer scope included),
+    minted as the operator's command does (the web form's second factor is tests/security's)."""
+    _token, raw = api_token_create(
+        user=user, name="test", scopes=["dossiers:read", "dossiers:write", "officer"], by_operator=True
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
@@ -40,3 +43,9 @@ def triggers_off():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+def api_as(user) -> APIClient:
+    """The API client a user of that kind holds: an officer's token with the officer scope (its
+    rows and reads need it), a citizen's with the read and write scopes."""
+    return officer_api(user) if user.officer_memberships.filter(is_active=True).exists() else api_for(user)

@@ -12,6 +12,7 @@ from tests.factories import (
     OfficerMembershipFactory,
     OrganisationMembershipFactory,
     UserFactory,
+    second_factor_verified,
 )
 
 pytestmark = pytest.mark.django_db
@@ -176,6 +177,9 @@ def test_officer_needs_totp_for_the_admin_too(client):
     assert response.status_code == 302
     assert response["Location"] == TOTP_ACTIVATE
     TOTP.activate(membership.user, generate_totp_secret())
+    # Set up, but this session has not passed it yet: the code first, then the admin.
+    assert client.get("/admin/")["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
+    second_factor_verified(client, membership.user)
     assert client.get("/admin/").status_code == 200
 
 

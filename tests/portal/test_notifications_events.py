@@ -38,6 +38,7 @@ SAMPLE = {
     "certificate": "CA Tỉnh Demo",
     "expires": "31/12/2026",
     "days_left": 30,
+    "failures": 7,
     "url": "/dossiers/000.00.12.H48-261122-0001/",
 }
 

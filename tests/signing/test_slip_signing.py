@@ -19,7 +19,7 @@ from portal.constants import OfficerRole
 from signing.constants import Verdict
 from signing.services.verification import pdf_verify
 from tests.dossiers.factories import DossierFactory
-from tests.factories import OfficerMembershipFactory
+from tests.factories import OfficerMembershipFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_a_slip_is_held_back_from_the_applicant_until_the_seal_lands(
     assert slip.pk not in _api_slip_ids(client, applicant, dossier)
 
     # The agency's officers see it at once.
-    officer = OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.RECEPTION).user
+    officer = with_totp(OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.RECEPTION).user)
     assert _downloads(client, officer, slip).status_code == 200
     assert slip.pk in _api_slip_ids(client, officer, dossier)
 

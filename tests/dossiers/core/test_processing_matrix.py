@@ -36,7 +36,7 @@ from tests.dossiers.factories import (
     to_processing,
     to_resolved,
 )
-from tests.dossiers.helpers import api_for, officer_api
+from tests.dossiers.helpers import api_as, api_for, officer_api
 from tests.dossiers.payments.factories import _start, _waiting, gateway_result
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 from tests.procedures.factories import FeeFactory, ProcedureFactory
@@ -246,7 +246,9 @@ def act(client, *, door: str, user, case: Case):
         login(client, user)
         return client.post(f"/officer/dossiers/{code}/actions/{case.name}/", case.params(door="page")).status_code
     body = {"action": case.name, **case.params(door="api")}
-    return api_for(user).post(f"/api/v1/dossiers/{code}/actions/", body, format="json").status_code
+    # An officer's rows need a token with the officer scope (tests/security: none without).
+    client_for = officer_api if user.officer_memberships.exists() else api_for
+    return client_for(user).post(f"/api/v1/dossiers/{code}/actions/", body, format="json").status_code
 
 
 def check(client, *, case: Case, user, door: str, allowed: bool, may_view: bool):
@@ -578,7 +580,7 @@ def test_payment_settle_is_the_gateways_alone(client):
     for user in (citizen, caller("reception", dossier), caller("leader", dossier)):
         with pytest.raises(PermissionDenied):
             transition_run(name="payment_settle", user=user, dossier_id=dossier.pk)
-        response = api_for(user).post(
+        response = api_as(user).post(
             f"/api/v1/dossiers/{dossier.code}/actions/", {"action": "payment_settle"}, format="json"
         )
         assert response.status_code == 400

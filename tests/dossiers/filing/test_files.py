@@ -13,7 +13,13 @@ from dossiers.models import Dossier, DossierDocument, Slip, StoredDocument
 from dossiers.tasks import purge_stale_drafts
 from portal.constants import OfficerRole
 from tests.dossiers.factories import DossierDocumentFactory, DossierFactory, StoredDocumentFactory, make_pdf
-from tests.factories import AgencyFactory, OfficerMembershipFactory, OrganisationMembershipFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    OfficerMembershipFactory,
+    OrganisationMembershipFactory,
+    UserFactory,
+    with_totp,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +54,8 @@ def test_owner_downloads_a_stored_document(client, attached):
 
 def test_stored_document_permission_matrix(client, attached):
     dossier = attached.dossier
-    officer = OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.SPECIALIST).user
-    other_officer = OfficerMembershipFactory(agency=AgencyFactory(), role=OfficerRole.SPECIALIST).user
+    officer = with_totp(OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.SPECIALIST).user)
+    other_officer = with_totp(OfficerMembershipFactory(agency=AgencyFactory(), role=OfficerRole.SPECIALIST).user)
     url = f"/files/documents/{attached.stored_id}/"
     for user, expected in [
         (dossier.applicant, 200),
@@ -106,12 +112,12 @@ def slip():
 def test_slip_download_permission_matrix(client, slip):
     dossier = slip.dossier
     member = OrganisationMembershipFactory()
-    officer = OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.RECEPTION).user
+    officer = with_totp(OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.RECEPTION).user)
     url = f"/files/slips/{slip.pk}/"
     for user, expected in [
         (dossier.applicant, 200),
         (officer, 200),
-        (OfficerMembershipFactory(role=OfficerRole.RECEPTION).user, 404),
+        (with_totp(OfficerMembershipFactory(role=OfficerRole.RECEPTION).user), 404),
         (member.user, 404),
         (UserFactory(), 404),
     ]:

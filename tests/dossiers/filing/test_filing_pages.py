@@ -19,6 +19,7 @@ from tests.factories import (
     OfficerMembershipFactory,
     OrganisationMembershipFactory,
     UserFactory,
+    with_totp,
 )
 from tests.procedures.conftest import demo_agencies, demo_catalogue  # noqa: F401 - fixtures
 
@@ -427,8 +428,8 @@ def test_dossier_page_permission_matrix(client):
     colleague = OrganisationMembershipFactory(organisation=organisation_member.organisation).user
     removed = OrganisationMembershipFactory(organisation=organisation_member.organisation)
     dossier = _submitted(owner)
-    officer = OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.RECEPTION).user
-    other_officer = OfficerMembershipFactory(agency=AgencyFactory(), role=OfficerRole.RECEPTION).user
+    officer = with_totp(OfficerMembershipFactory(agency=dossier.receiving_agency, role=OfficerRole.RECEPTION).user)
+    other_officer = with_totp(OfficerMembershipFactory(agency=AgencyFactory(), role=OfficerRole.RECEPTION).user)
     removed_user = removed.user
     removed.delete()
     cases = [

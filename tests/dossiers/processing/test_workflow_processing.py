@@ -29,7 +29,7 @@ from tests.dossiers.factories import (
     to_processing,
     to_resolved,
 )
-from tests.dossiers.helpers import api_for
+from tests.dossiers.helpers import api_as
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
 from tests.procedures.factories import FeeFactory
 
@@ -335,10 +335,10 @@ def test_the_whole_path_through_the_api_ends_with_the_result_for_the_applicant(
 
     def post(user, body, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return api_for(user).post(action_url, body, **kwargs)
+            return api_as(user).post(action_url, body, **kwargs)
 
     assert post(team.reception, {"action": "receive"}, format="json").status_code == 200
-    offered = api_for(team.head).get(f"{URL}{dossier.code}/").json()["available_actions"]
+    offered = api_as(team.head).get(f"{URL}{dossier.code}/").json()["available_actions"]
     assign = next(a for a in offered if a["name"] == "assign")
     assert assign["label"] == "Phân công xử lý"
     assert {f["name"] for f in assign["fields"] if f["required"]} == {"assignee"}
@@ -354,13 +354,13 @@ def test_the_whole_path_through_the_api_ends_with_the_result_for_the_applicant(
     assert post(team.leader, {"action": "approve"}, format="json").status_code == 200
     conflict = post(team.leader, {"action": "approve"}, format="json")
     assert conflict.status_code == 409
-    officer_view = api_for(team.reception).get(f"{URL}{dossier.code}/").json()
+    officer_view = api_as(team.reception).get(f"{URL}{dossier.code}/").json()
     assert [r["code"] for r in officer_view["results"]] == [f"{dossier.code}-KQ1"]
-    assert api_for(dossier.applicant).get(f"{URL}{dossier.code}/").json()["results"] == []
+    assert api_as(dossier.applicant).get(f"{URL}{dossier.code}/").json()["results"] == []
     returned = post(team.reception, {"action": "return_result", "method": "online"}, format="json")
     assert returned.status_code == 200 and returned.json()["status_code"] == StatusCode.RETURNED
 
-    body = api_for(dossier.applicant).get(f"{URL}{dossier.code}/").json()
+    body = api_as(dossier.applicant).get(f"{URL}{dossier.code}/").json()
     assert [(r["code"], r["status"]) for r in body["results"]] == [(f"{dossier.code}-KQ1", "final")]
     from django.test import Client
 

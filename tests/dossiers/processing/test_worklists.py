@@ -11,6 +11,7 @@ page does not grow with its size.
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -278,7 +279,7 @@ def test_api_matrix(role, own):
     agency = AgencyFactory()
     dossiers = _everything_of(agency)
     user = _officer(role, agency if own else AgencyFactory())
-    _token, raw = api_token_create(user=user, name="Phần mềm một cửa", scopes=["officer"])
+    _token, raw = api_token_create(user=user, name="Phần mềm một cửa", scopes=["officer"], by_operator=True)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     counts = api.get("/api/v1/officer/worklists/")
@@ -339,10 +340,15 @@ def test_non_officers_and_anonymous_visitors_are_refused(client):
     api = APIClient()
     assert api.get("/api/v1/officer/worklists/").status_code == 401
     citizen = UserFactory()
-    _token, raw = api_token_create(user=citizen, name="Ứng dụng", scopes=["officer"])
+    with pytest.raises(ValidationError):  # a citizen is never given the officer scope
+        api_token_create(user=citizen, name="Ứng dụng", scopes=["officer"], by_operator=True)
+    _token, raw = api_token_create(user=citizen, name="Ứng dụng", scopes=["dossiers:read"])
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     refused = api.get("/api/v1/officer/worklists/assigned/")
-    assert refused.status_code == 403 and refused.json()["error"]["message"] == "Chức năng này chỉ dành cho cán bộ."
+    assert (
+        refused.status_code == 403
+        and refused.json()["error"]["message"] == "Mã truy cập này không có phạm vi “officer”."
+    )
 
 
 def test_api_needs_the_officer_scope_or_a_two_factor_session(world):
@@ -357,6 +363,7 @@ def test_api_needs_the_officer_scope_or_a_two_factor_session(world):
     no_totp = session.get("/api/v1/officer/worklists/")
     assert no_totp.status_code == 403 and "TOTP" in no_totp.json()["error"]["message"]
     with_totp(specialist)
+    session.force_login(specialist)  # signs in again, now with the second factor
     answered = session.get("/api/v1/officer/worklists/assigned/")
     assert answered.status_code == 200
     assert [r["code"] for r in answered.json()["results"]] == [

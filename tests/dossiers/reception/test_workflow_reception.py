@@ -20,7 +20,7 @@ from portal.constants import OfficerRole
 from portal.models import Notification
 from procedures import selectors as procedure_selectors
 from tests.dossiers.factories import DossierFactory
-from tests.dossiers.helpers import api_for, page_client
+from tests.dossiers.helpers import api_as, page_client
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 from tests.procedures.factories import DocumentRequirementFactory
 
@@ -386,15 +386,15 @@ URL = "/api/v1/dossiers/"
 
 def test_api_detail_offers_the_reception_actions_to_the_reception_officer():
     dossier = DossierFactory()
-    body = api_for(reception_officer(dossier)).get(f"{URL}{dossier.code}/").json()
+    body = api_as(reception_officer(dossier)).get(f"{URL}{dossier.code}/").json()
     assert [a["name"] for a in body["available_actions"]] == list(ACTIONS)
     specialist = reception_officer(dossier, role=OfficerRole.SPECIALIST)
-    assert [a["name"] for a in api_for(specialist).get(f"{URL}{dossier.code}/").json()["available_actions"]] == []
+    assert [a["name"] for a in api_as(specialist).get(f"{URL}{dossier.code}/").json()["available_actions"]] == []
 
 
 def test_api_receive_then_409_on_a_second_receive():
     dossier = DossierFactory()
-    api = api_for(reception_officer(dossier))
+    api = api_as(reception_officer(dossier))
     response = api.post(f"{URL}{dossier.code}/actions/", {"action": "receive", "note": "Đủ"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == S.RECEIVED and response.json()["status_code"] == 2
@@ -407,7 +407,7 @@ def test_api_receive_then_409_on_a_second_receive():
 
 def test_api_request_supplement_and_its_errors():
     dossier = DossierFactory()
-    api = api_for(reception_officer(dossier))
+    api = api_as(reception_officer(dossier))
     bad = api.post(
         f"{URL}{dossier.code}/actions/", {"action": "request_supplement", "items": [{"field": "x"}]}, format="json"
     )
@@ -426,7 +426,7 @@ def test_api_request_supplement_and_its_errors():
 
 def test_api_refuse_and_missing_reason():
     dossier = DossierFactory()
-    api = api_for(reception_officer(dossier))
+    api = api_as(reception_officer(dossier))
     missing = api.post(f"{URL}{dossier.code}/actions/", {"action": "refuse"}, format="json")
     assert missing.status_code == 400 and "reason" in missing.json()["error"]["fields"]
     response = api.post(
@@ -450,7 +450,7 @@ def test_api_others_may_not_act(name, who, expected):
         "applicant": lambda: dossier.applicant,
     }[who]()
     body = {"action": name, "reason": "Không thuộc thẩm quyền", "items": [{"field": "full_name", "reason": "Sai"}]}
-    response = api_for(user).post(f"{URL}{dossier.code}/actions/", body, format="json")
+    response = api_as(user).post(f"{URL}{dossier.code}/actions/", body, format="json")
     assert response.status_code == expected, response.content
     assert response.json()["detail"]
     assert snapshot(dossier)[:3] == (S.SUBMITTED, StatusCode.SUBMITTED, 0)

@@ -170,7 +170,7 @@ def test_lookups_are_rate_limited_per_address(client, dossier, settings):
 def test_behind_a_proxy_the_forwarded_address_is_limited(client, dossier, settings):
     settings.TRACKING_RATE_LIMIT = 1
     settings.TRACKING_RATE_WINDOW = 3600
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     first = {"HTTP_X_FORWARDED_FOR": "203.0.113.7", "REMOTE_ADDR": "10.0.0.1"}
     second = {"HTTP_X_FORWARDED_FOR": "203.0.113.8", "REMOTE_ADDR": "10.0.0.1"}
     assert client.get(TRACK, {"code": dossier.code}, **first).status_code == 200
