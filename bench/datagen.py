@@ -235,7 +235,8 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
           INSERT INTO dossiers_dossier (
             id, code, applicant_name, applicant_id_number, applicant_phone, applicant_email,
             applicant_address, channel, state, status_code, form_data, tracking_pin_hash,
-            idempotency_key, submitted_at, received_at, due_at, resolved_at, returned_at, paused_at,
+            idempotency_key, idempotency_fingerprint, submitted_at, received_at, due_at, resolved_at, returned_at,
+            paused_at,
             paused_minutes, current_step, rating, rating_comment, rated_at, closed_at, events_count,
             last_event_hash, created_at, updated_at, applicant_id, assigned_to_id, procedure_id, procedure_version_id,
             receiving_agency_id, department_id, outcome, postal_tracking_number, resume_state,
@@ -247,7 +248,7 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
             ({names})[1 + s.h %% {len(NAMES)}], lpad((s.h * 31 %% 1000000000000)::text, 12, '0'), '', '',
             '', 'online', s.state, s.code,
             jsonb_build_object('full_name', ({names})[1 + s.h %% {len(NAMES)}], 'note', 'Hồ sơ sinh tự động'),
-            '', '', s.created,
+            '', '', '', s.created,
             CASE WHEN s.state IN ('submitted', 'refused') THEN NULL ELSE s.received END,
             CASE WHEN s.state IN ('submitted', 'refused') THEN NULL
                  WHEN s.state IN {OPEN} THEN s.due ELSE s.created + interval '10 days' END,

@@ -24,6 +24,7 @@ def _production_env() -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         SECRET_KEY="logging-test-" + "x" * 50,
+        EVENT_CHAIN_KEYS="k1:logging-test-chain-key",
         ALLOWED_HOSTS="dichvucong.example.gov.vn",
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal"),
     )
