@@ -53,3 +53,9 @@ def client_ip(request) -> str:
         if not _trusted(address, networks):
             break
     return str(client)
+
+
+def peer_is_trusted_proxy(request) -> bool:
+    """Whether the connecting peer is one of ``TRUSTED_PROXIES`` (its headers may be believed)."""
+    peer = _address(request.META.get("REMOTE_ADDR", "") or "")
+    return peer is not None and _trusted(peer, trusted_networks())

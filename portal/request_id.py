@@ -1,7 +1,7 @@
 """A request id (``X-Request-ID``) on every log line of a request and of the tasks it enqueues.
 
 `RequestIdMiddleware` takes the id the trusted proxy sent (nginx's ``$request_id``; only with
-``TRUSTED_PROXY_COUNT`` > 0, and only a short token of safe characters) or makes one, keeps it
+a peer in ``TRUSTED_PROXIES``, and only a short token of safe characters) or makes one, keeps it
 in a context variable for the request and answers it in ``X-Request-ID``. Celery's
 ``before_task_publish`` puts it in the message's headers; ``task_prerun`` restores it in the
 worker for the task's run, so the task's log lines (and the tasks it enqueues in turn) carry
@@ -13,9 +13,10 @@ import re
 import uuid
 
 from celery import signals as celery_signals
-from django.conf import settings
 from django.core.signals import request_finished
 from django.dispatch import receiver
+
+from portal.client_address import peer_is_trusted_proxy
 
 HEADER = "X-Request-ID"
 CELERY_HEADER = "portal_request_id"
@@ -39,7 +40,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        given = request.headers.get(HEADER, "") if settings.ALLAUTH_TRUSTED_PROXY_COUNT else ""
+        given = request.headers.get(HEADER, "") if peer_is_trusted_proxy(request) else ""
         value = given if _VALID.match(given) else uuid.uuid4().hex
         request.request_id = value
         # Kept until the response is finished (`request_finished`): Django logs a 4xx/5xx

@@ -29,7 +29,7 @@ def _withdraw(dossier, **headers):
 def test_the_request_id_is_on_the_workers_log_lines_of_the_tasks_the_request_enqueued(
     smtp_server, start_worker, settings
 ):
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # behind nginx, which sends $request_id
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]  # behind nginx, which sends $request_id
     handler, port = smtp_server()
     worker = start_worker(smtp_port=port, queues="notifications", log_format="json")
     given, other = DossierFactory(received=True), DossierFactory(received=True)

@@ -94,7 +94,7 @@ def test_only_the_token_or_an_allowed_network_may_scrape(settings):
 
 
 def test_a_request_id_from_the_proxy_is_on_its_log_lines_and_answered(settings):
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter("%(levelname)s %(name)s %(message)s"))
@@ -108,6 +108,9 @@ def test_a_request_id_from_the_proxy_is_on_its_log_lines_and_answered(settings):
     lines = stream.getvalue().splitlines()
     assert '"request_id": "req-abc-12345678"' in lines[0]
     assert generated["X-Request-ID"] != "bad id!" and len(generated["X-Request-ID"]) == 32
+    # A peer that is not a trusted proxy cannot choose the id.
+    outsider = Client(REMOTE_ADDR="203.0.113.9").get("/no-such-page/", HTTP_X_REQUEST_ID="req-abc-12345678")
+    assert outsider["X-Request-ID"] != "req-abc-12345678" and len(outsider["X-Request-ID"]) == 32
     assert f'"request_id": "{generated["X-Request-ID"]}"' in lines[1]
 
 
