@@ -31,7 +31,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bench.child import run_child
-from bench.database import prepare
+from bench.database import prepare, sign_in_with_both_factors
 from bench.datagen import generate
 from dossiers.models import DailyStat, Dossier
 from dossiers.stats import reports, service
@@ -97,7 +97,7 @@ def _measure(requests: int) -> dict:
         "export:xlsx": f"/officer/stats/report.xlsx?{whole}",
     }
     client = Client()
-    client.force_login(user)
+    sign_in_with_both_factors(client, user)
     # The list's second page: the cursor the first page links to.
     following = re.search(r'rel="next" href="\?([^"]+)"', client.get(scenarios["list:received-all-days"]).text)
     if following:

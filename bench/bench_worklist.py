@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.child import run_child
-from bench.database import prepare
+from bench.database import prepare, sign_in_with_both_factors
 from bench.datagen import generate
 from dossiers import worklists
 from dossiers.models import Dossier
@@ -74,7 +74,7 @@ def _measure(requests: int) -> dict:
             "rows": sum(counts.values()),
         }
         client = Client()
-        client.force_login(user)
+        sign_in_with_both_factors(client, user)
         for name in scope.names:
             plans[name] = plans.get(name) or _indexes(worklists.worklist_keys_query(scope=scope, name=name).explain())
             for door, path in (("page", f"/officer/worklists/{name}/"), ("api", f"/api/v1/officer/worklists/{name}/")):

@@ -16,7 +16,9 @@ import io
 import json
 import os
 import sys
+import time
 
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -99,7 +101,7 @@ def fixtures() -> dict:
     leader = User.objects.filter(email="leader@example.com").first()
     worklist = []
     if leader is not None:
-        _token, raw = api_token_create(user=leader, name="bench", scopes=["officer"])
+        _token, raw = api_token_create(user=leader, name="bench", scopes=["officer"], by_operator=True)
         auth = {"Authorization": f"Bearer {raw}", "Accept": "application/json"}
         names = worklists.officer_scope(user=leader).names
         worklist = [_request("GET", f"/api/v1/officer/worklists/{name}/", auth) for name in names]
@@ -207,3 +209,18 @@ def child(*argv: str) -> None:
     parser.add_argument("--check-filing", type=float, metavar="EPOCH", help="check the dossiers filed since then")
     args = parser.parse_args(argv)
     print(json.dumps(prepare(dossiers=args.dossiers, check_filing_since=args.check_filing)))
+
+
+def sign_in_with_both_factors(client, user) -> None:
+    """Sign ``user`` in on the test ``client`` as the login form records a password and a TOTP
+    code just given (officers' pages need a verified second factor); the demo officers have an
+    authenticator app."""
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now},
+        {"method": "mfa", "type": "totp", "at": now},
+    ]
+    session[AUTHENTICATION_METHODS_SESSION_KEY + "_user"] = str(user.pk)
+    session.save()
