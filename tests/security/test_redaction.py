@@ -48,7 +48,9 @@ def json_log():
         h for h in logging.getLogger().handlers if any(isinstance(f, RedactSecretsFilter) for f in h.filters)
     )
     stream, formatter = io.StringIO(), handler.formatter
-    old_stream = handler.setStream(stream)
+    # The handler's stream is the stderr pytest gave when logging was configured; an earlier
+    # test's capture may have closed it, so swap it without flushing it.
+    old_stream, handler.stream = handler.stream, stream
     handler.setFormatter(
         JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -58,7 +60,7 @@ def json_log():
     try:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
     finally:
-        handler.setStream(old_stream)
+        handler.stream = old_stream
         handler.setFormatter(formatter)
 
 
