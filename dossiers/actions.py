@@ -139,6 +139,16 @@ def _moment(value) -> dt.datetime | None:
     return moment
 
 
+def _texts(service, *names: str) -> Performer:
+    """The performer of a service that takes only free text besides the dossier: each of
+    ``names`` passed as sent, or empty (the service cleans it)."""
+
+    def perform(*, user, dossier, params, files=None):
+        return service(user=user, dossier_id=dossier.pk, **{name: params.get(name) or "" for name in names})
+
+    return perform
+
+
 # --- the performers ----------------------------------------------------------------------------
 
 
@@ -164,12 +174,6 @@ def _rate(*, user, dossier, params, files=None):
     )
 
 
-def _receive(*, user, dossier, params, files=None):
-    return reception.dossier_receive(
-        user=user, dossier_id=dossier.pk, note=params.get("note") or "", message=params.get("message") or ""
-    )
-
-
 def _request_supplement(*, user, dossier, params, files=None):
     return reception.dossier_request_supplement(
         user=user,
@@ -177,12 +181,6 @@ def _request_supplement(*, user, dossier, params, files=None):
         items=_items(params.get("items")),
         note=params.get("note") or "",
         message=params.get("message") or "",
-    )
-
-
-def _refuse(*, user, dossier, params, files=None):
-    return reception.dossier_refuse(
-        user=user, dossier_id=dossier.pk, reason=params.get("reason") or "", note=params.get("note") or ""
     )
 
 
@@ -218,14 +216,6 @@ def _propose(*, user, dossier, params, files=None):
     )
 
 
-def _forward(*, user, dossier, params, files=None):
-    return processing.dossier_forward(user=user, dossier_id=dossier.pk, note=params.get("note") or "")
-
-
-def _send_back(*, user, dossier, params, files=None):
-    return processing.dossier_send_back(user=user, dossier_id=dossier.pk, reason=params.get("reason") or "")
-
-
 def _consult(*, user, dossier, params, files=None):
     days_message = _("Thời hạn trả lời là số ngày làm việc từ 1 đến %(max)d.") % {"max": processing.CONSULT_MAX_DAYS}
     return processing.dossier_consult(
@@ -247,34 +237,6 @@ def _consult_reply(*, user, dossier, params, files=None):
     )
 
 
-def _approve(*, user, dossier, params, files=None):
-    return processing.dossier_approve(
-        user=user, dossier_id=dossier.pk, note=params.get("note") or "", message=params.get("message") or ""
-    )
-
-
-def _decline(*, user, dossier, params, files=None):
-    return processing.dossier_decline(
-        user=user, dossier_id=dossier.pk, reason=params.get("reason") or "", note=params.get("note") or ""
-    )
-
-
-def _request_payment(*, user, dossier, params, files=None):
-    return processing.dossier_request_payment(
-        user=user, dossier_id=dossier.pk, note=params.get("note") or "", message=params.get("message") or ""
-    )
-
-
-def _payment_received(*, user, dossier, params, files=None):
-    return processing.dossier_payment_received(
-        user=user,
-        dossier_id=dossier.pk,
-        reference=params.get("reference") or "",
-        note=params.get("note") or "",
-        message=params.get("message") or "",
-    )
-
-
 def _apology(*, user, dossier, params, files=None):
     return processing.dossier_apologise(
         user=user,
@@ -282,36 +244,6 @@ def _apology(*, user, dossier, params, files=None):
         reason=params.get("reason") or "",
         new_due_at=_moment(params.get("new_due_at")),
         note=params.get("note") or "",
-    )
-
-
-def _stop(*, user, dossier, params, files=None):
-    return processing.dossier_stop(
-        user=user, dossier_id=dossier.pk, reason=params.get("reason") or "", note=params.get("note") or ""
-    )
-
-
-def _withdraw_accept(*, user, dossier, params, files=None):
-    return processing.dossier_withdraw_accept(
-        user=user, dossier_id=dossier.pk, note=params.get("note") or "", message=params.get("message") or ""
-    )
-
-
-def _withdraw_reject(*, user, dossier, params, files=None):
-    return processing.dossier_withdraw_reject(
-        user=user, dossier_id=dossier.pk, reason=params.get("reason") or "", note=params.get("note") or ""
-    )
-
-
-def _return_result(*, user, dossier, params, files=None):
-    return processing.dossier_return_result(
-        user=user,
-        dossier_id=dossier.pk,
-        method=params.get("method") or "",
-        recipient=params.get("recipient") or "",
-        tracking_number=params.get("tracking_number") or "",
-        note=params.get("note") or "",
-        message=params.get("message") or "",
     )
 
 
@@ -324,26 +256,40 @@ ACTIONS: dict[str, DossierAction] = {
         DossierAction("withdraw", "withdraw_request", _withdraw),
         DossierAction("rate", "rate", _rate),
         # reception
-        DossierAction("receive", "receive", _receive),
+        DossierAction("receive", "receive", _texts(reception.dossier_receive, "note", "message")),
         DossierAction("request_supplement", "request_supplement", _request_supplement),
-        DossierAction("refuse", "refuse", _refuse),
+        DossierAction("refuse", "refuse", _texts(reception.dossier_refuse, "reason", "note")),
         # processing
         DossierAction("assign", "assign", _assign),
         DossierAction("reassign", "reassign", _reassign),
         DossierAction("propose", "propose", _propose),
-        DossierAction("forward", "forward", _forward),
-        DossierAction("send_back", "send_back", _send_back),
+        DossierAction("forward", "forward", _texts(processing.dossier_forward, "note")),
+        DossierAction("send_back", "send_back", _texts(processing.dossier_send_back, "reason")),
         DossierAction("consult", "consult", _consult),
         DossierAction("consult_reply", "consult_reply", _consult_reply),
-        DossierAction("approve", "approve", _approve),
-        DossierAction("decline", "decline", _decline),
-        DossierAction("request_payment", "request_payment", _request_payment),
-        DossierAction("payment_received", "payment_received", _payment_received),
+        DossierAction("approve", "approve", _texts(processing.dossier_approve, "note", "message")),
+        DossierAction("decline", "decline", _texts(processing.dossier_decline, "reason", "note")),
+        DossierAction(
+            "request_payment", "request_payment", _texts(processing.dossier_request_payment, "note", "message")
+        ),
+        DossierAction(
+            "payment_received",
+            "payment_received",
+            _texts(processing.dossier_payment_received, "reference", "note", "message"),
+        ),
         DossierAction("apology", "apology", _apology),
-        DossierAction("stop", "stop", _stop),
-        DossierAction("withdraw_accept", "withdraw_accept", _withdraw_accept),
-        DossierAction("withdraw_reject", "withdraw_reject", _withdraw_reject),
-        DossierAction("return_result", "return_result", _return_result),
+        DossierAction("stop", "stop", _texts(processing.dossier_stop, "reason", "note")),
+        DossierAction(
+            "withdraw_accept", "withdraw_accept", _texts(processing.dossier_withdraw_accept, "note", "message")
+        ),
+        DossierAction(
+            "withdraw_reject", "withdraw_reject", _texts(processing.dossier_withdraw_reject, "reason", "note")
+        ),
+        DossierAction(
+            "return_result",
+            "return_result",
+            _texts(processing.dossier_return_result, "method", "recipient", "tracking_number", "note", "message"),
+        ),
     )
 }
 
