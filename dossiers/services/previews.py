@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import shutil
 import subprocess  # noqa: S404 - poppler's pdftoppm, fixed arguments, no shell
 import tempfile
 from pathlib import Path
@@ -34,7 +35,8 @@ from portal.storage import STORAGE_ERRORS, StorageUnavailable, StoredFileMissing
 
 logger = logging.getLogger(__name__)
 
-PDFTOPPM = "/usr/bin/pdftoppm"
+# poppler-utils (Debian package; in the Dockerfile): a machine without it marks previews failed.
+PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
 RENDER_TIMEOUT_SECONDS = 60
 # A pending row whose task was lost (broker restarted) is asked for again after this long.
 PENDING_RETRY_AFTER = dt.timedelta(minutes=10)
@@ -151,7 +153,7 @@ def _pdf_pages(content: bytes) -> tuple[list[bytes], int]:
         ]
         try:
             subprocess.run(command, check=True, capture_output=True, timeout=RENDER_TIMEOUT_SECONDS)  # noqa: S603
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
             raise PreviewError("pdftoppm failed") from error
         # page-1.png … page-10.png (zero-padded to the width of the last number): sort by number.
         files = sorted(Path(folder).glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
