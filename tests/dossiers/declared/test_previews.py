@@ -246,3 +246,20 @@ def test_a_token_without_the_read_scope_or_a_bad_token_gets_nothing(dossier, tea
 def test_the_api_lists_each_documents_preview_url(dossier, team, stored):
     body = officer_api(with_totp(team.reception)).get(f"/api/v1/dossiers/{dossier.code}/").json()
     assert body["documents"][0]["preview_url"] == f"http://testserver{status_url(stored)}"
+
+
+def test_the_page_query_count_does_not_grow_with_documents(client, dossier, team, django_assert_max_num_queries):
+    client.force_login(with_totp(team.specialist))
+    url = f"/officer/dossiers/{dossier.code}/"
+    client.get(url)  # warm the session; the document's preview is asked for
+    with django_assert_max_num_queries(60) as one:
+        client.get(url)
+    for n in range(5):
+        DossierDocumentFactory(dossier=dossier, stored=stored_pdf(dossier.applicant, pages=1, name=f"giay-{n}.pdf"))
+    with django_assert_max_num_queries(60) as asked:
+        body = client.get(url).content.decode()
+    assert len(asked) == len(one) + 1  # the five new previews asked for in one insert
+    assert body.count('data-preview-state="pending"') == 6
+    with django_assert_max_num_queries(60) as six:
+        client.get(url)
+    assert len(six) == len(one)
