@@ -47,13 +47,15 @@ ENV PATH=/opt/venv/bin:$PATH \
     WEB_CONCURRENCY=4
 
 # WeasyPrint (PDF slips) loads Pango, PangoFT2 and HarfBuzz's subsetter through cffi;
-# the PDFs' fonts ship in static/fonts/, so no font package is needed; python-magic needs libmagic.
+# the PDFs' fonts ship in static/fonts/, so no font package is needed; python-magic needs libmagic;
+# poppler-utils' pdftoppm renders the documents' preview pages (pdf queue).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
         libmagic1 \
+        poppler-utils \
     && rm -rf /var/lib/apt/lists/*
 
 # The processes run as an unprivileged user that cannot modify the code it runs.

@@ -82,7 +82,7 @@ def test_dockerfile_installs_dependencies_only_from_the_lock_file():
 def test_runtime_stage_has_weasyprint_libraries_and_runs_as_non_root():
     runtime = _stages()[-1]
     runs = " ".join(a for i, a in runtime if i == "RUN")
-    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "libmagic1"):
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "libmagic1", "poppler-utils"):
         assert package in runs
     assert "fonts-" not in runs  # the PDFs' fonts ship with the project (static/fonts/)
     users = [a for i, a in runtime if i == "USER"]
