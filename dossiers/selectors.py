@@ -161,7 +161,8 @@ def stored_documents_for_user(*, user) -> QuerySet[StoredDocument]:
 
 def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     """A member of the owning organisation now, the owner of a personal file, an officer of the
-    receiving agency of a dossier holding it, or of an agency consulted with it shared.
+    receiving agency of a dossier holding it (a document, a result, the e-receipt of a fee paid
+    for it), or of an agency consulted with it shared.
 
     A file uploaded for an organisation is the organisation's: the member who uploaded it loses
     it with its membership (its own personal copy, if any, is another file and stays its own).
@@ -179,7 +180,11 @@ def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     # Officers of the receiving agency; a consulted agency only the documents shared with it (no results).
     received = Q(dossier__receiving_agency_id__in=agency_ids)
     shared = Q(consultations__agency_id__in=agency_ids)
-    return stored.dossier_uses.filter(received | shared).exists() or stored.results.filter(received).exists()
+    return (
+        stored.dossier_uses.filter(received | shared).exists()
+        or stored.results.filter(received).exists()
+        or Payment.objects.filter(receipt=stored, dossier__receiving_agency_id__in=agency_ids).exists()
+    )
 
 
 # --- processing -------------------------------------------------------------------------------

@@ -2,26 +2,22 @@
 
 Files are never served from a public URL. Each download checks who asks; anyone not
 allowed gets 404, exactly as for an id that does not exist, so ids reveal nothing. A download
-works with the session or with a bearer token (``dossiers:read``); an officer's file needs a
+works with the session or with a bearer token (``dossiers:read``; `portal.api.authentication.
+session_or_bearer`, the one door for every file url the API gives); an officer's file needs a
 session that passed the second factor (the middleware) or a token with the ``officer`` scope.
 """
 
-from functools import wraps
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from rest_framework.exceptions import AuthenticationFailed
 
 from dossiers import selectors, services
 from dossiers.models import Slip, StoredDocument
 from dossiers.services.slips import slip_awaiting_seal
-from portal.api.authentication import bearer_token_user
-from portal.api.permissions import READ_SCOPE
+from portal.api.authentication import session_or_bearer
 from portal.storage import storage_file_response
 
 PAGE_SIZE = 20
@@ -34,36 +30,7 @@ def _file_response(request, field, *, name: str, content_type: str):
     )
 
 
-def _token_error(message: str, status: int) -> JsonResponse:
-    response = JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
-
-
-def session_or_token(view):
-    """The session's login, or ``Authorization: Bearer <token>`` with the ``dossiers:read`` scope
-    (the token's user then asks, its officer powers withheld unless the token is an officer's)."""
-    session_view = login_required(view)
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        if not header.lower().startswith("bearer "):
-            return session_view(request, *args, **kwargs)
-        try:
-            user, token = bearer_token_user(header[7:].strip())
-        except AuthenticationFailed as error:
-            return _token_error(str(error.detail), 401)
-        if READ_SCOPE not in (token.scopes or []):
-            return _token_error(_("Mã truy cập này không có phạm vi “%(scope)s”.") % {"scope": READ_SCOPE}, 403)
-        request.user = user
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@session_or_token
+@session_or_bearer
 @require_GET
 def stored_document_download(request, pk: int):
     stored = StoredDocument.objects.filter(pk=pk).first()
@@ -76,7 +43,7 @@ def stored_document_download(request, pk: int):
     return _file_response(request, stored.file, name=stored.name, content_type=stored.mime_type)
 
 
-@session_or_token
+@session_or_bearer
 @require_GET
 def slip_download(request, pk: int):
     slip = Slip.objects.select_related("dossier").filter(pk=pk).first()
