@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from dossiers import selectors
 from dossiers.core.machine import TRANSITIONS, transition_open
 from dossiers.services import applicant, processing, reception
 
@@ -30,12 +31,16 @@ RESULT_MAX_SIZE = processing.RESULT_MAX_SIZE
 
 Performer = Callable[..., object]
 
+# What an action's button says by its colour: the step forward, a refusal or stop, the rest.
+PRIMARY, DANGER, SECONDARY = "primary", "danger", "secondary"
+
 
 @dataclass(frozen=True)
 class DossierAction:
     name: str  # what a client sends: {"action": name, ...}
     transition: str  # the row of the core's table it runs
     perform: Performer  # perform(*, user, dossier, params, files=None) -> Dossier
+    tone: str = SECONDARY  # PRIMARY, DANGER or SECONDARY: its button's colour on the pages
 
     @property
     def label(self):
@@ -116,23 +121,40 @@ def _items(value):
     return value
 
 
+# Dates as Vietnamese write them (ngày/tháng/năm), optionally with a time, besides ISO 8601.
+_VN_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y")
+
+
+def _vn_moment(text: str) -> dt.datetime | None:
+    for fmt in _VN_FORMATS:
+        try:
+            moment = dt.datetime.strptime(text, fmt)  # noqa: DTZ007 - made aware by the caller
+        except ValueError:
+            continue
+        return moment if "%H" in fmt else dt.datetime.combine(moment.date(), dt.time(17, 0))
+    return None
+
+
 def _moment(value) -> dt.datetime | None:
-    """A date-time, or a date (then 17:00 that day), in the current time zone when naive."""
+    """A date-time, or a date (then 17:00 that day), ISO 8601 or dd/mm/yyyy [HH:MM], in the
+    current time zone when naive."""
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time(17, 0))
     elif isinstance(value, str) and value.strip():
         text = value.strip()
-        moment = parse_datetime(text)
-        if moment is None:
-            try:
-                day = parse_date(text)
-            except ValueError:
-                day = None
-            if day is None:
-                return None
+        try:
+            moment = parse_datetime(text)
+            day = None if moment is not None else parse_date(text)
+        except ValueError:
+            moment = day = None
+        if moment is None and day is not None:
             moment = dt.datetime.combine(day, dt.time(17, 0))
+        if moment is None:
+            moment = _vn_moment(text)
+        if moment is None:
+            return None
     else:
         return None
     if timezone.is_naive(moment):
@@ -271,19 +293,19 @@ ACTIONS: dict[str, DossierAction] = {
         DossierAction("withdraw", "withdraw_request", _withdraw),
         DossierAction("rate", "rate", _rate),
         # reception
-        DossierAction("receive", "receive", _texts(reception.dossier_receive, "note", "message")),
+        DossierAction("receive", "receive", _texts(reception.dossier_receive, "note", "message"), tone=PRIMARY),
         DossierAction("request_supplement", "request_supplement", _request_supplement),
-        DossierAction("refuse", "refuse", _texts(reception.dossier_refuse, "reason", "note")),
+        DossierAction("refuse", "refuse", _texts(reception.dossier_refuse, "reason", "note"), tone=DANGER),
         # processing
         DossierAction("assign", "assign", _assign),
         DossierAction("reassign", "reassign", _reassign),
-        DossierAction("propose", "propose", _propose),
+        DossierAction("propose", "propose", _propose, tone=PRIMARY),
         DossierAction("forward", "forward", _texts(processing.dossier_forward, "note")),
         DossierAction("send_back", "send_back", _texts(processing.dossier_send_back, "reason")),
         DossierAction("consult", "consult", _consult),
         DossierAction("consult_reply", "consult_reply", _consult_reply),
-        DossierAction("approve", "approve", _texts(processing.dossier_approve, "note", "message")),
-        DossierAction("decline", "decline", _texts(processing.dossier_decline, "reason", "note")),
+        DossierAction("approve", "approve", _texts(processing.dossier_approve, "note", "message"), tone=PRIMARY),
+        DossierAction("decline", "decline", _texts(processing.dossier_decline, "reason", "note"), tone=DANGER),
         DossierAction(
             "request_payment", "request_payment", _texts(processing.dossier_request_payment, "note", "message")
         ),
@@ -293,17 +315,21 @@ ACTIONS: dict[str, DossierAction] = {
             _texts(processing.dossier_payment_received, "reference", "note", "message"),
         ),
         DossierAction("apology", "apology", _apology),
-        DossierAction("stop", "stop", _texts(processing.dossier_stop, "reason", "note")),
+        DossierAction("stop", "stop", _texts(processing.dossier_stop, "reason", "note"), tone=DANGER),
         DossierAction(
             "withdraw_accept", "withdraw_accept", _texts(processing.dossier_withdraw_accept, "note", "message")
         ),
         DossierAction(
-            "withdraw_reject", "withdraw_reject", _texts(processing.dossier_withdraw_reject, "reason", "note")
+            "withdraw_reject",
+            "withdraw_reject",
+            _texts(processing.dossier_withdraw_reject, "reason", "note"),
+            tone=DANGER,
         ),
         DossierAction(
             "return_result",
             "return_result",
             _texts(processing.dossier_return_result, "method", "recipient", "tracking_number", "note", "message"),
+            tone=PRIMARY,
         ),
     )
 }
@@ -323,20 +349,33 @@ def available_actions(*, user, dossier) -> list[str]:
     return [a.name for a in offered_actions(user=user, dossier=dossier)]
 
 
-def action_describe(action: DossierAction) -> dict:
+def action_field_choices(field: dict, *, user, dossier, lookups: dict | None = None) -> list[dict] | None:
+    """The ``[{value, label}]`` a field takes, or None for a free field: a ``choice`` field's own
+    list, and for a field of type officer, department or agency the list offered to ``user`` on
+    this dossier (``dossiers.selectors.action_field_choices``: what the service accepts).
+    ``lookups`` keeps each kind's list for the request (several actions may share one)."""
+    kind = field.get("type")
+    if kind == "choice":
+        return [{"value": value, "label": str(label)} for value, label in field.get("choices", ())]
+    if kind not in selectors.CHOICE_FIELD_TYPES:
+        return None
+    lookups = {} if lookups is None else lookups
+    if kind not in lookups:
+        lookups[kind] = selectors.action_field_choices(user=user, dossier=dossier, kind=kind)
+    return lookups[kind]
+
+
+def action_describe(action: DossierAction, *, user, dossier, lookups: dict | None = None) -> dict:
     """An action as the API lists it: name, label and the fields it needs (labels translated), each
-    saying whether what is typed in it is sent to the applicant (``to_applicant``) or stays internal."""
-    return {
-        "name": action.name,
-        "label": str(action.label),
-        "fields": [
-            {
-                "to_applicant": False,
-                **{
-                    key: (str(value) if key == "label" else list(value) if key == "choices" else value)
-                    for key, value in f.items()
-                },
-            }
-            for f in action.fields
-        ],
-    }
+    saying whether what is typed in it is sent to the applicant (``to_applicant``) or stays
+    internal, and the ``choices`` of those picked from a list."""
+    lookups = {} if lookups is None else lookups
+    fields = []
+    for f in action.fields:
+        described = {"to_applicant": False, **{key: value for key, value in f.items() if key != "choices"}}
+        described["label"] = str(f["label"])
+        choices = action_field_choices(f, user=user, dossier=dossier, lookups=lookups)
+        if choices is not None:
+            described["choices"] = choices
+        fields.append(described)
+    return {"name": action.name, "label": str(action.label), "fields": fields}

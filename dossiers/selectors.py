@@ -168,7 +168,8 @@ def stored_documents_for_user(*, user) -> QuerySet[StoredDocument]:
 
 def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     """A member of the owning organisation now, the owner of a personal file, an officer of the
-    receiving agency of a dossier holding it, or of an agency consulted with it shared.
+    receiving agency of a dossier holding it (a document, a result, the e-receipt of a fee paid
+    for it), or of an agency consulted with it shared.
 
     A file uploaded for an organisation is the organisation's: the member who uploaded it loses
     it with its membership (its own personal copy, if any, is another file and stays its own).
@@ -186,7 +187,11 @@ def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     # Officers of the receiving agency; a consulted agency only the documents shared with it (no results).
     received = Q(dossier__receiving_agency_id__in=agency_ids)
     shared = Q(consultations__agency_id__in=agency_ids)
-    return stored.dossier_uses.filter(received | shared).exists() or stored.results.filter(received).exists()
+    return (
+        stored.dossier_uses.filter(received | shared).exists()
+        or stored.results.filter(received).exists()
+        or Payment.objects.filter(receipt=stored, dossier__receiving_agency_id__in=agency_ids).exists()
+    )
 
 
 # --- processing -------------------------------------------------------------------------------
@@ -205,11 +210,71 @@ def dossier_results(*, dossier: Dossier, published_only: bool = False) -> QueryS
     return qs.filter(published_at__isnull=False) if published_only else qs
 
 
-def officers_for_assignment(*, dossier: Dossier):
-    """Specialists of the dossier's agency, the people a dossier can be assigned to."""
+# --- the choices of an action's fields (the page's selects and the API's ``choices``) -------------
+#
+# One definition per kind of field, read by the page, by the API's ``available_actions`` and by
+# the service that checks what was sent: what is offered is what is accepted.
+
+
+def officers_for_assignment(*, user, dossier: Dossier) -> QuerySet:
+    """The specialists ``user`` may assign the dossier to: those of the receiving agency, or of
+    the user's own departments when its assigning roles there each belong to one (a department
+    head assigns within its department; a leader, across the agency)."""
+    agency_id = dossier.receiving_agency_id
+    departments = portal_selectors.officer_department_ids(
+        user=user, agency_id=agency_id, permission=OfficerPermission.ASSIGN
+    )
     return portal_selectors.users_with_permission(
-        agency_id=dossier.receiving_agency_id, permission=OfficerPermission.PROCESS
-    ).order_by("full_name", "email")
+        agency_id=agency_id, permission=OfficerPermission.PROCESS, department_ids=departments
+    ).order_by("full_name", "email", "pk")
+
+
+def departments_for_assignment(*, user, dossier: Dossier) -> QuerySet:
+    """The departments (phòng) of the receiving agency ``user`` may hand the dossier to: its own
+    when its assigning roles each belong to one, else every department of the agency."""
+    agency_id = dossier.receiving_agency_id
+    departments = portal_selectors.officer_department_ids(
+        user=user, agency_id=agency_id, permission=OfficerPermission.ASSIGN
+    )
+    return procedure_selectors.departments_of_agency(agency_id=agency_id, ids=departments)
+
+
+def agencies_for_consultation(*, dossier: Dossier) -> QuerySet:
+    """The agencies whose opinion may be asked on the dossier (liên thông): every active agency
+    but the receiving one and those already asked and not yet answering."""
+    waiting = dossier.consultations.filter(answered_at__isnull=True).values("agency_id")
+    return (
+        procedure_selectors.agency_list()
+        .select_related(None)
+        .exclude(pk=dossier.receiving_agency_id)
+        .exclude(pk__in=waiting)
+        .order_by("name", "code")
+    )
+
+
+def _officer_label(user) -> str:
+    return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
+# The kinds of action field whose values are picked from a list the portal gives.
+CHOICE_FIELD_TYPES = ("officer", "department", "agency")
+
+
+def action_field_choices(*, user, dossier: Dossier, kind: str) -> list[dict]:
+    """``[{value, label}]`` a field of type ``kind`` (officer, department, agency) takes, for ``user``."""
+    if kind == "officer":
+        return [
+            {"value": str(u.pk), "label": _officer_label(u)}
+            for u in officers_for_assignment(user=user, dossier=dossier).only("pk", "full_name", "email")
+        ]
+    if kind == "department":
+        return [{"value": str(d.pk), "label": d.name} for d in departments_for_assignment(user=user, dossier=dossier)]
+    if kind == "agency":
+        return [
+            {"value": a.code, "label": a.name}
+            for a in agencies_for_consultation(dossier=dossier).only("pk", "code", "name")
+        ]
+    raise ValueError(kind)
 
 
 def dossier_results_for_user(*, user, dossier: Dossier) -> list[dict]:

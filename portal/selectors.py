@@ -138,14 +138,37 @@ def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
-def users_with_permission(*, agency_id: int, permission: OfficerPermission | str) -> Iterable[User]:
-    roles = [r for r, perms in ROLE_PERMISSIONS.items() if str(permission) in perms]
-    return User.objects.filter(
-        officer_memberships__agency_id=agency_id,
-        officer_memberships__role__in=roles,
-        officer_memberships__is_active=True,
-        is_active=True,
-    ).distinct()
+def _roles_with(permission: OfficerPermission | str) -> list[str]:
+    return [r for r, perms in ROLE_PERMISSIONS.items() if str(permission) in perms]
+
+
+def users_with_permission(
+    *, agency_id: int, permission: OfficerPermission | str, department_ids: Iterable[int] | None = None
+) -> QuerySet[User]:
+    """Active users holding ``permission`` for the agency; with ``department_ids``, only through
+    a role in one of those departments (phòng)."""
+    membership = {
+        "officer_memberships__agency_id": agency_id,
+        "officer_memberships__role__in": _roles_with(permission),
+        "officer_memberships__is_active": True,
+    }
+    if department_ids is not None:
+        membership["officer_memberships__department_id__in"] = list(department_ids)
+    return User.objects.filter(is_active=True, **membership).distinct()
+
+
+def officer_department_ids(*, user, agency_id: int, permission: OfficerPermission | str) -> set[int] | None:
+    """The departments (phòng) to which the user's roles holding ``permission`` for the agency
+    confine it: None when one of them is agency-wide (no department), an empty set when it holds
+    no such role. A department head assigns within its department; a leader, agency-wide."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    rows = set(
+        _active_memberships(user)
+        .filter(agency_id=agency_id, role__in=_roles_with(permission))
+        .values_list("department_id", flat=True)
+    )
+    return None if None in rows else rows
 
 
 def citizen_find(*, citizen_id: str = "", email: str = "") -> User | None:

@@ -98,6 +98,12 @@ def department_get(*, department_id: int, agency_id: int) -> Department | None:
     return Department.objects.filter(pk=department_id, agency_id=agency_id).first()
 
 
+def departments_of_agency(*, agency_id: int, ids: set[int] | None = None) -> QuerySet[Department]:
+    """The agency's departments (phòng), by name; with ``ids``, only those."""
+    qs = Department.objects.filter(agency_id=agency_id).order_by("name", "pk")
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
 def agency_list(*, active_only: bool = True) -> QuerySet[Agency]:
     qs = Agency.objects.select_related("parent").order_by("code")
     return qs.filter(is_active=True) if active_only else qs

@@ -223,8 +223,11 @@ class DossierActionView(_ApplicantAction):
     The fields are listed with each action in the dossier's ``available_actions`` (``reason``
     for withdraw; ``rating`` and ``comment`` for rate; ``data``, ``note``, ``from_store`` and
     files ``documents[<id>]`` for supplement; ``assignee`` for assign; ``recommendation`` and a
-    multipart file ``result_file`` for propose; ...). A state that no longer allows the action
-    (another officer was faster) answers 409.
+    multipart file ``result_file`` for propose; ``items``, a list of ``{"requirement_id": id,
+    "reason": ...}`` or ``{"field": name, "reason": ...}``, for request_supplement; ...). A field
+    listed with ``choices`` takes one of their values (an officer's or a department's id, an
+    agency's code): any other is refused with 400 naming the field. A state that no longer
+    allows the action (another officer was faster) answers 409.
     """
 
     parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]

@@ -152,7 +152,11 @@ class DossierDetailView(GenericAPIView):
         dossier = selectors.dossier_get_for_user(user=user, code=code[:48], consulted=True)
         if dossier is None or dossier.state == DossierState.DRAFT:
             raise NotFound(_("Không tìm thấy hồ sơ."))
-        actions = [action_describe(a) for a in offered_actions(user=user, dossier=dossier)]
+        lookups: dict = {}
+        actions = [
+            action_describe(a, user=user, dossier=dossier, lookups=lookups)
+            for a in offered_actions(user=user, dossier=dossier)
+        ]
         consulted_only = selectors.dossier_consulted_only(user=user, dossier=dossier)
         officer = selectors.dossier_officer_can_view(user=user, dossier=dossier)
         consultations = (

@@ -248,6 +248,13 @@ class DossierResultSerializer(serializers.Serializer):
         return _absolute(self.context.get("request"), DOCUMENT_URL.format(id=result["document_id"]))
 
 
+class ActionChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField(
+        help_text="What to send in the field (an officer's or department's id, an agency code)."
+    )
+    label = serializers.CharField()
+
+
 class ActionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField(
@@ -261,7 +268,15 @@ class ActionFieldSerializer(serializers.Serializer):
     to_applicant = serializers.BooleanField(
         help_text="true: what is typed is sent to the applicant; false: an internal note (officers only)."
     )
-    choices = serializers.ListField(child=serializers.CharField(), required=False)
+    choices = ActionChoiceSerializer(
+        many=True,
+        required=False,
+        help_text=(
+            "Present for fields of type choice, officer, department and agency: the values the caller may send"
+            " in this field now (e.g. the specialists it may assign, the agencies it may consult), each with"
+            " its label. Any other value is refused (400, error.fields names the field)."
+        ),
+    )
 
 
 class ConsultationSerializer(serializers.Serializer):

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dossiers.constants import FINAL_STATES, STATUS_CODE, DossierState, SlipKind
+from dossiers.constants import FINAL_STATES, STATUS_CODE, DossierState, Outcome, Rating, ReturnMethod, SlipKind
 from dossiers.core import access, fees, pipelines
 from dossiers.core.apology import apology_rule_for
 from dossiers.core.events import event_append
@@ -241,7 +241,10 @@ def _withdraw_refusal(dossier: Dossier) -> str:
     return _("Hồ sơ đã kết thúc, không thể rút.")
 
 
-F = dict  # a field an action needs: name, type, required, label; ``to_applicant``: sent to the applicant
+# A field an action needs: name, type, required, label; ``to_applicant``: sent to the applicant;
+# a ``choice`` field lists its ``choices`` as (value, label); the values of a field of type
+# officer, department or agency are listed for the caller (``dossiers.selectors.action_field_choices``).
+F = dict
 # An officer's note is internal; what the applicant is told is a field of its own (core.notes).
 _NOTE = F(name="note", type="text", required=False, label=gettext_lazy("Ghi chú nội bộ (không gửi người nộp)"))
 _MESSAGE = F(
@@ -281,7 +284,7 @@ TRANSITIONS: dict[str, Transition] = {
                     type="list",
                     required=True,
                     to_applicant=True,
-                    label=gettext_lazy("Danh sách nội dung cần bổ sung: requirement_id hoặc field, và reason"),
+                    label=gettext_lazy("Danh sách nội dung cần bổ sung, mỗi mục nêu giấy tờ hoặc trường của tờ khai và lý do"),
                 ),
                 _MESSAGE,
                 _NOTE,
@@ -331,8 +334,8 @@ TRANSITIONS: dict[str, Transition] = {
                     name="recommendation",
                     type="choice",
                     required=True,
-                    choices=("grant", "decline"),
-                    label=gettext_lazy("Đề xuất: giải quyết (grant) hoặc từ chối (decline)"),
+                    choices=(("grant", Outcome.GRANTED.label), ("decline", Outcome.DECLINED.label)),
+                    label=gettext_lazy("Đề xuất"),
                 ),
                 F(name="result_title", type="text", required=False, label=gettext_lazy("Tên kết quả")),
                 F(name="result_file", type="file", required=False, label=gettext_lazy("Dự thảo kết quả (PDF)")),
@@ -378,14 +381,14 @@ TRANSITIONS: dict[str, Transition] = {
             label=gettext_lazy("Lấy ý kiến cơ quan liên quan"),
             guard=_assignee_only,
             fields=(
-                F(name="agency", type="agency", required=True, label=gettext_lazy("Mã cơ quan được xin ý kiến")),
+                F(name="agency", type="agency", required=True, label=gettext_lazy("Cơ quan được xin ý kiến")),
                 F(name="question", type="text", required=True, label=gettext_lazy("Nội dung xin ý kiến")),
                 F(name="days", type="integer", required=True, label=gettext_lazy("Thời hạn trả lời (ngày làm việc)")),
                 F(
                     name="documents",
                     type="documents",
                     required=False,
-                    label=gettext_lazy("Giấy tờ gửi kèm (số của giấy tờ; không chọn: mọi giấy tờ hiện có của hồ sơ)"),
+                    label=gettext_lazy("Giấy tờ gửi kèm (không chọn: gửi mọi giấy tờ hiện có của hồ sơ)"),
                 ),
             ),
         ),
@@ -398,7 +401,7 @@ TRANSITIONS: dict[str, Transition] = {
             guard=_consult_reply_guard,
             agencies=_consulted_agencies,
             fields=(
-                F(name="consultation", type="integer", required=True, label=gettext_lazy("Số yêu cầu xin ý kiến")),
+                F(name="consultation", type="integer", required=True, label=gettext_lazy("Yêu cầu xin ý kiến")),
                 F(name="answer", type="text", required=True, label=gettext_lazy("Ý kiến trả lời")),
             ),
         ),
@@ -491,7 +494,7 @@ TRANSITIONS: dict[str, Transition] = {
                     name="method",
                     type="choice",
                     required=True,
-                    choices=("counter", "post", "online"),
+                    choices=tuple(ReturnMethod.choices),
                     label=gettext_lazy("Hình thức trả kết quả"),
                 ),
                 F(name="recipient", type="text", required=False, label=gettext_lazy("Người nhận kết quả")),
@@ -557,7 +560,7 @@ TRANSITIONS: dict[str, Transition] = {
                     name="rating",
                     type="choice",
                     required=True,
-                    choices=("very_satisfied", "satisfied", "dissatisfied"),
+                    choices=tuple(Rating.choices),
                     label=gettext_lazy("Mức độ hài lòng"),
                 ),
                 F(name="comment", type="text", required=False, label=gettext_lazy("Ý kiến")),

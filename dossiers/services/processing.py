@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dossiers import selectors
 from dossiers.constants import (
     DocumentSource,
     DossierState,
@@ -57,23 +58,27 @@ RESULT_MAX_SIZE = 20 * 1024 * 1024
 # --- assignment -------------------------------------------------------------------------------
 
 
-def _specialist(*, dossier: Dossier, assignee_id: int | None) -> object:
+def _specialist(*, user, dossier: Dossier, assignee_id: int | None) -> object:
+    """The specialist chosen, one of the choices ``user`` is offered (``officers_for_assignment``)."""
     if assignee_id is None:
         raise ValidationError({"assignee": [_("Vui lòng chọn chuyên viên xử lý.")]})
-    user = portal_selectors.user_active_get(user_id=assignee_id)
-    if user is None or not portal_selectors.officer_can(
-        user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.PROCESS
-    ):
-        raise ValidationError({"assignee": [_("Người được chọn không phải chuyên viên xử lý của cơ quan.")]})
-    return user
+    chosen = selectors.officers_for_assignment(user=user, dossier=dossier).filter(pk=assignee_id).first()
+    if chosen is None:
+        raise ValidationError(
+            {"assignee": [_("Người được chọn không có trong danh sách chuyên viên xử lý bạn được phân công.")]}
+        )
+    return chosen
 
 
-def _department(*, dossier: Dossier, department_id: int | None):
+def _department(*, user, dossier: Dossier, department_id: int | None):
+    """The department chosen, one of the choices ``user`` is offered (``departments_for_assignment``)."""
     if department_id is None:
         return None
-    department = procedure_selectors.department_get(department_id=department_id, agency_id=dossier.receiving_agency_id)
+    department = selectors.departments_for_assignment(user=user, dossier=dossier).filter(pk=department_id).first()
     if department is None:
-        raise ValidationError({"department": [_("Phòng này không thuộc cơ quan tiếp nhận hồ sơ.")]})
+        raise ValidationError(
+            {"department": [_("Phòng được chọn không có trong danh sách phòng của cơ quan bạn được phân công.")]}
+        )
     return department
 
 
@@ -91,8 +96,8 @@ def dossier_assign(
     now = timezone.now()
 
     def check(dossier: Dossier) -> None:
-        chosen["assignee"] = _specialist(dossier=dossier, assignee_id=assignee_id)
-        chosen["department"] = _department(dossier=dossier, department_id=department_id)
+        chosen["assignee"] = _specialist(user=user, dossier=dossier, assignee_id=assignee_id)
+        chosen["department"] = _department(user=user, dossier=dossier, department_id=department_id)
         if chosen["department"] is None:
             membership = (
                 chosen["assignee"]
@@ -143,7 +148,7 @@ def dossier_reassign(*, user, dossier_id: int, assignee_id: int | None, note: st
     chosen: dict = {}
 
     def check(dossier: Dossier) -> None:
-        chosen["assignee"] = _specialist(dossier=dossier, assignee_id=assignee_id)
+        chosen["assignee"] = _specialist(user=user, dossier=dossier, assignee_id=assignee_id)
         if chosen["assignee"].pk == dossier.assigned_to_id:
             raise ValidationError({"assignee": [_("Hồ sơ đang do chính chuyên viên này xử lý.")]})
 
@@ -335,9 +340,12 @@ def dossier_consult(
     documents of the dossier; none chosen: every current document), not the rest of the dossier.
     """
     question = text_clean(question, field="question", required=True, minimum=REASON_MIN_LENGTH)
-    agency = procedure_selectors.agency_get_by_code(str(agency_code or "").strip()[:32])
+    agency_code = str(agency_code or "").strip()[:32]
+    if not agency_code:
+        raise ValidationError({"agency": [_("Vui lòng chọn cơ quan được xin ý kiến.")]})
+    agency = procedure_selectors.agency_get_by_code(agency_code)
     if agency is None or not agency.is_active:
-        raise ValidationError({"agency": [_("Không tìm thấy cơ quan với mã này.")]})
+        raise ValidationError({"agency": [_("Cơ quan được chọn không có trong danh sách cơ quan có thể xin ý kiến.")]})
     if days is None or not 1 <= days <= CONSULT_MAX_DAYS:
         raise ValidationError(
             {"days": [_("Thời hạn trả lời là số ngày làm việc từ 1 đến %(max)d.") % {"max": CONSULT_MAX_DAYS}]}
@@ -355,6 +363,11 @@ def dossier_consult(
             raise ValidationError({"agency": [_("Không thể xin ý kiến chính cơ quan đang giải quyết hồ sơ.")]})
         if dossier.consultations.filter(agency=agency, answered_at__isnull=True).exists():
             raise ValidationError({"agency": [_("Đã có một yêu cầu xin ý kiến cơ quan này đang chờ trả lời.")]})
+        if not selectors.agencies_for_consultation(dossier=dossier).filter(pk=agency.pk).exists():
+            # The list offered is the rule (``agencies_for_consultation``); the messages above say why.
+            raise ValidationError(
+                {"agency": [_("Cơ quan được chọn không có trong danh sách cơ quan có thể xin ý kiến.")]}
+            )
 
     def apply(dossier: Dossier) -> list[str]:
         due = procedure_selectors.add_working_minutes(
@@ -607,7 +620,7 @@ def _apology_new_due(*, dossier: Dossier, value: dt.datetime | dt.date | None) -
     """The new appointment of an apology, checked against the agency's calendar."""
     agency = dossier.receiving_agency
     if value is None:
-        raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới không hợp lệ (định dạng YYYY-MM-DD).")]})
+        raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới không hợp lệ: nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2026.")]})
     if isinstance(value, dt.datetime):
         new_due = value
     else:

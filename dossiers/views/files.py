@@ -2,27 +2,23 @@
 
 Files are never served from a public URL. Each download checks who asks; anyone not
 allowed gets 404, exactly as for an id that does not exist, so ids reveal nothing. A download
-works with the session or with a bearer token (``dossiers:read``); an officer's file needs a
+works with the session or with a bearer token (``dossiers:read``; `portal.api.authentication.
+session_or_bearer`, the one door for every file url the API gives); an officer's file needs a
 session that passed the second factor (the middleware) or a token with the ``officer`` scope.
 """
-
-from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from rest_framework.exceptions import AuthenticationFailed
 
 from dossiers import selectors, services
 from dossiers.constants import PreviewState
 from dossiers.models import Slip, StoredDocument
 from dossiers.services.slips import slip_awaiting_seal
-from portal.api.authentication import bearer_token_user
-from portal.api.permissions import READ_SCOPE
+from portal.api.authentication import session_or_bearer
 from portal.storage import StorageName, storage_file_response
 
 PAGE_SIZE = 20
@@ -35,36 +31,7 @@ def _file_response(request, field, *, name: str, content_type: str):
     )
 
 
-def _token_error(message: str, status: int) -> JsonResponse:
-    response = JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
-
-
-def session_or_token(view):
-    """The session's login, or ``Authorization: Bearer <token>`` with the ``dossiers:read`` scope
-    (the token's user then asks, its officer powers withheld unless the token is an officer's)."""
-    session_view = login_required(view)
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        if not header.lower().startswith("bearer "):
-            return session_view(request, *args, **kwargs)
-        try:
-            user, token = bearer_token_user(header[7:].strip())
-        except AuthenticationFailed as error:
-            return _token_error(str(error.detail), 401)
-        if READ_SCOPE not in (token.scopes or []):
-            return _token_error(_("Mã truy cập này không có phạm vi “%(scope)s”.") % {"scope": READ_SCOPE}, 403)
-        request.user = user
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@session_or_token
+@session_or_bearer
 @require_GET
 def stored_document_download(request, pk: int):
     stored = _downloadable(request, pk)
@@ -98,7 +65,7 @@ def preview_status(*, stored: StoredDocument, preview) -> dict:
     }
 
 
-@session_or_token
+@session_or_bearer
 @require_GET
 def stored_document_preview(request, pk: int):
     """A document's preview: ``{"state", "state_label", "page_count", "pages": [urls]}``; asked
@@ -112,7 +79,7 @@ def stored_document_preview(request, pk: int):
     return response
 
 
-@session_or_token
+@session_or_bearer
 @require_GET
 def stored_document_preview_page(request, pk: int, number: int):
     """One page image of a document's preview, shown in the page (same permission as the download)."""
@@ -125,7 +92,7 @@ def stored_document_preview_page(request, pk: int, number: int):
     )
 
 
-@session_or_token
+@session_or_bearer
 @require_GET
 def slip_download(request, pk: int):
     slip = Slip.objects.select_related("dossier").filter(pk=pk).first()

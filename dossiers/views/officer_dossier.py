@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from dossiers import selectors, services
-from dossiers.actions import action_get, offered_actions
-from dossiers.constants import DossierState, Outcome, ReturnMethod, Timeliness, event_label
+from dossiers.actions import action_field_choices, action_get, offered_actions
+from dossiers.constants import DossierState, Timeliness, event_label
 from dossiers.core.machine import OFFICER
 from dossiers.core.notes import APPLICANT_EVENT_ACTIONS, event_applicant_note, event_internal_note
 from dossiers.models import Dossier
@@ -32,15 +32,10 @@ from dossiers.views.common import errors_of
 from dossiers.views.files import preview_status
 from signing.selectors import upload_verifications
 
-# Labels of the choice values the officers' actions take (the API keeps the raw values).
-CHOICE_LABELS = {
-    "recommendation": {"grant": Outcome.GRANTED.label, "decline": Outcome.DECLINED.label},
-    "method": dict(ReturnMethod.choices),
-}
 TEXT_ROWS = {"note": 2}
 WIDGET_HELP = {
-    "new_due_at": gettext_lazy("Định dạng YYYY-MM-DD; chỉ được hẹn lại một lần."),
-    "agency": gettext_lazy("Ví dụ: 000.00.12.H48"),
+    "new_due_at": gettext_lazy("Chỉ được hẹn lại một lần."),
+    "agency": gettext_lazy("Gõ tên hoặc mã cơ quan để lọc danh sách."),
 }
 
 
@@ -74,21 +69,10 @@ def _field_widget(field: dict, *, dossier: Dossier, user, data, errors: dict, lo
         "options": [],
         "to_applicant": bool(field.get("to_applicant")),
     }
-    if kind == "choice":
-        labels = CHOICE_LABELS.get(name, {})
-        widget["options"] = [(value, labels.get(value, value)) for value in field.get("choices", ())]
-    elif kind == "officer":
-        if "officers" not in lookups:
-            lookups["officers"] = [
-                (str(u.pk), u.full_name or u.email) for u in selectors.officers_for_assignment(dossier=dossier)
-            ]
-        widget["options"] = lookups["officers"]
-    elif kind == "department":
-        if "departments" not in lookups:
-            lookups["departments"] = [
-                (str(d.pk), d.name) for d in dossier.receiving_agency.departments.order_by("name", "pk")
-            ]
-        widget["options"] = lookups["departments"]
+    choices = action_field_choices(field, user=user, dossier=dossier, lookups=lookups)
+    if choices is not None:
+        # The same list the API gives and the service accepts (``dossiers.selectors``).
+        widget["options"] = [(c["value"], c["label"]) for c in choices]
     elif kind == "documents":
         # The documents a consultation may share: the dossier's current ones (none ticked: all).
         widget["value"] = data.getlist(name) if hasattr(data, "getlist") else []
@@ -128,6 +112,7 @@ def _action_forms(*, user, dossier: Dossier, failed: str = "", data=None, errors
             {
                 "name": action.name,
                 "label": action.label,
+                "tone": action.tone,
                 "url": reverse("dossiers:officer_dossier_action", args=[dossier.code, action.name]),
                 "fields": fields,
                 "multipart": any(f["type"] == "file" for f in fields),

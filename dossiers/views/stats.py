@@ -24,6 +24,7 @@ from dossiers.models import ReportFormat
 from dossiers.stats import definitions, reports, service
 from dossiers.stats import subscriptions as stats_subscriptions
 from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm, parse_month
+from portal.api.authentication import session_or_bearer
 from portal.db_router import replica_reads
 from procedures.models import Procedure, Sector
 
@@ -225,7 +226,7 @@ def dossier_list(request):
     )
 
 
-@login_required
+@session_or_bearer(officer=True)
 @require_GET
 @replica_reads()
 def export(request, fmt: str):

@@ -1,10 +1,17 @@
-"""Bearer-token authentication for the API (``Authorization: Bearer dvc_...``)."""
+"""Bearer-token authentication (``Authorization: Bearer dvc_...``) for the API, and for the
+doors outside the API whose urls it gives (the file downloads): `session_or_bearer`."""
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from portal.second_factor import officer_token_gate
+from portal.api.permissions import READ_SCOPE
+from portal.second_factor import OFFICER_SCOPE, officer_token_gate, token_acts_as_officer
 from portal.services import ApiTokenExpired, api_token_authenticate
 
 
@@ -51,3 +58,43 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer dvc_..."}
+
+
+def _token_refusal(message: str, status: int) -> JsonResponse:
+    response = JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def session_or_bearer(view=None, *, officer: bool = False):
+    """A Django view (a file download) open to the session's login, as the page is, or to
+    ``Authorization: Bearer <token>`` with the ``dossiers:read`` scope — and, with ``officer``
+    (an officer-only file), the ``officer`` scope too. The token's user then asks, its officer
+    powers withheld unless the token has the officer scope (`bearer_token_user`); the view
+    checks permissions as for the session. A bad token is 401, a missing scope 403, in JSON."""
+
+    def decorate(view):
+        session_view = login_required(view)
+
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            if not header.lower().startswith("bearer "):
+                return session_view(request, *args, **kwargs)
+            try:
+                user, token = bearer_token_user(header[7:].strip())
+            except exceptions.AuthenticationFailed as error:
+                return _token_refusal(str(error.detail), 401)
+            for scope in (READ_SCOPE, OFFICER_SCOPE) if officer else (READ_SCOPE,):
+                granted = token_acts_as_officer(token) if scope == OFFICER_SCOPE else scope in (token.scopes or [])
+                if not granted:
+                    return _token_refusal(
+                        gettext("Mã truy cập này không có phạm vi “%(scope)s”.") % {"scope": scope}, 403
+                    )
+            request.user = user
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate

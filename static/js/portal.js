@@ -1,6 +1,7 @@
 // Behaviour of every page, kept out of the HTML so that the Content-Security-Policy can refuse
-// inline script: a select that submits its form on change (the language switch), and a form
-// that asks for confirmation first (data-confirm="question").
+// inline script: a select that submits its form on change (the language switch), a form
+// that asks for confirmation first (data-confirm="question"), and a text box that filters the
+// options of a list (data-filter-for="<select id>": by name or code, with or without accents).
 (function () {
   "use strict";
   document.addEventListener("change", function (event) {
@@ -8,6 +9,22 @@
     if (field.matches && field.matches("select[data-autosubmit]") && field.form) {
       field.form.requestSubmit ? field.form.requestSubmit() : field.form.submit();
     }
+  });
+  function fold(text) {
+    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+  }
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    var target = box.getAttribute && box.getAttribute("data-filter-for");
+    var select = target && document.getElementById(target);
+    if (!select) {
+      return;
+    }
+    var words = fold(box.value).split(/\s+/).filter(Boolean);
+    Array.prototype.forEach.call(select.options, function (option) {
+      var text = fold(option.text + " " + option.value);
+      option.hidden = option.value !== "" && !words.every(function (word) { return text.indexOf(word) !== -1; });
+    });
   });
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -7,12 +7,21 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from dossiers.constants import SlipKind
-from dossiers.models import Dossier, DossierDocument, Slip, StoredDocument
+from dossiers.models import Dossier, DossierDocument, Payment, Slip, StoredDocument
 from dossiers.tasks import purge_stale_drafts
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierDocumentFactory, DossierFactory, StoredDocumentFactory, make_pdf
+from portal.services import api_token_create
+from tests.dossiers.factories import (
+    DossierDocumentFactory,
+    DossierFactory,
+    StoredDocumentFactory,
+    Team,
+    make_pdf,
+    to_resolved,
+)
 from tests.factories import (
     AgencyFactory,
     OfficerMembershipFactory,
@@ -195,3 +204,127 @@ def test_purge_deletes_drafts_untouched_for_30_days_only():
     assert Dossier.objects.filter(pk__in=[fresh.pk, submitted.pk]).count() == 2
     # The uploads themselves stay in the applicant's document store.
     assert StoredDocument.objects.filter(pk=upload.stored_id).exists()
+
+
+# --- every file door with a bearer token as with a session (issue 18) ------------------------------
+#
+# Each url the API gives (a document, a slip, a result, a payment receipt, the control sheet, the
+# statistics export) answers the token as the page answers the session: the same permission,
+# plus the token's scopes (dossiers:read; officer for an officer's file or an officer-only one).
+
+
+@pytest.fixture
+def doors():
+    """A resolved dossier with a document, a receipt slip, a control sheet, a draft-then-final
+    result, a paid fee with its e-receipt, and the people around it; each door's url by name."""
+    dossier = DossierFactory()
+    DossierDocumentFactory(dossier=dossier)
+    team = Team(dossier.receiving_agency)
+    dossier = to_resolved(dossier, team)
+    slips = {
+        kind: Slip.objects.create(
+            dossier=dossier, kind=kind, file=ContentFile(make_pdf(), name=f"{kind}.pdf"), rendered_at=timezone.now()
+        )
+        for kind in (SlipKind.RECEIPT, SlipKind.CONTROL_SHEET)
+    }
+    receipt = StoredDocumentFactory(owner=dossier.applicant, title="Biên lai điện tử", name="bien-lai.pdf")
+    Payment.objects.create(
+        dossier=dossier,
+        reference="TT-MATRIX-0001",
+        phase="at_submission",
+        amount=50_000,
+        status="succeeded",
+        payer=dossier.applicant,
+        created_at=timezone.now(),
+        paid_at=timezone.now(),
+        receipt=receipt,
+    )
+    urls = {
+        "document": f"/files/documents/{dossier.documents.first().stored_id}/",
+        "receipt_slip": f"/files/slips/{slips[SlipKind.RECEIPT].pk}/",
+        "control_sheet": f"/files/slips/{slips[SlipKind.CONTROL_SHEET].pk}/",
+        "result": f"/files/documents/{dossier.results.get().stored_id}/",
+        "payment_receipt": f"/files/documents/{receipt.pk}/",
+        "stats_export": "/officer/stats/report.pdf",
+    }
+    return {"dossier": dossier, "team": team, "urls": urls}
+
+
+def _body(response) -> bytes:
+    return _content(response) if response.streaming else response.content
+
+
+def _bearer(user, scopes):
+    _token, raw = api_token_create(user=user, name="matrix", scopes=list(scopes), by_operator="officer" in scopes)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+READ, OFFICER = ("dossiers:read",), ("dossiers:read", "officer")
+# (who, scopes) -> the status of each door, in the order of DOOR_NAMES.
+DOOR_NAMES = ("document", "receipt_slip", "control_sheet", "result", "payment_receipt", "stats_export")
+BEARER_MATRIX = [
+    ("applicant", READ, (200, 200, 200, 404, 200, 403)),
+    ("applicant", ("dossiers:write",), (403, 403, 403, 403, 403, 403)),
+    ("other_citizen", READ, (404, 404, 404, 404, 404, 403)),
+    ("reception", OFFICER, (200, 200, 200, 200, 200, 403)),  # no statistics for reception
+    ("leader", OFFICER, (200, 200, 200, 200, 200, 200)),
+    # An officer's token without the officer scope: the officer's powers are withheld.
+    ("leader", READ, (404, 404, 404, 404, 404, 403)),
+    ("other_agency_leader", OFFICER, (404, 404, 404, 404, 404, 200)),
+]
+
+
+@pytest.mark.parametrize(("who", "scopes", "expected"), BEARER_MATRIX)
+def test_every_file_door_answers_a_bearer_token_like_the_page(client, doors, who, scopes, expected):
+    team = doors["team"]
+    people = {
+        "applicant": doors["dossier"].applicant,
+        "other_citizen": UserFactory(),
+        "reception": team.reception,
+        "leader": team.leader,
+        "other_agency_leader": OfficerMembershipFactory(agency=AgencyFactory(), role=OfficerRole.LEADER).user,
+    }
+    headers = _bearer(people[who], scopes)
+    got = {}
+    for name in DOOR_NAMES:
+        response = client.get(doors["urls"][name], **headers)
+        got[name] = response.status_code
+        if response.status_code == 200:
+            assert response["Content-Type"] == "application/pdf", name
+            assert _body(response).startswith(b"%PDF-"), name
+        elif response.status_code == 403 and response["Content-Type"].startswith("application/json"):
+            assert "phạm vi" in response.json()["detail"], name
+    assert got == dict(zip(DOOR_NAMES, expected, strict=True))
+
+
+def test_every_file_door_answers_a_session_like_before_and_a_bad_token_with_401(client, doors):
+    team, urls = doors["team"], doors["urls"]
+    client.force_login(with_totp(team.leader))
+    assert {name: client.get(url).status_code for name, url in urls.items()} == dict.fromkeys(urls, 200)
+    client.force_login(doors["dossier"].applicant)
+    assert client.get(urls["document"]).status_code == 200 and client.get(urls["result"]).status_code == 404
+    client.logout()
+    for url in urls.values():
+        assert client.get(url)["Location"].startswith("/accounts/login/"), url
+        refused = client.get(url, HTTP_AUTHORIZATION="Bearer dvc_not-a-token")
+        assert refused.status_code == 401 and refused["WWW-Authenticate"] == 'Bearer realm="api"', url
+        assert "không hợp lệ" in refused.json()["detail"]
+
+
+def test_every_url_the_api_gives_downloads_with_the_token_that_read_it(doors):
+    """Whoever reads the detail, the payments and the document store with its token downloads
+    every url in them with the same token."""
+    dossier, team = doors["dossier"], doors["team"]
+    for user, scopes in ((dossier.applicant, READ), (team.reception, OFFICER), (team.leader, OFFICER)):
+        api = APIClient()
+        api.credentials(**_bearer(user, scopes))
+        detail = api.get(f"/api/v1/dossiers/{dossier.code}/").json()
+        payments = api.get(f"/api/v1/dossiers/{dossier.code}/payments/").json()
+        urls = [i["url"] for key in ("documents", "slips", "results") for i in detail[key]]
+        urls += [p["receipt_url"] for p in payments["payments"] if p["receipt_url"]]
+        if user == dossier.applicant:
+            urls += [d["url"] for d in api.get("/api/v1/documents/").json()["results"]]
+        assert len(urls) >= 4, urls
+        for url in urls:
+            response = api.get(url)
+            assert response.status_code == 200, (user, url, response.status_code)

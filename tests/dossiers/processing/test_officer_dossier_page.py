@@ -320,7 +320,7 @@ BAD_INPUT = [
         {"assignee": "reception"},
         None,
         "assignee",
-        "Người được chọn không phải chuyên viên xử lý của cơ quan.",
+        "Người được chọn không có trong danh sách chuyên viên xử lý bạn được phân công.",
     ),
     (
         to_processing,
@@ -366,7 +366,7 @@ BAD_INPUT = [
         {"agency": "KHONG-CO", "question": "Xác minh nơi cư trú", "days": "3"},
         None,
         "agency",
-        "Không tìm thấy cơ quan với mã này.",
+        "Cơ quan được chọn không có trong danh sách cơ quan có thể xin ý kiến.",
     ),
     (
         to_processing,
@@ -381,10 +381,10 @@ BAD_INPUT = [
         setup_due_soon,
         "head",
         "apology",
-        {"reason": "Cần xác minh thêm", "new_due_at": "31/12/2026"},
+        {"reason": "Cần xác minh thêm", "new_due_at": "31/13/2026"},
         None,
         "new_due_at",
-        "Ngày hẹn trả mới không hợp lệ (định dạng YYYY-MM-DD).",
+        "Ngày hẹn trả mới không hợp lệ: nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2026.",
     ),
     (
         setup_due_soon,

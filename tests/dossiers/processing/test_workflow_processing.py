@@ -234,7 +234,7 @@ def test_apology_sets_one_new_date_once_and_only_when_due_soon(dossier, team):
     assert refused.value.code == "invalid_state"
     soon = timezone.now() + dt.timedelta(hours=1)
     Dossier.objects.filter(pk=dossier.pk).update(due_at=soon)
-    for bad in ("", "31/12/2026", "2020-01-01"):
+    for bad in ("", "31/13/2026", "2020-01-01"):
         with pytest.raises(ValidationError) as refused:
             apology.perform(user=team.specialist, dossier=dossier, params={"reason": "Cần xác minh", "new_due_at": bad})
         assert "new_due_at" in refused.value.message_dict
@@ -288,14 +288,18 @@ def test_return_needs_its_details(dossier, team):
 def test_offered_actions_carry_labels_and_fields(dossier, team):
     to_processing(dossier, team)
     offered = {
-        a.name: actions.action_describe(a)
+        a.name: actions.action_describe(a, user=team.specialist, dossier=refresh(dossier))
         for a in actions.offered_actions(user=team.specialist, dossier=refresh(dossier))
     }
     assert set(offered) >= {"propose", "consult", "request_supplement"}
     propose = offered["propose"]
     assert propose["label"] == str(TRANSITIONS["propose"].label)
     names = {f["name"]: f for f in propose["fields"]}
-    assert names["recommendation"]["choices"] == ["grant", "decline"] and names["recommendation"]["required"]
+    assert names["recommendation"]["choices"] == [
+        {"value": "grant", "label": "Giải quyết"},
+        {"value": "decline", "label": "Từ chối giải quyết"},
+    ]
+    assert names["recommendation"]["required"]
 
 
 def test_actions_registry_performs_uploaded_result(dossier, team):
