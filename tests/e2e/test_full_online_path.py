@@ -64,8 +64,8 @@ def test_file_pay_receive_the_result_and_reuse_it(page, login, sandbox, tmp_path
     page.locator(".document-slot").nth(0).locator("input[type=file]").set_input_files(str(to_khai))
     _next(page)
     # The review shows the fee and that it is paid online after submission.
-    expect(page.locator("#review-fees")).to_contain_text("15000 đ")
-    expect(page.locator("main")).to_contain_text("thanh toán trực tuyến 15000 đồng")
+    expect(page.locator("#review-fees")).to_contain_text("15.000 đ")
+    expect(page.locator("main")).to_contain_text("thanh toán trực tuyến 15.000 đồng")
     expect(page.locator("#delivery_online")).to_be_checked()
     page.get_by_label(re.compile("Tôi xin cam đoan")).check()
     _next(page, "Nộp hồ sơ")
@@ -79,13 +79,13 @@ def test_file_pay_receive_the_result_and_reuse_it(page, login, sandbox, tmp_path
     with page.expect_navigation():
         page.locator("#pay-button").click()
     assert page.url.startswith(f"{sandbox.url}/sandbox-gateway/")
-    expect(page.get_by_test_id("amount")).to_have_text("15000 đồng")
+    expect(page.get_by_test_id("amount")).to_have_text("15.000 đồng")
     reference = page.get_by_test_id("txn-ref").inner_text()
     with page.expect_navigation():
         page.get_by_role("button", name="Thanh toán", exact=True).click()
     # The IPN settled the payment before the browser came back to the return page.
     assert "/payments/return/" in page.url
-    expect(page.locator("#payment-result")).to_contain_text(f"Đã thanh toán thành công 15000 đồng cho hồ sơ {code}")
+    expect(page.locator("#payment-result")).to_contain_text(f"Đã thanh toán thành công 15.000 đồng cho hồ sơ {code}")
     payment = Payment.objects.get(reference=reference)
     assert payment.status == PaymentStatus.SUCCEEDED and payment.dossier_id == dossier.pk
     dossier.refresh_from_db()
