@@ -19,7 +19,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from dossiers import selectors, services
 from dossiers.models import Slip, StoredDocument
-from dossiers.services.slips import slip_awaiting_seal
+from dossiers.services.slips import slip_awaiting_seal, slip_download_name
 from portal.api.authentication import bearer_token_user
 from portal.api.permissions import READ_SCOPE
 from portal.storage import storage_file_response
@@ -88,7 +88,7 @@ def slip_download(request, pk: int):
         response["Retry-After"] = str(SLIP_RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "private, no-store"
         return response
-    return _file_response(request, slip.file, name=slip.file.name.rsplit("/", 1)[-1], content_type="application/pdf")
+    return _file_response(request, slip.file, name=slip_download_name(slip), content_type="application/pdf")
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.utils import timezone
 from dossiers import services
 from dossiers.constants import DossierState, SlipKind
 from dossiers.core.pins import pin_check
+from dossiers.forms import DocumentsForm
 from dossiers.models import Dossier, DossierEvent, Slip
 from portal.constants import OfficerRole
 from tests.dossiers.factories import DossierFactory, OnlineVersionFactory, StoredDocumentFactory, make_pdf, make_png
@@ -22,6 +23,7 @@ from tests.factories import (
     with_totp,
 )
 from tests.procedures.conftest import demo_agencies, demo_catalogue  # noqa: F401 - fixtures
+from tests.procedures.factories import DocumentRequirementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -327,7 +329,7 @@ def test_list_shows_mine_and_my_organisations_only(client, citizen):
     [
         ("supplement_requested", "Bổ sung hồ sơ", "/supplement/"),
         ("returned", "Đánh giá", "/rate/"),
-        ("payment_requested", "Thực hiện nghĩa vụ tài chính", "/"),
+        ("payment_requested", "Thực hiện nghĩa vụ tài chính", "/#dossier-fees"),
         ("processing", None, None),
     ],
 )
@@ -559,3 +561,31 @@ def test_timeline_shows_officer_messages_and_labels_every_event(client, citizen)
     assert officer.email not in page  # the applicant sees the agency, not the officer's account
     assert dossier.receiving_agency.name in page
     assert f'href="/dossiers/{dossier.code}/supplement/">Bổ sung hồ sơ</a>' in page
+
+
+def test_the_document_picker_shows_the_local_date(db):
+    """A paper stored at 20:00 UTC on 22/11 was stored on 23/11 in Viet Nam (issue 19)."""
+    requirement = DocumentRequirementFactory()
+    stored = StoredDocumentFactory(created_at=dt.datetime(2026, 11, 22, 20, 0, tzinfo=dt.UTC))
+    form = DocumentsForm(requirements=[requirement], stored_documents=[stored])
+    labels = dict(form.fields[f"store[{requirement.pk}]"].choices)
+    assert labels[str(stored.pk)].endswith("(23/11/2026)")
+
+
+def test_an_out_of_hours_receipt_says_why_its_time_counts_later(client):
+    """Received at 06:20 (before the office opens), counted from 07:30: the page says so."""
+    officer = UserFactory()
+    dossier = DossierFactory()
+    OfficerMembershipFactory(user=officer, agency=dossier.receiving_agency, role=OfficerRole.RECEPTION)
+    services.dossier_receive(user=officer, dossier_id=dossier.pk)
+    event = DossierEvent.objects.get(dossier=dossier, action="receive")
+    counted = event.created_at + dt.timedelta(hours=1, minutes=10)
+    Dossier.objects.filter(pk=dossier.pk).update(received_at=counted)
+    client.force_login(dossier.applicant)
+    page = client.get(f"/dossiers/{dossier.code}/").content.decode()
+    at = timezone.localtime(event.created_at)
+    assert 'id="received-out-of-hours"' in page
+    assert f"Cơ quan tiếp nhận hồ sơ lúc {at:%H:%M %d/%m/%Y}, ngoài giờ làm việc" in page
+
+    Dossier.objects.filter(pk=dossier.pk).update(received_at=event.created_at)  # received in hours
+    assert 'id="received-out-of-hours"' not in client.get(f"/dossiers/{dossier.code}/").content.decode()

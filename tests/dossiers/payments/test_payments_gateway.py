@@ -221,5 +221,11 @@ def test_review_page_shows_fees_and_keeps_a_bad_delivery_choice_from_submitting(
     assert good.status_code == 302
     draft.refresh_from_db()
     assert draft.state == DossierState.PAYMENT_REQUESTED and draft.delivery.method == "post"
+    # The confirmation offers the payment at once (issue 19), and so does “Việc bạn cần làm”.
+    submitted = client.get(good["Location"]).content.decode()
+    pay_action = f'action="/dossiers/{draft.code}/pay/"'
+    assert 'id="submitted-pay-button"' in submitted and pay_action in submitted
+    assert "Thanh toán trực tuyến 15.000 đồng" in submitted
     detail = client.get(f"/dossiers/{draft.code}/").content.decode()
     assert 'id="pay-button"' in detail and "Qua dịch vụ bưu chính" in detail
+    assert 'id="expected-pay-button"' in detail and detail.count(pay_action) == 2

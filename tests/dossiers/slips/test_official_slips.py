@@ -165,6 +165,14 @@ def test_the_slip_is_on_the_dossier_page_and_downloads_only_for_the_applicant(
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content if response.streaming else [response.content]).startswith(b"%PDF-")
+    # A readable name that keeps the code intact, whatever the storage called the file (issue 19).
+    expected = {
+        "receive": "giay-tiep-nhan-ho-so-va-hen-tra-ket-qua",
+        "request_supplement": "phieu-yeu-cau-bo-sung-hoan-thien-ho-so",
+        "refuse": "phieu-tu-choi",
+    }[action]
+    disposition = response["Content-Disposition"]
+    assert f"{expected}" in disposition and f"{dossier.code}.pdf" in disposition, disposition
     client.force_login(UserFactory())  # another citizen
     assert client.get(url).status_code == 404
 
