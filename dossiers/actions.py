@@ -14,6 +14,7 @@ its line in ``ACTIONS`` below.
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -139,6 +140,20 @@ def _moment(value) -> dt.datetime | None:
     return moment
 
 
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day_or_moment(value) -> dt.date | dt.datetime | None:
+    """A date typed alone stays a date (the service reads it in the agency's calendar), else
+    the moment ``_moment`` reads."""
+    if isinstance(value, str) and DATE_ONLY.fullmatch(value.strip()):
+        try:
+            return parse_date(value.strip())
+        except ValueError:
+            return None
+    return _moment(value)
+
+
 def _texts(service, *names: str) -> Performer:
     """The performer of a service that takes only free text besides the dossier: each of
     ``names`` passed as sent, or empty (the service cleans it)."""
@@ -242,7 +257,7 @@ def _apology(*, user, dossier, params, files=None):
         user=user,
         dossier_id=dossier.pk,
         reason=params.get("reason") or "",
-        new_due_at=_moment(params.get("new_due_at")),
+        new_due_at=_day_or_moment(params.get("new_due_at")),
         note=params.get("note") or "",
     )
 

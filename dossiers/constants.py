@@ -121,6 +121,20 @@ class DocumentSource(models.TextChoices):
     RECEIPT = "receipt", _("Biên lai điện tử")
 
 
+class PreviewState(models.TextChoices):
+    """A document's page images for viewing in the page (bản xem trước)."""
+
+    PENDING = "pending", _("Đang chuẩn bị")
+    READY = "ready", _("Sẵn sàng")
+    TOO_LARGE = "too_large", _("Tệp quá lớn để xem trước")
+    FAILED = "failed", _("Không tạo được bản xem trước")
+
+
+# The files shown as page images: a PDF's first pages, an image scaled.
+PREVIEW_PDF_TYPES = frozenset({"application/pdf"})
+PREVIEW_IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+
+
 class Rating(models.TextChoices):
     VERY_SATISFIED = "very_satisfied", _("Rất hài lòng")
     SATISFIED = "satisfied", _("Hài lòng")

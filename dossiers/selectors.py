@@ -15,6 +15,7 @@ from dossiers.models import Consultation, Dossier, DossierDelivery, DossierResul
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
 from portal.metrics import scrape_gauge_register
+from procedures import selectors as procedure_selectors
 from signing import selectors as signing_selectors
 
 # Compared against when a code is unknown, so that an unknown code and a wrong PIN
@@ -132,6 +133,13 @@ def dossier_check_pin(*, code: str, pin: str) -> Dossier | None:
     )
     ok = pins.pin_check(pin or "", dossier.tracking_pin_hash if dossier else _DUMMY_PIN_HASH)
     return dossier if dossier is not None and ok else None
+
+
+def dossier_answers(*, dossier: Dossier) -> list[dict]:
+    """What the applicant declared, read with the labels and sections of the dossier's procedure
+    version's form (``procedures.form_answers``): for the officer's page, the API and slips.
+    Only for the applicant and the receiving agency: a consulted agency does not see it."""
+    return procedure_selectors.form_answers_present(dossier.procedure_version.form_schema, dossier.form_data)
 
 
 def dossier_documents(*, dossier: Dossier):

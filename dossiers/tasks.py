@@ -21,6 +21,7 @@ from dossiers.services.deadlines import daily_digest_send, deadlines_sweep
 from dossiers.services.filing import drafts_purge
 from dossiers.services.official_slips import slip_control_sheet_render, slip_render
 from dossiers.services.payments import payment_receipt_notify, payment_receipt_render, payment_reconcile
+from dossiers.services.previews import document_preview_render
 from dossiers.services.results import result_render
 from dossiers.services.sealing import (
     payment_receipt_seal,
@@ -71,6 +72,13 @@ def render_control_sheet(slip_id: int) -> None:
 def render_result(result_id: int) -> None:
     """Triggered on commit of a proposal with a generated draft: render the result document, once."""
     result_render(result_id=result_id)
+
+
+@shared_task
+def render_document_preview(stored_document_id: int) -> str | None:
+    """Triggered on commit when an officer's page shows a document with no preview yet (pdf
+    queue): render its page images, once."""
+    return document_preview_render(stored_document_id=stored_document_id)
 
 
 @shared_task

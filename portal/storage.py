@@ -11,6 +11,7 @@ import logging
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
@@ -31,6 +32,18 @@ class StorageUnavailable(Exception):
     """The storage did not answer (object store unreachable, refused credentials...)."""
 
 
+class StorageName:
+    """A file of the private storage known only by its name (no model field holds it), with
+    what ``storage_open`` and ``storage_file_response`` need of a field's file."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.storage = default_storage
+
+    def open(self, mode: str = "rb"):
+        return self.storage.open(self.name, mode)
+
+
 def storage_open(field):
     """The field's file opened for reading, or `StoredFileMissing` / `StorageUnavailable`."""
     try:
@@ -48,8 +61,9 @@ def _presigned(field) -> bool:
     return settings.STORAGE_DOWNLOADS == "presigned" and hasattr(field.storage, "bucket_name")
 
 
-def storage_file_response(request, field, *, filename: str, content_type: str) -> HttpResponse:
-    """The download of a private file whose permission the caller has already checked.
+def storage_file_response(request, field, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
+    """The download of a private file whose permission the caller has already checked
+    (``inline``: shown in the page, e.g. a document's preview image, rather than saved).
 
     A missing file answers 404 with a page that says so; an unreachable storage 503 with
     Retry-After; never a 500."""
@@ -60,7 +74,7 @@ def storage_file_response(request, field, *, filename: str, content_type: str) -
             url = field.storage.url(
                 field.name,
                 parameters={
-                    "ResponseContentDisposition": content_disposition_header(True, filename),
+                    "ResponseContentDisposition": content_disposition_header(not inline, filename),
                     "ResponseContentType": content_type,
                     "ResponseCacheControl": "private, no-store",
                 },
@@ -69,7 +83,7 @@ def storage_file_response(request, field, *, filename: str, content_type: str) -
             response = HttpResponseRedirect(url)
         else:
             response = FileResponse(
-                storage_open(field), as_attachment=True, filename=filename, content_type=content_type
+                storage_open(field), as_attachment=not inline, filename=filename, content_type=content_type
             )
     except StoredFileMissing:
         logger.warning("stored file missing: %s", field.name)

@@ -43,6 +43,7 @@ from procedures.constants import (
     ServiceLevel,
     VersionStatus,
 )
+from procedures.form_answers import form_answers_present
 from procedures.form_schema import build_form as form_schema_build_form
 from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
 from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, Sector
@@ -53,6 +54,7 @@ __all__ = [
     "agency_list",
     "document_requirement_get",
     "fold_accents",
+    "form_answers_present",
     "form_schema_build_form",
     "form_schema_prefill",
     "form_schema_validate",
@@ -347,3 +349,25 @@ def working_minutes_counter(*, agency: Agency):
 
 def add_working_minutes(*, agency: Agency, moment: dt.datetime, minutes: float) -> dt.datetime:
     return working_time.add_working_minutes(moment, minutes, agency=agency)
+
+
+def working_time_fault(*, agency: Agency, moment: dt.datetime) -> str:
+    """Why ``moment`` is not in ``agency``'s working time: "day_off" (a weekend, holiday or
+    announced day off), "hours" (a working day, outside its periods), or "" when it is."""
+    calendar = working_time.calendar_for_agency(agency)
+    local = timezone.localtime(moment)
+    if not calendar.is_working_day(local.date()):
+        return "day_off"
+    return "" if calendar.is_working_time(local) else "hours"
+
+
+def working_day_close(*, agency: Agency, day: dt.date) -> dt.datetime | None:
+    """The end of ``agency``'s last working period on ``day``; None when ``day`` is a day off."""
+    calendar = working_time.calendar_for_agency(agency)
+    return calendar.close_of_day(day) if calendar.is_working_day(day) else None
+
+
+def working_hours_label(*, agency: Agency) -> str:
+    """The agency's working periods as people write them: "07:30–11:30, 13:00–17:00"."""
+    periods = working_time.calendar_for_agency(agency).periods
+    return ", ".join(f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in periods)

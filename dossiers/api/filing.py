@@ -170,11 +170,14 @@ class DossierDetailView(GenericAPIView):
                 "actions": actions,
             }
             return Response(DossierDetailSerializer(dossier, context=context).data)
+        agency_officer = selectors.dossier_agency_officer_can_view(user=user, dossier=dossier)
         context = {
             "request": request,
             "timeline": list(selectors.dossier_timeline(dossier=dossier)),
             # The officers' internal notes for the receiving agency only, never for the applicant.
-            "internal_notes": selectors.dossier_agency_officer_can_view(user=user, dossier=dossier),
+            "internal_notes": agency_officer,
+            # The declared answers with their labels, for the receiving agency's officers.
+            "answers": selectors.dossier_answers(dossier=dossier) if agency_officer else None,
             "documents": list(selectors.dossier_documents(dossier=dossier)),
             # A released slip is listed once the agency seal has signed it (officers see it at once).
             "slips": [s for s in slips_for_viewer(user=user, dossier=dossier) if not s.awaiting_seal],

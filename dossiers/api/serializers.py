@@ -19,6 +19,7 @@ from dossiers.constants import StatusCode, event_label
 from dossiers.core.notes import event_applicant_note, event_internal_note
 
 DOCUMENT_URL = "/files/documents/{id}/"
+PREVIEW_URL = "/files/documents/{id}/preview/"
 SLIP_URL = "/files/slips/{id}/"
 
 
@@ -209,9 +210,18 @@ class DossierDocumentSerializer(serializers.Serializer):
     is_original = serializers.BooleanField()
     copies = serializers.IntegerField()
     url = serializers.SerializerMethodField()
+    preview_url = serializers.SerializerMethodField(
+        help_text=(
+            "Its preview: {state: pending|ready|too_large|failed, state_label, page_count, pages: [PNG urls]};"
+            " ask again while pending. 404 for a file type with no preview (PDF, JPEG and PNG have one)."
+        )
+    )
 
     def get_url(self, document) -> str:
         return _absolute(self.context.get("request"), DOCUMENT_URL.format(id=document.stored_id))
+
+    def get_preview_url(self, document) -> str:
+        return _absolute(self.context.get("request"), PREVIEW_URL.format(id=document.stored_id))
 
 
 class DossierSlipSerializer(serializers.Serializer):
@@ -275,6 +285,32 @@ class AvailableActionSerializer(serializers.Serializer):
     fields = ActionFieldSerializer(many=True)
 
 
+class AnswerSerializer(serializers.Serializer):
+    """One declared answer, read with the form's schema."""
+
+    name = serializers.CharField(help_text="The field's name in the form schema (the key in `data`).")
+    label = serializers.CharField(help_text="The field's label in the form.")
+    type = serializers.CharField(
+        help_text=(
+            "The field's type in the schema: text, long_text, number, money, date, choice, multiple_choice, yes_no,"
+            " email, phone, citizen_id, tax_code, address; unknown for a key the schema no longer has."
+        )
+    )
+    value = serializers.JSONField(help_text="The stored value (ISO date, choice value(s), true/false, number…).")
+    display = serializers.CharField(
+        help_text="The value as shown to officers: a choice by its label, a date dd/mm/yyyy, Có/Không; empty: none."
+    )
+
+
+class AnswerSectionSerializer(serializers.Serializer):
+    """A section of the declared form: a run of plain fields (one row), or a repeating group."""
+
+    key = serializers.CharField(help_text="main (main-2…) for plain fields, the group's name, other for unknown keys.")
+    label = serializers.CharField()
+    repeating = serializers.BooleanField(help_text="true: a repeating group (nhóm lặp lại), one row per item.")
+    rows = serializers.ListField(child=serializers.ListField(child=AnswerSerializer()))
+
+
 class DossierDetailSerializer(DossierListSerializer):
     received_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
@@ -289,6 +325,13 @@ class DossierDetailSerializer(DossierListSerializer):
     results = serializers.SerializerMethodField()
     consultations = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField(
+        help_text=(
+            "For officers of the receiving agency: the declared form data (`data`) with the form's labels, in its"
+            " sections, as the officer's page shows it. null for the applicant (who has `data`) and for a consulted"
+            " agency."
+        )
+    )
 
     def to_representation(self, dossier) -> dict:
         data = super().to_representation(dossier)
@@ -316,6 +359,10 @@ class DossierDetailSerializer(DossierListSerializer):
     @extend_schema_field(DossierResultSerializer(many=True))
     def get_results(self, dossier) -> list:
         return DossierResultSerializer(self.context.get("results", []), many=True, context=self.context).data
+
+    @extend_schema_field(AnswerSectionSerializer(many=True, allow_null=True))
+    def get_answers(self, dossier) -> list | None:
+        return self.context.get("answers")
 
     @extend_schema_field(AvailableActionSerializer(many=True))
     def get_available_actions(self, dossier) -> list[dict]:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from dossiers.constants import FINAL_STATES, STATUS_CODE, DossierState, SlipKind
 from dossiers.core import access, fees, pipelines
+from dossiers.core.apology import apology_rule_for
 from dossiers.core.events import event_append
 from dossiers.core.notices import dossier_notify_status
 from dossiers.core.steps import ROLE_HEAD, ROLE_LEADER, ROLE_SPECIALIST, step_current_role
@@ -141,9 +142,35 @@ def _apology_guard(*, user, dossier: Dossier) -> None:
         )
     if dossier.due_at is None:
         raise ValidationError(_("Hồ sơ chưa có ngày hẹn trả."), code="invalid_state")
+    apology_in_time(dossier=dossier)
     if not dossier_due_soon_or_late(dossier=dossier):
         raise ValidationError(
             _("Chỉ lập phiếu xin lỗi khi hồ sơ còn dưới một ngày làm việc đến hạn hoặc đã quá hạn."),
+            code="invalid_state",
+        )
+
+
+def apology_in_time(*, dossier: Dossier, now=None) -> None:
+    """The apology letter is issued before the current appointment has passed (and at least the
+    rule's lead time before it, in working minutes): else ``invalid_state``, nothing changes."""
+    now = now or timezone.now()
+    rule = apology_rule_for(dossier)
+    left = (
+        procedure_selectors.working_minutes_between(agency=dossier.receiving_agency, start=now, end=dossier.due_at)
+        if now < dossier.due_at
+        else -1
+    )
+    if now >= dossier.due_at or left < rule.lead_working_minutes:
+        raise ValidationError(
+            _(
+                "Phiếu xin lỗi và hẹn lại phải được lập trước khi hết hạn trả kết quả (%(due)s); hồ sơ %(code)s đã"
+                " quá thời điểm này (%(basis)s)."
+            )
+            % {
+                "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y"),
+                "code": dossier.code,
+                "basis": rule.basis,
+            },
             code="invalid_state",
         )
 

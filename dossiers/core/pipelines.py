@@ -83,3 +83,8 @@ def uploads_verify_enqueue(*, stored_document_ids: list[int]) -> None:
     """PDFs uploaded already signed: the verdict on their signatures, for the officers."""
     for stored_document_id in stored_document_ids:
         _task("verify_uploaded_signatures", stored_document_id).apply_async()
+
+
+def document_preview_enqueue(*, stored_document_id: int) -> None:
+    """A document opened on the officer's page with no page images yet: render them (pdf queue)."""
+    _task("render_document_preview", stored_document_id).apply_async()

@@ -1,5 +1,5 @@
 from .code import DossierCodeCounter
-from .document import DossierDocument, StoredDocument
+from .document import DocumentPreview, DossierDocument, StoredDocument
 from .dossier import Dossier
 from .event import DossierEvent, EventAnchor
 from .payment import DossierDelivery, Payment, PaymentCallback, PaymentRefund
@@ -11,6 +11,7 @@ __all__ = [
     "AgencyDigest",
     "DailyStat",
     "Consultation",
+    "DocumentPreview",
     "Dossier",
     "DossierResult",
     "DossierStep",

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import DocumentSource
+from dossiers.constants import DocumentSource, PreviewState
 
 
 def stored_document_path(instance: "StoredDocument", filename: str) -> str:
@@ -72,3 +72,25 @@ class DossierDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.component_name}: {self.stored}"
+
+
+class DocumentPreview(models.Model):
+    """The page images of a stored document for viewing in the page (bản xem trước), made once
+    in the ``pdf`` queue and kept in private storage; served only through a permission-checked
+    view (the document's own download permission)."""
+
+    stored = models.OneToOneField(StoredDocument, on_delete=models.CASCADE, primary_key=True, related_name="preview")
+    state = models.CharField(max_length=10, choices=PreviewState.choices, default=PreviewState.PENDING)
+    # Storage names of the rendered pages, first page first.
+    pages = models.JSONField(default=list, blank=True)
+    # Pages of the whole document (a PDF may have more than the ones rendered).
+    page_count = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField()
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bản xem trước giấy tờ")
+        verbose_name_plural = _("bản xem trước giấy tờ")
+
+    def __str__(self) -> str:
+        return f"{self.stored_id}: {self.state}"

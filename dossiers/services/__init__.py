@@ -25,6 +25,7 @@ from .filing import (
 )
 from .intake import dossier_counter_intake
 from .official_slips import slip_render
+from .previews import document_preview_page, document_previews_request
 from .processing import (
     dossier_apologise,
     dossier_approve,
@@ -47,6 +48,8 @@ from .reception import dossier_receive, dossier_refuse, dossier_request_suppleme
 from .slips import slip_render_acknowledgement, tracking_url
 
 __all__ = [
+    "document_preview_page",
+    "document_previews_request",
     "dossier_apologise",
     "dossier_approve",
     "dossier_assign",

@@ -561,26 +561,24 @@ def dossier_payment_received(
 # --- lateness (form 04) -------------------------------------------------------------------------
 
 
-def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at: dt.datetime | None, note: str = "") -> Dossier:
+def dossier_apologise(
+    *, user, dossier_id: int, reason: str, new_due_at: dt.datetime | dt.date | None, note: str = ""
+) -> Dossier:
     """Issue the apology letter (form 04) with the reason and the one new appointment date.
 
-    Only before the dossier is resolved, once per dossier. The original appointment is kept
-    in ``original_due_at`` so the dossier stays late in the statistics when it misses it. The
-    reason is told to the applicant; ``note`` is internal.
+    Only before the dossier is resolved, once per dossier, before the current appointment has
+    passed (the guard, `dossiers.core.apology`). The new appointment is a moment of the
+    agency's working time later than the current one; a date alone means the close of that
+    working day. The original appointment is kept in ``original_due_at`` so the dossier stays
+    late in the statistics when it misses it. The reason is told to the applicant; ``note`` is
+    internal.
     """
     reason = text_clean(reason, field="reason", required=True, minimum=REASON_MIN_LENGTH)
     note = text_clean(note, field="note", required=False)
     moment: dict = {}
 
     def check(dossier: Dossier) -> None:
-        new_due = new_due_at
-        if new_due is None:
-            raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới không hợp lệ (định dạng YYYY-MM-DD).")]})
-        if dossier.due_at is not None and new_due <= dossier.due_at:
-            raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")]})
-        if new_due <= timezone.now():
-            raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới phải ở tương lai.")]})
-        moment["due"] = new_due
+        moment["due"] = _apology_new_due(dossier=dossier, value=new_due_at)
 
     def apply(dossier: Dossier) -> list[str]:
         dossier.original_due_at = dossier.due_at
@@ -603,6 +601,56 @@ def dossier_apologise(*, user, dossier_id: int, reason: str, new_due_at: dt.date
         check=check,
         apply=apply,
     )
+
+
+def _apology_new_due(*, dossier: Dossier, value: dt.datetime | dt.date | None) -> dt.datetime:
+    """The new appointment of an apology, checked against the agency's calendar."""
+    agency = dossier.receiving_agency
+    if value is None:
+        raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới không hợp lệ (định dạng YYYY-MM-DD).")]})
+    if isinstance(value, dt.datetime):
+        new_due = value
+    else:
+        # A date alone: the close of that working day (the end of a day off, to be refused below).
+        new_due = procedure_selectors.working_day_close(agency=agency, day=value) or dt.datetime.combine(
+            value, dt.time(23, 59), tzinfo=timezone.get_current_timezone()
+        )
+    if dossier.due_at is not None and new_due <= dossier.due_at:
+        raise ValidationError(
+            {
+                "new_due_at": [
+                    _("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
+                    + " "
+                    + _("(Hẹn trả hiện tại: %(due)s.)")
+                    % {"due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")}
+                ]
+            }
+        )
+    if new_due <= timezone.now():
+        raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới phải ở tương lai.")]})
+    fault = procedure_selectors.working_time_fault(agency=agency, moment=new_due)
+    if fault == "day_off":
+        raise ValidationError({"new_due_at": [_day_off_message(timezone.localdate(new_due))]})
+    if fault:
+        raise ValidationError(
+            {
+                "new_due_at": [
+                    _("Giờ hẹn trả mới %(time)s nằm ngoài giờ làm việc của cơ quan (%(hours)s).")
+                    % {
+                        "time": timezone.localtime(new_due).strftime("%H:%M %d/%m/%Y"),
+                        "hours": procedure_selectors.working_hours_label(agency=agency),
+                    }
+                ]
+            }
+        )
+    return new_due
+
+
+def _day_off_message(day: dt.date) -> str:
+    return _(
+        "Ngày %(date)s là ngày nghỉ của cơ quan (thứ Bảy, Chủ nhật, ngày lễ hoặc ngày nghỉ theo lịch);"
+        " hãy chọn một ngày làm việc."
+    ) % {"date": day.strftime("%d/%m/%Y")}
 
 
 # --- stop and withdrawal -----------------------------------------------------------------------

@@ -12,17 +12,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import AuthenticationFailed
 
 from dossiers import selectors, services
+from dossiers.constants import PreviewState
 from dossiers.models import Slip, StoredDocument
 from dossiers.services.slips import slip_awaiting_seal, slip_download_name
 from portal.api.authentication import bearer_token_user
 from portal.api.permissions import READ_SCOPE
-from portal.storage import storage_file_response
+from portal.storage import StorageName, storage_file_response
 
 PAGE_SIZE = 20
 SLIP_RETRY_AFTER_SECONDS = 10
@@ -66,6 +67,11 @@ def session_or_token(view):
 @session_or_token
 @require_GET
 def stored_document_download(request, pk: int):
+    stored = _downloadable(request, pk)
+    return _file_response(request, stored.file, name=stored.name, content_type=stored.mime_type)
+
+
+def _downloadable(request, pk: int) -> StoredDocument:
     stored = StoredDocument.objects.filter(pk=pk).first()
     if (
         stored is None
@@ -73,7 +79,50 @@ def stored_document_download(request, pk: int):
         or not selectors.stored_document_can_download(user=request.user, stored=stored)
     ):
         raise Http404
-    return _file_response(request, stored.file, name=stored.name, content_type=stored.mime_type)
+    return stored
+
+
+def preview_status(*, stored: StoredDocument, preview) -> dict:
+    """What a page (or an API client) needs to show a document's preview: its state and the
+    URLs of its page images once ready."""
+    state = preview.state if preview is not None else ""
+    pages = preview.pages if preview is not None and state == PreviewState.READY else []
+    return {
+        "state": state,
+        "state_label": str(PreviewState(state).label) if state else "",
+        "page_count": preview.page_count if preview is not None else 0,
+        "pages": [
+            reverse("dossiers:stored_document_preview_page", args=[stored.pk, number])
+            for number in range(1, len(pages) + 1)
+        ],
+    }
+
+
+@session_or_token
+@require_GET
+def stored_document_preview(request, pk: int):
+    """A document's preview: ``{"state", "state_label", "page_count", "pages": [urls]}``; asked
+    for (rendered in the pdf queue) when it has none yet. 404 for a file that cannot be previewed."""
+    stored = _downloadable(request, pk)
+    previews = services.document_previews_request(stored_documents=[stored])
+    if stored.pk not in previews:
+        raise Http404
+    response = JsonResponse(preview_status(stored=stored, preview=previews[stored.pk]))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@session_or_token
+@require_GET
+def stored_document_preview_page(request, pk: int, number: int):
+    """One page image of a document's preview, shown in the page (same permission as the download)."""
+    stored = _downloadable(request, pk)
+    name = services.document_preview_page(stored=stored, number=number)
+    if name is None:
+        raise Http404
+    return storage_file_response(
+        request, StorageName(name), filename=f"page-{number}.png", content_type="image/png", inline=True
+    )
 
 
 @session_or_token
@@ -102,6 +151,12 @@ def document_store(request):
 
 urlpatterns = [
     path("files/documents/<int:pk>/", stored_document_download, name="stored_document_download"),
+    path("files/documents/<int:pk>/preview/", stored_document_preview, name="stored_document_preview"),
+    path(
+        "files/documents/<int:pk>/preview/<int:number>.png",
+        stored_document_preview_page,
+        name="stored_document_preview_page",
+    ),
     path("files/slips/<int:pk>/", slip_download, name="slip_download"),
     path("dossiers/store/", document_store, name="document_store"),
 ]

@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from dossiers import selectors
+from dossiers import selectors, services
 from dossiers.actions import action_get, offered_actions
 from dossiers.constants import DossierState, Outcome, ReturnMethod, Timeliness, event_label
 from dossiers.core.machine import OFFICER
 from dossiers.core.notes import APPLICANT_EVENT_ACTIONS, event_applicant_note, event_internal_note
 from dossiers.models import Dossier
 from dossiers.views.common import errors_of
+from dossiers.views.files import preview_status
 from signing.selectors import upload_verifications
 
 # Labels of the choice values the officers' actions take (the API keeps the raw values).
@@ -150,8 +151,8 @@ def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dic
         context = {
             "dossier": dossier,
             "consulted_only": True,
-            "documents": _with_signature_verdicts(
-                selectors.dossier_documents_for_viewer(user=request.user, dossier=dossier)
+            "documents": _with_previews(
+                _with_signature_verdicts(selectors.dossier_documents_for_viewer(user=request.user, dossier=dossier))
             ),
             "consultations": selectors.dossier_consultations_for_officer(user=request.user, dossier=dossier),
             "forms": forms,
@@ -182,7 +183,9 @@ def _page(request, dossier: Dossier, *, failed: str = "", data=None, errors: dic
         "dossier": dossier,
         "steps": steps,
         "timeline": timeline,
-        "documents": _with_signature_verdicts(selectors.dossier_documents(dossier=dossier)),
+        "documents": _with_previews(_with_signature_verdicts(selectors.dossier_documents(dossier=dossier))),
+        # What the applicant declared, with the form's labels and sections (not for a consulted agency).
+        "answers": selectors.dossier_answers(dossier=dossier),
         "consultations": selectors.dossier_consultations(dossier=dossier),
         "results": selectors.dossier_results(dossier=dossier),
         "slips": selectors.dossier_slips(dossier=dossier),
@@ -198,6 +201,16 @@ def _with_signature_verdicts(documents) -> list:
     verdicts = upload_verifications(stored_document_ids=[d.stored_id for d in documents])
     for document in documents:
         document.signature_verification = verdicts.get(document.stored_id)
+    return documents
+
+
+def _with_previews(documents: list) -> list:
+    """The documents, each with ``preview`` (its state and page URLs; None when it cannot be
+    previewed); those with no page images yet are queued for rendering."""
+    previews = services.document_previews_request(stored_documents=[d.stored for d in documents])
+    for document in documents:
+        row = previews.get(document.stored_id)
+        document.preview = preview_status(stored=document.stored, preview=row) if row is not None else None
     return documents
 
 

@@ -264,6 +264,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest total size in bytes of the documents attached to one dossier (50 MB by default).
 DOSSIER_MAX_TOTAL_SIZE = env.int("DOSSIER_MAX_TOTAL_SIZE", default=50 * 1024 * 1024)
+# Previews of documents on the officer's page (page images rendered in the pdf queue): the
+# first DOCUMENT_PREVIEW_MAX_PAGES pages, DOCUMENT_PREVIEW_WIDTH pixels wide, of files up to
+# DOCUMENT_PREVIEW_MAX_BYTES (larger ones are downloaded, not previewed).
+DOCUMENT_PREVIEW_MAX_PAGES = env.int("DOCUMENT_PREVIEW_MAX_PAGES", default=10)
+DOCUMENT_PREVIEW_WIDTH = env.int("DOCUMENT_PREVIEW_WIDTH", default=1240)
+# The apology letter (form 04) must be issued this many working minutes before the current
+# appointment at the latest (0: any moment before it); see dossiers/core/apology.py.
+APOLOGY_LEAD_WORKING_MINUTES = env.int("APOLOGY_LEAD_WORKING_MINUTES", default=0)
+DOCUMENT_PREVIEW_MAX_BYTES = env.int("DOCUMENT_PREVIEW_MAX_BYTES", default=25 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,6 +1,7 @@
 """Dossier factories with a trait per state, helpers that build real files, and an agency's team
 with the steps that take a dossier through processing."""
 
+import datetime as dt
 import io
 
 import factory
@@ -13,6 +14,7 @@ from dossiers.constants import Channel, DossierState
 from dossiers.core.pins import pin_hash
 from dossiers.models import Dossier, DossierDocument, StoredDocument
 from portal.constants import OfficerRole
+from procedures import selectors as procedure_selectors
 from tests.factories import OfficerMembershipFactory, UserFactory
 from tests.procedures.factories import DocumentRequirementFactory, ProcedureVersionFactory
 
@@ -204,3 +206,19 @@ def to_resolved(dossier, team):
     to_pending(dossier, team)
     services.dossier_approve(user=team.leader, dossier_id=dossier.pk)
     return refresh(dossier)
+
+
+def working_day_after(days: int, *, agency=None) -> dt.date:
+    """The first working day of ``agency``'s calendar (the default one for None) at least
+    ``days`` days from today: a new appointment (an apology's) must be one."""
+    day = timezone.localdate() + dt.timedelta(days=days)
+    while procedure_selectors.working_day_close(agency=agency, day=day) is None:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def working_moment_after(days: int, *, agency=None, hour: int = 16, minute: int = 0) -> dt.datetime:
+    """``working_day_after`` at ``hour``:``minute`` (16:00: within the default afternoon period)."""
+    return dt.datetime.combine(
+        working_day_after(days, agency=agency), dt.time(hour, minute), tzinfo=timezone.get_current_timezone()
+    )

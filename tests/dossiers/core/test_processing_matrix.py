@@ -35,6 +35,7 @@ from tests.dossiers.factories import (
     to_pending,
     to_processing,
     to_resolved,
+    working_day_after,
 )
 from tests.dossiers.helpers import api_as, api_for, officer_api
 from tests.dossiers.payments.factories import _start, _waiting, gateway_result
@@ -82,7 +83,7 @@ class Case:
             "payment_received": {"reference": "BL-0001"},
             "apology": {
                 "reason": "Cần xác minh thêm",
-                "new_due_at": (timezone.localdate() + dt.timedelta(days=40)).isoformat(),
+                "new_due_at": working_day_after(40).isoformat(),
             },
             "stop": {"reason": "Có tranh chấp, dừng xử lý"},
             "withdraw_accept": {"note": "Đồng ý"},

@@ -13,7 +13,7 @@ from dossiers.models import AgencyDigest, Dossier, DossierStep
 from dossiers.services import deadlines
 from portal.constants import OfficerRole
 from portal.models import Notification
-from tests.dossiers.factories import DossierFactory, Team
+from tests.dossiers.factories import DossierFactory, Team, working_moment_after
 from tests.factories import OfficerMembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_an_apology_puts_the_new_date_under_watch(team):
     assert Dossier.objects.get(pk=dossier.pk).due_soon_at is not None
     from dossiers import services
 
-    new_date = timezone.now() + dt.timedelta(days=30)
+    new_date = working_moment_after(30)
     services.dossier_apologise(user=team.specialist, dossier_id=dossier.pk, reason="Chờ xác minh", new_due_at=new_date)
     dossier = Dossier.objects.get(pk=dossier.pk)
     assert dossier.due_soon_at is None and dossier.original_due_at is not None

@@ -28,6 +28,7 @@ from tests.dossiers.factories import (
     to_pending,
     to_processing,
     to_resolved,
+    working_day_after,
 )
 from tests.dossiers.helpers import api_as
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
@@ -224,7 +225,7 @@ def test_payment_cannot_be_requested_without_a_fee_due_before_the_result(dossier
 def test_apology_sets_one_new_date_once_and_only_when_due_soon(dossier, team):
     to_processing(dossier, team)
     Dossier.objects.filter(pk=dossier.pk).update(due_at=timezone.now() + dt.timedelta(days=30))
-    new_date = (timezone.localdate() + dt.timedelta(days=40)).isoformat()
+    new_date = working_day_after(40).isoformat()
     apology = actions.action_get("apology")
     with pytest.raises(ValidationError) as refused:
         apology.perform(

@@ -22,7 +22,7 @@ from dossiers.services.official_slips import (
 )
 from dossiers.services.results import result_render
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierFactory, Team, refresh, to_pending, to_processing
+from tests.dossiers.factories import DossierFactory, Team, refresh, to_pending, to_processing, working_moment_after
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_an_apology_issues_form_04_with_both_appointments(dossier, team, tmp_pat
     # The appointment is close: within one working day, the apology may (must) be issued.
     original = timezone.now() + dt.timedelta(hours=1)
     Dossier.objects.filter(pk=dossier.pk).update(due_at=original)
-    new_due = timezone.localtime(timezone.now() + dt.timedelta(days=7)).replace(hour=16, minute=30, second=0)
+    new_due = working_moment_after(7, hour=16, minute=30)
     with django_capture_on_commit_callbacks(execute=True):
         services.dossier_apologise(user=team.head, dossier_id=dossier.pk, reason=REASON, new_due_at=new_due)
     event = DossierEvent.objects.get(dossier=dossier, action="apology")
@@ -187,7 +187,7 @@ def test_control_sheet_lists_consultations_and_stays_late_after_an_apology(
     )
     Dossier.objects.filter(pk=dossier.pk).update(due_at=timezone.now() + dt.timedelta(hours=1))
     services.dossier_apologise(
-        user=team.leader, dossier_id=dossier.pk, reason=REASON, new_due_at=timezone.now() + dt.timedelta(days=5)
+        user=team.leader, dossier_id=dossier.pk, reason=REASON, new_due_at=working_moment_after(5)
     )
     # The first appointment is missed (moved into the past); the new one is met.
     Dossier.objects.filter(pk=dossier.pk).update(original_due_at=timezone.now() - dt.timedelta(days=1))
