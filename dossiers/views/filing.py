@@ -274,7 +274,10 @@ def draft_documents(request, pk: int):
     dossier = _draft_or_404(request, pk)
     if dossier.state != DossierState.DRAFT:
         return _submitted_redirect(dossier)
-    requirements = list(dossier.procedure_version.documents.all())
+    every = list(dossier.procedure_version.documents.all())
+    # The declaration made on the online form is not asked for again: the portal makes its PDF.
+    requirements = [r for r in every if not r.from_form]
+    from_form = [r for r in every if r.from_form]
     stored = selectors.stored_documents_for_user(user=request.user)
     if dossier.organisation_id is None:
         stored = stored.filter(organisation__isnull=True)
@@ -335,7 +338,7 @@ def draft_documents(request, pk: int):
         status = 400
     current = {d.requirement_id: d for d in selectors.dossier_documents(dossier=dossier)}
     slots = [{"requirement": r, "upload": up, "store": st, "current": current.get(r.pk)} for r, up, st in form.slots()]
-    context = _wizard_context(dossier, "documents", form=form, slots=slots)
+    context = _wizard_context(dossier, "documents", form=form, slots=slots, from_form=from_form)
     return render(request, "dossiers/filing/documents.html", context, status=status)
 
 
@@ -417,6 +420,7 @@ def draft_review(request, pk: int):
         "review",
         answers=form_answers(schema, dossier.form_data),
         documents=selectors.dossier_documents(dossier=dossier),
+        from_form=[r for r in dossier.procedure_version.documents.all() if r.from_form],
         missing=services.missing_requirements(dossier),
         declaration=declaration,
         declaration_errors=errors.get("declaration", []),

@@ -59,9 +59,8 @@ def test_file_pay_receive_the_result_and_reuse_it(page, login, sandbox, tmp_path
     page.select_option("#id_data-marital_status", "single")
     page.fill("#id_data-purpose", "Để đăng ký kết hôn")
     _next(page, "Lưu và tiếp tục")
-    to_khai = tmp_path / "to-khai-xac-nhan-tinh-trang-hon-nhan.pdf"
-    to_khai.write_bytes(make_pdf())
-    page.locator(".document-slot").nth(0).locator("input[type=file]").set_input_files(str(to_khai))
+    # The declaration is the form just filled: nothing required is left to upload (issue 19).
+    expect(page.locator(".document-from-form")).to_contain_text("Tờ khai cấp Giấy xác nhận tình trạng hôn nhân")
     _next(page)
     # The review shows the fee and that it is paid online after submission.
     expect(page.locator("#review-fees")).to_contain_text("15.000 đ")
@@ -153,11 +152,9 @@ def test_file_pay_receive_the_result_and_reuse_it(page, login, sandbox, tmp_path
         page.locator("[name='data-first_marriage'][value='true']").check()
     _next(page, "Lưu và tiếp tục")
     slots = page.locator(".document-slot")
-    expect(slots.nth(1)).to_contain_text("Giấy xác nhận tình trạng hôn nhân")
-    tk = tmp_path / "to-khai-dang-ky-ket-hon.pdf"
-    tk.write_bytes(make_pdf())
-    slots.nth(0).locator("input[type=file]").set_input_files(str(tk))
-    picker = slots.nth(1).locator("select")
+    expect(page.locator(".document-from-form")).to_contain_text("Tờ khai đăng ký kết hôn")
+    expect(slots.nth(0)).to_contain_text("Giấy xác nhận tình trạng hôn nhân")
+    picker = slots.nth(0).locator("select")
     expect(picker.locator(f"option[value='{result.pk}']")).to_have_count(1)
     picker.select_option(str(result.pk))
     _next(page)

@@ -1,8 +1,8 @@
 """Who may open which page: anonymous, citizen, organisation member, officer with and without TOTP."""
 
 import pytest
-from django.conf import settings
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 
 from portal.constants import OfficerRole, OrganisationRole
 from portal.models import OrganisationInvitation

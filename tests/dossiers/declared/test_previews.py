@@ -124,7 +124,9 @@ def test_a_request_queues_once_and_again_only_when_the_task_seems_lost(stored, d
 # --- the page ---------------------------------------------------------------------------------------
 
 
-def test_the_page_shows_being_prepared_then_the_pages(client, dossier, team, stored, django_capture_on_commit_callbacks):
+def test_the_page_shows_being_prepared_then_the_pages(
+    client, dossier, team, stored, django_capture_on_commit_callbacks
+):
     client.force_login(with_totp(team.specialist))
     with django_capture_on_commit_callbacks(execute=False) as queued:
         body = client.get(f"/officer/dossiers/{dossier.code}/").content.decode()

@@ -13,7 +13,7 @@ from dossiers.core.pins import pin_check
 from dossiers.forms import DocumentsForm
 from dossiers.models import Dossier, DossierEvent, Slip
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierFactory, OnlineVersionFactory, StoredDocumentFactory, make_pdf, make_png
+from tests.dossiers.factories import DossierFactory, OnlineVersionFactory, StoredDocumentFactory, make_pdf
 from tests.factories import (
     AgencyFactory,
     CitizenProfileFactory,
@@ -65,7 +65,7 @@ def _form_post(client, draft, extra=None, action="next"):
 
 def _upload_all(client, draft):
     files = {}
-    for requirement in draft.procedure_version.documents.filter(required=True):
+    for requirement in draft.procedure_version.documents.filter(required=True, from_form=False):
         files[f"documents[{requirement.pk}]"] = _file(make_pdf(), f"giay-to-{requirement.pk}.pdf")
     return client.post(reverse("dossiers:draft_documents", args=[draft.pk]), {**files, "action": "next"})
 
@@ -187,34 +187,41 @@ def test_documents_step_checks_content_and_requires_every_required_component(
 ):
     draft = _start(citizen_client)
     _form_post(citizen_client, draft)
+    # The declaration is the e-form (issue 19): only the birth paper is asked for.
     to_khai, chung_sinh = draft.procedure_version.documents.filter(required=True).order_by("order", "pk")
+    assert to_khai.from_form and not chung_sinh.from_form
     url = reverse("dossiers:draft_documents", args=[draft.pk])
     page = citizen_client.get(url).content.decode()
     assert to_khai.name in page and chung_sinh.name in page
-    # A PNG named .pdf, for a component accepting PDF, Word or JPEG only: refused by content.
+    assert f'name="documents[{to_khai.pk}]"' not in page
+    # A text file named .pdf, for a component accepting PDF, JPEG or PNG only: refused by content.
     response = citizen_client.post(
-        url, {f"documents[{to_khai.pk}]": _file(make_png(), "to-khai.pdf"), "action": "next"}
+        url,
+        {
+            f"documents[{chung_sinh.pk}]": _file(b"Chi la van ban, khong phai giay to.\n" * 20, "giay-chung-sinh.pdf"),
+            "action": "next",
+        },
     )
     assert response.status_code == 400
-    assert "image/png" in response.content.decode()
     assert not draft.documents.exists()
-    # One of two required documents: cannot go on.
-    response = citizen_client.post(
-        url, {f"documents[{to_khai.pk}]": _file(make_pdf(), "to khai.pdf"), "action": "next"}
-    )
+    # Nothing uploaded: cannot go on, and the message names the missing paper, not the declaration.
+    response = citizen_client.post(url, {"action": "next"})
     assert response.status_code == 400
-    assert "Thiếu giấy tờ bắt buộc" in response.content.decode()
-    assert draft.documents.get().stored.name == "to_khai.pdf"
+    html = response.content.decode()
+    assert (
+        f"Thiếu giấy tờ bắt buộc: {chung_sinh.name}" in html and f"Thiếu giấy tờ bắt buộc: {to_khai.name}" not in html
+    )
     response = citizen_client.post(url, {f"documents[{chung_sinh.pk}]": _file(make_pdf(), "cs.pdf"), "action": "next"})
     assert response.status_code == 302 and response["Location"] == reverse("dossiers:draft_review", args=[draft.pk])
+    assert draft.documents.get().stored.name == "cs.pdf"
 
 
 def test_documents_step_refuses_a_too_large_file_before_reading_it(citizen_client, demo_catalogue):  # noqa: F811
     draft = _start(citizen_client)
-    to_khai = draft.procedure_version.documents.filter(required=True).order_by("order", "pk").first()
-    big = _file(b"%PDF-1.4\n" + b"0" * (to_khai.max_size + 1), "lon.pdf")
+    paper = draft.procedure_version.documents.filter(required=True, from_form=False).order_by("order", "pk").first()
+    big = _file(b"%PDF-1.4\n" + b"0" * (paper.max_size + 1), "lon.pdf")
     response = citizen_client.post(
-        reverse("dossiers:draft_documents", args=[draft.pk]), {f"documents[{to_khai.pk}]": big, "action": "save"}
+        reverse("dossiers:draft_documents", args=[draft.pk]), {f"documents[{paper.pk}]": big, "action": "save"}
     )
     assert response.status_code == 400
     assert "vượt quá giới hạn" in response.content.decode()
