@@ -29,7 +29,7 @@ from django.urls import Resolver404, resolve
 from pypdf import PdfWriter
 
 from bench.datagen import generate
-from bench.dbsetup import drop_database, ensure_database
+from bench.dbsetup import drop_database, ensure_database, preparing
 from dossiers import worklists
 from dossiers.models import Dossier, DossierDocument
 from portal.models import User
@@ -178,19 +178,20 @@ def prepare(*, dossiers: int | None = None, check_filing_since: float | None = N
     """Migrates and seeds the database this process uses (rebuilt once when an older checkout
     left it unusable); then checks the filing, or tops it up to ``dossiers`` with the fixtures."""
     url = os.environ["DATABASE_URL"]
-    # A database just created by `bench.dbsetup.use_database` has no tables yet.
-    created = "django_migrations" not in connection.introspection.table_names()
-    try:
-        seed_error = _migrate_and_seed()
-    except DatabaseError:
-        seed_error = "schema"
-    if seed_error and not created:
-        # A database left by an older checkout (a migration edited since, say) is rebuilt once.
-        print(f"benchmark database {url} rebuilt after: {seed_error}", file=sys.stderr)
-        connections.close_all()
-        drop_database(url)
-        created = ensure_database(url)
-        seed_error = _migrate_and_seed()
+    with preparing(url):
+        # A database just created by `bench.dbsetup.use_database` has no tables yet.
+        created = "django_migrations" not in connection.introspection.table_names()
+        try:
+            seed_error = _migrate_and_seed()
+        except DatabaseError:
+            seed_error = "schema"
+        if seed_error and not created:
+            # A database left by an older checkout (a migration edited since, say) is rebuilt once.
+            print(f"benchmark database {url} rebuilt after: {seed_error}", file=sys.stderr)
+            connections.close_all()
+            drop_database(url)
+            created = ensure_database(url)
+            seed_error = _migrate_and_seed()
     if seed_error:
         print(f"seed_demo failed: {seed_error}", file=sys.stderr)
     user, _ = get_user_model().objects.get_or_create(email="bench@example.com", defaults={"is_active": False})

@@ -7,6 +7,8 @@ default) on the same PostgreSQL; sizes of dossiers other than the default get th
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -61,6 +63,23 @@ def ensure_database(url: str) -> bool:
             return False
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return True
+
+
+@contextmanager
+def preparing(url: str) -> Iterator[None]:
+    """One process at a time migrates, seeds or rebuilds a benchmark database.
+
+    On a fresh machine several benchmark children (and the smoke tests of two test workers)
+    find the database empty at once: without this lock one child saw another's half-made
+    schema, took it for an old checkout's, and dropped the database under the others' feet.
+    The advisory lock is taken on the maintenance database, which every child connects to."""
+    key = f"bench-prepare:{urlparse(url).path.lstrip('/')}"
+    with _maintenance(url) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
 
 def drop_database(url: str) -> None:

@@ -119,6 +119,7 @@ class DocumentSource(models.TextChoices):
     SCAN = "scan", _("Scan tại quầy")
     RESULT = "result", _("Kết quả điện tử")
     RECEIPT = "receipt", _("Biên lai điện tử")
+    FORM = "form", _("Tờ khai trực tuyến")
 
 
 class PreviewState(models.TextChoices):

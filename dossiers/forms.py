@@ -5,6 +5,7 @@ The procedure's own form (tờ khai) is built from its schema by the catalogue
 """
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import DossierState, StatusCode
@@ -73,7 +74,7 @@ class DocumentsForm(forms.Form):
                 label=requirement.name, required=False, allow_empty_file=True
             )
             options = [
-                (str(doc.pk), f"{doc.title or doc.name} — {doc.name} ({doc.created_at:%d/%m/%Y})")
+                (str(doc.pk), f"{doc.title or doc.name} — {doc.name} ({timezone.localtime(doc.created_at):%d/%m/%Y})")
                 for doc in stored
                 if (not accepted or doc.mime_type in accepted) and doc.size <= requirement.max_size
             ]

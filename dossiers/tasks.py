@@ -18,6 +18,7 @@ from dossiers.models import Slip
 from dossiers.services.anchors import event_anchor_create
 from dossiers.services.applicant import dossier_notify_submitted
 from dossiers.services.deadlines import daily_digest_send, deadlines_sweep
+from dossiers.services.declarations import dossier_declarations_render
 from dossiers.services.filing import drafts_purge
 from dossiers.services.official_slips import slip_control_sheet_render, slip_render
 from dossiers.services.payments import payment_receipt_notify, payment_receipt_render, payment_reconcile
@@ -41,6 +42,7 @@ def render_acknowledgement(dossier_id: int, pin: str | None = None) -> int | Non
     """First step of a submission's pipeline: the applicant's in-app notice (once), then the
     acknowledgement PDF (once); returns the slip's id for the seal and the mail."""
     dossier_notify_submitted(dossier_id=dossier_id)
+    dossier_declarations_render(dossier_id=dossier_id)  # the declaration from the e-form, listed on the slip
     slip = slip_render_acknowledgement(dossier_id=dossier_id, pin=pin)
     return slip.pk if slip is not None else None
 

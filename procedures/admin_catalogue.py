@@ -64,7 +64,7 @@ class DocumentInline(_ReadOnlyWhenPublished, admin.StackedInline):
         ("order", "name"),
         "description",
         ("template", "template_name"),
-        ("originals", "copies", "required", "reusable"),
+        ("originals", "copies", "required", "reusable", "from_form"),
         ("accepted_types", "max_size"),
     ]
 

@@ -79,7 +79,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 FIELD_KEYS = {"name", "type", "label", "required", "help_text", "choices", "validation", "prefill", "fields"}
 VALIDATION_KEYS = {
     "text": {"min_length", "max_length", "regex", "regex_message"},
-    "number": {"min", "max"},
+    "number": {"min", "max", "integer"},
     "money": {"min", "max"},
     "date": {"min", "max"},
     "group": {"min_items", "max_items"},
@@ -200,6 +200,12 @@ def _check_field(spec: Any, path: str, errors: list[str], *, in_group: bool) -> 
                 ok = _is_int(value)
             if not ok:
                 errors.append(f"{path}.validation.{key}: " + str(_("giá trị giới hạn không hợp lệ.")))
+    if "integer" in validation and "integer" in allowed and not isinstance(validation["integer"], bool):
+        errors.append(f"{path}.validation.integer: " + str(_("phải là true hoặc false.")))
+    if validation.get("integer") is True and any(
+        key in validation and not _is_int(validation[key]) for key in ("min", "max")
+    ):
+        errors.append(f"{path}.validation: " + str(_("giới hạn của số nguyên phải là số nguyên.")))
     if "regex" in validation and "regex" in allowed:
         regex = validation["regex"]
         try:
@@ -458,6 +464,15 @@ def _make_field(spec: dict) -> forms.Field:
         )
     if kind in ("phone", "citizen_id", "tax_code"):
         return IdentifierField(kind=kind, max_length=rules.get("max_length", 20), **common)
+    if kind == "number" and rules.get("integer"):
+        # Counts (copies, pages, people) are whole numbers: 1.5 copies is refused, not rounded.
+        return forms.IntegerField(
+            min_value=rules.get("min"),
+            max_value=rules.get("max"),
+            widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
+            error_messages={"invalid": _("Nhập một số nguyên, ví dụ 2.")},
+            **common,
+        )
     if kind == "number":
         return forms.DecimalField(
             max_digits=24, decimal_places=6, min_value=rules.get("min"), max_value=rules.get("max"), **common

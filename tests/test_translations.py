@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import translation
 from django.utils.translation.template import templatize
 
 from portal.validators import validate_citizen_id, validate_tax_code
+from tests.factories import PASSWORD, UserFactory
 from tests.procedures.factories import ProcedureVersionFactory
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -310,7 +312,8 @@ def test_en_translations_keep_python_format_placeholders(en_entries):
     ],
 )
 def test_home_page_language(client, language, expected, absent):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the visitor's choice
+    response = client.get("/")
     assert response.status_code == 200
     assert response["Content-Language"] == language
     html = response.content.decode()
@@ -334,7 +337,8 @@ def test_home_page_language(client, language, expected, absent):
 )
 def test_procedure_list_language(client, language, expected, absent):
     ProcedureVersionFactory(procedure__name="Đăng ký khai sinh")
-    response = client.get("/procedures/", HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get("/procedures/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "Đăng ký khai sinh" in html  # data stays as entered
@@ -347,7 +351,8 @@ def test_procedure_list_language(client, language, expected, absent):
 @pytest.mark.django_db
 def test_procedure_list_plural_in_english(client):
     ProcedureVersionFactory.create_batch(2)
-    html = client.get("/procedures/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/procedures/").content.decode()
     assert "2 procedures found." in html
 
 
@@ -360,7 +365,8 @@ def test_procedure_list_plural_in_english(client):
     ],
 )
 def test_login_page_language(client, language, expected, absent):
-    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get("/accounts/login/")
     assert response.status_code == 200
     html = response.content.decode()
     for phrase in expected:
@@ -375,6 +381,58 @@ def test_language_cookie_switches_to_english(client):
     assert response.status_code == 302
     html = client.get("/").content.decode()
     assert "Online public services" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["en", "en-US,en;q=0.9", "fr, en;q=0.5"])
+def test_the_browser_language_does_not_choose_for_the_visitor(client, header):
+    """Vietnamese whatever the browser says (a Vietnamese phone set to English, issue 19)."""
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
+    assert response["Content-Language"] == "vi"
+    assert "Dịch vụ công trực tuyến" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_api_client_chooses_its_language_by_header(client):
+    response = client.get("/api/v1/dossiers/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code in (401, 403)
+    assert response["Content-Language"] == "en"
+    vietnamese = client.get("/api/v1/dossiers/")
+    assert vietnamese["Content-Language"] == "vi"
+
+
+@pytest.mark.django_db
+def test_the_choice_is_kept_in_the_profile_and_follows_the_person(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"
+    # A new browser: signing in brings the choice back as the cookie.
+    other = Client()
+    response = other.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert "Online public services" in other.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_choice_made_before_signing_in_goes_into_the_profile(client):
+    user = UserFactory()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_changes_nothing(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "vi"
+    assert client.get("/")["Content-Language"] == "vi"
 
 
 def _validation_messages(validator, value) -> list[str]:

@@ -4,7 +4,9 @@ Reads only; the transition guards (payment before the result) and the submission
 procedures pay online before reception) need them, as do the pages, the API and the payments.
 """
 
+import math
 from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Sum
 
@@ -33,10 +35,13 @@ def _quantity(fee, form_data: dict) -> int:
     if not fee.quantity_field:
         return 1
     try:
-        count = int(form_data.get(fee.quantity_field) or 0)
-    except (TypeError, ValueError):
+        count = Decimal(str(form_data.get(fee.quantity_field) or 0))
+    except (InvalidOperation, ValueError):
         return 0
-    return max(0, count - fee.quantity_free)
+    if not count.is_finite():
+        return 0
+    # The form takes whole counts only; an older answer with a fraction is never charged less.
+    return max(0, math.ceil(count) - fee.quantity_free)
 
 
 def _applies(fee, form_data: dict) -> bool:

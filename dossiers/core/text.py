@@ -47,13 +47,3 @@ def money_parse(value) -> int | None:
         return value
     text = str(value or "").strip().replace(".", "").replace(",", "").replace(" ", "")
     return int(text) if text.isdigit() else None
-
-
-def money_digits(amount: int) -> str:
-    """An amount's digits grouped as Vietnamese write them: ``8.000``."""
-    return f"{int(amount):,}".replace(",", ".")
-
-
-def money_format(amount: int) -> str:
-    """An amount as Vietnamese write it: ``8.000 đồng``."""
-    return f"{money_digits(amount)} đồng"

@@ -11,6 +11,7 @@ from .applicant import (
     dossier_withdraw_request,
     supplement_request_get,
 )
+from .declarations import dossier_declarations_render
 from .documents import document_inspect, sanitise_filename, stored_document_create
 from .filing import (
     dossier_document_from_store,
@@ -89,6 +90,7 @@ __all__ = [
     "slip_render_acknowledgement",
     "tracking_url",
     "document_inspect",
+    "dossier_declarations_render",
     "dossier_code_allocate",
     "event_append",
     "events_verify",

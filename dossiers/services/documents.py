@@ -66,7 +66,9 @@ def sanitise_filename(name: str, *, mime_type: str | None = None) -> str:
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
-    stem = re.sub(r"[^\w\-]+", "_", stem, flags=re.UNICODE).strip("._-")[:100] or "tep"
+    # Dots stay inside the stem: a dossier code (000.00.12.H48-261122-0001) reads as itself.
+    stem = re.sub(r"[^\w\-.]+", "_", stem, flags=re.UNICODE)
+    stem = re.sub(r"\.{2,}", ".", stem).strip("._-")[:100] or "tep"
     if mime_type in EXTENSIONS:
         ext = EXTENSIONS[mime_type]
     ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:8].lower()

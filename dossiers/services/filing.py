@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DossierState
+from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DocumentSource, DossierState
 from dossiers.core import pipelines
 from dossiers.core.codes import dossier_code_allocate
 from dossiers.core.fees import submission_payment_due
@@ -207,9 +207,23 @@ def upload_and_attach(*, user, dossier: Dossier, requirement_id, name: str, cont
     """Check a file by content, keep it in the store, attach it; the caller checked who and when."""
     requirement = requirement_get(dossier, requirement_id)
     inspected = _inspect_upload(requirement, name=name, content=content)
-    stored = stored_document_create(
-        inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name
+    # One copy of a file in the store: the same bytes uploaded again by the same owner (for the
+    # same organisation) are the entry already there, not a second file (issue 19).
+    stored = (
+        StoredDocument.objects.filter(
+            owner=user,
+            organisation=dossier.organisation,
+            sha256=inspected.sha256,
+            source=DocumentSource.UPLOAD,
+            size=inspected.size,
+        )
+        .order_by("pk")
+        .first()
     )
+    if stored is None:
+        stored = stored_document_create(
+            inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name
+        )
     return document_attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
 
 
@@ -243,8 +257,9 @@ def _attached_requirement_ids(dossier: Dossier) -> set:
 
 
 def _missing(version, attached: set) -> list:
-    """The version's required document components that are not among ``attached``."""
-    return [r for r in version.documents.all() if r.required and r.pk not in attached]
+    """The version's required document components that are not among ``attached``; a
+    declaration the portal makes from the online form (``from_form``) is never missing."""
+    return [r for r in version.documents.all() if r.required and not r.from_form and r.pk not in attached]
 
 
 def missing_requirements(dossier: Dossier) -> list:

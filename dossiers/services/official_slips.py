@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import FINAL_STATES, DossierState, Outcome, ReturnMethod, SlipKind, StepOutcome, Timeliness
 from dossiers.core import pipelines
+from dossiers.core.fees import fee_lines
 from dossiers.core.machine import TRANSITIONS
 from dossiers.core.notes import event_applicant_note
-from dossiers.core.text import money_digits
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
 from dossiers.selectors import dossier_officer_can_view
@@ -114,7 +114,7 @@ def _context(dossier: Dossier, kind: str, event: DossierEvent, number: int) -> d
             received_at=timezone.localtime(dossier.received_at) if dossier.received_at else None,
             due_at=timezone.localtime(dossier.due_at) if dossier.due_at else None,
             result_place=version.result_place,
-            fees=[{"description": f.description, "amount": money_digits(f.amount)} for f in version.fees.all()],
+            fees=fee_lines(version=version, form_data=dossier.form_data),
             channel=dossier.get_channel_display(),
         )
     elif kind == SlipKind.SUPPLEMENT:

@@ -47,12 +47,13 @@ from dossiers.core.fees import (  # noqa: F401 (the payments' public face)
     waiting_phase,
 )
 from dossiers.core.machine import transition_run
-from dossiers.core.text import money_digits, money_parse, text_clean
+from dossiers.core.text import money_parse, text_clean
 from dossiers.models import Dossier, DossierDelivery, Payment, PaymentCallback, PaymentRefund
 from dossiers.models.payment import CallbackKind, PaymentStatus
 from dossiers.pdf import render_pdf
 from dossiers.services.documents import document_inspect, stored_document_create
 from dossiers.services.slips import slip_place
+from portal.money import money_text
 from portal.notifications import notify
 from portal.validators import normalise_phone, validate_phone
 
@@ -423,8 +424,8 @@ def payment_refund(*, user, payment_id: int, amount, reason: str, reference: str
         refunded = locked.refunds.aggregate(total=Sum("amount"))["total"] or 0
         if not errors and amount > locked.amount - refunded:
             errors["amount"] = [
-                _("Số tiền hoàn vượt quá số tiền còn lại của giao dịch (%(rest)s đồng).")
-                % {"rest": money_digits(locked.amount - refunded)}
+                _("Số tiền hoàn vượt quá số tiền còn lại của giao dịch (%(rest)s).")
+                % {"rest": money_text(locked.amount - refunded)}
             ]
         if errors:
             raise ValidationError(errors)
@@ -525,8 +526,8 @@ def payment_receipt_notify(payment_id: int) -> None:
     notify(
         user=payment.payer,
         subject=_("Đã thanh toán phí, lệ phí hồ sơ %(code)s") % {"code": code},
-        body=_("Cổng đã nhận %(amount)s đồng (mã giao dịch %(ref)s). Biên lai điện tử có trong kho dữ liệu của bạn.")
-        % {"amount": money_digits(payment.amount), "ref": payment.reference},
+        body=_("Cổng đã nhận %(amount)s (mã giao dịch %(ref)s). Biên lai điện tử có trong kho dữ liệu của bạn.")
+        % {"amount": money_text(payment.amount), "ref": payment.reference},
         url=reverse("dossiers:detail", args=[code]),
         dossier_code=code,
     )

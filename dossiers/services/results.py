@@ -12,6 +12,7 @@ import hashlib
 import logging
 
 from django.db import transaction
+from django.template.loader import select_template
 from django.utils import timezone
 
 from dossiers.constants import DocumentSource, Outcome, ResultStatus
@@ -19,6 +20,9 @@ from dossiers.models import DossierEvent, DossierResult
 from dossiers.pdf import qr_data_uri, render_pdf
 from dossiers.services.documents import InspectedFile, sanitise_filename, stored_document_create
 from dossiers.services.slips import slip_place, tracking_url
+from portal import selectors as portal_selectors
+from portal.constants import OfficerPermission
+from procedures import selectors as procedure_selectors
 
 TEMPLATE = "slips/result.html"
 
@@ -64,7 +68,37 @@ def _context(result: DossierResult) -> dict:
         "received_at": timezone.localtime(dossier.received_at) if dossier.received_at else None,
         "tracking_url": url,
         "qr": qr_data_uri(url),
+        # What was declared, by field name, as read with the form's labels: a procedure's own
+        # result template (results/<code>.html) names the child of a birth certificate, say.
+        "answers": {
+            entry["name"]: entry["display"]
+            for section in procedure_selectors.form_answers_present(
+                dossier.procedure_version.form_schema, dossier.form_data
+            )
+            if not section["repeating"]
+            for row in section["rows"]
+            for entry in row
+        },
+        "signer_title": agency.signer_title,
+        "signer_name": _signer_name(agency),
     }
+
+
+def _signer_name(agency) -> str:
+    """The name printed under the signature: the agency's set signer, else its only leader who
+    may approve (several leaders: the line is left for the one who signs to be read from the
+    digital signature)."""
+    if agency.signer_name:
+        return agency.signer_name
+    leaders = list(
+        portal_selectors.users_with_permission(agency_id=agency.pk, permission=OfficerPermission.APPROVE)[:2]
+    )
+    return (leaders[0].full_name or "") if len(leaders) == 1 else ""
+
+
+def result_template(procedure_code: str) -> str:
+    """The procedure's own result layout (``results/<code>.html``), or the generic decision."""
+    return select_template([f"results/{procedure_code}.html", TEMPLATE]).template.name
 
 
 def _owner(result: DossierResult):
@@ -97,7 +131,7 @@ def result_render(*, result_id: int) -> DossierResult | None:
     if owner is None:
         logger.warning("Result %s has no officer to own its generated draft; not rendered.", result.code)
         return result
-    pdf = render_pdf(TEMPLATE, _context(result))
+    pdf = render_pdf(result_template(result.dossier.procedure.code), _context(result))
     with transaction.atomic():
         locked = DossierResult.objects.select_for_update().get(pk=result.pk)
         if locked.stored_id is not None or locked.status == ResultStatus.VOID:

@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from dossiers import selectors
 from dossiers.constants import SlipKind
@@ -18,6 +19,15 @@ TEMPLATES = {SlipKind.ACKNOWLEDGEMENT: "slips/ack.html"}
 
 def tracking_url(dossier: Dossier) -> str:
     return f"{settings.SITE_URL}{reverse('dossiers:track')}?code={dossier.code}"
+
+
+def slip_download_name(slip) -> str:
+    """A download name people can read: what the paper is, then the dossier code intact
+    (``giay-tiep-nhan-ho-so-va-hen-tra-ket-qua-000.00.12.H48-261122-0001.pdf``), never the
+    storage's name with its collision suffix."""
+    title = str(slip.get_kind_display()).replace("đ", "d").replace("Đ", "D")
+    number = f"-{slip.number}" if slip.number and slip.number > 1 else ""
+    return f"{slugify(title)[:60].strip('-')}-{slip.dossier.code}{number}.pdf"
 
 
 def slip_place() -> str:

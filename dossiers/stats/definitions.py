@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import DossierState
 from dossiers.models import Dossier
+from portal.money import money_digits
 
 # A working day is 8 working hours (DESIGN.md §2, Time): processing time in working days.
 MINUTES_PER_WORKING_DAY = 480
@@ -317,6 +318,21 @@ FIGURES: list[Figure] = [
     ),
 ]
 FIGURES_BY_KEY = {f.key: f for f in FIGURES}
+
+
+def figure_display(key: str, value) -> str:
+    """A figure as pages and reports show it: "—" when it has no meaning (nothing to divide by),
+    rates with a decimal comma, counts and amounts grouped with dots (the column names the unit)."""
+    if value is None:
+        return "—"
+    kind = FIGURES_BY_KEY[key].kind
+    if kind == "rate":
+        return f"{value:.2f}".replace(".", ",") + " %"
+    if kind == "days":
+        return f"{value}".replace(".", ",")
+    return money_digits(value)
+
+
 # Counters of a roll-up row (DailyStat) that are summed over days / taken at the period's end.
 FLOW_FIELDS = (
     "received",

@@ -206,7 +206,9 @@ def report_xlsx(report: dict, *, heading: str = "") -> bytes:
 
 def report_pdf(report: dict, *, heading: str = "") -> bytes:
     columns = [(k, d.FIGURES_BY_KEY[k].label) for k in COLUMNS]
-    table = [(entry["name"], [entry["figures"][k] for k in COLUMNS]) for entry in report["breakdown"]]
+    table = [
+        (entry["name"], [d.figure_display(k, entry["figures"][k]) for k in COLUMNS]) for entry in report["breakdown"]
+    ]
     return render_pdf(
         "dossiers/stats/report_pdf.html",
         {
@@ -214,7 +216,7 @@ def report_pdf(report: dict, *, heading: str = "") -> bytes:
             "heading": heading,
             "columns": columns,
             "table": table,
-            "totals": [report["totals"][k] for k in COLUMNS],
+            "totals": [d.figure_display(k, report["totals"][k]) for k in COLUMNS],
             "figures": d.FIGURES,
             "generated_at": timezone.localtime(),
             "PORTAL_NAME": settings.PORTAL_NAME,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from dossiers import selectors, services
 from dossiers.constants import PreviewState
 from dossiers.models import Slip, StoredDocument
-from dossiers.services.slips import slip_awaiting_seal
+from dossiers.services.slips import slip_awaiting_seal, slip_download_name
 from portal.api.authentication import session_or_bearer
 from portal.storage import StorageName, storage_file_response
 
@@ -104,7 +104,7 @@ def slip_download(request, pk: int):
         response["Retry-After"] = str(SLIP_RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "private, no-store"
         return response
-    return _file_response(request, slip.file, name=slip.file.name.rsplit("/", 1)[-1], content_type="application/pdf")
+    return _file_response(request, slip.file, name=slip_download_name(slip), content_type="application/pdf")
 
 
 @login_required

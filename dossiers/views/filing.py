@@ -40,7 +40,7 @@ from dossiers.services import payments as payment_services
 from dossiers.services.slips import slips_for_viewer
 from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
-from dossiers.views.payments import dossier_payment_context
+from dossiers.views.payments import dossier_pay_due, dossier_payment_context
 from portal import selectors as portal_selectors
 from portal.security_headers import camera_allowed
 from procedures import selectors as procedure_selectors
@@ -161,7 +161,7 @@ def next_action(dossier: Dossier, user) -> dict | None:
     if dossier.state == DossierState.PAYMENT_REQUESTED:
         return {
             "label": _("Thực hiện nghĩa vụ tài chính"),
-            "url": reverse("dossiers:detail", args=[dossier.code]),
+            "url": reverse("dossiers:detail", args=[dossier.code]) + "#dossier-fees",
         }
     if dossier.state == DossierState.RETURNED and not dossier.rating:
         return {"label": _("Đánh giá"), "url": f"/dossiers/{dossier.code}/rate/"}
@@ -274,7 +274,10 @@ def draft_documents(request, pk: int):
     dossier = _draft_or_404(request, pk)
     if dossier.state != DossierState.DRAFT:
         return _submitted_redirect(dossier)
-    requirements = list(dossier.procedure_version.documents.all())
+    every = list(dossier.procedure_version.documents.all())
+    # The declaration made on the online form is not asked for again: the portal makes its PDF.
+    requirements = [r for r in every if not r.from_form]
+    from_form = [r for r in every if r.from_form]
     stored = selectors.stored_documents_for_user(user=request.user)
     if dossier.organisation_id is None:
         stored = stored.filter(organisation__isnull=True)
@@ -335,7 +338,7 @@ def draft_documents(request, pk: int):
         status = 400
     current = {d.requirement_id: d for d in selectors.dossier_documents(dossier=dossier)}
     slots = [{"requirement": r, "upload": up, "store": st, "current": current.get(r.pk)} for r, up, st in form.slots()]
-    context = _wizard_context(dossier, "documents", form=form, slots=slots)
+    context = _wizard_context(dossier, "documents", form=form, slots=slots, from_form=from_form)
     return render(request, "dossiers/filing/documents.html", context, status=status)
 
 
@@ -417,6 +420,7 @@ def draft_review(request, pk: int):
         "review",
         answers=form_answers(schema, dossier.form_data),
         documents=selectors.dossier_documents(dossier=dossier),
+        from_form=[r for r in dossier.procedure_version.documents.all() if r.from_form],
         missing=services.missing_requirements(dossier),
         declaration=declaration,
         declaration_errors=errors.get("declaration", []),
@@ -450,6 +454,7 @@ def dossier_submitted(request, code: str):
         "pin": pin,
         "acknowledgement": acknowledgement,
         "tracking_url": f"{reverse('dossiers:track')}?code={dossier.code}",
+        "pay_due": dossier_pay_due(dossier=dossier),
     }
     return render(request, "dossiers/filing/submitted.html", context)
 
@@ -498,6 +503,15 @@ def dossier_list(request):
 APPLICANT_ACTIONS = frozenset({"submit", "supplement_submitted", "withdraw_requested", "rated"})
 
 
+def received_out_of_hours(dossier: Dossier, events) -> dt.datetime | None:
+    """When an online dossier was received outside working hours, the moment it really was:
+    its time then counts from the next working period (``received_at``), which the page explains."""
+    received = next((e for e in reversed(events) if e.action == "receive"), None)
+    if received is None or dossier.received_at is None:
+        return None
+    return received.created_at if dossier.received_at - received.created_at > dt.timedelta(minutes=1) else None
+
+
 def _actor_label(event, dossier: Dossier, *, as_applicant: bool) -> str:
     if (event.actor_id and event.actor_id == dossier.applicant_id) or event.action in APPLICANT_ACTIONS:
         return _("Người nộp hồ sơ")
@@ -514,6 +528,7 @@ def dossier_detail(request, code: str):
     if dossier is None:
         raise Http404
     as_applicant = selectors.dossier_applicant_can_view(user=request.user, dossier=dossier)
+    events = list(selectors.dossier_timeline(dossier=dossier))
     timeline = [
         {
             "event": event,
@@ -523,7 +538,7 @@ def dossier_detail(request, code: str):
             "note": event_applicant_note(event),
             "state": DossierState(event.to_state).label if event.to_state in DossierState.values else "",
         }
-        for event in selectors.dossier_timeline(dossier=dossier)
+        for event in events
     ]
     schema = dossier.procedure_version.form_schema or {"fields": []}
     actions = []
@@ -548,6 +563,7 @@ def dossier_detail(request, code: str):
         "results": applicant_views.published_results(user=request.user, dossier=dossier) if as_applicant else [],
         "answers": form_answers(schema, dossier.form_data),
         "now": timezone.now(),
+        "received_out_of_hours": received_out_of_hours(dossier, events),
     }
 
     context.update(dossier_payment_context(user=request.user, dossier=dossier, as_applicant=as_applicant))

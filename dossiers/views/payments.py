@@ -28,14 +28,22 @@ def client_ip(request) -> str:
     return client_address.client_ip(request) or "127.0.0.1"
 
 
+def dossier_pay_due(*, dossier, fees: dict | None = None) -> int:
+    """What the applicant can pay online now (0 when the dossier waits for no payment)."""
+    phase = payment_services.waiting_phase(dossier)
+    if not phase:
+        return 0
+    fees = fees or payment_services.dossier_fees(dossier=dossier)
+    return fees["phases"][phase]["due"]
+
+
 def dossier_payment_context(*, user, dossier, as_applicant: bool) -> dict:
     """What the dossier page shows about fees, payments, receipts and the delivery choice."""
     fees = payment_services.dossier_fees(dossier=dossier)
-    phase = payment_services.waiting_phase(dossier)
     return {
         "fees": fees,
         "payments": selectors.dossier_payments(dossier=dossier),
-        "pay_due": fees["phases"][phase]["due"] if (as_applicant and phase) else 0,
+        "pay_due": dossier_pay_due(dossier=dossier, fees=fees) if as_applicant else 0,
         "delivery": selectors.dossier_delivery(dossier=dossier),
         "can_refund": selectors.payment_officer_can_refund(user=user, dossier=dossier),
     }

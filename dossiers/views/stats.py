@@ -92,16 +92,7 @@ TABLE_KEYS = (
 )
 
 
-def display(key: str, value) -> str:
-    """A figure as shown on pages: "—" when it has no meaning (no dossier to divide by)."""
-    if value is None:
-        return "—"
-    kind = definitions.FIGURES_BY_KEY[key].kind
-    if kind == "rate":
-        return f"{value:.2f}".replace(".", ",") + " %"
-    if kind == "days":
-        return f"{value}".replace(".", ",")
-    return f"{value:,}".replace(",", ".")
+display = definitions.figure_display
 
 
 def _cells(figures: dict, keys, query: str) -> list[tuple]:

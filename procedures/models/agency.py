@@ -46,6 +46,19 @@ class Agency(models.Model):
         help_text=_("0 = thứ Hai … 6 = Chủ nhật."),
     )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    # Who signs the agency's results, as printed under the signature (issue 19).
+    signer_title = models.CharField(
+        _("chức danh người ký kết quả"),
+        max_length=120,
+        default="Thủ trưởng cơ quan",
+        help_text=_("Ví dụ: Chủ tịch, Giám đốc. In dưới chữ ký trên kết quả giải quyết."),
+    )
+    signer_name = models.CharField(
+        _("họ tên người ký kết quả"),
+        max_length=120,
+        blank=True,
+        help_text=_("Để trống: in tên lãnh đạo duy nhất của cơ quan có quyền phê duyệt, nếu có."),
+    )
 
     class Meta:
         verbose_name = _("cơ quan")

@@ -241,6 +241,14 @@ class DocumentRequirement(models.Model):
     accepted_types = models.JSONField(_("định dạng chấp nhận (MIME)"), default=_empty_list, blank=True)
     max_size = models.PositiveIntegerField(_("dung lượng tối đa (byte)"), default=DEFAULT_DOCUMENT_MAX_SIZE)
     reusable = models.BooleanField(_("lấy từ kho dữ liệu cá nhân"), default=False)
+    from_form = models.BooleanField(
+        _("đáp ứng bằng tờ khai trực tuyến"),
+        default=False,
+        help_text=_(
+            "Thành phần này là tờ khai mà người nộp đã khai trên biểu mẫu điện tử: cổng tự tạo tệp PDF "
+            "từ nội dung kê khai và đính kèm, không yêu cầu tải lên."
+        ),
+    )
 
     class Meta:
         verbose_name = _("thành phần hồ sơ")

@@ -84,6 +84,7 @@ DOCUMENT_KEYS = {
     "accepted_types",
     "max_size",
     "reusable",
+    "from_form",
     "template",
 }
 
@@ -198,6 +199,7 @@ def version_content(version: ProcedureVersion, *, raw_templates: bool = False) -
                 "accepted_types": doc.accepted_types,
                 "max_size": doc.max_size,
                 "reusable": doc.reusable,
+                "from_form": doc.from_form,
                 "template": _template_dict(doc, raw=raw_templates),
             }
             for doc in version.documents.all()
@@ -451,6 +453,7 @@ def _check_procedure(entry: Any, index: int, sectors: set[str], agencies: dict[s
                     item, "max_size", default=DEFAULT_DOCUMENT_MAX_SIZE, low=1, high=MAX_DOCUMENT_SIZE, path=path
                 ),
                 "reusable": check.boolean(item, "reusable", default=False, path=path),
+                "from_form": check.boolean(item, "from_form", default=False, path=path),
                 "template": _check_template(check, item.get("template"), path + "template"),
             }
         )

@@ -87,6 +87,7 @@ def procedure_version_create_draft(*, procedure: Procedure) -> ProcedureVersion:
             accepted_types=d.accepted_types,
             max_size=d.max_size,
             reusable=d.reusable,
+            from_form=d.from_form,
         )
         for d in source.documents.all()
     )
@@ -108,6 +109,14 @@ def procedure_version_check(*, version: ProcedureVersion) -> None:
         errors["for_citizens"] = [_("Chọn ít nhất một đối tượng thực hiện.")]
     if not (version.channel_in_person or version.channel_online or version.channel_post):
         errors["channel_in_person"] = [_("Chọn ít nhất một cách thức thực hiện.")]
+    if (
+        version.pk
+        and not (version.form_schema or {}).get("fields")
+        and version.documents.filter(from_form=True).exists()
+    ):
+        errors["form_schema"] = [
+            _("Có thành phần hồ sơ đáp ứng bằng tờ khai trực tuyến nhưng thủ tục chưa có biểu mẫu điện tử.")
+        ]
     if errors:
         raise ValidationError(errors)
 

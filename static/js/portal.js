@@ -1,15 +1,10 @@
 // Behaviour of every page, kept out of the HTML so that the Content-Security-Policy can refuse
-// inline script: a select that submits its form on change (the language switch), a form
-// that asks for confirmation first (data-confirm="question"), and a text box that filters the
-// options of a list (data-filter-for="<select id>": by name or code, with or without accents).
+// inline script: a form that asks for confirmation first (data-confirm="question"), and a text
+// box that filters the options of a list (data-filter-for="<select id>": by name or code, with or
+// without accents). The language switch has its own button: choosing an option changes nothing
+// until it is submitted.
 (function () {
   "use strict";
-  document.addEventListener("change", function (event) {
-    var field = event.target;
-    if (field.matches && field.matches("select[data-autosubmit]") && field.form) {
-      field.form.requestSubmit ? field.form.requestSubmit() : field.form.submit();
-    }
-  });
   function fold(text) {
     return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
   }

@@ -31,9 +31,9 @@ context = {
     "place": "Thành phố Hồ Chí Minh", "code": "000.00.99.T99-261123-0042", "register_number": 42,
     "applicant_name": "Lê Thị Hồng Nhung", "procedure_name": "Đăng ký khai sinh", "procedure_code": "1.001193",
     "documents": [ns(name="Giấy chứng sinh", is_original=True, copies=1)],
-    "payment": ns(receipt_number="BL-2026-000042", payer_name="Lê Thị Hồng Nhung", amount="8.000", reference="TT42"),
+    "payment": ns(receipt_number="BL-2026-000042", payer_name="Lê Thị Hồng Nhung", amount=8000, reference="TT42"),
     "dossier": ns(code="000.00.99.T99-261123-0042", procedure=ns(name="Đăng ký khai sinh", code="1.001193")),
-    "items": [ns(description="Lệ phí cấp bản sao trích lục", unit_amount="8.000", quantity=1, amount="8.000")],
+    "items": [ns(description="Lệ phí cấp bản sao trích lục", unit_amount=8000, quantity=1, amount=8000)],
     "amount_words": "Tám nghìn đồng", "portal_name": "Cổng Dịch vụ công Tỉnh Demo",
 }
 out = {}

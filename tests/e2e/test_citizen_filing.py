@@ -50,21 +50,20 @@ def test_citizen_files_a_birth_registration_and_tracks_it(page, login, tmp_path)
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu và tiếp tục").click()
 
-    # Step 3: two PDFs, one per required component.
-    to_khai, chung_sinh = tmp_path / "to-khai.pdf", tmp_path / "giay-chung-sinh.pdf"
-    to_khai.write_bytes(make_pdf())
+    # Step 3: the declaration is the form just filled (issue 19); only the birth paper is uploaded.
+    chung_sinh = tmp_path / "giay-chung-sinh.pdf"
     chung_sinh.write_bytes(make_pdf(pages=2))
+    expect(page.locator(".document-from-form")).to_contain_text("Tờ khai đăng ký khai sinh")
+    expect(page.locator(".document-from-form")).to_contain_text("Bạn không cần tải lên")
     slots = page.locator(".document-slot")
-    expect(slots.nth(0)).to_contain_text("Tờ khai đăng ký khai sinh")
-    expect(slots.nth(1)).to_contain_text("Giấy chứng sinh")
-    slots.nth(0).locator("input[type=file]").set_input_files(str(to_khai))
-    slots.nth(1).locator("input[type=file]").set_input_files(str(chung_sinh))
+    expect(slots.nth(0)).to_contain_text("Giấy chứng sinh")
+    slots.nth(0).locator("input[type=file]").set_input_files(str(chung_sinh))
     with page.expect_navigation():
         page.get_by_role("button", name="Tiếp tục", exact=True).click()
 
     # Step 4: review, declaration, submit.
     expect(page.locator("table.answers")).to_contain_text("Nguyễn Văn Bé")
-    expect(page.locator(".review-documents")).to_contain_text("to-khai.pdf")
+    expect(page.locator(".review-documents .from-form")).to_contain_text("Tờ khai đăng ký khai sinh")
     expect(page.locator(".review-documents")).to_contain_text("giay-chung-sinh.pdf")
     page.get_by_label(re.compile("Tôi xin cam đoan")).check()
     with page.expect_navigation():

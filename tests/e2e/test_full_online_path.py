@@ -59,13 +59,12 @@ def test_file_pay_receive_the_result_and_reuse_it(page, login, sandbox, tmp_path
     page.select_option("#id_data-marital_status", "single")
     page.fill("#id_data-purpose", "Để đăng ký kết hôn")
     _next(page, "Lưu và tiếp tục")
-    to_khai = tmp_path / "to-khai-xac-nhan-tinh-trang-hon-nhan.pdf"
-    to_khai.write_bytes(make_pdf())
-    page.locator(".document-slot").nth(0).locator("input[type=file]").set_input_files(str(to_khai))
+    # The declaration is the form just filled: nothing required is left to upload (issue 19).
+    expect(page.locator(".document-from-form")).to_contain_text("Tờ khai cấp Giấy xác nhận tình trạng hôn nhân")
     _next(page)
     # The review shows the fee and that it is paid online after submission.
-    expect(page.locator("#review-fees")).to_contain_text("15000 đ")
-    expect(page.locator("main")).to_contain_text("thanh toán trực tuyến 15000 đồng")
+    expect(page.locator("#review-fees")).to_contain_text("15.000 đ")
+    expect(page.locator("main")).to_contain_text("thanh toán trực tuyến 15.000 đồng")
     expect(page.locator("#delivery_online")).to_be_checked()
     page.get_by_label(re.compile("Tôi xin cam đoan")).check()
     _next(page, "Nộp hồ sơ")
@@ -79,13 +78,13 @@ def test_file_pay_receive_the_result_and_reuse_it(page, login, sandbox, tmp_path
     with page.expect_navigation():
         page.locator("#pay-button").click()
     assert page.url.startswith(f"{sandbox.url}/sandbox-gateway/")
-    expect(page.get_by_test_id("amount")).to_have_text("15000 đồng")
+    expect(page.get_by_test_id("amount")).to_have_text("15.000 đồng")
     reference = page.get_by_test_id("txn-ref").inner_text()
     with page.expect_navigation():
         page.get_by_role("button", name="Thanh toán", exact=True).click()
     # The IPN settled the payment before the browser came back to the return page.
     assert "/payments/return/" in page.url
-    expect(page.locator("#payment-result")).to_contain_text(f"Đã thanh toán thành công 15000 đồng cho hồ sơ {code}")
+    expect(page.locator("#payment-result")).to_contain_text(f"Đã thanh toán thành công 15.000 đồng cho hồ sơ {code}")
     payment = Payment.objects.get(reference=reference)
     assert payment.status == PaymentStatus.SUCCEEDED and payment.dossier_id == dossier.pk
     dossier.refresh_from_db()
@@ -153,11 +152,9 @@ def test_file_pay_receive_the_result_and_reuse_it(page, login, sandbox, tmp_path
         page.locator("[name='data-first_marriage'][value='true']").check()
     _next(page, "Lưu và tiếp tục")
     slots = page.locator(".document-slot")
-    expect(slots.nth(1)).to_contain_text("Giấy xác nhận tình trạng hôn nhân")
-    tk = tmp_path / "to-khai-dang-ky-ket-hon.pdf"
-    tk.write_bytes(make_pdf())
-    slots.nth(0).locator("input[type=file]").set_input_files(str(tk))
-    picker = slots.nth(1).locator("select")
+    expect(page.locator(".document-from-form")).to_contain_text("Tờ khai đăng ký kết hôn")
+    expect(slots.nth(0)).to_contain_text("Giấy xác nhận tình trạng hôn nhân")
+    picker = slots.nth(0).locator("select")
     expect(picker.locator(f"option[value='{result.pk}']")).to_have_count(1)
     picker.select_option(str(result.pk))
     _next(page)

@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 
 from portal.constants import OfficerRole, OrganisationRole
 from portal.models import OrganisationInvitation
@@ -161,7 +162,18 @@ def test_officer_nav_link_only_for_officers(client):
 def test_unknown_page_is_a_vietnamese_404(client):
     response = client.get("/khong-ton-tai/")
     assert response.status_code == 404
-    assert "Không tìm thấy trang" in response.content.decode()
+    html = response.content.decode()
+    assert "Không tìm thấy trang" in html and "<title>Không tìm thấy trang" in html
+    assert "Page not found" not in html  # the Vietnamese page carries no English (issue 19)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/khong-ton-tai/").content.decode()
+    assert "Page not found" in english and "Không tìm thấy trang" not in english
+
+
+def test_the_vietnamese_403_carries_no_english(client):
+    client.force_login(UserFactory())
+    html = client.get("/officer/").content.decode()
+    assert "Không có quyền truy cập" in html and "Access denied" not in html
 
 
 def test_robots_txt(client):

@@ -7,6 +7,7 @@ from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.core import mail
 
 from tests.factories import PASSWORD, UserFactory
@@ -49,6 +50,19 @@ def test_password_reset_email_uses_the_locmem_backend_by_default(client):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    # The e-mail names the portal, not the host the request reached (issue 19).
+    greeting = mail.outbox[0].body.strip().splitlines()[0]
+    assert settings.PORTAL_NAME in greeting and "testserver" not in greeting, greeting
+
+
+def test_the_sign_up_email_greets_from_the_portal(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "moi@example.vn", "password1": "Mat-khau-2026-dai", "password2": "Mat-khau-2026-dai"},
+    )
+    assert response.status_code == 302
+    greeting = mail.outbox[-1].body.strip().splitlines()[0]
+    assert settings.PORTAL_NAME in greeting and "testserver" not in greeting, greeting
 
 
 class _Recorder:

@@ -206,6 +206,18 @@ def test_form_renders_with_crispy(schema):
             "fields[0](g).fields[0](h).type",
         ),
         ({"fields": "nope"}, ""),
+        (
+            {"fields": [{"name": "n", "type": "number", "label": "N", "validation": {"integer": "yes"}}]},
+            "fields[0](n).validation.integer",
+        ),
+        (
+            {"fields": [{"name": "n", "type": "number", "label": "N", "validation": {"integer": True, "min": 0.5}}]},
+            "fields[0](n).validation",
+        ),
+        (
+            {"fields": [{"name": "t", "type": "text", "label": "T", "validation": {"integer": True}}]},
+            "fields[0](t).validation.integer",
+        ),
     ],
 )
 def test_bad_schemas_are_refused_naming_the_path(schema, path):
@@ -241,3 +253,15 @@ def test_date_prefill_is_iso():
         date_of_birth = dt.date(1990, 5, 17)
 
     assert form_schema_prefill(schema, profile=Profile()) == {"b": "1990-05-17"}
+
+
+def test_an_integer_number_field_takes_whole_counts_with_a_numeric_keypad():
+    schema = form_schema_validate(
+        {"fields": [{"name": "copies", "type": "number", "label": "Số bản", "validation": {"integer": True, "min": 1}}]}
+    )
+    form = build_form(schema, data={"copies": "2"})
+    assert form.is_valid() and form.cleaned_data["copies"] == 2
+    assert 'inputmode="numeric"' in str(form["copies"])
+    for bad in ("1.5", "2,5", "hai"):
+        form = build_form(schema, data={"copies": bad})
+        assert not form.is_valid() and "Nhập một số nguyên" in form.errors["copies"][0]

@@ -52,9 +52,8 @@ def test_verify_page_words_the_coverage_of_a_b_lt_signature(
     assert 'data-coverage="validation_data"' in body
     assert "chỉ được bổ sung dữ liệu kiểm tra chữ ký" in body
     assert "Tài liệu có thay đổi sau chữ ký này" not in body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.post(
-        "/verify/",
-        {"file": SimpleUploadedFile("lt.pdf", signed, content_type="application/pdf")},
-        HTTP_ACCEPT_LANGUAGE="en",
+        "/verify/", {"file": SimpleUploadedFile("lt.pdf", signed, content_type="application/pdf")}
     ).content.decode()
     assert "only extended with validation data" in english

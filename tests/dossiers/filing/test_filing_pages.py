@@ -10,9 +10,10 @@ from django.utils import timezone
 from dossiers import services
 from dossiers.constants import DossierState, SlipKind
 from dossiers.core.pins import pin_check
+from dossiers.forms import DocumentsForm
 from dossiers.models import Dossier, DossierEvent, Slip
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierFactory, OnlineVersionFactory, StoredDocumentFactory, make_pdf, make_png
+from tests.dossiers.factories import DossierFactory, OnlineVersionFactory, StoredDocumentFactory, make_pdf
 from tests.factories import (
     AgencyFactory,
     CitizenProfileFactory,
@@ -22,6 +23,7 @@ from tests.factories import (
     with_totp,
 )
 from tests.procedures.conftest import demo_agencies, demo_catalogue  # noqa: F401 - fixtures
+from tests.procedures.factories import DocumentRequirementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +65,7 @@ def _form_post(client, draft, extra=None, action="next"):
 
 def _upload_all(client, draft):
     files = {}
-    for requirement in draft.procedure_version.documents.filter(required=True):
+    for requirement in draft.procedure_version.documents.filter(required=True, from_form=False):
         files[f"documents[{requirement.pk}]"] = _file(make_pdf(), f"giay-to-{requirement.pk}.pdf")
     return client.post(reverse("dossiers:draft_documents", args=[draft.pk]), {**files, "action": "next"})
 
@@ -185,34 +187,41 @@ def test_documents_step_checks_content_and_requires_every_required_component(
 ):
     draft = _start(citizen_client)
     _form_post(citizen_client, draft)
+    # The declaration is the e-form (issue 19): only the birth paper is asked for.
     to_khai, chung_sinh = draft.procedure_version.documents.filter(required=True).order_by("order", "pk")
+    assert to_khai.from_form and not chung_sinh.from_form
     url = reverse("dossiers:draft_documents", args=[draft.pk])
     page = citizen_client.get(url).content.decode()
     assert to_khai.name in page and chung_sinh.name in page
-    # A PNG named .pdf, for a component accepting PDF, Word or JPEG only: refused by content.
+    assert f'name="documents[{to_khai.pk}]"' not in page
+    # A text file named .pdf, for a component accepting PDF, JPEG or PNG only: refused by content.
     response = citizen_client.post(
-        url, {f"documents[{to_khai.pk}]": _file(make_png(), "to-khai.pdf"), "action": "next"}
+        url,
+        {
+            f"documents[{chung_sinh.pk}]": _file(b"Chi la van ban, khong phai giay to.\n" * 20, "giay-chung-sinh.pdf"),
+            "action": "next",
+        },
     )
     assert response.status_code == 400
-    assert "image/png" in response.content.decode()
     assert not draft.documents.exists()
-    # One of two required documents: cannot go on.
-    response = citizen_client.post(
-        url, {f"documents[{to_khai.pk}]": _file(make_pdf(), "to khai.pdf"), "action": "next"}
-    )
+    # Nothing uploaded: cannot go on, and the message names the missing paper, not the declaration.
+    response = citizen_client.post(url, {"action": "next"})
     assert response.status_code == 400
-    assert "Thiếu giấy tờ bắt buộc" in response.content.decode()
-    assert draft.documents.get().stored.name == "to_khai.pdf"
+    html = response.content.decode()
+    assert (
+        f"Thiếu giấy tờ bắt buộc: {chung_sinh.name}" in html and f"Thiếu giấy tờ bắt buộc: {to_khai.name}" not in html
+    )
     response = citizen_client.post(url, {f"documents[{chung_sinh.pk}]": _file(make_pdf(), "cs.pdf"), "action": "next"})
     assert response.status_code == 302 and response["Location"] == reverse("dossiers:draft_review", args=[draft.pk])
+    assert draft.documents.get().stored.name == "cs.pdf"
 
 
 def test_documents_step_refuses_a_too_large_file_before_reading_it(citizen_client, demo_catalogue):  # noqa: F811
     draft = _start(citizen_client)
-    to_khai = draft.procedure_version.documents.filter(required=True).order_by("order", "pk").first()
-    big = _file(b"%PDF-1.4\n" + b"0" * (to_khai.max_size + 1), "lon.pdf")
+    paper = draft.procedure_version.documents.filter(required=True, from_form=False).order_by("order", "pk").first()
+    big = _file(b"%PDF-1.4\n" + b"0" * (paper.max_size + 1), "lon.pdf")
     response = citizen_client.post(
-        reverse("dossiers:draft_documents", args=[draft.pk]), {f"documents[{to_khai.pk}]": big, "action": "save"}
+        reverse("dossiers:draft_documents", args=[draft.pk]), {f"documents[{paper.pk}]": big, "action": "save"}
     )
     assert response.status_code == 400
     assert "vượt quá giới hạn" in response.content.decode()
@@ -327,7 +336,7 @@ def test_list_shows_mine_and_my_organisations_only(client, citizen):
     [
         ("supplement_requested", "Bổ sung hồ sơ", "/supplement/"),
         ("returned", "Đánh giá", "/rate/"),
-        ("payment_requested", "Thực hiện nghĩa vụ tài chính", "/"),
+        ("payment_requested", "Thực hiện nghĩa vụ tài chính", "/#dossier-fees"),
         ("processing", None, None),
     ],
 )
@@ -559,3 +568,31 @@ def test_timeline_shows_officer_messages_and_labels_every_event(client, citizen)
     assert officer.email not in page  # the applicant sees the agency, not the officer's account
     assert dossier.receiving_agency.name in page
     assert f'href="/dossiers/{dossier.code}/supplement/">Bổ sung hồ sơ</a>' in page
+
+
+def test_the_document_picker_shows_the_local_date(db):
+    """A paper stored at 20:00 UTC on 22/11 was stored on 23/11 in Viet Nam (issue 19)."""
+    requirement = DocumentRequirementFactory()
+    stored = StoredDocumentFactory(created_at=dt.datetime(2026, 11, 22, 20, 0, tzinfo=dt.UTC))
+    form = DocumentsForm(requirements=[requirement], stored_documents=[stored])
+    labels = dict(form.fields[f"store[{requirement.pk}]"].choices)
+    assert labels[str(stored.pk)].endswith("(23/11/2026)")
+
+
+def test_an_out_of_hours_receipt_says_why_its_time_counts_later(client):
+    """Received at 06:20 (before the office opens), counted from 07:30: the page says so."""
+    officer = UserFactory()
+    dossier = DossierFactory()
+    OfficerMembershipFactory(user=officer, agency=dossier.receiving_agency, role=OfficerRole.RECEPTION)
+    services.dossier_receive(user=officer, dossier_id=dossier.pk)
+    event = DossierEvent.objects.get(dossier=dossier, action="receive")
+    counted = event.created_at + dt.timedelta(hours=1, minutes=10)
+    Dossier.objects.filter(pk=dossier.pk).update(received_at=counted)
+    client.force_login(dossier.applicant)
+    page = client.get(f"/dossiers/{dossier.code}/").content.decode()
+    at = timezone.localtime(event.created_at)
+    assert 'id="received-out-of-hours"' in page
+    assert f"Cơ quan tiếp nhận hồ sơ lúc {at:%H:%M %d/%m/%Y}, ngoài giờ làm việc" in page
+
+    Dossier.objects.filter(pk=dossier.pk).update(received_at=event.created_at)  # received in hours
+    assert 'id="received-out-of-hours"' not in client.get(f"/dossiers/{dossier.code}/").content.decode()

@@ -11,7 +11,7 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from dossiers import services
 from dossiers.constants import DossierState
 from dossiers.core.pins import pin_check
-from dossiers.models import Dossier, DossierEvent
+from dossiers.models import Dossier, DossierEvent, StoredDocument
 from procedures.constants import ServiceLevel
 from tests.dossiers.factories import OnlineVersionFactory, StoredDocumentFactory, make_pdf, make_png
 from tests.factories import (
@@ -365,3 +365,16 @@ def test_dossier_file_with_an_idempotency_key_files_once(version, citizen, requi
     assert created and not created_again
     assert again.pk == first.pk and pin and no_pin is None
     assert Dossier.objects.count() == 1
+
+
+def test_the_same_file_uploaded_twice_is_one_copy_in_the_store(version, requirement, draft):
+    """The store keeps one copy of the same file for the same owner (issue 19)."""
+    content = make_pdf()
+    first = _upload(draft, requirement, content)
+    other = services.dossier_draft_create(user=draft.applicant, procedure_code=version.procedure.code)
+    second = _upload(other, requirement, content)
+    assert first.stored_id == second.stored_id
+    assert StoredDocument.objects.filter(owner=draft.applicant, sha256=first.stored.sha256).count() == 1
+    # Another person's identical file is theirs, not a shared entry.
+    stranger = services.dossier_draft_create(user=UserFactory(), procedure_code=version.procedure.code)
+    assert _upload(stranger, requirement, content).stored_id != first.stored_id

@@ -112,7 +112,7 @@ def test_pay_in_the_sandbox_over_http(sandbox, client):
     response = client.post(f"/dossiers/{dossier.code}/pay/", HTTP_HOST=host)
     assert response.status_code == 302 and response.url.startswith(sandbox.url + "/sandbox-gateway/")
     page = client.get(response.url.removeprefix(sandbox.url), HTTP_HOST=host)
-    assert "15000 đồng" in page.content.decode()
+    assert "15.000 đồng" in page.content.decode()
     form = dict(parse_qsl(urlsplit(response.url).query))
     back = client.post("/sandbox-gateway/paymentv2/vpcpay.html", {**form, "action": "pay"}, HTTP_HOST=host)
     assert back.status_code == 302 and "/payments/return/?" in back.url
@@ -203,7 +203,7 @@ def test_review_page_shows_fees_and_keeps_a_bad_delivery_choice_from_submitting(
     )
     client.force_login(citizen)
     page = client.get(f"/dossiers/drafts/{draft.pk}/review/").content.decode()
-    assert "Lệ phí cấp giấy" in page and "thanh toán trực tuyến 15000 đồng" in page
+    assert "Lệ phí cấp giấy" in page and "thanh toán trực tuyến 15.000 đồng" in page
     bad = client.post(f"/dossiers/drafts/{draft.pk}/review/", {"declaration": "on", "delivery_method": "post"})
     assert bad.status_code == 400 and "Vui lòng nhập địa chỉ nhận kết quả qua bưu chính." in bad.content.decode()
     draft.refresh_from_db()
@@ -221,5 +221,11 @@ def test_review_page_shows_fees_and_keeps_a_bad_delivery_choice_from_submitting(
     assert good.status_code == 302
     draft.refresh_from_db()
     assert draft.state == DossierState.PAYMENT_REQUESTED and draft.delivery.method == "post"
+    # The confirmation offers the payment at once (issue 19), and so does “Việc bạn cần làm”.
+    submitted = client.get(good["Location"]).content.decode()
+    pay_action = f'action="/dossiers/{draft.code}/pay/"'
+    assert 'id="submitted-pay-button"' in submitted and pay_action in submitted
+    assert "Thanh toán trực tuyến 15.000 đồng" in submitted
     detail = client.get(f"/dossiers/{draft.code}/").content.decode()
     assert 'id="pay-button"' in detail and "Qua dịch vụ bưu chính" in detail
+    assert 'id="expected-pay-button"' in detail and detail.count(pay_action) == 2

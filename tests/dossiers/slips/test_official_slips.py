@@ -165,5 +165,24 @@ def test_the_slip_is_on_the_dossier_page_and_downloads_only_for_the_applicant(
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content if response.streaming else [response.content]).startswith(b"%PDF-")
+    # A readable name that keeps the code intact, whatever the storage called the file (issue 19).
+    expected = {
+        "receive": "giay-tiep-nhan-ho-so-va-hen-tra-ket-qua",
+        "request_supplement": "phieu-yeu-cau-bo-sung-hoan-thien-ho-so",
+        "refuse": "phieu-tu-choi",
+    }[action]
+    disposition = response["Content-Disposition"]
+    assert f"{expected}" in disposition and f"{dossier.code}.pdf" in disposition, disposition
     client.force_login(UserFactory())  # another citizen
     assert client.get(url).status_code == 404
+
+
+def test_form_01_lists_the_fees_due_for_the_answers(dossier, officer, tmp_path, django_capture_on_commit_callbacks):
+    """A fee per copy shows the count and the product, in the one money format (issue 19)."""
+    FeeFactory(version=dossier.procedure_version, amount=8000, description="Phí bản sao", quantity_field="copies")
+    dossier.form_data = {**dossier.form_data, "copies": 2}
+    dossier.save(update_fields=["form_data"])
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = _act("receive", dossier=dossier, officer=officer)
+    text = _text(Slip.objects.get(dossier=dossier), tmp_path)
+    assert "Phí bản sao (2 × 8.000 đồng): 16.000 đồng" in text

@@ -22,8 +22,10 @@ from dossiers.services.official_slips import (
 )
 from dossiers.services.results import result_render
 from portal.constants import OfficerRole
+from procedures import selectors as procedure_selectors
 from tests.dossiers.factories import DossierFactory, Team, refresh, to_pending, to_processing, working_moment_after
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
+from tests.procedures.conftest import demo_agencies, demo_catalogue  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -307,6 +309,7 @@ def test_a_generated_draft_is_rendered_on_commit_and_then_approved(
     assert f"Kết quả giải quyết thủ tục {dossier.procedure_version.name}" in text
     assert APPLICANT in text and dossier.code in text and f"{dossier.code}-KQ1" in text
     assert "THỦ TRƯỞNG CƠ QUAN" in text
+    assert team.leader.full_name in text  # the agency's only approving leader signs (issue 19)
     assert f"ngày {timezone.localtime(result.created_at):%d} tháng {timezone.localtime(result.created_at):%m}" in text
     services.dossier_approve(user=team.leader, dossier_id=dossier.pk)
     result.refresh_from_db()
@@ -355,3 +358,41 @@ def test_a_voided_draft_is_not_rendered(dossier, team):
     assert DossierResult.objects.get(pk=result.pk).stored is None
     assert not StoredDocument.objects.filter(result_code=result.code).exists()
     assert result_render(result_id=10**9) is None
+
+
+BIRTH = {
+    "requester_name": "Nguyễn Văn Cha",
+    "child_name": "Nguyễn Văn Bé",
+    "child_sex": "male",
+    "child_birth_date": "2026-11-01",
+    "birth_place": "Bệnh viện Đa khoa Tỉnh Demo",
+    "ethnicity": "Kinh",
+    "mother_name": "Trần Thị Mẹ",
+    "father_name": "Nguyễn Văn Cha",
+    "relationship": "father",
+}
+
+
+def test_a_birth_certificate_names_the_child_and_both_parents(
+    demo_catalogue,  # noqa: F811 - the fixture
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    """Giấy khai sinh: the child with date and place of birth and both parents; the set signer."""
+    version = procedure_selectors.procedure_in_force_by_code("1.001193")
+    dossier = DossierFactory(
+        procedure_version=version, applicant=UserFactory(full_name="Nguyễn Văn Cha"), form_data=BIRTH
+    )
+    agency = dossier.receiving_agency
+    agency.signer_title, agency.signer_name = "Chủ tịch", "Lê Văn Ký"
+    agency.save(update_fields=["signer_title", "signer_name"])
+    team = Team(agency)
+    to_processing(dossier, team)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_propose(user=team.specialist, dossier_id=dossier.pk, recommendation="grant", generate=True)
+    text = pdf_text(DossierResult.objects.get(dossier=dossier).stored.file, tmp_path)
+    assert "GIẤY KHAI SINH" in text and "NGUYỄN VĂN BÉ" in text
+    assert "01/11/2026" in text and "Bệnh viện Đa khoa Tỉnh Demo" in text and "Nam" in text
+    assert "Trần Thị Mẹ" in text and "người cha: Nguyễn Văn Cha" in text
+    assert "Ông/Bà: Nguyễn Văn Cha" not in text  # never the applicant as the one the paper is about
+    assert "CHỦ TỊCH" in text and "Lê Văn Ký" in text

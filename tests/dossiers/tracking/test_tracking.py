@@ -62,7 +62,8 @@ def test_code_alone_shows_the_public_facts_and_nothing_personal(client, dossier)
     assert dossier.code in html
     assert dossier.procedure_version.name in html
     assert dossier.receiving_agency.name in html
-    assert "Được tiếp nhận" in html and "Mã trạng thái 2" in html
+    # Status labels are for people: the national code is for officers and the API (issue 19).
+    assert "Được tiếp nhận" in html and "Mã trạng thái" not in html
     assert "Nộp hồ sơ trực tuyến" in html and "Tiếp nhận hồ sơ" in html
     assert dossier.due_at.astimezone().strftime("%d/%m/%Y") in html
     _no_secrets(html, dossier)
