@@ -620,7 +620,9 @@ def _apology_new_due(*, dossier: Dossier, value: dt.datetime | dt.date | None) -
     """The new appointment of an apology, checked against the agency's calendar."""
     agency = dossier.receiving_agency
     if value is None:
-        raise ValidationError({"new_due_at": [_("Ngày hẹn trả mới không hợp lệ: nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2026.")]})
+        raise ValidationError(
+            {"new_due_at": [_("Ngày hẹn trả mới không hợp lệ: nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2026.")]}
+        )
     if isinstance(value, dt.datetime):
         new_due = value
     else:
