@@ -207,6 +207,13 @@ class Dossier(models.Model):
                 condition=Q(state="pending_approval"),
                 name="dossier_agency_pending_due",
             ),
+            # The officer search by number (dossiers.search): exact ID number / tax code, phone.
+            models.Index(
+                fields=["applicant_id_number"],
+                condition=~Q(applicant_id_number=""),
+                name="dossier_applicant_id_number",
+            ),
+            models.Index(fields=["applicant_phone"], condition=~Q(applicant_phone=""), name="dossier_applicant_phone"),
             # The sweep's two look-ups: only open dossiers not yet marked, by due time, so each
             # run reads the few rows that have just become due, whatever the table's size.
             models.Index(
