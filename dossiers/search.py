@@ -46,12 +46,14 @@ SEARCH_MAX_LENGTH = 100
 MINUTES_PER_WORKING_DAY = 8 * 60
 _ACTIVE_CODES = (StatusCode.RECEIVED, StatusCode.PROCESSING)
 
+# Dossiers without the date (not yet received, say) come last either way.
 SORTS = {
-    "due": ("due_at", "id"),
-    "-due": ("-due_at", "-id"),
-    "received": ("received_at", "id"),
-    "-received": ("-received_at", "-id"),
-    "applicant": ("applicant_name", "id"),
+    "due": (F("due_at").asc(nulls_last=True), "id"),
+    "-due": (F("due_at").desc(nulls_last=True), "-id"),
+    "received": (F("received_at").asc(nulls_last=True), "id"),
+    "-received": (F("received_at").desc(nulls_last=True), "-id"),
+    # Vietnamese order without the database's collation (C here: "Đ" would follow "Z").
+    "applicant": ("folded_name", "applicant_name", "id"),
 }
 SORT_CHOICES = [
     ("", _("Mặc định")),
@@ -340,7 +342,8 @@ def _due_filter(scope: OfficerScope, window: str, days: int | None) -> Q:
     if window == "today":
         today = timezone.localtime(now).date()
         start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
-        return active & Q(due_at__gte=start, due_at__lt=start + dt.timedelta(days=1))
+        # Due later today: what is already past is in "overdue".
+        return active & Q(due_at__gte=max(now, start), due_at__lt=start + dt.timedelta(days=1))
     if window == "within":
         per_agency = Q(pk__in=[])
         for agency_id in scope.agency_ids(OfficerPermission.VIEW_DOSSIERS):
@@ -393,7 +396,7 @@ def dossier_search_queryset(*, scope: OfficerScope, data: dict, worklist: str | 
     base = worklist_filter(scope=scope, name=worklist) if worklist else search_scope_filter(scope)
     key = search_key(data.get("q") or "")
     queryset = Dossier.objects.all()
-    if key.kind == "name":
+    if key.kind == "name" or data.get("sort") == "applicant":
         queryset = queryset.alias(folded_name=Unaccent(F("applicant_name")))
     sort = data.get("sort") or ("received" if worklist == "reception" else "due")
     if worklist == "reception" and not data.get("sort"):
