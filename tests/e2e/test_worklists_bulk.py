@@ -53,7 +53,8 @@ def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(p
         page.locator("#bulk-receive").click()
     expect(page.locator("#bulk-selection tr.bulk-row")).to_have_count(10)
     assert Dossier.objects.filter(state=DossierState.RECEIVED).count() == 0  # not before the confirmation
-    with page.expect_navigation():
+    # Ten receipts (form 01) are rendered and sealed on commit: in tests the tasks run eagerly.
+    with page.expect_navigation(timeout=90_000):
         page.locator("#bulk-confirm-submit").click()
     expect(page.locator("#bulk-results tr.bulk-done")).to_have_count(10)
     expect(page.locator("#bulk-summary")).to_contain_text("10/10")
@@ -69,7 +70,7 @@ def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(p
     with page.expect_navigation():
         page.locator("#bulk-assign").click()
     page.select_option("#bulk-assignee", str(specialist.pk))
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=90_000):
         page.locator("#bulk-confirm-submit").click()
     expect(page.locator("#bulk-results tr.bulk-done")).to_have_count(10)
     assert Dossier.objects.filter(code__in=codes, assigned_to=specialist, state=DossierState.PROCESSING).count() == 10
