@@ -1,4 +1,4 @@
-"""Growth: tracking, worklist and search latency at 10,000 and 1,000,000 dossiers, side by side.
+"""Growth: tracking, worklist, catalogue and officer search latency at 10,000 and 1,000,000 dossiers, side by side.
 
 Each size has its own benchmark database (``bench.dbsetup.sized_database_url``), filled by
 ``bench.datagen``; the same gunicorn set-up and load generator as ``bench_http`` drive the
@@ -12,7 +12,15 @@ import os
 from bench import bench_http
 from bench.dbsetup import default_total
 
-SCENARIOS = ["tracking", "worklist", "procedures_search"]
+SCENARIOS = [
+    "tracking",
+    "worklist",
+    "procedures_search",
+    "officer_search_name",
+    "officer_search_id",
+    "officer_search_code",
+    "worklist_filtered",
+]
 
 
 def _label(n: int) -> str:

@@ -7,7 +7,8 @@ with ``--smoke``), then drives each scenario from a separate load-generator proc
 (``bench.loadgen``): the two ceiling views, public tracking by code (the API, over a
 thousand codes spread across the table, each asked many times; and over 20,000 codes, each
 asked about once, so that the public-answer cache does not help), the catalogue search, an
-officer's worklists (the API, with a bearer token), filing a dossier with two small PDFs
+officer's worklists (the API, with a bearer token), the officer search by applicant name, by
+ID number and by code and a filtered worklist (``/api/v1/officer/dossiers/``), filing a dossier with two small PDFs
 through the API, and the statistics dashboard when it exists. Every scenario is reported as a fraction of the
 single-read ceiling measured in the same run, so the figures compare across noisy runs and
 machines. After the run: the codes of the filed dossiers are checked (no duplicate, no gap,
@@ -45,6 +46,10 @@ SCENARIOS = [
     ("tracking_spread", "fixtures:tracking_spread"),
     ("procedures_search", "fixtures:search"),
     ("worklist", "fixtures:worklist"),
+    ("officer_search_name", "fixtures:officer_search_name"),
+    ("officer_search_id", "fixtures:officer_search_id"),
+    ("officer_search_code", "fixtures:officer_search_code"),
+    ("worklist_filtered", "fixtures:worklist_filtered"),
     ("filing", "fixtures:filing"),
     ("stats", "fixtures:stats"),
 ]
@@ -53,6 +58,10 @@ TARGETS = {
     "tracking_spread": "≥ 0.50 of ceiling_pk_read, p99 < 50 ms",
     "procedures_search": "p95 < 100 ms",
     "worklist": "p95 < 100 ms",
+    "officer_search_name": "p95 < 100 ms",
+    "officer_search_id": "p95 < 100 ms",
+    "officer_search_code": "p95 < 100 ms",
+    "worklist_filtered": "p95 < 100 ms",
     "filing": "≥ 100 dossiers/s, codes without gap or duplicate",
     "worker RSS": "< 200 MB",
 }
@@ -364,7 +373,14 @@ def verdicts(figures: dict, rss: list[float]) -> list[str]:
             )
         else:
             say(name, None, "no figure")
-    for name in ("procedures_search", "worklist"):
+    for name in (
+        "procedures_search",
+        "worklist",
+        "officer_search_name",
+        "officer_search_id",
+        "officer_search_code",
+        "worklist_filtered",
+    ):
         got = figures.get(name) or {}
         if got.get("ratio") is not None:
             say(name, got["p95 ms"] < 100, f"p95 {got['p95 ms']} ms")

@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import time
+from urllib.parse import quote
 
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.contrib.auth import get_user_model
@@ -82,6 +83,43 @@ def _request(method: str, path: str, headers: dict | None = None, body: bytes = 
     return {"method": method, "path": path, "headers": headers or {}, "body_b64": base64.b64encode(body).decode()}
 
 
+SEARCH_SAMPLE = 200
+# Names as officers type them: whole or in part, with or without the accents.
+OFFICER_NAME_QUERIES = ["Nguyễn Văn An", "tran thi binh", "Lê Hoàng", "pham thi dung", "Đỗ Quang Khải", "ngo thi"]
+
+
+def _officer_searches(scope, auth: dict) -> dict[str, list]:
+    """The officer search scenarios (``GET /api/v1/officer/dossiers/``): by applicant name, by ID
+    number and by code of dossiers spread over the leader's agencies, and a filtered worklist."""
+    agency_ids = scope.agency_ids("view_dossiers")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT code, applicant_id_number FROM dossiers_dossier WHERE receiving_agency_id = ANY(%s)"
+            " AND code IS NOT NULL AND applicant_id_number <> '' ORDER BY (id * 2654435761) %% 1000003 LIMIT %s",
+            [agency_ids, SEARCH_SAMPLE],
+        )
+        sample = cur.fetchall()
+        cur.execute(
+            "SELECT p.code FROM procedures_procedure p JOIN procedures_procedure_agencies pa ON pa.procedure_id = p.id"
+            " WHERE pa.agency_id = ANY(%s) ORDER BY p.code LIMIT 5",
+            [agency_ids],
+        )
+        procedures = [row[0] for row in cur.fetchall()]
+    api = "/api/v1/officer/dossiers/"
+    filtered = []
+    for code in procedures:
+        filtered.append(_request("GET", f"{api}?list=overdue&procedure={quote(code)}&sort=due", auth))
+        filtered.append(_request("GET", f"{api}?list=to-assign&procedure={quote(code)}&page_size=25", auth))
+    filtered.append(_request("GET", f"{api}?list=due-soon&due=within&days=3", auth))
+    filtered.append(_request("GET", f"{api}?status=4&channel=online&due=overdue", auth))
+    return {
+        "officer_search_name": [_request("GET", f"{api}?q={quote(q)}", auth) for q in OFFICER_NAME_QUERIES],
+        "officer_search_id": [_request("GET", f"{api}?q={number}", auth) for _code, number in sample],
+        "officer_search_code": [_request("GET", f"{api}?q={quote(code)}", auth) for code, _number in sample],
+        "worklist_filtered": filtered,
+    }
+
+
 def fixtures() -> dict:
     """What the HTTP scenarios send: tracking codes, an officer's worklists, a filing body."""
     notes: list[str] = []
@@ -100,11 +138,13 @@ def fixtures() -> dict:
 
     leader = User.objects.filter(email="leader@example.com").first()
     worklist = []
+    searches: dict[str, list] = {}
     if leader is not None:
         _token, raw = api_token_create(user=leader, name="bench", scopes=["officer"], by_operator=True)
         auth = {"Authorization": f"Bearer {raw}", "Accept": "application/json"}
-        names = worklists.officer_scope(user=leader).names
-        worklist = [_request("GET", f"/api/v1/officer/worklists/{name}/", auth) for name in names]
+        scope = worklists.officer_scope(user=leader)
+        worklist = [_request("GET", f"/api/v1/officer/worklists/{name}/", auth) for name in scope.names]
+        searches = _officer_searches(scope, auth)
     else:
         notes.append("no demo leader (leader@example.com): the worklist scenario is skipped")
 
@@ -140,6 +180,7 @@ def fixtures() -> dict:
         "tracking": tracking,
         "tracking_spread": spread,
         "worklist": worklist,
+        **searches,
         "filing": filing,
         "stats": stats,
         "notes": notes,

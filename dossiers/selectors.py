@@ -11,7 +11,16 @@ from dossiers.core import pins
 from dossiers.core.access import applicant_scope, dossier_applicant_can_view, organisation_ids
 from dossiers.core.fees import fees_before_result as dossier_fees_before_result  # noqa: F401 (public face)
 from dossiers.core.machine import consultations_open_for_officer, dossier_due_soon_or_late  # noqa: F401
-from dossiers.models import Consultation, Dossier, DossierDelivery, DossierResult, Payment, Slip, StoredDocument
+from dossiers.models import (
+    Consultation,
+    Dossier,
+    DossierDelivery,
+    DossierResult,
+    Payment,
+    SavedFilter,
+    Slip,
+    StoredDocument,
+)
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
 from portal.metrics import scrape_gauge_register
@@ -375,3 +384,27 @@ def dossiers_overdue_count() -> int:
 scrape_gauge_register(
     "portal_dossiers_overdue", "Dossiers received or processing past their due time.", dossiers_overdue_count
 )
+
+
+def dossiers_for_officer_by_codes(*, user, codes: list[str]) -> dict[str, Dossier]:
+    """The dossiers of ``codes`` received by the agencies where the officer sees dossiers, by
+    code (one query; a code elsewhere, or unknown, is absent)."""
+    agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.VIEW_DOSSIERS)
+    if not agency_ids or not codes:
+        return {}
+    found = Dossier.objects.filter(code__in=codes, receiving_agency_id__in=agency_ids).select_related(
+        "procedure", "procedure_version", "receiving_agency", "assigned_to"
+    )
+    return {d.code: d for d in found}
+
+
+def latest_slips(*, dossier_ids: list[int], kind: str) -> dict[int, Slip]:
+    """Per dossier, its latest slip of ``kind`` that has a file (one query)."""
+    slips: dict[int, Slip] = {}
+    for slip in Slip.objects.filter(dossier_id__in=dossier_ids, kind=kind).exclude(file="").order_by("number"):
+        slips[slip.dossier_id] = slip
+    return slips
+
+
+def saved_filters_for(*, user, list_name: str) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user=user, list_name=list_name).order_by("name")

@@ -4,7 +4,8 @@ Each worklist is a read over the dossiers (or the consultations, lấy ý kiến
 the agencies where the officer holds the permission the list is about: assigned to me,
 waiting for reception, waiting for assignment, due within one working day, overdue,
 waiting for the applicant (status codes 5 and 6), consultations sent to my agency, waiting
-for my approval, and my department's open dossiers (department heads). A list is ordered by
+for my approval, my department's open dossiers (department heads), and the resolved dossiers
+waiting to be returned (status code 9, chờ trả kết quả). A list is ordered by
 due date (reception: by submission) then primary key, and a page costs a fixed number of
 queries whatever its size; the filters follow the dossier indexes
 (``receiving_agency, status_code, due_at``; ``assigned_to, state``; ``department,
@@ -121,6 +122,11 @@ WORKLISTS: dict[str, Worklist] = {
         ),
         Worklist("to-approve", _("Hồ sơ chờ tôi phê duyệt"), _("Hồ sơ đã trình, chờ bạn xem xét hoặc phê duyệt.")),
         Worklist("department", _("Hồ sơ của phòng"), _("Hồ sơ đang giải quyết của phòng bạn phụ trách.")),
+        Worklist(
+            "to-return",
+            _("Hồ sơ chờ trả kết quả"),
+            _("Hồ sơ đã xử lý xong (đã phê duyệt), chờ trả kết quả cho người nộp."),
+        ),
     )
 }
 
@@ -170,6 +176,8 @@ class OfficerScope:
             return bool(self.agency_ids(_P.APPROVE, _P.REVIEW))
         if name == "department":
             return bool(self.head_departments)
+        if name == "to-return":
+            return bool(self.agency_ids(_P.RETURN_RESULT))
         return False
 
     @property
@@ -236,7 +244,14 @@ def _dossier_filter(scope: OfficerScope, name: str) -> Q:
         )
     if name == "department":
         return Q(department_id__in=sorted(scope.head_departments), status_code__in=_OPEN_CODES)
+    if name == "to-return":
+        return Q(receiving_agency_id__in=scope.agency_ids(_P.RETURN_RESULT), status_code=StatusCode.RESOLVED)
     raise KeyError(name)
+
+
+def worklist_filter(*, scope: OfficerScope, name: str) -> Q:
+    """The dossier worklist ``name`` as one condition (the officer search filters within it)."""
+    return _dossier_filter(scope, name)
 
 
 def _consultation_filter(scope: OfficerScope) -> Q:
@@ -266,7 +281,7 @@ def _parts(scope: OfficerScope, name: str) -> list[Q]:
         base = _consultation_filter(scope)
         return [base & Q(agency_id=a) for a in scope.agency_ids(*_CONSULT_PERMISSIONS)]
     base = _dossier_filter(scope, name)
-    if name in ("to-assign", "overdue", "waiting-applicant", "reception"):
+    if name in ("to-assign", "overdue", "waiting-applicant", "reception", "to-return"):
         return [base & Q(receiving_agency_id=a) for a in sorted(scope.agencies)]
     if name == "due-soon":
         return [

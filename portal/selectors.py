@@ -92,6 +92,20 @@ def officer_agency_ids(*, user, permission: OfficerPermission | str | None = Non
     }
 
 
+def officer_member_of(*, user_id: int, agency_ids) -> bool:
+    """Whether the user is an active officer of one of the agencies (a filter's assignee)."""
+    return OfficerMembership.objects.filter(user_id=user_id, agency_id__in=list(agency_ids), is_active=True).exists()
+
+
+def officers_of(*, agency_ids) -> QuerySet[User]:
+    """The active officers of the agencies, by name (a filter's choice of assignee)."""
+    return (
+        User.objects.filter(officer_memberships__agency_id__in=list(agency_ids), officer_memberships__is_active=True)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
 def officer_memberships(*, user: User) -> QuerySet[OfficerMembership]:
     return _active_memberships(user).select_related("agency", "department").order_by("agency__code", "role")
 
@@ -169,6 +183,21 @@ def officer_department_ids(*, user, agency_id: int, permission: OfficerPermissio
         .values_list("department_id", flat=True)
     )
     return None if None in rows else rows
+
+
+def users_with_permission_in(*, agency_ids, permission: OfficerPermission | str) -> Iterable[User]:
+    """The active users holding ``permission`` in any of the agencies, by name."""
+    roles = [r for r, perms in ROLE_PERMISSIONS.items() if str(permission) in perms]
+    return (
+        User.objects.filter(
+            officer_memberships__agency_id__in=list(agency_ids),
+            officer_memberships__role__in=roles,
+            officer_memberships__is_active=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
 
 
 def citizen_find(*, citizen_id: str = "", email: str = "") -> User | None:

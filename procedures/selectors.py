@@ -113,6 +113,29 @@ def sector_list() -> QuerySet[Sector]:
     return Sector.objects.order_by("name")
 
 
+def sector_exists(*, sector_id: int) -> bool:
+    return Sector.objects.filter(pk=sector_id).exists()
+
+
+def procedures_served(*, agency_ids) -> QuerySet[Procedure]:
+    """The procedures any of the agencies implements, by code (an officer's filter choices)."""
+    return Procedure.objects.filter(agencies__in=list(agency_ids)).distinct().order_by("code")
+
+
+def procedure_served_exists(*, code: str, agency_ids) -> bool:
+    return Procedure.objects.filter(code=code, agencies__in=list(agency_ids)).exists()
+
+
+def departments_of(*, agency_ids) -> QuerySet[Department]:
+    return (
+        Department.objects.filter(agency_id__in=list(agency_ids)).select_related("agency").order_by("agency_id", "name")
+    )
+
+
+def department_in_agencies(*, department_id: int, agency_ids) -> bool:
+    return Department.objects.filter(pk=department_id, agency_id__in=list(agency_ids)).exists()
+
+
 # --- procedures and versions -----------------------------------------------------------------
 
 

@@ -14,9 +14,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from dossiers import worklists
+from dossiers import search, worklists
 from dossiers.api.serializers import RowSerializer
 from dossiers.constants import DossierState
 from portal.api.pagination import PortalPagination
@@ -219,7 +220,88 @@ class WorklistView(APIView):
         return paginator.get_paginated_response(data)
 
 
+_SEARCH_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        str,
+        description="Dossier code (or its beginning), ID number, tax code, phone, or applicant name (accents optional).",
+    ),
+    OpenApiParameter(
+        "list", str, description="Search within this worklist only (its name, e.g. reception, to-assign)."
+    ),
+    OpenApiParameter("procedure", str, description="Procedure code."),
+    OpenApiParameter("field", int, description="Field (lĩnh vực) id."),
+    OpenApiParameter("status", int, description="National status code 1–10."),
+    OpenApiParameter("channel", str, enum=["counter", "online", "post"]),
+    OpenApiParameter("due", str, enum=["overdue", "today", "within"], description="Due window."),
+    OpenApiParameter("days", int, description="With due=within: working days, 1–60 (3 by default)."),
+    OpenApiParameter("assignee", int, description="Assigned officer's user id."),
+    OpenApiParameter("department", int, description="Department id."),
+    OpenApiParameter("received_from", str, description="Received on or after this date (YYYY-MM-DD)."),
+    OpenApiParameter("received_to", str, description="Received on or before this date (YYYY-MM-DD)."),
+    OpenApiParameter("sort", str, enum=[k for k in search.SORTS]),
+    OpenApiParameter("page", int, description="Page number (1…)."),
+    OpenApiParameter("page_size", int, enum=list(search.PAGE_SIZES), description="Rows per page (50 by default)."),
+]
+
+_SEARCH_PAGE = inline_serializer(
+    "OfficerDossierSearchPage",
+    fields={
+        "page": serializers.IntegerField(),
+        "page_size": serializers.IntegerField(),
+        "next": serializers.CharField(allow_null=True),
+        "previous": serializers.CharField(allow_null=True),
+        "results": WorklistDossierSerializer(many=True),
+    },
+)
+
+
+class OfficerDossierSearchView(APIView):
+    """Search the dossiers of the caller's agencies by code, applicant name, ID number, phone or
+    tax code, with the worklists' filters (the same selector as the pages). A page holds
+    ``page_size`` rows; ``next`` is null on the last one (no total is counted)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(parameters=_SEARCH_PARAMETERS, responses={200: _SEARCH_PAGE}, tags=["officer"])
+    def get(self, request):
+        scope = self.officer_scope
+        name = request.query_params.get("list") or None
+        if name is not None:
+            worklist = worklists.WORKLISTS.get(name[:40])
+            if worklist is None or worklist.kind != "dossier":
+                raise exceptions.ValidationError({"list": [_("Không có danh sách công việc này.")]})
+            if not scope.applies(name):
+                raise exceptions.PermissionDenied(_("Danh sách này không thuộc phạm vi công việc của bạn."))
+        form = search.DossierSearchForm(request.query_params, scope=scope)
+        if not form.is_valid():
+            raise exceptions.ValidationError(form.error_list())
+        data = form.cleaned_data
+        page_size = data.get("page_size") or search.DEFAULT_PAGE_SIZE
+        raw_page = request.query_params.get("page")
+        number = search.page_number(raw_page)
+        if raw_page not in (None, "") and str(number) != raw_page:
+            raise exceptions.NotFound(_("Trang “%(page)s” không tồn tại hoặc không hợp lệ.") % {"page": raw_page[:20]})
+        page = search.dossier_search_page(scope=scope, data=data, worklist=name, number=number, page_size=page_size)
+        rows = WorklistDossierSerializer(page.rows, many=True, context={"now": scope.now, "request": request}).data
+        url = request.build_absolute_uri()
+
+        def link(n: int) -> str:
+            return replace_query_param(url, "page", n)
+
+        return Response(
+            {
+                "page": number,
+                "page_size": page_size,
+                "next": link(number + 1) if page.has_next else None,
+                "previous": link(number - 1) if number > 1 else None,
+                "results": rows,
+            }
+        )
+
+
 urlpatterns = [
+    path("officer/dossiers/", OfficerDossierSearchView.as_view(), name="api-officer-dossiers"),
     path("officer/worklists/", WorklistCountsView.as_view(), name="api-officer-worklists"),
     path("officer/worklists/<str:name>/", WorklistView.as_view(), name="api-officer-worklist"),
 ]

@@ -4,6 +4,7 @@ from .dossier import Dossier
 from .event import DossierEvent, EventAnchor
 from .payment import DossierDelivery, Payment, PaymentCallback, PaymentRefund
 from .process import AgencyDigest, Consultation, DossierResult, DossierStep
+from .saved_filter import SavedFilter
 from .slip import Slip
 from .stats import DailyStat, ReportFormat, StatsSubscription
 
@@ -24,6 +25,7 @@ __all__ = [
     "PaymentCallback",
     "PaymentRefund",
     "ReportFormat",
+    "SavedFilter",
     "Slip",
     "StatsSubscription",
     "StoredDocument",

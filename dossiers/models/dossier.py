@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,14 @@ class Dossier(models.Model):
     )
     # Snapshot of who applied, as printed on slips; the profile may change later.
     applicant_name = models.CharField(_("người nộp"), max_length=255, blank=True)
+    # The name in lower case without accents, kept by the database (``procedures_unaccent``:
+    # PostgreSQL's ``unaccent`` wrapper, a Python function on SQLite), for the officer search's
+    # trigram index (dossiers.search): comparing a stored column costs nothing per row.
+    applicant_name_folded = models.GeneratedField(
+        expression=Func(Lower("applicant_name"), function="procedures_unaccent", output_field=models.CharField()),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+    )
     applicant_id_number = models.CharField(_("số giấy tờ"), max_length=20, blank=True)
     applicant_phone = models.CharField(_("điện thoại"), max_length=15, blank=True)
     applicant_email = models.EmailField(_("email"), blank=True)
@@ -207,6 +216,15 @@ class Dossier(models.Model):
                 condition=Q(state="pending_approval"),
                 name="dossier_agency_pending_due",
             ),
+            # The officer search by number (dossiers.search): exact ID number / tax code, phone.
+            models.Index(
+                fields=["applicant_id_number"],
+                condition=~Q(applicant_id_number=""),
+                name="dossier_applicant_id_number",
+            ),
+            models.Index(fields=["applicant_phone"], condition=~Q(applicant_phone=""), name="dossier_applicant_phone"),
+            # The officer search's order (newest filed first), read backwards with its filters.
+            models.Index(fields=["submitted_at"], condition=Q(submitted_at__isnull=False), name="dossier_submitted"),
             # The sweep's two look-ups: only open dossiers not yet marked, by due time, so each
             # run reads the few rows that have just become due, whatever the table's size.
             models.Index(

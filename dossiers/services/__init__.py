@@ -46,11 +46,14 @@ from .processing import (
     dossier_withdraw_reject,
 )
 from .reception import dossier_receive, dossier_refuse, dossier_request_supplement
+from .saved_filters import saved_filter_create, saved_filter_delete
 from .slips import slip_render_acknowledgement, tracking_url
 
 __all__ = [
     "document_preview_page",
     "document_previews_request",
+    "saved_filter_create",
+    "saved_filter_delete",
     "dossier_apologise",
     "dossier_approve",
     "dossier_assign",

@@ -1,41 +1,30 @@
 """Officer pages of the one-stop shop (Bộ phận Một cửa): the reception queue and its actions.
 
 The queue lists the online dossiers waiting for reception at the agencies where the officer
-holds the reception permission. Each action is a POST that calls one reception service and
-redirects back to the queue (POST-redirect-GET); a refused input comes back on the action's
-own page with status 400 and the reasons in Vietnamese; an action the dossier's state no
-longer allows (another officer was faster) is reported on the queue.
+holds the reception permission, with the worklists' search, filters and bulk actions. No
+dossier is received from the list in one click: "Tiếp nhận" opens a confirmation page that
+shows what was filed (or, for a selection, the bulk flow's confirmation). Each action is a
+POST that calls one reception service and redirects back to the queue (POST-redirect-GET); a
+refused input comes back on the action's own page with status 400 and the reasons in
+Vietnamese; an action the dossier's state no longer allows (another officer was faster) is
+reported on the queue.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from dossiers import selectors, services
-from dossiers.constants import DossierState
+from dossiers import selectors, services, worklists
 from dossiers.models import Dossier
+from dossiers.views import worklists as worklist_views
 from dossiers.views.common import errors_of
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
-
-PAGE_SIZE = 50
-
-
-def _reception_queue(*, user) -> QuerySet[Dossier]:
-    """Submitted dossiers waiting at the agencies where ``user`` may receive, oldest first."""
-    agency_ids = portal_selectors.officer_agency_ids(user=user, permission=OfficerPermission.RECEIVE)
-    return (
-        Dossier.objects.filter(receiving_agency_id__in=agency_ids, state=DossierState.SUBMITTED)
-        .select_related("procedure", "procedure_version", "receiving_agency")
-        .order_by("submitted_at", "pk")
-    )
 
 
 def _receiving_officer(request) -> None:
@@ -59,14 +48,24 @@ def _state_refused(request, error: ValidationError):
 @login_required
 def reception_queue(request):
     _receiving_officer(request)
-    page = Paginator(_reception_queue(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "dossiers/officer/reception_queue.html", {"page_obj": page, "dossiers": page.object_list})
+    scope = worklists.officer_scope(user=request.user)
+    return worklist_views.render_list(
+        request, scope, name="reception", template="dossiers/officer/reception_queue.html"
+    )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def reception_receive(request, code: str):
+    """GET: what was filed, and a button to confirm; POST: receive."""
     dossier = _dossier_for_officer(request, code)
+    if request.method == "GET":
+        context = {
+            "dossier": dossier,
+            "documents": selectors.dossier_documents(dossier=dossier),
+            "answers": _answers(dossier),
+        }
+        return render(request, "dossiers/officer/receive_confirm.html", context)
     try:
         services.dossier_receive(user=request.user, dossier_id=dossier.pk, note=request.POST.get("note", ""))
     except ValidationError as error:
@@ -97,6 +96,17 @@ def reception_refuse(request, code: str):
             return redirect("dossiers:reception_queue")
     context = {"dossier": dossier, "errors": errors, "reason": reason}
     return render(request, "dossiers/officer/refuse.html", context, status=400 if errors else 200)
+
+
+def _answers(dossier: Dossier) -> list[tuple[str, object]]:
+    """The declared form fields as (label, value), in the schema's order (top-level fields)."""
+    data = dossier.form_data or {}
+    rows = []
+    for field in (dossier.procedure_version.form_schema or {}).get("fields", []):
+        name = field.get("name")
+        if name and data.get(name) not in (None, "", [], {}):
+            rows.append((field.get("label") or name, data[name]))
+    return rows
 
 
 def _supplement_rows(dossier: Dossier, data) -> tuple[list[dict], list[dict]]:

@@ -55,8 +55,10 @@ def test_officers_take_a_dossier_from_reception_to_the_returned_result(page, log
     login(reception)
     page.goto("/officer/reception/")
     row = page.locator(f"tr.queue-row[data-code='{dossier.code}']")
+    row.locator("a.action-receive").click()
+    page.wait_for_url(f"**/officer/reception/{dossier.code}/receive/")
     with page.expect_navigation():
-        row.locator("button.action-receive").click()
+        page.locator("button.action-receive-confirm").click()
     expect(page.locator("body")).to_contain_text(f"Đã tiếp nhận hồ sơ {dossier.code}")
     assert Dossier.objects.get(pk=dossier.pk).state == DossierState.RECEIVED
     page.goto(officer_page)

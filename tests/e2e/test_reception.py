@@ -24,8 +24,12 @@ def test_reception_officer_receives_requests_supplement_and_refuses(page, login,
     for dossier in (first, second, third):
         assert page.locator(f"tr.queue-row[data-code='{dossier.code}']").count() == 1
 
+    # "Tiếp nhận" opens a confirmation with what was filed; receiving takes the confirmation.
+    page.locator(f"tr.queue-row[data-code='{first.code}'] a.action-receive").click()
+    page.wait_for_url(f"**/officer/reception/{first.code}/receive/")
+    assert Dossier.objects.get(pk=first.pk).state == DossierState.SUBMITTED
     with page.expect_navigation():
-        page.locator(f"tr.queue-row[data-code='{first.code}'] button.action-receive").click()
+        page.locator("button.action-receive-confirm").click()
     assert f"Đã tiếp nhận hồ sơ {first.code}" in page.locator("body").inner_text()
     assert page.locator(f"tr.queue-row[data-code='{first.code}']").count() == 0
 

@@ -466,7 +466,7 @@ def test_the_supplement_list_posted_as_json_from_a_form_is_accepted(client, doss
 
 def test_the_queue_links_to_the_page(client, dossier, team):
     body = as_officer(client, team.reception).get("/officer/reception/").content.decode()
-    assert f'href="/officer/dossiers/{dossier.code}/"' in body
+    assert f'href="/officer/dossiers/{dossier.code}/?list=reception&amp;pos=0"' in body
 
 
 def _count(client, url) -> int:

@@ -143,7 +143,7 @@ def expected_a(w) -> dict[str, dict[str, list[str]]]:
     }
     consultations = {"consultations": [w["c_open"].dossier.code]}
     return {
-        "reception": {"reception": c("submitted_a"), **shared},
+        "reception": {"reception": c("submitted_a"), **shared, "to-return": c("resolved_late")},
         "specialist": {"assigned": c("mine_soon", "mine_consulting"), **shared, **consultations},
         "other_specialist": {"assigned": c("colleague_overdue"), **shared, **consultations},
         "head": {
@@ -215,7 +215,7 @@ def test_counts_are_cached_briefly_per_user(world, django_assert_num_queries):
 # --- pages ----------------------------------------------------------------------------------
 
 ROLE_LISTS = {
-    OfficerRole.RECEPTION: {"reception", "due-soon", "overdue", "waiting-applicant"},
+    OfficerRole.RECEPTION: {"reception", "due-soon", "overdue", "waiting-applicant", "to-return"},
     OfficerRole.SPECIALIST: {"assigned", "due-soon", "overdue", "waiting-applicant", "consultations"},
     OfficerRole.DEPARTMENT_HEAD: {
         "to-assign",
@@ -305,13 +305,15 @@ def test_page_content_marks_overdue_and_links_the_dossier(world, client):
     response = page_client(client, with_totp(world["a"].leader)).get("/officer/worklists/overdue/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert f'href="/officer/dossiers/{d["colleague_overdue"].code}/"' in body
+    # The link keeps the list's context for "next in my list".
+    assert f'href="/officer/dossiers/{d["colleague_overdue"].code}/?list=overdue&amp;pos=' in body
     assert "text-danger fw-semibold overdue" in body and "Quá hạn" in body
     assert d["colleague_overdue"].applicant_name in body
     assert d["colleague_overdue"].procedure_version.name in body
     assert (world["a"].other_specialist.full_name or world["a"].other_specialist.email) in body
     soon = client.get("/officer/worklists/due-soon/").content.decode()
-    assert d["mine_soon"].code in soon and "Quá hạn" not in soon
+    # (the due filter offers "Quá hạn" as a choice: the rows' mark is the one looked for)
+    assert d["mine_soon"].code in soon and 'overdue">Quá hạn</span>' not in soon and 'text-danger">Quá hạn' not in soon
 
 
 def test_navigation_shows_the_counts_to_officers_only(world, client, django_assert_max_num_queries):
@@ -453,7 +455,8 @@ def test_query_count_does_not_grow_with_the_page_size(client, name, django_asser
         page_client(client, user)
         api = APIClient()
         api.force_login(user)
-        with django_assert_max_num_queries(16):
+        # Cold: the menu's counts, and the filter choices (read once per officer, then cached).
+        with django_assert_max_num_queries(21):
             client.get(f"/officer/worklists/{name}/")  # cold: counts computed for the menu
         counts[n] = (
             _queries(client.get, f"/officer/worklists/{name}/"),

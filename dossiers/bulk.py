@@ -1,0 +1,92 @@
+"""Bulk actions of the worklists (thao tác hàng loạt): receive several dossiers, assign several to
+a specialist, print their slips.
+
+Each dossier goes through the actions table (``dossiers.actions``) exactly as its own page
+would send it, so the transition runner locks it, checks the officer, the state and the
+guard, writes its event and enqueues its effects; one dossier refused does not stop the
+others. The answer is one result per selected code, in the order selected: done, or why not.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dossiers import actions, selectors
+from dossiers.constants import SlipKind
+from dossiers.services.slips import slip_awaiting_seal
+
+MAX_SELECTED = 100
+_CODE = re.compile(r"^[0-9A-Za-z.-]+$")
+# The actions a worklist offers on a selection, with the label of its confirmation button.
+BULK_ACTIONS = {
+    "receive": gettext_lazy("Tiếp nhận các hồ sơ đã chọn"),
+    "assign": gettext_lazy("Phân công các hồ sơ đã chọn"),
+}
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    code: str
+    done: bool
+    message: str
+
+
+def bulk_codes(values) -> list[str]:
+    """The selected codes, cleaned: each once, in order, at most ``MAX_SELECTED``."""
+    seen: list[str] = []
+    for value in values:
+        code = value.strip()[:48] if isinstance(value, str) else ""
+        if _CODE.match(code) and code not in seen:
+            seen.append(code)
+    return seen[:MAX_SELECTED]
+
+
+def bulk_perform(*, user, action: str, codes: list[str], params: dict) -> list[BulkResult]:
+    """Runs ``action`` on each dossier of ``codes`` that the officer sees; a result per code."""
+    performed = actions.action_get(action)
+    if performed is None or action not in BULK_ACTIONS:
+        raise ValidationError({"action": [_("Thao tác hàng loạt không hợp lệ.")]})
+    by_code = selectors.dossiers_for_officer_by_codes(user=user, codes=codes)
+    results = []
+    for code in codes:
+        dossier = by_code.get(code)
+        if dossier is None:
+            results.append(BulkResult(code, False, _("Không tìm thấy hồ sơ này trong cơ quan của bạn.")))
+            continue
+        try:
+            performed.perform(user=user, dossier=dossier, params=params)
+        except (ValidationError, PermissionDenied) as error:
+            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+            results.append(BulkResult(code, False, " ".join(str(m) for m in messages)))
+        else:
+            results.append(BulkResult(code, True, _("Đã thực hiện.")))
+    return results
+
+
+def bulk_slips_zip(*, user, codes: list[str]) -> tuple[bytes, list[BulkResult]]:
+    """The receipt slips (mẫu 01) of the selected dossiers in one zip, and a result per code
+    (a dossier without a rendered, sealed receipt is named with the reason)."""
+    by_code = selectors.dossiers_for_officer_by_codes(user=user, codes=codes)
+    slips = selectors.latest_slips(dossier_ids=[d.pk for d in by_code.values()], kind=SlipKind.RECEIPT)
+    buffer = io.BytesIO()
+    results = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for code in codes:
+            dossier = by_code.get(code)
+            slip = slips.get(dossier.pk) if dossier else None
+            if dossier is None:
+                results.append(BulkResult(code, False, _("Không tìm thấy hồ sơ này trong cơ quan của bạn.")))
+            elif slip is None or not slip.file:
+                results.append(BulkResult(code, False, _("Hồ sơ chưa có giấy tiếp nhận và hẹn trả kết quả.")))
+            elif slip_awaiting_seal(user=user, slip=slip):
+                results.append(BulkResult(code, False, _("Giấy tiếp nhận đang chờ ký số.")))
+            else:
+                with slip.file.open("rb") as handle:
+                    archive.writestr(f"{code}-mau-01.pdf", handle.read())
+                results.append(BulkResult(code, True, _("Đã đưa vào tệp nén.")))
+    return buffer.getvalue(), results

@@ -1,0 +1,135 @@
+"""Bulk actions from the worklists (dossiers.bulk): a confirmation first, then each dossier through
+the actions table with a result per row; the reception queue receives nothing in one click."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.base import ContentFile
+
+from dossiers import bulk, services
+from dossiers.constants import DossierState, SlipKind
+from dossiers.models import Dossier, Slip
+from portal.constants import OfficerRole
+from tests.dossiers.factories import DossierFactory, Team, make_pdf
+from tests.dossiers.helpers import page_client
+from tests.factories import OfficerMembershipFactory, with_totp
+
+pytestmark = pytest.mark.django_db
+S = DossierState
+BULK = "/officer/worklists/-/bulk/"
+
+
+@pytest.fixture
+def office():
+    first = DossierFactory()
+    team = Team(first.receiving_agency)
+    for user in (team.reception, team.head, team.specialist, team.leader):
+        with_totp(user)
+    dossiers = [first] + [
+        DossierFactory(receiving_agency=first.receiving_agency, procedure_version=first.procedure_version)
+        for _ in range(3)
+    ]
+    return team, dossiers
+
+
+def states(dossiers) -> list[str]:
+    return [Dossier.objects.get(pk=d.pk).state for d in dossiers]
+
+
+def test_reception_queue_receives_nothing_in_one_click(office, client):
+    team, dossiers = office
+    body = page_client(client, team.reception).get("/officer/reception/").content.decode()
+    # "Tiếp nhận" is a link to a confirmation page, not a form that receives.
+    assert (
+        f'<a class="btn btn-sm btn-primary action-receive" href="/officer/reception/{dossiers[0].code}/receive/"'
+        in body
+    )
+    assert f'action="/officer/reception/{dossiers[0].code}/receive/"' not in body
+    confirm = client.get(f"/officer/reception/{dossiers[0].code}/receive/").content.decode()
+    assert "Xác nhận tiếp nhận" in confirm and "Thông tin đã khai" in confirm and "Nguyễn Văn Thử" in confirm
+    assert states(dossiers) == [S.SUBMITTED] * 4
+
+
+def test_bulk_receive_asks_to_confirm_then_reports_each_row(office, client):
+    team, dossiers = office
+    services.dossier_receive(user=team.reception, dossier_id=dossiers[1].pk)  # another officer was faster
+    page_client(client, team.reception)
+    codes = [d.code for d in dossiers]
+    step1 = client.post(BULK, {"action": "receive", "codes": codes, "back": "/officer/reception/"})
+    assert step1.status_code == 200
+    body = step1.content.decode()
+    assert all(f'data-code="{c}"' in body for c in codes) and 'name="confirm" value="1"' in body
+    assert states(dossiers) == [S.SUBMITTED, S.RECEIVED, S.SUBMITTED, S.SUBMITTED]  # nothing yet
+    step2 = client.post(BULK, {"action": "receive", "codes": codes, "confirm": "1", "back": "/officer/reception/"})
+    assert step2.status_code == 200
+    results = step2.context["results"]
+    assert [r.code for r in results] == codes
+    assert [r.done for r in results] == [True, False, True, True]
+    assert "đang ở trạng thái" in results[1].message or "Không thể" in results[1].message
+    assert "Đã thực hiện 3/4 hồ sơ." in step2.content.decode()
+    assert states(dossiers) == [S.RECEIVED] * 4
+    assert [Dossier.objects.get(pk=d.pk).events_count for d in dossiers] == [1, 1, 1, 1]
+
+
+def test_bulk_assign_runs_the_transition_per_dossier(office, client):
+    team, dossiers = office
+    for d in dossiers[:3]:
+        services.dossier_receive(user=team.reception, dossier_id=d.pk)
+    page_client(client, team.head)
+    codes = [d.code for d in dossiers]
+    confirm = client.post(BULK, {"action": "assign", "codes": codes, "back": "/officer/worklists/to-assign/"})
+    assert confirm.status_code == 200 and team.specialist.full_name in confirm.content.decode()
+    missing = client.post(BULK, {"action": "assign", "codes": codes, "confirm": "1"})
+    assert missing.status_code == 400 and "Vui lòng chọn chuyên viên xử lý." in missing.content.decode()
+    foreign = OfficerMembershipFactory(role=OfficerRole.SPECIALIST).user
+    wrong = client.post(BULK, {"action": "assign", "codes": codes, "confirm": "1", "assignee": foreign.pk})
+    assert wrong.status_code == 400
+    assert states(dossiers) == [S.RECEIVED] * 3 + [S.SUBMITTED]
+    done = client.post(BULK, {"action": "assign", "codes": codes, "confirm": "1", "assignee": team.specialist.pk})
+    assert [r.done for r in done.context["results"]] == [True, True, True, False]
+    assert states(dossiers) == [S.PROCESSING] * 3 + [S.SUBMITTED]
+    assert {Dossier.objects.get(pk=d.pk).assigned_to_id for d in dossiers[:3]} == {team.specialist.pk}
+
+
+def test_bulk_refuses_what_the_officer_may_not_do(office, client):
+    team, dossiers = office
+    results = bulk.bulk_perform(
+        user=team.specialist, action="receive", codes=[dossiers[0].code, "000.00.00.X00-000000-9999"], params={}
+    )
+    assert [r.done for r in results] == [False, False]
+    assert "không có quyền" in results[0].message
+    assert results[1].message == "Không tìm thấy hồ sơ này trong cơ quan của bạn."
+    stranger = with_totp(OfficerMembershipFactory(role=OfficerRole.RECEPTION).user)
+    page_client(client, stranger)
+    response = client.post(BULK, {"action": "receive", "codes": [dossiers[0].code], "confirm": "1"})
+    assert response.context["results"][0].done is False
+    assert states(dossiers)[0] == S.SUBMITTED
+    for bad in ({"action": "delete", "codes": [dossiers[0].code]}, {"action": "receive", "codes": ["a/b", "\x00"]}):
+        page_client(client, team.reception)
+        assert client.post(BULK, bad).status_code == 302
+    assert (
+        client.post(BULK, {"action": "receive", "codes": [dossiers[0].code], "back": "https://evil.example/"}).context[
+            "back"
+        ]
+        == "/officer/worklists/"
+    )
+    client.logout()
+    assert client.post(BULK, {"action": "receive", "codes": [dossiers[0].code], "confirm": "1"}).status_code == 302
+    assert states(dossiers)[0] == S.SUBMITTED
+
+
+def test_bulk_slips_zip_of_the_receipts(office, client):
+    team, dossiers = office
+    receipt = Slip.objects.create(dossier=dossiers[0], kind=SlipKind.RECEIPT, number=1)
+    receipt.file.save("mau-01.pdf", ContentFile(make_pdf()), save=True)
+    page_client(client, team.reception)
+    codes = [dossiers[0].code, dossiers[1].code]
+    listed = client.post(BULK, {"action": "slips", "codes": codes, "confirm": "1"})
+    results = listed.context["results"]
+    assert [r.done for r in results] == [True, False]
+    assert results[1].message == "Hồ sơ chưa có giấy tiếp nhận và hẹn trả kết quả."
+    archive = client.post(BULK, {"action": "slips", "codes": codes, "confirm": "1", "download": "1"})
+    assert archive["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    assert names == [f"{dossiers[0].code}-mau-01.pdf"]
