@@ -4,6 +4,8 @@ Files are never served from a public URL. Each download checks who asks; anyone 
 allowed gets 404, exactly as for an id that does not exist, so ids reveal nothing. A download
 works with the session or with a bearer token (``dossiers:read``); an officer's file needs a
 session that passed the second factor (the middleware) or a token with the ``officer`` scope.
+A document's preview (its state, then its page images, ``dossiers.services.previews``) has the
+same doors and the same permission as its download.
 """
 
 from functools import wraps
