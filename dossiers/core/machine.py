@@ -145,7 +145,7 @@ def _apology_guard(*, user, dossier: Dossier) -> None:
     apology_in_time(dossier=dossier)
     if not dossier_due_soon_or_late(dossier=dossier):
         raise ValidationError(
-            _("Chỉ lập phiếu xin lỗi khi hồ sơ còn dưới một ngày làm việc đến hạn hoặc đã quá hạn."),
+            _("Chỉ lập phiếu xin lỗi khi hồ sơ còn dưới một ngày làm việc đến hạn trả kết quả."),
             code="invalid_state",
         )
 

@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import logging
 import shutil
-import subprocess  # noqa: S404 - poppler's pdftoppm, fixed arguments, no shell
+import subprocess  # poppler's pdftoppm: fixed arguments, no shell
 import tempfile
 from pathlib import Path
 

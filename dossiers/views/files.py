@@ -5,6 +5,8 @@ allowed gets 404, exactly as for an id that does not exist, so ids reveal nothin
 works with the session or with a bearer token (``dossiers:read``; `portal.api.authentication.
 session_or_bearer`, the one door for every file url the API gives); an officer's file needs a
 session that passed the second factor (the middleware) or a token with the ``officer`` scope.
+A document's preview (its state, then its page images, ``dossiers.services.previews``) has the
+same doors and the same permission as its download.
 """
 
 from django.contrib.auth.decorators import login_required

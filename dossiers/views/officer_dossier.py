@@ -1,8 +1,10 @@
 """The officer's dossier page (hồ sơ — trang của cán bộ): everything about one dossier, and its actions.
 
-An officer of the receiving agency, or of an agency whose opinion was asked (liên thông), sees
-the summary, documents, the processing steps (form 05's rows), consultations, results, slips
-and the timeline; anyone else gets 404. Below, one form per action the officer may take now,
+An officer of the receiving agency sees the summary, what the applicant declared (the form's
+answers with their labels and sections, ``selectors.dossier_answers``), the documents with
+their previews (page images made in the pdf queue), the processing steps (form 05's rows),
+consultations, results, slips and the timeline; an officer of an agency whose opinion was
+asked (liên thông) only its questions and the documents sent with them; anyone else gets 404. Below, one form per action the officer may take now,
 built from the action's ``fields`` in the registry (`dossiers.actions`). Each form posts to
 its own URL, which calls ``action.perform`` — the same door as the API — and redirects back
 (POST-redirect-GET). Refused input comes back on the page with status 400 and the Vietnamese
