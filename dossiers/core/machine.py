@@ -257,7 +257,9 @@ TRANSITIONS: dict[str, Transition] = {
                     type="list",
                     required=True,
                     to_applicant=True,
-                    label=gettext_lazy("Danh sách nội dung cần bổ sung, mỗi mục nêu giấy tờ hoặc trường của tờ khai và lý do"),
+                    label=gettext_lazy(
+                        "Danh sách nội dung cần bổ sung, mỗi mục nêu giấy tờ hoặc trường của tờ khai và lý do"
+                    ),
                 ),
                 _MESSAGE,
                 _NOTE,
