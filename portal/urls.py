@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import notification_views, views
+from portal import notification_views, views, vneid_views
 from portal.api import urls as api_urls
 from portal.metrics import metrics_view
 
@@ -24,6 +24,7 @@ portal_patterns = (
         ),
         path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
         path("officer/", views.officer_home, name="officer_home"),
+        path("accounts/vneid/link/", vneid_views.link, name="vneid_link"),
         path("divisions/communes/", views.communes, name="communes"),
         path("notifications/", notification_views.notification_list, name="notifications"),
         path(
@@ -43,6 +44,10 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("robots.txt", views.robots),
     path("i18n/", include("django.conf.urls.i18n")),
+    # VNeID's login and callback: allauth's OpenID Connect views with the portal's adapter, at
+    # the paths allauth gives them (so its URL names still point here).
+    path("accounts/oidc/vneid/login/", vneid_views.login, {"provider_id": "vneid"}),
+    path("accounts/oidc/vneid/login/callback/", vneid_views.callback, {"provider_id": "vneid"}),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urls)),

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -181,6 +183,44 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/h/ip,3/h/key",
     "confirm_email": "3/10m/key",
 }
+# VNeID sign-in (Decree 69/2024, from 1 July 2024) over OpenID Connect (`portal.vneid`): the
+# issuer (discovery at <issuer>/.well-known/openid-configuration), the portal's client id and
+# secret there, and the level of assurance asked for by default (LoA1 or LoA2). With no issuer
+# the VNeID button is hidden. Dev points at the sandbox provider the portal serves itself.
+VNEID_OIDC_ISSUER = env("VNEID_OIDC_ISSUER", default="")
+VNEID_CLIENT_ID = env("VNEID_CLIENT_ID", default="")
+VNEID_CLIENT_SECRET = env("VNEID_CLIENT_SECRET", default="")
+VNEID_ACR_VALUES = env("VNEID_ACR_VALUES", default="LoA1")
+if VNEID_ACR_VALUES not in ("LoA1", "LoA2"):
+    raise ImproperlyConfigured("VNEID_ACR_VALUES is LoA1 or LoA2.")
+# Seconds before a request to VNeID (discovery, keys, token, userinfo) gives up.
+VNEID_TIMEOUT = env.float("VNEID_TIMEOUT", default=10.0)
+# The claims VNeID gives, by the profile field each fills. VNeID's own claim names are not in a
+# text at hand here: these are the standard OpenID Connect ones plus "citizen_id" (số định danh
+# cá nhân); a province changes them here, not in the code.
+VNEID_CLAIM_NAMES = {
+    "citizen_id": "citizen_id",
+    "full_name": "name",
+    "date_of_birth": "birthdate",
+    "sex": "gender",
+    "phone": "phone_number",
+    "email": "email",
+    "permanent_address": "address",
+}
+# The sandbox VNeID provider (sandbox_vneid) is mounted only where this is True (dev).
+VNEID_SANDBOX = False
+SOCIALACCOUNT_ADAPTER = "portal.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"provider_class": "portal.vneid.VNeIDProvider", "OAUTH_PKCE_ENABLED": True}
+}
+# The identity is VNeID's; the e-mail address it gives is a contact, confirmed by a message but
+# never a reason to block the sign-in, and never a way into another account (links need proof).
+SOCIALACCOUNT_EMAIL_VERIFICATION = "optional"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = VNEID_TIMEOUT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_NAME
 MFA_RECOVERY_CODE_COUNT = 10
