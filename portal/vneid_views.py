@@ -144,3 +144,21 @@ def link(request):
         },
         status=status,
     )
+
+
+def assurance_gate(request, *, required: str):
+    """None when the session reached ``required`` (a procedure's ``required_assurance``) through
+    VNeID; otherwise the page (403) that asks the person to sign in again with VNeID at that level
+    and come back here."""
+    if (
+        not required
+        or request.session.get(vneid.SESSION_LOA) == required
+        or (required == "LoA1" and request.session.get(vneid.SESSION_LOA) == "LoA2")
+    ):
+        return None
+    return render(
+        request,
+        "portal/vneid_step_up.html",
+        {"required": required, "next": request.get_full_path(), "available": vneid.vneid_enabled()},
+        status=403,
+    )

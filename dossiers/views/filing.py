@@ -43,6 +43,7 @@ from dossiers.views.common import errors_of
 from dossiers.views.payments import dossier_payment_context
 from portal import selectors as portal_selectors
 from portal.security_headers import camera_allowed
+from portal.vneid_views import assurance_gate
 from procedures import selectors as procedure_selectors
 
 PAGE_SIZE = 20
@@ -190,6 +191,8 @@ def dossier_new(request, procedure_code: str):
     version = procedure_selectors.procedure_in_force_by_code(procedure_code)
     if version is None:
         raise Http404
+    if (step_up := assurance_gate(request, required=version.required_assurance)) is not None:
+        return step_up
     context = {
         "version": version,
         "procedure": version.procedure,
@@ -360,6 +363,8 @@ def draft_review(request, pk: int):
         if request.method == "POST":
             return redirect("dossiers:submitted", code=dossier.code)
         return _submitted_redirect(dossier)
+    if (step_up := assurance_gate(request, required=dossier.procedure_version.required_assurance)) is not None:
+        return step_up
     declaration = DeclarationForm(request.POST if request.method == "POST" else None)
     errors: dict[str, list[str]] = {}
     status = 200
