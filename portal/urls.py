@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -76,3 +77,6 @@ if settings.DEBUG:
 # The sandbox payment gateway exists in dev and test settings only.
 if getattr(settings, "PAYMENT_SANDBOX", False):
     urlpatterns.append(path("sandbox-gateway/", include("sandbox_gateway.urls")))
+# The sandbox VNeID provider likewise (dev and test settings install it).
+if apps.is_installed("sandbox_vneid"):
+    urlpatterns.append(path("sandbox-vneid/", include("sandbox_vneid.urls")))
