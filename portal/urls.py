@@ -80,3 +80,5 @@ if getattr(settings, "PAYMENT_SANDBOX", False):
 # The sandbox VNeID provider likewise (dev and test settings install it).
 if apps.is_installed("sandbox_vneid"):
     urlpatterns.append(path("sandbox-vneid/", include("sandbox_vneid.urls")))
+if apps.is_installed("sandbox_lgsp"):
+    urlpatterns.append(path("sandbox-lgsp/", include("sandbox_lgsp.urls")))

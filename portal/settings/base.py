@@ -354,6 +354,41 @@ WEBHOOK_CA_BUNDLE = None
 # National public-service portal / LGSP dossier sync: disabled while the URL is empty.
 NATIONAL_SYNC_URL = env("NATIONAL_SYNC_URL", default="")
 NATIONAL_SYNC_TOKEN = env("NATIONAL_SYNC_TOKEN", default="")
+# Once-only data (`portal.national_data`): the national databases reached through the provincial
+# LGSP, each a configuration of endpoint, credentials and field mapping (portal field → answer
+# key). Off while LGSP_URL is empty; dev and test point at the sandbox (sandbox_lgsp).
+LGSP_URL = env("LGSP_URL", default="")
+LGSP_CLIENT_ID = env("LGSP_CLIENT_ID", default="")
+LGSP_SECRET = env("LGSP_SECRET", default="")
+LGSP_TIMEOUT = env.float("LGSP_TIMEOUT", default=5.0)
+
+
+def national_data_sources(url: str, client_id: str, secret: str, timeout: float) -> dict:
+    base = url.rstrip("/")
+    common = {"client_id": client_id, "secret": secret, "timeout": timeout, "retries": 2}
+    return {
+        "population": {
+            **common,
+            "endpoint": f"{base}/population/lookup" if base else "",
+            "mapping": {
+                "full_name": "hoVaTen",
+                "date_of_birth": "ngaySinh",
+                "sex": "gioiTinh",
+                "permanent_address": "noiThuongTru",
+                "relations": "quanHe",
+            },
+        },
+        "business": {
+            **common,
+            "endpoint": f"{base}/business/lookup" if base else "",
+            "mapping": {"name": "tenDoanhNghiep", "address": "diaChiTruSo", "legal_representative": "nguoiDaiDien"},
+        },
+    }
+
+
+NATIONAL_DATA_SOURCES = national_data_sources(LGSP_URL, LGSP_CLIENT_ID, LGSP_SECRET, LGSP_TIMEOUT)
+# True where the sources are the sandbox (dev, test): every answer shown is labelled so.
+NATIONAL_DATA_SANDBOX = False
 # Public tracking by code (page and API together): look-ups per client address per window.
 TRACKING_RATE_LIMIT = env.int("TRACKING_RATE_LIMIT", default=30)
 TRACKING_RATE_WINDOW = env.int("TRACKING_RATE_WINDOW", default=60)
