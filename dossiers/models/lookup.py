@@ -28,6 +28,9 @@ class NationalDataLookup(models.Model):
         verbose_name_plural = _("tra cứu CSDL quốc gia")
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.source} {self.status} ({self.created_at:%Y-%m-%d %H:%M})"
+
     @property
     def source_label(self) -> str:
         return str(SOURCE_LABELS.get(self.source, self.source))
