@@ -1,15 +1,17 @@
 """Browser test of VNeID: Chromium signs in at the certified OpenID Provider (oidc-provider, run by
 Node.js on 127.0.0.1), the account and profile come from VNeID, the dossier's applicant fields
-come prefilled and marked, and signing out ends the provider's session too."""
+come prefilled from the population database (its sandbox) and marked with their source, and
+signing out ends the provider's session too."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from dossiers.models import Dossier
+from dossiers.models import Dossier, NationalDataLookup
 from portal.models import CitizenProfile
 from tests.dossiers.factories import make_pdf
+from portal.settings.base import national_data_sources
 from tests.e2e.factories import _load_demo_catalogue
 from tests.portal.vneid.helpers import CLIENT_ID, CLIENT_SECRET, USERS, start_provider
 
@@ -35,7 +37,17 @@ def vneid(vneid_op, settings):
     return vneid_op
 
 
-def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(page, vneid, live_server, tmp_path):
+@pytest.fixture
+def population_sandbox(live_server, settings):
+    settings.LGSP_CLIENT_ID, settings.LGSP_SECRET = "portal-sandbox", "lgsp-e2e-secret"
+    settings.NATIONAL_DATA_SOURCES = national_data_sources(
+        f"{live_server.url}/sandbox-lgsp", "portal-sandbox", "lgsp-e2e-secret", 5.0
+    )
+
+
+def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(
+    page, vneid, population_sandbox, live_server, tmp_path
+):
     _load_demo_catalogue()
 
     # The sign-in page offers VNeID; the provider's own page takes the credentials.
@@ -66,10 +78,15 @@ def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(page, vne
         page.locator(".procedure-result").first.locator("h2 a").click()
     with page.expect_navigation():
         page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
+    page.get_by_label(re.compile("Tôi đồng ý để Cổng tra cứu thông tin của tôi")).check()
     with page.expect_navigation():
         page.get_by_role("button", name="Tiếp tục").click()
+    # Step 2: the applicant's fields from the population database (sandbox), marked, read-only.
     expect(page.locator("#id_data-requester_name")).to_have_value("Trần Thị Bình")
     expect(page.locator("#id_data-requester_id")).to_have_value(BINH)
+    expect(page.locator("#id_data-requester_name")).to_have_attribute("readonly", "")
+    expect(page.locator("#dossier-form")).to_contain_text("Lấy từ Cơ sở dữ liệu quốc gia về dân cư")
+    expect(page.locator(".national-lookup")).to_contain_text("Môi trường thử nghiệm")
     page.fill("#id_data-child_name", "Lê Văn Bé")
     page.select_option("#id_data-child_sex", "male")
     page.fill("#id_data-child_birth_date", "2026-11-01")
@@ -87,12 +104,20 @@ def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(page, vne
     slots.nth(1).locator("input[type=file]").set_input_files(str(chung_sinh))
     with page.expect_navigation():
         page.get_by_role("button", name="Tiếp tục", exact=True).click()
+    expect(page.locator("table.answers .national-source").first).to_have_text(
+        "từ Cơ sở dữ liệu quốc gia về dân cư"
+    )
     page.get_by_label(re.compile("Tôi xin cam đoan")).check()
     with page.expect_navigation():
         page.get_by_role("button", name="Nộp hồ sơ").click()
     expect(page.locator("h1")).to_contain_text("Đã nộp hồ sơ thành công")
     dossier = Dossier.objects.get(code=page.locator("#dossier-code").inner_text())
     assert dossier.applicant == profile.user
+    assert dossier.form_sources["requester_name"] == "population"
+    assert NationalDataLookup.objects.get(dossier=dossier).status == "found"
+    # The dossier's own page says where its answers came from.
+    page.goto(f"/dossiers/{dossier.code}/")
+    expect(page.locator("table.answers .national-source").first).to_contain_text("dân cư")
 
     # Signing out ends the VNeID session as well, then comes back to the portal's home page.
     page.goto("/accounts/logout/")
