@@ -24,7 +24,6 @@ PACKAGES=(
   libpangoft2-1.0-0
   libharfbuzz-subset0
   libmagic1                        # upload type sniffing
-  nodejs:node                      # the VNeID tests run oidc-provider (Node.js 20.19 or later)
 )
 
 mode=install
