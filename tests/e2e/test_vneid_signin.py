@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from dossiers.models import Dossier, NationalDataLookup
 from portal.models import CitizenProfile
-from tests.dossiers.factories import make_pdf
 from portal.settings.base import national_data_sources
+from tests.dossiers.factories import make_pdf
 from tests.e2e.factories import _load_demo_catalogue
 from tests.portal.vneid.helpers import CLIENT_ID, CLIENT_SECRET, USERS, start_provider
 
