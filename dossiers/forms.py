@@ -18,6 +18,13 @@ class ApplicantForm(forms.Form):
 
     on_behalf_of = forms.TypedChoiceField(label=_("Người nộp hồ sơ"), widget=forms.RadioSelect, coerce=str)
     agency = forms.ChoiceField(label=_("Nơi tiếp nhận hồ sơ"), required=False)
+    national_consent = forms.BooleanField(
+        label=_(
+            "Tôi đồng ý để Cổng tra cứu thông tin của tôi trong Cơ sở dữ liệu quốc gia về dân cư "
+            "để điền sẵn tờ khai (chỉ các trường thủ tục cần)."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, version, organisations, **kwargs):
         super().__init__(*args, **kwargs)

@@ -88,6 +88,11 @@ class ProfileForm(forms.ModelForm):
                 }
             )
         self.fields["date_of_birth"].required = False
+        # What VNeID gave at the last sign-in is shown, marked, and not editable here.
+        for name in getattr(self.instance, "identity_fields", None) or []:
+            if name in self.fields:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Lấy từ VNeID (Cơ sở dữ liệu quốc gia về dân cư); không sửa được.")
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data.get("phone", "")

@@ -1,9 +1,10 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import notification_views, views
+from portal import notification_views, views, vneid_views
 from portal.api import urls as api_urls
 from portal.language import language_set
 from portal.metrics import metrics_view
@@ -25,6 +26,7 @@ portal_patterns = (
         ),
         path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
         path("officer/", views.officer_home, name="officer_home"),
+        path("accounts/vneid/link/", vneid_views.link, name="vneid_link"),
         path("divisions/communes/", views.communes, name="communes"),
         path("notifications/", notification_views.notification_list, name="notifications"),
         path(
@@ -44,6 +46,10 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("robots.txt", views.robots),
     path("i18n/setlang/", language_set, name="set_language"),
+    # VNeID's login and callback: allauth's OpenID Connect views with the portal's adapter, at
+    # the paths allauth gives them (so its URL names still point here).
+    path("accounts/oidc/vneid/login/", vneid_views.login, {"provider_id": "vneid"}),
+    path("accounts/oidc/vneid/login/callback/", vneid_views.callback, {"provider_id": "vneid"}),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urls)),
@@ -72,3 +78,8 @@ if settings.DEBUG:
 # The sandbox payment gateway exists in dev and test settings only.
 if getattr(settings, "PAYMENT_SANDBOX", False):
     urlpatterns.append(path("sandbox-gateway/", include("sandbox_gateway.urls")))
+# The sandbox VNeID provider likewise (dev and test settings install it).
+if apps.is_installed("sandbox_vneid"):
+    urlpatterns.append(path("sandbox-vneid/", include("sandbox_vneid.urls")))
+if apps.is_installed("sandbox_lgsp"):
+    urlpatterns.append(path("sandbox-lgsp/", include("sandbox_lgsp.urls")))

@@ -2,6 +2,7 @@ from .code import DossierCodeCounter
 from .document import DocumentPreview, DossierDocument, StoredDocument
 from .dossier import Dossier
 from .event import DossierEvent, EventAnchor
+from .lookup import NationalDataLookup
 from .payment import DossierDelivery, Payment, PaymentCallback, PaymentRefund
 from .process import AgencyDigest, Consultation, DossierResult, DossierStep
 from .saved_filter import SavedFilter
@@ -21,6 +22,7 @@ __all__ = [
     "DossierDocument",
     "DossierEvent",
     "EventAnchor",
+    "NationalDataLookup",
     "Payment",
     "PaymentCallback",
     "PaymentRefund",

@@ -45,6 +45,9 @@ class Dossier(models.Model):
     state = models.CharField(_("trạng thái"), max_length=32, choices=DossierState.choices, default=DossierState.DRAFT)
     status_code = models.PositiveSmallIntegerField(_("mã trạng thái"), null=True, blank=True, editable=False)
     form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)
+    # Answers taken from a national database (once-only): field name → source ("population",
+    # "business"); read-only in the form, marked wherever they show.
+    form_sources = models.JSONField(_("nguồn dữ liệu của tờ khai"), default=dict, blank=True)
     tracking_pin_hash = models.CharField(max_length=128, blank=True)
     idempotency_key = models.CharField(max_length=64, blank=True)
     # SHA-256 of the request that first used the key (portal.api.idempotency): the same key with

@@ -28,6 +28,7 @@ from dossiers.services.documents import (
     stored_document_create,
     stored_files_discard,
 )
+from dossiers.services.once_only import dossier_prefill_national
 from portal import selectors as portal_selectors
 from procedures import selectors as procedure_selectors
 
@@ -85,9 +86,15 @@ def _filing_start(*, user, version, procedure_code: str, organisation_id: int | 
 
 
 def dossier_draft_create(
-    *, user, procedure_code: str, organisation_id: int | None = None, agency_code: str | None = None
+    *,
+    user,
+    procedure_code: str,
+    organisation_id: int | None = None,
+    agency_code: str | None = None,
+    national_consent: bool = False,
 ) -> Dossier:
-    """Start a draft for the procedure's version in force, bound to that version."""
+    """Start a draft for the procedure's version in force, bound to that version; its answers
+    prefilled from the profile, then from the national databases (`once_only`)."""
     version = procedure_selectors.procedure_in_force_by_code(procedure_code)
     organisation, agency, _profile, initial = _filing_start(
         user=user,
@@ -96,7 +103,7 @@ def dossier_draft_create(
         organisation_id=organisation_id,
         agency_code=agency_code,
     )
-    return Dossier.objects.create(
+    dossier = Dossier.objects.create(
         procedure=version.procedure,
         procedure_version=version,
         receiving_agency=agency,
@@ -106,6 +113,8 @@ def dossier_draft_create(
         state=DossierState.DRAFT,
         form_data=initial,
     )
+    dossier_prefill_national(user=user, dossier=dossier, consent=national_consent)
+    return dossier
 
 
 def dossier_draft_update(*, user, dossier: Dossier, data: dict) -> Dossier:
@@ -115,7 +124,9 @@ def dossier_draft_update(*, user, dossier: Dossier, data: dict) -> Dossier:
     if not isinstance(data, dict):
         raise ValidationError(_("Dữ liệu biểu mẫu phải là một đối tượng JSON."))
     known = {f["name"] for f in dossier.procedure_version.form_schema.get("fields", [])}
-    dossier.form_data = {k: v for k, v in data.items() if k in known}
+    # What a national database answered stays as it answered (read-only, once-only).
+    national = {k: dossier.form_data[k] for k in dossier.form_sources or {} if k in dossier.form_data}
+    dossier.form_data = {k: v for k, v in data.items() if k in known} | national
     dossier.save(update_fields=["form_data", "updated_at"])
     return dossier
 

@@ -41,8 +41,10 @@ from dossiers.services.slips import slips_for_viewer
 from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
 from dossiers.views.payments import dossier_pay_due, dossier_payment_context
+from portal import national_data
 from portal import selectors as portal_selectors
 from portal.security_headers import camera_allowed
+from portal.vneid_views import assurance_gate
 from procedures import selectors as procedure_selectors
 
 PAGE_SIZE = 20
@@ -133,11 +135,13 @@ def _display_value(spec: dict, value):
     return value
 
 
-def form_answers(schema: dict, data: dict) -> list[dict]:
-    """The answers with their labels, for the review page and the dossier page."""
+def form_answers(schema: dict, data: dict, sources: dict | None = None) -> list[dict]:
+    """The answers with their labels (and the national database an answer came from), for the
+    review page and the dossier page."""
     answers = []
     for spec in (schema or {}).get("fields", []):
         value = _display_value(spec, (data or {}).get(spec["name"]))
+        source = (sources or {}).get(spec["name"])
         answers.append(
             {
                 "name": spec["name"],
@@ -145,9 +149,20 @@ def form_answers(schema: dict, data: dict) -> list[dict]:
                 "value": value,
                 "is_group": spec["type"] == "group",
                 "missing": spec.get("required") and value in ("", []),
+                "source_label": national_data.SOURCE_LABELS.get(source, "") if source else "",
             }
         )
     return answers
+
+
+def _mark_national(form, dossier: Dossier) -> None:
+    """Answers from a national database: read-only and marked with their source."""
+    for name, source in (dossier.form_sources or {}).items():
+        if name in form.fields:
+            form.fields[name].widget.attrs.update({"readonly": True, "class": "national-source-field"})
+            form.fields[name].help_text = _("Lấy từ %(source)s; không sửa được.") % {
+                "source": national_data.SOURCE_LABELS.get(source, source)
+            }
 
 
 def next_action(dossier: Dossier, user) -> dict | None:
@@ -190,6 +205,8 @@ def dossier_new(request, procedure_code: str):
     version = procedure_selectors.procedure_in_force_by_code(procedure_code)
     if version is None:
         raise Http404
+    if (step_up := assurance_gate(request, required=version.required_assurance)) is not None:
+        return step_up
     context = {
         "version": version,
         "procedure": version.procedure,
@@ -223,6 +240,7 @@ def dossier_new(request, procedure_code: str):
                 procedure_code=procedure_code,
                 organisation_id=form.cleaned_data["on_behalf_of"],
                 agency_code=form.cleaned_data["agency"] or None,
+                national_consent=form.cleaned_data["national_consent"],
             )
         except PermissionDenied as error:
             form.add_error("on_behalf_of", str(error))
@@ -245,7 +263,11 @@ def draft_form(request, pk: int):
     schema = dossier.procedure_version.form_schema or {"fields": []}
     status = 200
     if request.method == "POST":
-        form = procedure_selectors.form_schema_build_form(schema, data=request.POST, prefix="data")
+        posted = request.POST.copy()
+        for name in dossier.form_sources or {}:  # read-only: what the database said stands
+            if name in dossier.form_data:
+                posted[f"data-{name}"] = dossier.form_data[name]
+        form = procedure_selectors.form_schema_build_form(schema, data=posted, prefix="data")
         raw = _raw_answers(form)
         try:
             cleaned = procedure_selectors.form_schema_validate_data(schema, raw)
@@ -263,7 +285,9 @@ def draft_form(request, pk: int):
         form = procedure_selectors.form_schema_build_form(
             schema, initial=_form_initial(schema, dossier.form_data), prefix="data"
         )
-    return render(request, "dossiers/filing/form.html", _wizard_context(dossier, "form", form=form), status=status)
+    _mark_national(form, dossier)
+    context = _wizard_context(dossier, "form", form=form, lookups=list(dossier.national_lookups.all()))
+    return render(request, "dossiers/filing/form.html", context, status=status)
 
 
 @camera_allowed
@@ -363,6 +387,8 @@ def draft_review(request, pk: int):
         if request.method == "POST":
             return redirect("dossiers:submitted", code=dossier.code)
         return _submitted_redirect(dossier)
+    if (step_up := assurance_gate(request, required=dossier.procedure_version.required_assurance)) is not None:
+        return step_up
     declaration = DeclarationForm(request.POST if request.method == "POST" else None)
     errors: dict[str, list[str]] = {}
     status = 200
@@ -418,7 +444,7 @@ def draft_review(request, pk: int):
     context = _wizard_context(
         dossier,
         "review",
-        answers=form_answers(schema, dossier.form_data),
+        answers=form_answers(schema, dossier.form_data, dossier.form_sources),
         documents=selectors.dossier_documents(dossier=dossier),
         from_form=[r for r in dossier.procedure_version.documents.all() if r.from_form],
         missing=services.missing_requirements(dossier),
@@ -561,7 +587,7 @@ def dossier_detail(request, code: str):
         "documents": selectors.dossier_documents(dossier=dossier),
         "slips": slips_for_viewer(user=request.user, dossier=dossier),
         "results": applicant_views.published_results(user=request.user, dossier=dossier) if as_applicant else [],
-        "answers": form_answers(schema, dossier.form_data),
+        "answers": form_answers(schema, dossier.form_data, dossier.form_sources),
         "now": timezone.now(),
         "received_out_of_hours": received_out_of_hours(dossier, events),
     }

@@ -29,6 +29,10 @@ class CitizenProfile(models.Model):
     current_address = models.CharField(_("nơi ở hiện tại"), max_length=255, blank=True)
     current_province = models.PositiveIntegerField(_("tỉnh/thành phố nơi ở"), null=True, blank=True)
     current_commune = models.PositiveIntegerField(_("xã/phường nơi ở"), null=True, blank=True)
+    # Fields taken from VNeID at the last sign-in (names of the fields above): shown as such and
+    # never edited by hand while they come from the national identity (`portal.services.identity`).
+    identity_fields = models.JSONField(_("trường lấy từ VNeID"), default=list, blank=True)
+    identity_verified_at = models.DateTimeField(_("xác thực VNeID lần cuối"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 """Writes of the accounts part: profiles, organisations and their members, API tokens;
 and the outbox (`outbox_enqueue`), through which any app enqueues a task with its change."""
 
+from .identity import profile_record_identity
 from .organisations import (
     organisation_accept_invitation,
     organisation_create,
@@ -21,5 +22,6 @@ __all__ = [
     "organisation_invite_member",
     "organisation_remove_member",
     "outbox_enqueue",
+    "profile_record_identity",
     "profile_update",
 ]

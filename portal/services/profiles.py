@@ -59,6 +59,10 @@ def profile_update(*, user: User, data: dict) -> CitizenProfile:
     profile = CitizenProfile.objects.select_for_update().filter(user=user).first()
     if profile is None:
         profile = CitizenProfile(user=user)
+    locked = {f: _("Thông tin này lấy từ VNeID, không sửa được trên Cổng.") for f in profile.identity_fields or []}
+    changed_locked = [f for f in locked if f in clean and clean[f] != getattr(profile, f)]
+    if changed_locked:
+        raise ValidationError({f: [locked[f]] for f in changed_locked})
     merged = {f: getattr(profile, f) for f in PROFILE_FIELDS} | clean
     _check_profile(merged)
     for field, value in clean.items():

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -181,6 +183,44 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/h/ip,3/h/key",
     "confirm_email": "3/10m/key",
 }
+# VNeID sign-in (Decree 69/2024, from 1 July 2024) over OpenID Connect (`portal.vneid`): the
+# issuer (discovery at <issuer>/.well-known/openid-configuration), the portal's client id and
+# secret there, and the level of assurance asked for by default (LoA1 or LoA2). With no issuer
+# the VNeID button is hidden. Dev points at the sandbox provider the portal serves itself.
+VNEID_OIDC_ISSUER = env("VNEID_OIDC_ISSUER", default="")
+VNEID_CLIENT_ID = env("VNEID_CLIENT_ID", default="")
+VNEID_CLIENT_SECRET = env("VNEID_CLIENT_SECRET", default="")
+VNEID_ACR_VALUES = env("VNEID_ACR_VALUES", default="LoA1")
+if VNEID_ACR_VALUES not in ("LoA1", "LoA2"):
+    raise ImproperlyConfigured("VNEID_ACR_VALUES is LoA1 or LoA2.")
+# Seconds before a request to VNeID (discovery, keys, token, userinfo) gives up.
+VNEID_TIMEOUT = env.float("VNEID_TIMEOUT", default=10.0)
+# The claims VNeID gives, by the profile field each fills. VNeID's own claim names are not in a
+# text at hand here: these are the standard OpenID Connect ones plus "citizen_id" (số định danh
+# cá nhân); a province changes them here, not in the code.
+VNEID_CLAIM_NAMES = {
+    "citizen_id": "citizen_id",
+    "full_name": "name",
+    "date_of_birth": "birthdate",
+    "sex": "gender",
+    "phone": "phone_number",
+    "email": "email",
+    "permanent_address": "address",
+}
+# The sandbox VNeID provider (sandbox_vneid) is mounted only where this is True (dev).
+VNEID_SANDBOX = False
+SOCIALACCOUNT_ADAPTER = "portal.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"provider_class": "portal.vneid.VNeIDProvider", "OAUTH_PKCE_ENABLED": True}
+}
+# The identity is VNeID's; the e-mail address it gives is a contact, confirmed by a message but
+# never a reason to block the sign-in, and never a way into another account (links need proof).
+SOCIALACCOUNT_EMAIL_VERIFICATION = "optional"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = VNEID_TIMEOUT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_NAME
 MFA_RECOVERY_CODE_COUNT = 10
@@ -323,6 +363,41 @@ WEBHOOK_CA_BUNDLE = None
 # National public-service portal / LGSP dossier sync: disabled while the URL is empty.
 NATIONAL_SYNC_URL = env("NATIONAL_SYNC_URL", default="")
 NATIONAL_SYNC_TOKEN = env("NATIONAL_SYNC_TOKEN", default="")
+# Once-only data (`portal.national_data`): the national databases reached through the provincial
+# LGSP, each a configuration of endpoint, credentials and field mapping (portal field → answer
+# key). Off while LGSP_URL is empty; dev and test point at the sandbox (sandbox_lgsp).
+LGSP_URL = env("LGSP_URL", default="")
+LGSP_CLIENT_ID = env("LGSP_CLIENT_ID", default="")
+LGSP_SECRET = env("LGSP_SECRET", default="")
+LGSP_TIMEOUT = env.float("LGSP_TIMEOUT", default=5.0)
+
+
+def national_data_sources(url: str, client_id: str, secret: str, timeout: float) -> dict:
+    base = url.rstrip("/")
+    common = {"client_id": client_id, "secret": secret, "timeout": timeout, "retries": 2}
+    return {
+        "population": {
+            **common,
+            "endpoint": f"{base}/population/lookup" if base else "",
+            "mapping": {
+                "full_name": "hoVaTen",
+                "date_of_birth": "ngaySinh",
+                "sex": "gioiTinh",
+                "permanent_address": "noiThuongTru",
+                "relations": "quanHe",
+            },
+        },
+        "business": {
+            **common,
+            "endpoint": f"{base}/business/lookup" if base else "",
+            "mapping": {"name": "tenDoanhNghiep", "address": "diaChiTruSo", "legal_representative": "nguoiDaiDien"},
+        },
+    }
+
+
+NATIONAL_DATA_SOURCES = national_data_sources(LGSP_URL, LGSP_CLIENT_ID, LGSP_SECRET, LGSP_TIMEOUT)
+# True where the sources are the sandbox (dev, test): every answer shown is labelled so.
+NATIONAL_DATA_SANDBOX = False
 # Public tracking by code (page and API together): look-ups per client address per window.
 TRACKING_RATE_LIMIT = env.int("TRACKING_RATE_LIMIT", default=30)
 TRACKING_RATE_WINDOW = env.int("TRACKING_RATE_WINDOW", default=60)

@@ -58,3 +58,19 @@ PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default=SITE_URL.rstrip("/") + 
 # Webhooks may be delivered to a receiver over plain http on this machine.
 WEBHOOK_REQUIRE_HTTPS = False
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+
+# VNeID sign-in against the sandbox provider the portal serves itself (sandbox_vneid), through the
+# same client code as against the real one; set VNEID_OIDC_ISSUER to use another provider.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox_vneid"]  # noqa: F405
+VNEID_SANDBOX = True
+VNEID_OIDC_ISSUER = env("VNEID_OIDC_ISSUER", default=SITE_URL.rstrip("/") + "/sandbox-vneid")  # noqa: F405
+VNEID_CLIENT_ID = env("VNEID_CLIENT_ID", default="portal-sandbox")
+VNEID_CLIENT_SECRET = env("VNEID_CLIENT_SECRET", default="sandbox-only-vneid-secret-not-for-production")  # noqa: S105
+
+# Once-only data from the sandbox national databases (sandbox_lgsp), over the same signed protocol.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox_lgsp"]  # noqa: F405
+NATIONAL_DATA_SANDBOX = True
+LGSP_URL = env("LGSP_URL", default=SITE_URL.rstrip("/") + "/sandbox-lgsp")  # noqa: F405
+LGSP_CLIENT_ID = env("LGSP_CLIENT_ID", default="portal-sandbox")
+LGSP_SECRET = env("LGSP_SECRET", default="sandbox-only-lgsp-secret-not-for-production")  # noqa: S105
+NATIONAL_DATA_SOURCES = national_data_sources(LGSP_URL, LGSP_CLIENT_ID, LGSP_SECRET, LGSP_TIMEOUT)  # noqa: F405

@@ -48,3 +48,12 @@ PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default="http://testserver/sand
 # Webhooks may be delivered to a receiver over plain http on this machine.
 WEBHOOK_REQUIRE_HTTPS = False
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+
+# The sandbox VNeID provider is installed (its own tests use it); VNeID itself stays off unless a
+# test sets VNEID_OIDC_ISSUER (the certified provider of tests/portal/vneid, or the sandbox).
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox_vneid"]  # noqa: F405
+
+# The sandbox national databases (sandbox_lgsp) are installed; once-only look-ups stay off unless
+# a test points NATIONAL_DATA_SOURCES at them (a live server) or at a misbehaving server.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox_lgsp"]  # noqa: F405
+NATIONAL_DATA_SANDBOX = True

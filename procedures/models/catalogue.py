@@ -86,6 +86,15 @@ class ProcedureVersion(models.Model):
         _("mức độ (cũ)"), choices=LegacyLevel.choices, default=LegacyLevel.LEVEL_3
     )
     for_citizens = models.BooleanField(_("công dân thực hiện"), default=True)
+    # The level of assurance of the VNeID sign-in a filing needs (Decree 69/2024): empty for any
+    # signed-in account, "LoA2" for a session reached through VNeID at level 2.
+    required_assurance = models.CharField(
+        _("mức độ xác thực VNeID bắt buộc"),
+        max_length=8,
+        choices=[("", _("Không bắt buộc")), ("LoA2", _("VNeID mức độ 2"))],
+        default="",
+        blank=True,
+    )
     for_organisations = models.BooleanField(_("tổ chức thực hiện"), default=False)
     channel_in_person = models.BooleanField(_("nộp trực tiếp"), default=True)
     channel_online = models.BooleanField(_("nộp trực tuyến"), default=False)
