@@ -104,9 +104,7 @@ def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(
     slots.nth(1).locator("input[type=file]").set_input_files(str(chung_sinh))
     with page.expect_navigation():
         page.get_by_role("button", name="Tiếp tục", exact=True).click()
-    expect(page.locator("table.answers .national-source").first).to_have_text(
-        "từ Cơ sở dữ liệu quốc gia về dân cư"
-    )
+    expect(page.locator("table.answers .national-source").first).to_have_text("từ Cơ sở dữ liệu quốc gia về dân cư")
     page.get_by_label(re.compile("Tôi xin cam đoan")).check()
     with page.expect_navigation():
         page.get_by_role("button", name="Nộp hồ sơ").click()
