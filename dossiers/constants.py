@@ -81,6 +81,20 @@ class SlipKind(models.TextChoices):
     REFUSAL = "03", _("Mẫu 03 — Phiếu từ chối tiếp nhận giải quyết hồ sơ")
     APOLOGY = "04", _("Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả")
     CONTROL_SHEET = "05", _("Mẫu 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ")
+    # The values are the 2018 numbers kept as stored keys; the number and title a slip shows
+    # come from the rule set of its dossier (``Slip.get_kind_display``, procedures.rulebook).
+    STOP_NOTICE = "stop", _("Mẫu 05 — Thông báo dừng giải quyết hồ sơ")
+
+
+# Which form of the rulebook (procedures.rulebook) each kind of slip is.
+SLIP_FORM = {
+    SlipKind.RECEIPT: "receipt",
+    SlipKind.SUPPLEMENT: "supplement",
+    SlipKind.REFUSAL: "refusal",
+    SlipKind.APOLOGY: "apology",
+    SlipKind.STOP_NOTICE: "stop_notice",
+    SlipKind.CONTROL_SHEET: "control_sheet",
+}
 
 
 class StepOutcome(models.TextChoices):

@@ -34,7 +34,7 @@ from django.db.models.functions import Greatest, Lower, StrIndex
 from django.utils import timezone
 
 from portal.db_router import primary_reads
-from procedures import working_time
+from procedures import rulebook, working_time
 from procedures.constants import (
     SEARCH_MAX_LENGTH,
     ApplicantType,
@@ -45,7 +45,7 @@ from procedures.constants import (
 )
 from procedures.form_schema import build_form as form_schema_build_form
 from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
-from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, Sector
+from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, RuleSet, Sector
 from procedures.workflow_template import workflow_steps_validate
 
 __all__ = [
@@ -318,6 +318,59 @@ def procedure_search_ids(*, q: str = "", on: dt.date | None = None, **filters) -
     return catalogue_cached(
         "search", parts, lambda: list(procedure_search(q=q, on=on, **filters).values_list("pk", flat=True))
     )
+
+
+# --- the rulebook: the dated rule sets of the one-stop mechanism (procedures.rulebook) -----------
+
+_RULESETS_KEY = "rulebook:overrides"
+RuleBook = rulebook.RuleBook
+
+
+def _rule_overrides() -> list[dict]:
+    """The administrator's rule sets, cached (cleared by ``rule_sets_changed``): a page's footer
+    reads the rulebook on every request and costs no query once the cache holds them."""
+    overrides = cache.get(_RULESETS_KEY)
+    if overrides is None:
+        with primary_reads():
+            overrides = [
+                {
+                    "key": f"db-{row['pk']}",
+                    **{k: v for k, v in row.items() if k != "pk"},
+                }
+                for row in RuleSet.objects.values(
+                    "pk",
+                    "effective_from",
+                    "name",
+                    "decree",
+                    "decree_citation",
+                    "circular",
+                    "circular_citation",
+                    "forms",
+                    "dossier_code_article",
+                    "sector_code_article",
+                )
+            ]
+        cache.set(_RULESETS_KEY, overrides, timeout=None)
+    return overrides
+
+
+def rule_sets_changed(**_kwargs) -> None:
+    cache.delete(_RULESETS_KEY)
+
+
+def rule_sets() -> list[RuleBook]:
+    """Every rule set, oldest first (built-in and the administrator's)."""
+    return rulebook.rulebook_chain(_rule_overrides())
+
+
+def rule_set_on(day: dt.date | None = None) -> RuleBook:
+    """The rule set in force on ``day`` (today when not given)."""
+    return rulebook.rulebook_on(rule_sets(), day or timezone.localdate())
+
+
+def rule_set_at(moment: dt.datetime | None) -> RuleBook:
+    """The rule set in force at ``moment`` (a dossier's reception), by the local date."""
+    return rule_set_on(timezone.localdate(moment) if moment is not None else None)
 
 
 # --- working-time calendar (public face for other apps) ---------------------------------------

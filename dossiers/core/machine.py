@@ -435,6 +435,9 @@ TRANSITIONS: dict[str, Transition] = {
             target=_S.STOPPED,
             permissions=frozenset({_P.APPROVE}),
             label=gettext_lazy("Dừng xử lý hồ sơ"),
+            # Form 05 of Circular 03/2025/TT-VPCP (thông báo dừng giải quyết hồ sơ), with the
+            # reason; a dossier under the 2018 rules, which have no such form, gets none.
+            slip=SlipKind.STOP_NOTICE,
             fields=(_REASON, _NOTE),
         ),
         Transition(

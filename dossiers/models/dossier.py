@@ -233,3 +233,10 @@ class Dossier(models.Model):
         if update_fields is not None and "state" in update_fields:
             kwargs["update_fields"] = {*update_fields, "status_code", *(["closed_at"] if closing else [])}
         super().save(*args, **kwargs)
+
+    @property
+    def rules_moment(self):
+        """The moment that decides the dossier's rule set (procedures.rulebook): its reception,
+        or its submission while it has not been received (a refusal, a supplement request at
+        reception); None (today) for a draft."""
+        return self.received_at or self.submitted_at
