@@ -36,6 +36,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+# Decree 45/2020/NĐ-CP (8 April 2020, in force 22 May 2020) on administrative procedures by
+# electronic means: 8 working hours to receive an online dossier or ask for a supplement. The
+# decree's text was not at hand: the figure is the design reference's, its article is not
+# cited, and both are fields of the rule set an administrator can correct.
+ONLINE_RECEPTION_ARTICLE = "Nghị định số 45/2020/NĐ-CP (điều khoản chưa được đối chiếu)"
+
 # The forms a rule set may have, by what they are (not by number, which changes).
 RECEIPT = "receipt"
 SUPPLEMENT = "supplement"
@@ -70,6 +76,10 @@ class RuleBook:
     forms: dict[str, Form] = field(default_factory=dict)
     dossier_code_article: str = ""
     sector_code_article: str = ""
+    # An online dossier is received, or a supplement asked for, within these working hours of
+    # its submission (Decree 45/2020/NĐ-CP, in force 22 May 2020).
+    online_reception_hours: int = 8
+    online_reception_article: str = ONLINE_RECEPTION_ARTICLE
 
     def form(self, key: str) -> Form | None:
         return self.forms.get(key)
@@ -194,6 +204,8 @@ def rulebook_extend(base: RuleBook, override: dict) -> RuleBook:
             "circular_citation",
             "dossier_code_article",
             "sector_code_article",
+            "online_reception_hours",
+            "online_reception_article",
         )
         if override.get(name)
     }

@@ -348,6 +348,8 @@ def _rule_overrides() -> list[dict]:
                     "forms",
                     "dossier_code_article",
                     "sector_code_article",
+                    "online_reception_hours",
+                    "online_reception_article",
                 )
             ]
         cache.set(_RULESETS_KEY, overrides, timeout=None)

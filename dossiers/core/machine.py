@@ -622,6 +622,18 @@ def _locked(dossier_id: int) -> Dossier | None:
     )
 
 
+def _answers_reception(transition: Transition, from_state: str, dossier: Dossier) -> bool:
+    """Whether this change is reception's answer to an online dossier waiting for it (received,
+    refused, supplement asked): the end of its 8-working-hour reception clock."""
+    return (
+        transition.performer == OFFICER
+        and from_state == _S.SUBMITTED
+        and dossier.state != _S.SUBMITTED
+        and dossier.reception_due_at is not None
+        and dossier.reception_answered_at is None
+    )
+
+
 def transition_run(
     *,
     name: str,
@@ -675,6 +687,9 @@ def transition_run(
         if transition.target is not None:
             dossier.state = transition.target
         fields = apply(dossier) if apply is not None else []
+        if _answers_reception(transition, from_state, dossier):
+            dossier.reception_answered_at = timezone.now()
+            fields = None if fields is None else [*fields, "reception_answered_at"]
         if new:
             dossier.save(force_insert=True)
         elif fields is None:

@@ -78,6 +78,13 @@ class Dossier(models.Model):
     # apology letter), and when it was escalated to the agency's leaders as overdue.
     due_soon_at = models.DateTimeField(null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Reception of an online dossier (Decree 45/2020): received, refused or asked for a
+    # supplement by ``reception_due_at`` (8 working hours after submission, rule set in force);
+    # when reception answered, and the sweep's marks (warned before, escalated after), each once.
+    reception_due_at = models.DateTimeField(_("hạn tiếp nhận"), null=True, blank=True, editable=False)
+    reception_answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reception_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reception_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
     return_method = models.CharField(
         _("hình thức trả kết quả"), max_length=10, choices=ReturnMethod.choices, blank=True
     )
@@ -218,6 +225,11 @@ class Dossier(models.Model):
                 fields=["due_at"],
                 condition=Q(status_code__in=[2, 4], escalated_at__isnull=True),
                 name="dossier_sweep_overdue",
+            ),
+            models.Index(
+                fields=["reception_due_at"],
+                condition=Q(status_code=1, reception_escalated_at__isnull=True),
+                name="dossier_sweep_reception",
             ),
         ]
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DossierState
 from dossiers.core import pipelines
+from dossiers.core.clock import reception_deadline
 from dossiers.core.codes import dossier_code_allocate
 from dossiers.core.fees import submission_payment_due
 from dossiers.core.machine import transition_run
@@ -300,6 +301,9 @@ def _submission_stamp(*, dossier: Dossier, user, profile, now) -> tuple[str, int
     due = submission_payment_due(dossier=dossier)
     if due:
         dossier.state, dossier.resume_state = DossierState.PAYMENT_REQUESTED, DossierState.SUBMITTED
+    else:
+        # Paid first: the reception clock starts when the payment lets it reach reception.
+        dossier.reception_due_at = reception_deadline(dossier, now)
     return pin, due
 
 

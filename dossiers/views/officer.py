@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -60,7 +61,11 @@ def _state_refused(request, error: ValidationError):
 def reception_queue(request):
     _receiving_officer(request)
     page = Paginator(_reception_queue(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "dossiers/officer/reception_queue.html", {"page_obj": page, "dossiers": page.object_list})
+    return render(
+        request,
+        "dossiers/officer/reception_queue.html",
+        {"page_obj": page, "dossiers": page.object_list, "now": timezone.now()},
+    )
 
 
 @login_required

@@ -23,6 +23,10 @@ class RuleSet(models.Model):
     forms = models.JSONField(_("biểu mẫu (số, tên)"), default=dict, blank=True)
     dossier_code_article = models.CharField(_("căn cứ mã hồ sơ"), max_length=255, blank=True)
     sector_code_article = models.CharField(_("căn cứ mã ngành, lĩnh vực"), max_length=255, blank=True)
+    online_reception_hours = models.PositiveSmallIntegerField(
+        _("số giờ làm việc để tiếp nhận hồ sơ trực tuyến"), null=True, blank=True
+    )
+    online_reception_article = models.CharField(_("căn cứ thời hạn tiếp nhận"), max_length=255, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
