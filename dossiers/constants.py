@@ -135,6 +135,14 @@ class DocumentSource(models.TextChoices):
     RECEIPT = "receipt", _("Biên lai điện tử")
 
 
+class DocumentReuse(models.TextChoices):
+    """Where a dossier document came from when the applicant did not hand it in anew (once-only)."""
+
+    NONE = "", _("Nộp mới")
+    STORE = "store", _("Tái sử dụng từ kho dữ liệu của người nộp")
+    NATIONAL = "national", _("Lấy từ cơ sở dữ liệu quốc gia")
+
+
 class Rating(models.TextChoices):
     VERY_SATISFIED = "very_satisfied", _("Rất hài lòng")
     SATISFIED = "satisfied", _("Hài lòng")
