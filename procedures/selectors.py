@@ -326,10 +326,13 @@ _RULESETS_KEY = "rulebook:overrides"
 RuleBook = rulebook.RuleBook
 
 
-def _rule_overrides() -> list[dict]:
-    """The administrator's rule sets, cached (cleared by ``rule_sets_changed``): a page's footer
-    reads the rulebook on every request and costs no query once the cache holds them."""
+def _rule_overrides(*, cached_only: bool = False) -> list[dict]:
+    """The administrator's rule sets, cached without expiry (refilled by ``rule_sets_changed`` on
+    every change in the admin). ``cached_only``: never a query (a page's footer, on every
+    request), the built-in sets alone while the cache is cold."""
     overrides = cache.get(_RULESETS_KEY)
+    if overrides is None and cached_only:
+        return []
     if overrides is None:
         with primary_reads():
             overrides = [
@@ -357,17 +360,32 @@ def _rule_overrides() -> list[dict]:
 
 
 def rule_sets_changed(**_kwargs) -> None:
+    """A rule set was saved or deleted: the cache is filled again at once (the footer reads it only)."""
     cache.delete(_RULESETS_KEY)
+    _rule_overrides()
 
 
-def rule_sets() -> list[RuleBook]:
+def rule_sets(*, cached_only: bool = False) -> list[RuleBook]:
     """Every rule set, oldest first (built-in and the administrator's)."""
-    return rulebook.rulebook_chain(_rule_overrides())
+    return rulebook.rulebook_chain(_rule_overrides(cached_only=cached_only))
 
 
-def rule_set_on(day: dt.date | None = None) -> RuleBook:
+def rule_set_on(day: dt.date | None = None, *, cached_only: bool = False) -> RuleBook:
     """The rule set in force on ``day`` (today when not given)."""
-    return rulebook.rulebook_on(rule_sets(), day or timezone.localdate())
+    return rulebook.rulebook_on(rule_sets(cached_only=cached_only), day or timezone.localdate())
+
+
+def rule_set_in_force_cached() -> RuleBook:
+    """Today's rule set without a query: for the footer of every page (see ``_rule_overrides``)."""
+    return rule_set_on(cached_only=True)
+
+
+def working_hours_after(*, agency: Agency, moment: dt.datetime, hours: int) -> dt.datetime:
+    """``hours`` working hours of ``agency`` counted from the next working moment after
+    ``moment``, its calendar read once."""
+    calendar = working_time.calendar_for_agency(agency)
+    begin = working_time.next_working_moment(moment, calendar=calendar)
+    return working_time.add_working_minutes(begin, hours * 60, calendar=calendar)
 
 
 def rule_set_at(moment: dt.datetime | None) -> RuleBook:

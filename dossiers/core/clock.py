@@ -36,6 +36,4 @@ def reception_deadline(dossier: Dossier, start: dt.datetime) -> dt.datetime | No
     if dossier.channel != Channel.ONLINE:
         return None
     hours = procedure_selectors.rule_set_at(start).online_reception_hours
-    agency = dossier.receiving_agency
-    begin = procedure_selectors.next_working_moment(agency=agency, moment=start)
-    return procedure_selectors.add_working_minutes(agency=agency, moment=begin, minutes=hours * 60)
+    return procedure_selectors.working_hours_after(agency=dossier.receiving_agency, moment=start, hours=hours)

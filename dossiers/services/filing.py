@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DocumentReuse, DossierState
 from dossiers.core import pipelines
-from dossiers.core.clock import reception_deadline
 from dossiers.core.codes import dossier_code_allocate
 from dossiers.core.fees import submission_payment_due
 from dossiers.core.machine import transition_run
@@ -309,9 +308,8 @@ def _submission_stamp(*, dossier: Dossier, user, profile, now) -> tuple[str, int
     due = submission_payment_due(dossier=dossier)
     if due:
         dossier.state, dossier.resume_state = DossierState.PAYMENT_REQUESTED, DossierState.SUBMITTED
-    else:
-        # Paid first: the reception clock starts when the payment lets it reach reception.
-        dossier.reception_due_at = reception_deadline(dossier, now)
+    # The reception deadline is set off the request, by the acknowledgement's task
+    # (dossier_reception_deadline_set); one paid first gets it when the payment settles.
     return pin, due
 
 

@@ -63,14 +63,17 @@ def test_a_counter_or_postal_dossier_has_no_reception_deadline():
         assert reception_deadline(DossierFactory(channel=channel), t(2026, 12, 7, 10)) is None
 
 
-def test_submission_sets_the_deadline_and_reception_ends_it(citizen):
+def test_submission_sets_the_deadline_and_reception_ends_it(citizen, django_capture_on_commit_callbacks):
     version = OnlineVersionFactory()
     draft = services.dossier_draft_create(user=citizen, procedure_code=version.procedure.code)
     services.dossier_draft_update(user=citizen, dossier=draft, data={"full_name": "Nguyễn Văn An"})
     services.dossier_document_upload(
         user=citizen, dossier=draft, requirement_id=version.documents.get().pk, name="to-khai.pdf", content=make_pdf()
     )
-    dossier, _pin = services.dossier_submit(user=citizen, dossier_id=draft.pk, declaration=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier, _pin = services.dossier_submit(user=citizen, dossier_id=draft.pk, declaration=True)
+        # The request itself reads no calendar: the acknowledgement's task sets the deadline.
+        assert refresh(dossier).reception_due_at is None
     dossier = refresh(dossier)
     assert dossier.reception_due_at == reception_deadline(dossier, dossier.submitted_at)
     assert dossier.reception_due_at > dossier.submitted_at and dossier.reception_answered_at is None
