@@ -81,6 +81,20 @@ class SlipKind(models.TextChoices):
     REFUSAL = "03", _("Mẫu 03 — Phiếu từ chối tiếp nhận giải quyết hồ sơ")
     APOLOGY = "04", _("Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả")
     CONTROL_SHEET = "05", _("Mẫu 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ")
+    # The values are the 2018 numbers kept as stored keys; the number and title a slip shows
+    # come from the rule set of its dossier (``Slip.get_kind_display``, procedures.rulebook).
+    STOP_NOTICE = "stop", _("Mẫu 05 — Thông báo dừng giải quyết hồ sơ")
+
+
+# Which form of the rulebook (procedures.rulebook) each kind of slip is.
+SLIP_FORM = {
+    SlipKind.RECEIPT: "receipt",
+    SlipKind.SUPPLEMENT: "supplement",
+    SlipKind.REFUSAL: "refusal",
+    SlipKind.APOLOGY: "apology",
+    SlipKind.STOP_NOTICE: "stop_notice",
+    SlipKind.CONTROL_SHEET: "control_sheet",
+}
 
 
 class StepOutcome(models.TextChoices):
@@ -134,6 +148,14 @@ class PreviewState(models.TextChoices):
 # The files shown as page images: a PDF's first pages, an image scaled.
 PREVIEW_PDF_TYPES = frozenset({"application/pdf"})
 PREVIEW_IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+
+
+class DocumentReuse(models.TextChoices):
+    """Where a dossier document came from when the applicant did not hand it in anew (once-only)."""
+
+    NONE = "", _("Nộp mới")
+    STORE = "store", _("Tái sử dụng từ kho dữ liệu của người nộp")
+    NATIONAL = "national", _("Lấy từ cơ sở dữ liệu quốc gia")
 
 
 class Rating(models.TextChoices):

@@ -1,4 +1,4 @@
-"""The dossier register (sổ theo dõi hồ sơ, form 06 of Circular 01/2018/TT-VPCP): reads.
+"""The dossier register (sổ theo dõi hồ sơ: form 07 of Circular 03/2025/TT-VPCP, 06 of Circular 01/2018): reads.
 
 One row per dossier an agency has on its books (every dossier past the draft), with the
 columns of form 06. The register date (ngày nhận) is when the agency received the dossier or,

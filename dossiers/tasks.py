@@ -23,6 +23,7 @@ from dossiers.services.filing import drafts_purge
 from dossiers.services.official_slips import slip_control_sheet_render, slip_render
 from dossiers.services.payments import payment_receipt_notify, payment_receipt_render, payment_reconcile
 from dossiers.services.previews import document_preview_render
+from dossiers.services.reception import dossier_reception_deadline_set
 from dossiers.services.results import result_render
 from dossiers.services.sealing import (
     payment_receipt_seal,
@@ -40,7 +41,9 @@ logger = logging.getLogger(__name__)
 @shared_task
 def render_acknowledgement(dossier_id: int, pin: str | None = None) -> int | None:
     """First step of a submission's pipeline: the applicant's in-app notice (once), then the
-    acknowledgement PDF (once); returns the slip's id for the seal and the mail."""
+    acknowledgement PDF (once); returns the slip's id for the seal and the mail. The reception
+    deadline of an online dossier is set here too, off the request (once)."""
+    dossier_reception_deadline_set(dossier_id=dossier_id)
     dossier_notify_submitted(dossier_id=dossier_id)
     dossier_declarations_render(dossier_id=dossier_id)  # the declaration from the e-form, listed on the slip
     slip = slip_render_acknowledgement(dossier_id=dossier_id, pin=pin)

@@ -70,6 +70,7 @@ DOSSIER_ROW_FIELDS = (
     "submitted_at",
     "received_at",
     "due_at",
+    "reception_due_at",
     "procedure__code",
     "procedure_version__name",
     *(f"receiving_agency__{f}" for f in _AGENCY),

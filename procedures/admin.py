@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from procedures.models import Agency, DayException, Department
+from procedures.models import Agency, DayException, Department, RuleSet
 
 
 class DepartmentInline(admin.TabularInline):
@@ -30,6 +30,15 @@ class DayExceptionAdmin(admin.ModelAdmin):
     raw_id_fields = ["agency"]
     save_as = True
     date_hierarchy = "date"
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    # A later rule set of the one-stop mechanism (procedures.rulebook): only what changes is
+    # filled in; the blank fields keep the wording of the set in force before it.
+    list_display = ["effective_from", "name", "decree", "circular"]
+    ordering = ["-effective_from"]
+    save_as = True
 
 
 # The catalogue's admin pages (fields, procedures, versions, import/export) live in their own module.

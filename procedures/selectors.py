@@ -34,7 +34,7 @@ from django.db.models.functions import Greatest, Lower, StrIndex
 from django.utils import timezone
 
 from portal.db_router import primary_reads
-from procedures import working_time
+from procedures import rulebook, working_time
 from procedures.constants import (
     SEARCH_MAX_LENGTH,
     ApplicantType,
@@ -46,7 +46,7 @@ from procedures.constants import (
 from procedures.form_answers import form_answers_present
 from procedures.form_schema import build_form as form_schema_build_form
 from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
-from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, Sector
+from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, RuleSet, Sector
 from procedures.workflow_template import workflow_steps_validate
 
 __all__ = [
@@ -349,6 +349,79 @@ def procedure_search_ids(*, q: str = "", on: dt.date | None = None, **filters) -
     return catalogue_cached(
         "search", parts, lambda: list(procedure_search(q=q, on=on, **filters).values_list("pk", flat=True))
     )
+
+
+# --- the rulebook: the dated rule sets of the one-stop mechanism (procedures.rulebook) -----------
+
+_RULESETS_KEY = "rulebook:overrides"
+RuleBook = rulebook.RuleBook
+
+
+def _rule_overrides(*, cached_only: bool = False) -> list[dict]:
+    """The administrator's rule sets, cached without expiry (refilled by ``rule_sets_changed`` on
+    every change in the admin). ``cached_only``: never a query (a page's footer, on every
+    request), the built-in sets alone while the cache is cold."""
+    overrides = cache.get(_RULESETS_KEY)
+    if overrides is None and cached_only:
+        return []
+    if overrides is None:
+        with primary_reads():
+            overrides = [
+                {
+                    "key": f"db-{row['pk']}",
+                    **{k: v for k, v in row.items() if k != "pk"},
+                }
+                for row in RuleSet.objects.values(
+                    "pk",
+                    "effective_from",
+                    "name",
+                    "decree",
+                    "decree_citation",
+                    "circular",
+                    "circular_citation",
+                    "forms",
+                    "dossier_code_article",
+                    "sector_code_article",
+                    "online_reception_hours",
+                    "online_reception_article",
+                )
+            ]
+        cache.set(_RULESETS_KEY, overrides, timeout=None)
+    return overrides
+
+
+def rule_sets_changed(**_kwargs) -> None:
+    """A rule set was saved or deleted: the cache is filled again at once (the footer reads it only)."""
+    cache.delete(_RULESETS_KEY)
+    _rule_overrides()
+
+
+def rule_sets(*, cached_only: bool = False) -> list[RuleBook]:
+    """Every rule set, oldest first (built-in and the administrator's)."""
+    return rulebook.rulebook_chain(_rule_overrides(cached_only=cached_only))
+
+
+def rule_set_on(day: dt.date | None = None, *, cached_only: bool = False) -> RuleBook:
+    """The rule set in force on ``day`` (today when not given)."""
+    return rulebook.rulebook_on(rule_sets(cached_only=cached_only), day or timezone.localdate())
+
+
+def rule_set_in_force_cached() -> RuleBook:
+    """Today's rule set without a query: for the footer of every page (see ``_rule_overrides``)."""
+    return rule_set_on(cached_only=True)
+
+
+def working_hours_after(*, agency: Agency, moment: dt.datetime, hours: int) -> dt.datetime:
+    """``hours`` working hours of ``agency`` counted from the next working moment after
+    ``moment``, its calendar read once."""
+    calendar = working_time.calendar_for_agency(agency)
+    begin = working_time.next_working_moment(moment, calendar=calendar)
+    return working_time.add_working_minutes(begin, hours * 60, calendar=calendar)
+
+
+def rule_set_at(moment: dt.datetime | None) -> RuleBook:
+    """The rule set in force at ``moment`` (a dossier's reception), by the local date."""
+    return rule_set_on(timezone.localdate(moment) if moment is not None else None)
 
 
 # --- working-time calendar (public face for other apps) ---------------------------------------

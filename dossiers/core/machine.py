@@ -467,6 +467,9 @@ TRANSITIONS: dict[str, Transition] = {
             target=_S.STOPPED,
             permissions=frozenset({_P.APPROVE}),
             label=gettext_lazy("Dừng xử lý hồ sơ"),
+            # Form 05 of Circular 03/2025/TT-VPCP (thông báo dừng giải quyết hồ sơ), with the
+            # reason; a dossier under the 2018 rules, which have no such form, gets none.
+            slip=SlipKind.STOP_NOTICE,
             fields=(_REASON, _NOTE),
         ),
         Transition(
@@ -651,6 +654,18 @@ def _locked(dossier_id: int) -> Dossier | None:
     )
 
 
+def _answers_reception(transition: Transition, from_state: str, dossier: Dossier) -> bool:
+    """Whether this change is reception's answer to an online dossier waiting for it (received,
+    refused, supplement asked): the end of its 8-working-hour reception clock."""
+    return (
+        transition.performer == OFFICER
+        and from_state == _S.SUBMITTED
+        and dossier.state != _S.SUBMITTED
+        and dossier.reception_due_at is not None
+        and dossier.reception_answered_at is None
+    )
+
+
 def transition_run(
     *,
     name: str,
@@ -704,6 +719,9 @@ def transition_run(
         if transition.target is not None:
             dossier.state = transition.target
         fields = apply(dossier) if apply is not None else []
+        if _answers_reception(transition, from_state, dossier):
+            dossier.reception_answered_at = timezone.now()
+            fields = None if fields is None else [*fields, "reception_answered_at"]
         if new:
             dossier.save(force_insert=True)
         elif fields is None:

@@ -9,8 +9,8 @@ each step is its route in `portal.celery.TASK_ROUTES` (``pdf`` renders, ``signin
 
 - submission: acknowledgement render → seal → mail (the mail waits for the seal when the
   agency has one; an agency without a seal mails at once);
-- a transition's official slip (forms 01 to 04): render → seal;
-- the control sheet (form 05) and a generated draft result: render;
+- a transition's official slip (receipt, supplement request, refusal, apology, stop notice): render → seal;
+- the control sheet and a generated draft result: render;
 - a result at approval: sign (the signed file is stored in the same step);
 - an online payment's e-receipt: render → seal → notify;
 - an uploaded PDF: verify its signatures.

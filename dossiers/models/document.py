@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import DocumentSource, PreviewState
+from dossiers.constants import DocumentReuse, DocumentSource, PreviewState
 
 
 def stored_document_path(instance: "StoredDocument", filename: str) -> str:
@@ -63,6 +63,17 @@ class DossierDocument(models.Model):
     copies = models.PositiveSmallIntegerField(_("số lượng"), default=1)
     superseded_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Digitisation (số hóa): when and by whom the document became an electronic part of the
+    # dossier (scanned at the counter, uploaded online), or why it was not (a paper only shown
+    # for comparison, as the rule in force allows); and whether it was reused (once-only).
+    digitised_at = models.DateTimeField(_("số hóa lúc"), null=True, blank=True)
+    digitised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    digitisation_exempt = models.CharField(_("lý do không số hóa"), max_length=255, blank=True)
+    reuse = models.CharField(
+        _("nguồn giấy tờ"), max_length=10, choices=DocumentReuse.choices, blank=True, default=DocumentReuse.NONE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

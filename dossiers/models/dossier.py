@@ -90,6 +90,13 @@ class Dossier(models.Model):
     # apology letter), and when it was escalated to the agency's leaders as overdue.
     due_soon_at = models.DateTimeField(null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Reception of an online dossier (Decree 45/2020): received, refused or asked for a
+    # supplement by ``reception_due_at`` (8 working hours after submission, rule set in force);
+    # when reception answered, and the sweep's marks (warned before, escalated after), each once.
+    reception_due_at = models.DateTimeField(_("hạn tiếp nhận"), null=True, blank=True, editable=False)
+    reception_answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reception_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reception_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
     return_method = models.CharField(
         _("hình thức trả kết quả"), max_length=10, choices=ReturnMethod.choices, blank=True
     )
@@ -240,6 +247,11 @@ class Dossier(models.Model):
                 condition=Q(status_code__in=[2, 4], escalated_at__isnull=True),
                 name="dossier_sweep_overdue",
             ),
+            models.Index(
+                fields=["reception_due_at"],
+                condition=Q(status_code=1, reception_escalated_at__isnull=True),
+                name="dossier_sweep_reception",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -254,3 +266,10 @@ class Dossier(models.Model):
         if update_fields is not None and "state" in update_fields:
             kwargs["update_fields"] = {*update_fields, "status_code", *(["closed_at"] if closing else [])}
         super().save(*args, **kwargs)
+
+    @property
+    def rules_moment(self):
+        """The moment that decides the dossier's rule set (procedures.rulebook): its reception,
+        or its submission while it has not been received (a refusal, a supplement request at
+        reception); None (today) for a draft."""
+        return self.received_at or self.submitted_at

@@ -3,7 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import SlipKind
+from dossiers.constants import SLIP_FORM, SlipKind
+from procedures import selectors as procedure_selectors
 
 
 def slip_path(instance: "Slip", filename: str) -> str:
@@ -27,3 +28,13 @@ class Slip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.dossier}"
+
+    def get_kind_display(self) -> str:
+        """The form's number and title under the rule set of the dossier (the one in force when
+        it was received): a control sheet of 2024 is "Mẫu 05", one of 2026 "Mẫu 06"."""
+        key = SLIP_FORM.get(self.kind)
+        if key is not None:
+            form = procedure_selectors.rule_set_at(self.dossier.rules_moment).form(key)
+            if form is not None:
+                return form.label
+        return str(SlipKind(self.kind).label) if self.kind in SlipKind.values else self.kind

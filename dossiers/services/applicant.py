@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers import selectors
-from dossiers.constants import DossierState, Rating
+from dossiers.constants import DocumentReuse, DossierState, Rating
 from dossiers.core.access import dossier_applicant_can_view
 from dossiers.core.clock import dossier_clock_resume
 from dossiers.core.machine import transition_run
@@ -54,7 +54,9 @@ def _attach_from_store(*, user, dossier: Dossier, requirement_id, stored_id) -> 
         raise ValidationError({key: [_("Giấy tờ trong kho vượt quá dung lượng cho phép.")]})
     if dossier.documents.filter(requirement=requirement, stored=stored, superseded_at__isnull=True).exists():
         raise ValidationError({key: [_("Giấy tờ này đang có trong hồ sơ; vui lòng chọn hoặc tải lên giấy tờ khác.")]})
-    return document_attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
+    return document_attach(
+        user=user, dossier=dossier, requirement=requirement, stored=stored, reuse=DocumentReuse.STORE
+    )
 
 
 def _merge_errors(errors: dict[str, list], error: ValidationError, *, prefix: str = "") -> None:

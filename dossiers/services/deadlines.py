@@ -10,6 +10,10 @@ than the whole table:
 - a dossier due within one working day (``Dossier.due_soon_at``): the responsible officer is
   told, and reminded that an apology letter (form 04) is required unless one was issued;
 - a dossier overdue (``escalated_at``): the agency's leaders are told, once.
+- an online dossier still waiting for reception (status 1) within ``RECEPTION_WARN_MINUTES``
+  working minutes of its reception deadline (``reception_due_at``, 8 working hours after
+  submission, Decree 45/2020): the reception officers are told, once (``reception_warned_at``);
+  past it (``reception_escalated_at``): the reception officers and the leaders, once.
 
 Each batch locks its rows with ``SELECT … FOR UPDATE SKIP LOCKED`` and marks them in the
 same transaction as the notifications it writes (messages leave through the outbox after
@@ -37,6 +41,8 @@ from portal.notifications import notify
 from procedures import selectors as procedure_selectors
 
 BATCH_SIZE = 500
+# How long before an online dossier's reception deadline the reception officers are warned.
+RECEPTION_WARN_MINUTES = 2 * 60
 SWEPT_CODES = (StatusCode.RECEIVED, StatusCode.PROCESSING)
 _ROLE_PERMISSION = {
     "reception": OfficerPermission.RECEIVE,
@@ -52,6 +58,8 @@ class SweepResult:
     steps_overdue: int = 0
     dossiers_due_soon: int = 0
     dossiers_escalated: int = 0
+    receptions_due_soon: int = 0
+    receptions_overdue: int = 0
     notifications: int = 0
 
     def as_dict(self) -> dict:
@@ -195,7 +203,52 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     result.dossiers_due_soon = _batches(
         dossiers.filter(due_soon_at__isnull=True, due_at__lte=horizon).order_by("due_at", "pk"), dossier_soon
     )
+    _sweep_reception(now=now, people=people, result=result)
     return result
+
+
+def _sweep_reception(*, now: dt.datetime, people: "_People", result: SweepResult) -> None:
+    """Online dossiers waiting for reception: warned before their deadline, escalated after it."""
+    waiting = Dossier.objects.select_related("procedure_version").filter(
+        status_code=StatusCode.SUBMITTED, reception_escalated_at__isnull=True, reception_due_at__isnull=False
+    )
+    warn_horizon = procedure_selectors.add_working_minutes(
+        agency=None,
+        moment=procedure_selectors.next_working_moment(agency=None, moment=now),
+        minutes=RECEPTION_WARN_MINUTES,
+    )
+
+    def context(dossier: Dossier) -> dict:
+        return {**_context(dossier), "due": _when(dossier.reception_due_at)}
+
+    def soon(dossier: Dossier) -> None:
+        dossier.reception_warned_at = now
+        dossier.save(update_fields=["reception_warned_at"])
+        for user in people.with_permission(dossier.receiving_agency_id, OfficerPermission.RECEIVE):
+            notify(user, "deadline.reception_due_soon", context(dossier))
+            result.notifications += 1
+
+    def late(dossier: Dossier) -> None:
+        dossier.reception_escalated_at = now
+        dossier.reception_warned_at = dossier.reception_warned_at or now
+        dossier.save(update_fields=["reception_escalated_at", "reception_warned_at"])
+        seen = set()
+        for permission in (OfficerPermission.RECEIVE, OfficerPermission.APPROVE):
+            for user in people.with_permission(dossier.receiving_agency_id, permission):
+                if user.pk not in seen:
+                    seen.add(user.pk)
+                    notify(user, "deadline.reception_overdue", context(dossier))
+                    result.notifications += 1
+
+    result.receptions_overdue = _batches(
+        waiting.filter(reception_due_at__lt=now).order_by("reception_due_at", "pk"), late
+    )
+    result.receptions_due_soon = _batches(
+        waiting.filter(reception_warned_at__isnull=True, reception_due_at__lte=warn_horizon).order_by(
+            "reception_due_at", "pk"
+        ),
+        soon,
+    )
 
 
 # --- the daily digest ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DocumentSource, DossierState
+from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DocumentReuse, DocumentSource, DossierState
 from dossiers.core import pipelines
 from dossiers.core.codes import dossier_code_allocate
 from dossiers.core.fees import submission_payment_due
@@ -176,9 +176,12 @@ def _verify_signatures_on_commit(stored_ids: list[int]) -> None:
     transaction.on_commit(lambda: pipelines.uploads_verify_enqueue(stored_document_ids=stored_ids))
 
 
-def document_attach(*, user, dossier: Dossier, requirement, stored: StoredDocument) -> DossierDocument:
+def document_attach(
+    *, user, dossier: Dossier, requirement, stored: StoredDocument, reuse: str = DocumentReuse.NONE
+) -> DossierDocument:
     """Attach a stored file to the dossier as ``requirement``, superseding the one before; the
-    caller checked who and when."""
+    caller checked who and when. The attachment is the document's digitisation (số hóa), by
+    ``user`` now: a scan at the counter, a file uploaded or ``reuse``d from the store."""
     now = timezone.now()
     current = dossier.documents.filter(requirement=requirement, superseded_at__isnull=True)
     used = sum(
@@ -202,6 +205,9 @@ def document_attach(*, user, dossier: Dossier, requirement, stored: StoredDocume
         is_original=requirement.originals > 0,
         copies=max(requirement.originals, requirement.copies, 1),
         added_by=user,
+        digitised_at=now,
+        digitised_by=user,
+        reuse=reuse,
     )
 
 
@@ -253,7 +259,9 @@ def dossier_document_from_store(*, user, dossier: Dossier, requirement_id, store
         raise ValidationError({f"documents[{requirement.pk}]": [_("Định dạng giấy tờ trong kho không phù hợp.")]})
     if stored.size > requirement.max_size:
         raise ValidationError({f"documents[{requirement.pk}]": [_("Giấy tờ trong kho vượt quá dung lượng cho phép.")]})
-    return document_attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
+    return document_attach(
+        user=user, dossier=dossier, requirement=requirement, stored=stored, reuse=DocumentReuse.STORE
+    )
 
 
 def dossier_document_remove(*, user, dossier: Dossier, document_id: int) -> None:
@@ -326,6 +334,8 @@ def _submission_stamp(*, dossier: Dossier, user, profile, now) -> tuple[str, int
     due = submission_payment_due(dossier=dossier)
     if due:
         dossier.state, dossier.resume_state = DossierState.PAYMENT_REQUESTED, DossierState.SUBMITTED
+    # The reception deadline is set off the request, by the acknowledgement's task
+    # (dossier_reception_deadline_set); one paid first gets it when the payment settles.
     return pin, due
 
 
@@ -480,6 +490,8 @@ def dossier_file(
                         is_original=requirement.originals > 0,
                         copies=max(requirement.originals, requirement.copies, 1),
                         added_by=user,
+                        digitised_at=now,
+                        digitised_by=user,
                     )
                     for (requirement, _inspected), document in zip(uploads, stored, strict=True)
                 ]

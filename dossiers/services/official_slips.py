@@ -1,17 +1,27 @@
-"""The official slips of Circular 01/2018/TT-VPCP: forms 01 to 05.
+"""The official slips (phiếu) of the one-stop rules, numbered and titled by the dossier's rule set.
 
-A transition of the workflow engine that issues a slip (``TRANSITION_SLIPS``: receipt 01,
-supplement request 02, refusal 03, apology letter 04) enqueues ``dossiers.tasks.render_slip``
-on commit with the sequence number of its event. The slip row is keyed by (dossier, kind,
-event seq): a task that runs twice finds the same row and renders nothing new. ``number``
-counts the slips of that kind of the dossier (1 for the first form 02, 2 for the second, ...),
-as the unique constraint requires.
+The forms and their numbers belong to the rule set in force when the dossier was received
+(``procedures.rulebook``, read through ``procedure_selectors.rule_set_at``): under Circular
+01/2018/TT-VPCP 01 receipt, 02 supplement request, 03 refusal, 04 apology, 05 process control
+sheet, 06 register; under Circular 03/2025/TT-VPCP (from 15 September 2025) 01 to 04 the same
+(04 titled "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"), 05 the notice of
+stopping (thông báo dừng giải quyết hồ sơ, new), 06 the control sheet and 07 the dossier log.
+Rendering a slip again for an old dossier gives the old form.
 
-Form 05, the process control sheet (phiếu kiểm soát quá trình giải quyết hồ sơ), is issued on
-demand by an officer who may see the dossier. Its ``event_seq`` is the dossier's event count
-when it was asked for: asking again while nothing happened returns the same sheet, asking
-after a new event issues the next one. It prints every handover of the dossier's steps
-(``DossierStep``) as of that event, the consultations and the final result.
+A transition of the workflow engine that issues a slip (``TRANSITION_SLIPS``: receive,
+request_supplement, refuse, apology, stop) enqueues ``dossiers.tasks.render_slip`` on commit
+with the sequence number of its event. The slip row is keyed by (dossier, kind, event seq): a
+task that runs twice finds the same row and renders nothing new. ``number`` counts the slips of
+that kind of the dossier (1 for the first form 02, 2 for the second, ...), as the unique
+constraint requires. A kind the dossier's rule set has no form for (the stop notice of a dossier
+received before 15 September 2025) is not issued.
+
+The process control sheet (phiếu kiểm soát quá trình giải quyết hồ sơ) is issued on demand by
+an officer who may see the dossier. Its ``event_seq`` is the dossier's event count when it was
+asked for: asking again while nothing happened returns the same sheet, asking after a new event
+issues the next one. It prints every handover of the dossier's steps (``DossierStep``) as of
+that event — the department head's assignment included, even when the workflow template has
+no step of its own for it — the consultations and the final result.
 """
 
 import datetime as dt
@@ -22,15 +32,26 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import FINAL_STATES, DossierState, Outcome, ReturnMethod, SlipKind, StepOutcome, Timeliness
+from dossiers.constants import (
+    FINAL_STATES,
+    SLIP_FORM,
+    DossierState,
+    Outcome,
+    ReturnMethod,
+    SlipKind,
+    StepOutcome,
+    Timeliness,
+)
 from dossiers.core import pipelines
 from dossiers.core.fees import fee_lines
 from dossiers.core.machine import TRANSITIONS
 from dossiers.core.notes import event_applicant_note
+from dossiers.core.steps import ROLE_HEAD, ROLE_SPECIALIST
 from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
 from dossiers.selectors import dossier_officer_can_view
 from dossiers.services.slips import slip_place, tracking_url
+from procedures import selectors as procedure_selectors
 
 TEMPLATES = {
     SlipKind.RECEIPT: "slips/form01.html",
@@ -38,16 +59,21 @@ TEMPLATES = {
     SlipKind.REFUSAL: "slips/form03.html",
     SlipKind.APOLOGY: "slips/form04.html",
     SlipKind.CONTROL_SHEET: "slips/form05.html",
-}
-FILE_PREFIX = {
-    SlipKind.RECEIPT: "mau-01-tiep-nhan",
-    SlipKind.SUPPLEMENT: "mau-02-yeu-cau-bo-sung",
-    SlipKind.REFUSAL: "mau-03-tu-choi",
-    SlipKind.APOLOGY: "mau-04-xin-loi-hen-lai",
-    SlipKind.CONTROL_SHEET: "mau-05-kiem-soat",
+    SlipKind.STOP_NOTICE: "slips/form_stop.html",
 }
 # The kinds the workflow transitions issue (each row of the table names its slip).
 TRANSITION_SLIPS = {t.name: t.slip for t in TRANSITIONS.values() if t.slip}
+
+
+def dossier_rules(dossier: Dossier) -> procedure_selectors.RuleBook:
+    """The rule set the dossier is handled under: the one in force when it was received."""
+    return procedure_selectors.rule_set_at(dossier.rules_moment)
+
+
+def slip_form(dossier: Dossier, kind: str):
+    """The form of the dossier's rule set a slip of ``kind`` is (None: the set has no such form)."""
+    key = SLIP_FORM.get(kind)
+    return dossier_rules(dossier).form(key) if key else None
 
 
 def _register_number(code: str) -> str:
@@ -86,8 +112,11 @@ def _context(dossier: Dossier, kind: str, event: DossierEvent, number: int) -> d
     officer_name = (officer.get_full_name() if officer is not None else "") or event.actor_label
     payload = event.payload or {}
     url = tracking_url(dossier)
+    rules = dossier_rules(dossier)
     context = {
         "kind": kind,
+        "rules": rules,
+        "form": rules.form(SLIP_FORM[kind]),
         "number": number,
         "register_number": _register_number(dossier.code),
         "agency_name": agency.name,
@@ -131,6 +160,13 @@ def _context(dossier: Dossier, kind: str, event: DossierEvent, number: int) -> d
             new_due_at=_local(_parse(payload.get("new_due_at")) or dossier.due_at),
             result_place=version.result_place,
         )
+    elif kind == SlipKind.STOP_NOTICE:
+        context.update(
+            reason=str(payload.get("reason") or event_applicant_note(event)),
+            received_at=_local(dossier.received_at),
+            due_at=_local(dossier.due_at),
+            stopped_at=_local(event.created_at),
+        )
     return context
 
 
@@ -149,17 +185,19 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def slip_render(*, dossier_id: int, kind: str, event_seq: int) -> Slip | None:
-    """Render form 01, 02, 03 or 04 for the dossier's event ``event_seq``, once.
+    """Render the slip of a transition (receipt, supplement request, refusal, apology, stop
+    notice) for the dossier's event ``event_seq``, once, as its rule set numbers it.
 
     Idempotent: a second call for the same (dossier, kind, event seq) returns the same slip and
-    renders nothing. Returns None for an unknown dossier or event, or a kind without a template.
+    renders nothing. Returns None for an unknown dossier or event, a kind without a template, or
+    a kind the dossier's rule set has no form for.
     """
     kind = SlipKind(kind)
     if kind not in TRANSITION_SLIPS.values():
         return None
     with transaction.atomic():
         dossier = Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier_id).first()
-        if dossier is None:
+        if dossier is None or slip_form(dossier, kind) is None:
             return None
         slip = Slip.objects.filter(dossier=dossier, kind=kind, event_seq=event_seq).first()
         if slip is None:
@@ -174,17 +212,23 @@ def slip_render(*, dossier_id: int, kind: str, event_seq: int) -> Slip | None:
     ).get(pk=dossier_id)
     event = DossierEvent.objects.select_related("actor").get(dossier=dossier, seq=event_seq)
     pdf = render_pdf(TEMPLATES[kind], _context(dossier, kind, event, slip.number))
-    # Forms 01 to 04 are released to the applicant: the pipeline's next step seals them.
-    return _store(slip_id=slip.pk, kind=kind, code=dossier.code, pdf=pdf)
+    # These slips are released to the applicant: the pipeline's next step seals them.
+    return _store(slip_id=slip.pk, prefix=_file_prefix(dossier, kind), code=dossier.code, pdf=pdf)
 
 
-def _store(*, slip_id: int, kind: str, code: str, pdf: bytes) -> Slip:
+def _file_prefix(dossier: Dossier, kind: str) -> str:
+    """``mau-<number>-<slug>`` of the form in the dossier's rule set (``mau-06-kiem-soat``)."""
+    form = slip_form(dossier, kind)
+    return f"mau-{form.number}-{form.slug}" if form is not None else f"mau-{kind}"
+
+
+def _store(*, slip_id: int, prefix: str, code: str, pdf: bytes) -> Slip:
     """Save the rendered PDF on the slip, unless a concurrent run already did."""
     with transaction.atomic():
         locked = Slip.objects.select_for_update().get(pk=slip_id)
         if not locked.file:
             suffix = f"-{locked.number}" if locked.number > 1 else ""
-            locked.file.save(f"{FILE_PREFIX[kind]}-{code}{suffix}.pdf", ContentFile(pdf), save=False)
+            locked.file.save(f"{prefix}-{code}{suffix}.pdf", ContentFile(pdf), save=False)
             locked.rendered_at = timezone.now()
             locked.save(update_fields=["file", "rendered_at"])
         return locked
@@ -248,7 +292,8 @@ def slip_control_sheet_render(*, slip_id: int) -> Slip | None:
         "procedure", "procedure_version", "receiving_agency__parent", "organisation"
     ).get(pk=slip.dossier_id)
     pdf = render_pdf(TEMPLATES[SlipKind.CONTROL_SHEET], _control_sheet_context(dossier, slip))
-    return _store(slip_id=slip.pk, kind=SlipKind.CONTROL_SHEET, code=dossier.code or str(dossier.pk), pdf=pdf)
+    prefix = _file_prefix(dossier, SlipKind.CONTROL_SHEET)
+    return _store(slip_id=slip.pk, prefix=prefix, code=dossier.code or str(dossier.pk), pdf=pdf)
 
 
 def _person(user) -> str:
@@ -277,12 +322,40 @@ def _before(moment: dt.datetime | None, as_of: dt.datetime) -> dt.datetime | Non
     return moment if moment is not None and moment <= as_of else None
 
 
+def _assignments(dossier: Dossier, as_of: dt.datetime) -> list[DossierEvent]:
+    """The department head's (or leader's) assignments of a specialist, as of the sheet's event."""
+    return list(
+        DossierEvent.objects.filter(dossier=dossier, action="assign", created_at__lte=as_of)
+        .select_related("actor")
+        .order_by("seq")
+    )
+
+
+def _receiver(following: DossierStep | None, as_of: dt.datetime) -> str:
+    """Who received the dossier at the start of ``following``: its assignee, else the officer who
+    held it (who handed it on), else the role at the agency while nobody has acted yet."""
+    if following is None:
+        return ""
+    if following.assignee_id is not None:
+        return _person(following.assignee)
+    if _before(following.finished_at, as_of) is not None and following.handed_by_id is not None:
+        return _person(following.handed_by)
+    return _at_role(following)
+
+
 def _handovers(dossier: Dossier, as_of: dt.datetime) -> list[dict]:
+    """Every handover of the dossier as of ``as_of``, one row per step, in order.
+
+    A workflow template without a department head's step (reception → specialist) still
+    records the head's assignment: the reception row goes to the officer who assigned, and an
+    assignment row (head → specialist) follows it, at the time of the ``assign`` event.
+    """
     steps = list(
         DossierStep.objects.filter(dossier=dossier, started_at__lte=as_of)
         .select_related("agency", "assignee", "handed_by")
         .order_by("seq")
     )
+    assignments = _assignments(dossier, as_of)
     returned_at = _before(dossier.returned_at, as_of)
     rows = []
     for i, step in enumerate(steps):
@@ -296,6 +369,16 @@ def _handovers(dossier: Dossier, as_of: dt.datetime) -> list[dict]:
             "handed_at": _local(finished),
             "note": "",
         }
+        # The assignment that gave ``following`` (a specialist's step) its holder, when no step
+        # of the head's own lies between: the head received the dossier from this step.
+        assignment = None
+        if (
+            finished is not None
+            and following is not None
+            and following.role == ROLE_SPECIALIST
+            and step.role != ROLE_HEAD
+        ):
+            assignment = next((e for e in assignments if e.created_at >= finished), None)
         if finished is None:
             row.update(
                 giver=_person(step.assignee) or _at_role(step),
@@ -303,8 +386,10 @@ def _handovers(dossier: Dossier, as_of: dt.datetime) -> list[dict]:
                 result="Đang quá hạn" if step.due_at is not None and step.due_at < as_of else "Đang xử lý",
             )
         else:
-            if following is not None:
-                receiver = _person(following.assignee) or _at_role(following)
+            if assignment is not None:
+                receiver = _person(assignment.actor) or assignment.actor_label
+            elif following is not None:
+                receiver = _receiver(following, as_of)
             elif returned_at is not None:
                 receiver = "Người nhận kết quả: " + (dossier.returned_to or dossier.applicant_name)
             else:
@@ -317,6 +402,21 @@ def _handovers(dossier: Dossier, as_of: dt.datetime) -> list[dict]:
             if step.outcome and step.outcome != StepOutcome.DONE:
                 row["note"] = str(StepOutcome(step.outcome).label)
         rows.append(row)
+        if assignment is not None:
+            rows.append(
+                {
+                    "name": "Phân công xử lý",
+                    "agency": step.agency.name,
+                    "started_at": _local(finished),
+                    # The template allots this handover no time of its own: no result against it.
+                    "due_at": None,
+                    "handed_at": _local(assignment.created_at),
+                    "note": "",
+                    "giver": _person(assignment.actor) or assignment.actor_label,
+                    "receiver": _person(following.assignee) or _at_role(following),
+                    "result": "",
+                }
+            )
     return rows
 
 
@@ -383,8 +483,11 @@ def _control_sheet_context(dossier: Dossier, slip: Slip) -> dict:
     agency = dossier.receiving_agency
     url = tracking_url(dossier)
     handovers = _handovers(dossier, as_of)
+    rules = dossier_rules(dossier)
     return {
         "kind": SlipKind.CONTROL_SHEET,
+        "rules": rules,
+        "form": rules.form(SLIP_FORM[SlipKind.CONTROL_SHEET]),
         "number": slip.number,
         "register_number": _register_number(dossier.code),
         "agency_name": agency.name,

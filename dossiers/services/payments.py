@@ -36,7 +36,7 @@ from dossiers import gateway
 from dossiers.constants import DocumentSource, DossierState, ReturnMethod
 from dossiers.core import pipelines
 from dossiers.core.access import dossier_applicant_can_view
-from dossiers.core.clock import dossier_clock_resume
+from dossiers.core.clock import dossier_clock_resume, reception_deadline
 from dossiers.core.fees import (  # noqa: F401 (the payments' public face)
     ONLINE_PAYMENT_REQUIRED_LEVELS,
     FeeLine,
@@ -214,7 +214,9 @@ def _settle_dossier(*, dossier: Dossier, payment: Payment, now: dt.datetime) -> 
         payload["paused_minutes"] = dossier_clock_resume(dossier, now)
         dossier.state = dossier.resume_state or DossierState.PROCESSING
         dossier.resume_state = ""
-        return ["resume_state", "paused_at", "paused_minutes", "due_at"]
+        if dossier.state == DossierState.SUBMITTED and dossier.reception_due_at is None:
+            dossier.reception_due_at = reception_deadline(dossier, now)
+        return ["resume_state", "paused_at", "paused_minutes", "due_at", "reception_due_at"]
 
     transition_run(user=None, dossier=dossier, name="payment_settle", payload=payload, apply=apply)
 

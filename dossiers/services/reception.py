@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import Channel, StepOutcome
+from dossiers.constants import Channel, DossierState, StepOutcome
+from dossiers.core.clock import reception_deadline
 from dossiers.core.machine import transition_run
 from dossiers.core.steps import step_index_after, step_move, step_open
 from dossiers.core.text import text_clean
@@ -171,3 +172,20 @@ def dossier_refuse(*, user, dossier_id: int, reason: str, note: str = "") -> Dos
     return transition_run(
         user=user, dossier_id=dossier_id, name="refuse", note=note, public_note=reason, payload={"reason": reason}
     )
+
+
+def dossier_reception_deadline_set(*, dossier_id: int) -> None:
+    """The 8-working-hour reception deadline of an online dossier waiting for reception
+    (Decree 45/2020), counted from its submission; set once (the acknowledgement's task, off
+    the request, right after the submission commits). Nothing for one already answered, paid
+    first (set when the payment settles) or filed at the counter."""
+    dossier = (
+        Dossier.objects.select_related("receiving_agency")
+        .filter(pk=dossier_id, state=DossierState.SUBMITTED, reception_due_at__isnull=True)
+        .first()
+    )
+    if dossier is None or dossier.submitted_at is None:
+        return
+    due = reception_deadline(dossier, dossier.submitted_at)
+    if due is not None:
+        Dossier.objects.filter(pk=dossier_id, reception_due_at__isnull=True).update(reception_due_at=due)

@@ -72,10 +72,17 @@ def _ack_context(dossier: Dossier, pin: str | None) -> dict:
     }
 
 
-# Slips released to the applicant, which the agency seal signs once rendered (forms 01 to 04
-# and the acknowledgement); the control sheet (05) and the register (06) stay internal.
+# Slips released to the applicant, which the agency seal signs once rendered (forms 01 to 04,
+# the stop notice and the acknowledgement); the control sheet and the register stay internal.
 SEALED_SLIP_KINDS = frozenset(
-    {SlipKind.ACKNOWLEDGEMENT, SlipKind.RECEIPT, SlipKind.SUPPLEMENT, SlipKind.REFUSAL, SlipKind.APOLOGY}
+    {
+        SlipKind.ACKNOWLEDGEMENT,
+        SlipKind.RECEIPT,
+        SlipKind.SUPPLEMENT,
+        SlipKind.REFUSAL,
+        SlipKind.APOLOGY,
+        SlipKind.STOP_NOTICE,
+    }
 )
 
 

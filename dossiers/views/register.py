@@ -1,4 +1,4 @@
-"""The dossier register page (sổ theo dõi hồ sơ, form 06) with its CSV and XLSX exports.
+"""The dossier register page (sổ theo dõi hồ sơ: form 07 of Circular 03/2025/TT-VPCP, 06 of Circular 01/2018) with its CSV and XLSX exports.
 
 Officers who see an agency's dossiers read its register, filtered by agency, register date,
 procedure, national status code and channel. The exports hold the whole filtered set (up to

@@ -92,6 +92,20 @@ EVENTS: dict[str, Event] = {
             mandatory_for_officers=True,
         ),
         Event(
+            "deadline.reception_due_soon",
+            _("Hồ sơ trực tuyến sắp hết hạn tiếp nhận"),
+            OFFICER,
+            (*_DOSSIER, "due"),
+            mandatory_for_officers=True,
+        ),
+        Event(
+            "deadline.reception_overdue",
+            _("Hồ sơ trực tuyến quá hạn tiếp nhận"),
+            OFFICER,
+            (*_DOSSIER, "due"),
+            mandatory_for_officers=True,
+        ),
+        Event(
             "digest.daily",
             _("Báo cáo tổng hợp hằng ngày"),
             OFFICER,

@@ -7,6 +7,11 @@ of that moment and pushes it to ``NATIONAL_SYNC_URL`` (bearer ``NATIONAL_SYNC_TO
 failed push is tried again with exponential backoff for 24 hours. Disabled while the URL is
 empty. The supplement history's old and new appointment dates come from the messages
 recorded when the supplement was requested and answered.
+
+Digitisation (số hóa) travels in the national portal's fields: per submitted document
+``DuocSoHoa`` (digitised), ``DuocTaiSuDung`` (reused from the applicant's store),
+``DuocLayTuKhoDMQG`` (taken from a national database), and ``HoSoCoThanhPhanSoHoa`` for the
+dossier; per result ``KetQuaDienTu`` (issued electronically, with its signed file).
 """
 
 import json
@@ -129,11 +134,23 @@ def dossier_sync_message(dossier) -> dict:
                 "BanChinh": 1 if d.is_original else 0,
                 "SoLuong": d.copies,
                 "MaHash": d.stored.sha256,
+                "DuocSoHoa": 1 if d.digitised_at is not None else 0,
+                "DuocTaiSuDung": 1 if d.reuse == "store" else 0,
+                "DuocLayTuKhoDMQG": 1 if d.reuse == "national" else 0,
             }
             for d in documents
         ],
+        "HoSoCoThanhPhanSoHoa": 1 if any(d.digitised_at is not None for d in documents) else 0,
         "DanhSachHoSoBoSung": _supplement_history(dossier, events),
-        "DanhSachGiayToKetQua": [{"MaKetQua": r.code, "TenGiayTo": r.title} for r in results],
+        "DanhSachGiayToKetQua": [
+            {
+                "MaKetQua": r.code,
+                "MaGiayToKetQua": r.code,
+                "TenGiayTo": r.title,
+                "KetQuaDienTu": 1 if r.stored_id else 0,
+            }
+            for r in results
+        ],
     }
 
 

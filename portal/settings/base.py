@@ -96,6 +96,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "portal.context_processors.portal",
                 "dossiers.context_processors.worklists",
+                "dossiers.context_processors.rulebook",
             ],
         },
     },

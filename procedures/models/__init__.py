@@ -1,6 +1,7 @@
 from .agency import Agency, Department
 from .calendar import DayException
 from .catalogue import DocumentRequirement, Fee, Procedure, ProcedureVersion, Sector
+from .rulebook import RuleSet
 
 __all__ = [
     "Agency",
@@ -10,5 +11,6 @@ __all__ = [
     "Fee",
     "Procedure",
     "ProcedureVersion",
+    "RuleSet",
     "Sector",
 ]

@@ -100,7 +100,7 @@ def test_each_reception_action_issues_its_form_once(
         assert REASON_SCAN in text and "Giấy chứng sinh" in text
         assert REASON_FIELD in text
     else:
-        assert "PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ" in text
+        assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in text
         assert REFUSAL in text
 
     # The task running again (a retry, a redelivery) creates and renders nothing new.

@@ -77,7 +77,9 @@ def test_an_apology_issues_form_04_with_both_appointments(dossier, team, tmp_pat
     slip = Slip.objects.get(dossier=dossier, kind=SlipKind.APOLOGY)
     assert (slip.number, slip.event_seq) == (1, event.seq)
     text = pdf_text(slip.file, tmp_path)
-    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
+    # A dossier received after 15 September 2025: form 04 of Circular 03/2025/TT-VPCP.
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in text
+    assert "Mẫu số 04 (Ban hành kèm theo Thông tư số 03/2025/TT-VPCP)" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
     assert f"Kính gửi: Ông/Bà {APPLICANT}" in text
     assert dossier.code in text and dossier.procedure_version.name in text
@@ -86,7 +88,7 @@ def test_an_apology_issues_form_04_with_both_appointments(dossier, team, tmp_pat
     assert moment(new_due) in text and "16 giờ 30 phút" in text
     assert dossier.receiving_agency.name.upper() in text.upper()
     assert team.head.get_full_name() in text
-    assert slip.file.name.rsplit("/", 1)[-1] == f"mau-04-xin-loi-hen-lai-{dossier.code}.pdf"
+    assert slip.file.name.rsplit("/", 1)[-1] == f"mau-04-xin-loi-gia-han-{dossier.code}.pdf"
     # A redelivered task renders nothing new.
     tasks.render_slip(dossier.pk, str(SlipKind.APOLOGY), event.seq)
     assert Slip.objects.filter(dossier=dossier, kind=SlipKind.APOLOGY).count() == 1
@@ -141,15 +143,15 @@ def test_control_sheet_follows_every_handover(dossier, team, tmp_path, django_ca
 
     context = _control_sheet_context(refresh(dossier), second)
     rows = [(h["name"], h["giver"], h["receiver"], h["result"]) for h in context["handovers"]]
-    agency = dossier.receiving_agency.name
     assert rows[:3] == [
-        ("Tiếp nhận, kiểm tra hồ sơ", team.reception.get_full_name(), f"Lãnh đạo phòng — {agency}", "Trước hạn"),
+        ("Tiếp nhận, kiểm tra hồ sơ", team.reception.get_full_name(), team.head.get_full_name(), "Trước hạn"),
         ("Phân công xử lý", team.head.get_full_name(), team.specialist.get_full_name(), "Đúng hạn"),
-        ("Thẩm định, đề xuất", team.specialist.get_full_name(), f"Lãnh đạo cơ quan — {agency}", "Quá hạn"),
+        # Each receiver is the officer who then held the dossier, once that step is done.
+        ("Thẩm định, đề xuất", team.specialist.get_full_name(), team.leader.get_full_name(), "Quá hạn"),
     ]
     # The last two keep their calendar due times: their result depends on the hour; only its presence is checked.
     assert [row[:3] for row in rows[3:]] == [
-        ("Phê duyệt kết quả", team.leader.get_full_name(), f"Bộ phận Tiếp nhận và Trả kết quả — {agency}"),
+        ("Phê duyệt kết quả", team.leader.get_full_name(), team.reception.get_full_name()),
         ("Trả kết quả", team.reception.get_full_name(), f"Người nhận kết quả: {APPLICANT}"),
     ]
     assert all(row[3] in ("Trước hạn", "Đúng hạn", "Quá hạn") for row in rows[3:])
