@@ -103,6 +103,8 @@ def dossier_declarations_render(*, dossier_id: int) -> list[int]:
                 is_original=requirement.originals > 0,
                 copies=max(requirement.originals, requirement.copies, 1),
                 added_by=None,
+                # Born digital: the national sync message counts it as digitised (DuocSoHoa).
+                digitised_at=timezone.now(),
             )
         attached.append(document.pk)
     return attached

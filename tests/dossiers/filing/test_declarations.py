@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from dossiers import services
 from dossiers.constants import DocumentSource
+from portal.services.national_sync import dossier_sync_message
 from procedures import selectors as procedure_selectors
 from procedures.services.transfer import catalogue_export
 from procedures.services.versions import procedure_version_check
@@ -69,6 +70,10 @@ def test_a_birth_registration_is_filed_without_uploading_its_declaration(filed_b
     assert "Nguyễn Văn Bé" in text and "01/11/2026" in text and "Trần Thị Mẹ" in text
     assert "Bệnh viện Đa khoa Tỉnh Demo" in text and "Nam" in text  # the choice by its label
     assert dossier.code in text
+    # Born digital, it counts as digitised in the national sync message.
+    assert document.digitised_at is not None
+    sent = next(d for d in dossier_sync_message(dossier)["TaiLieuNop"] if d["TenThanhPhan"] == declaration.name)
+    assert sent["DuocSoHoa"] == 1
 
 
 def test_the_declaration_is_made_once(filed_birth):
