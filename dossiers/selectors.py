@@ -144,6 +144,17 @@ def dossier_check_pin(*, code: str, pin: str) -> Dossier | None:
     return dossier if dossier is not None and ok else None
 
 
+def dossier_expected_due(*, dossier: Dossier):
+    """The appointment a submitted dossier can expect if it is received as it is: its time counts
+    from the next working moment after submission (an out-of-hours filing from the next working
+    period). The official one is set at reception and printed on form 01."""
+    if dossier.submitted_at is None:
+        return None
+    agency = dossier.receiving_agency
+    start = procedure_selectors.next_working_moment(agency=agency, moment=dossier.submitted_at)
+    return procedure_selectors.version_due_datetime(version=dossier.procedure_version, agency=agency, received_at=start)
+
+
 def dossier_answers(*, dossier: Dossier) -> list[dict]:
     """What the applicant declared, read with the labels and sections of the dossier's procedure
     version's form (``procedures.form_answers``): for the officer's page, the API and slips.

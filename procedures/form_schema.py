@@ -24,6 +24,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -314,12 +315,26 @@ class DateBoundField(forms.DateField):
             raise ValidationError(_("Ngày không được sau %(date)s."), params={"date": f"{high:%d/%m/%Y}"})
 
 
+class _TelInput(forms.TextInput):
+    input_type = "tel"
+
+
 class IdentifierField(forms.CharField):
     """Citizen ID, tax code or phone: normalised before the shared validators run."""
+
+    # A phone's keypad for digits; the browser's autofill where the field is the person's own.
+    WIDGET_ATTRS = {
+        "citizen_id": {"inputmode": "numeric", "autocomplete": "off"},
+        "tax_code": {"inputmode": "numeric", "autocomplete": "off"},
+        "phone": {"inputmode": "tel", "autocomplete": "tel", "type": "tel"},
+    }
 
     def __init__(self, *, kind: str, **kwargs):
         self.kind = kind
         validator = {"citizen_id": validate_citizen_id, "tax_code": validate_tax_code, "phone": validate_phone}[kind]
+        attrs = dict(self.WIDGET_ATTRS[kind])
+        input_type = attrs.pop("type", "text")
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs) if input_type == "text" else _TelInput(attrs=attrs))
         super().__init__(validators=[validator], **kwargs)
 
     def to_python(self, value):
@@ -444,9 +459,27 @@ def _text_validators(rules: dict) -> list:
     return [RegexValidator(rules["regex"], message=message)]
 
 
+CHOSEN_KINDS = {"choice", "multiple_choice", "yes_no"}
+
+
+def _required_message(spec: dict) -> str:
+    """A message that says what to do, in the GOV.UK habit ("Nhập họ, chữ đệm, tên của trẻ."),
+    instead of "Trường này là bắt buộc." repeated down the page."""
+    label = str(spec["label"]).strip().rstrip(":*").strip()
+    label = label[:1].lower() + label[1:] if label[:2] != label[:2].upper() else label
+    text = _("Chọn %(label)s.") if spec["type"] in CHOSEN_KINDS else _("Nhập %(label)s.")
+    # Lazy: the form class is built once per process and serves every language.
+    return lazy(lambda: str(text) % {"label": label}, str)()
+
+
 def _make_field(spec: dict) -> forms.Field:
     kind, rules = spec["type"], spec.get("validation") or {}
-    common = {"label": spec["label"], "required": spec.get("required", False), "help_text": spec.get("help_text", "")}
+    common = {
+        "label": spec["label"],
+        "required": spec.get("required", False),
+        "help_text": spec.get("help_text", ""),
+        "error_messages": {"required": _required_message(spec)},
+    }
     if kind in ("text", "address", "long_text"):
         widget = forms.Textarea(attrs={"rows": 3 if kind == "long_text" else 2}) if kind != "text" else None
         return forms.CharField(
@@ -470,8 +503,7 @@ def _make_field(spec: dict) -> forms.Field:
             min_value=rules.get("min"),
             max_value=rules.get("max"),
             widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
-            error_messages={"invalid": _("Nhập một số nguyên, ví dụ 2.")},
-            **common,
+            **{**common, "error_messages": {**common["error_messages"], "invalid": _("Nhập một số nguyên, ví dụ 2.")}},
         )
     if kind == "number":
         return forms.DecimalField(

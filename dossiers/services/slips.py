@@ -11,7 +11,6 @@ from dossiers import selectors
 from dossiers.constants import SlipKind
 from dossiers.models import Dossier, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
-from procedures import selectors as procedure_selectors
 from signing.selectors import agency_has_seal
 
 TEMPLATES = {SlipKind.ACKNOWLEDGEMENT: "slips/ack.html"}
@@ -41,9 +40,7 @@ def slip_place() -> str:
 def _ack_context(dossier: Dossier, pin: str | None) -> dict:
     version = dossier.procedure_version
     agency = dossier.receiving_agency
-    expected_due = procedure_selectors.version_due_datetime(
-        version=version, agency=agency, received_at=dossier.submitted_at
-    )
+    expected_due = selectors.dossier_expected_due(dossier=dossier)
     documents = [
         {
             "component_name": d.component_name,

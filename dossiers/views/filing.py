@@ -481,6 +481,7 @@ def dossier_submitted(request, code: str):
         "acknowledgement": acknowledgement,
         "tracking_url": f"{reverse('dossiers:track')}?code={dossier.code}",
         "pay_due": dossier_pay_due(dossier=dossier),
+        "expected_due": selectors.dossier_expected_due(dossier=dossier),
     }
     return render(request, "dossiers/filing/submitted.html", context)
 

@@ -28,4 +28,11 @@
       event.preventDefault();
     }
   });
+  // The error summary takes the focus, so a screen reader reads it and the page scrolls to it.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus();
+    }
+  });
 })();

@@ -66,8 +66,9 @@ def test_citizen_files_a_birth_registration_and_tracks_it(page, login, tmp_path)
     expect(page.locator(".review-documents .from-form")).to_contain_text("Tờ khai đăng ký khai sinh")
     expect(page.locator(".review-documents")).to_contain_text("giay-chung-sinh.pdf")
     page.get_by_label(re.compile("Tôi xin cam đoan")).check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Nộp hồ sơ").click()
+    # The declaration and the acknowledgement render in the request here (eager Celery).
+    with page.expect_navigation(timeout=90_000):
+        page.get_by_role("button", name="Nộp hồ sơ").click(timeout=90_000)
 
     # Confirmation: the code and the PIN, once.
     expect(page.locator("h1")).to_contain_text("Đã nộp hồ sơ thành công")
@@ -110,3 +111,25 @@ def test_citizen_files_a_birth_registration_and_tracks_it(page, login, tmp_path)
     with page.expect_navigation():
         page.locator("#track-form button[type=submit]").click()
     expect(page.locator("#track-applicant")).to_have_text("Nguyễn Văn Cha")
+
+
+def test_the_error_summary_links_to_each_field_and_takes_the_focus(page, login):
+    """GOV.UK's pattern in Vietnamese (issue 19): "Lỗi:" in the title, the summary focused, each
+    link moving to its field, and a specific message instead of "Trường này là bắt buộc."."""
+    _load_demo_catalogue()
+    profile = CitizenProfileFactory(full_name="Nguyễn Văn Cha", phone="0912345678")
+    login(profile.user)
+    page.goto("/dossiers/new/1.001193/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tiếp tục").click()
+    page.fill("#id_data-requester_id", "12")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
+    assert page.title().startswith("Lỗi: ")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Nhập họ, chữ đệm, tên của trẻ.")
+    expect(summary).not_to_contain_text("Trường này là bắt buộc")
+    summary.locator("a[href='#id_data-child_name']").click()
+    assert page.evaluate("location.hash") == "#id_data-child_name"
+    expect(page.locator("#id_data-child_name")).to_be_visible()

@@ -33,9 +33,14 @@ def sandbox(live_server, settings):
     return live_server
 
 
+SUBMIT_TIMEOUT = 90_000
+
+
 def _next(page, name="Tiếp tục", exact=True):
-    with page.expect_navigation():
-        page.get_by_role("button", name=name, exact=exact).click()
+    # Submitting renders the declaration and the acknowledgement in the request here (eager
+    # Celery, on a busy machine that can take tens of seconds); a worker does it in production.
+    with page.expect_navigation(timeout=SUBMIT_TIMEOUT):
+        page.get_by_role("button", name=name, exact=exact).click(timeout=SUBMIT_TIMEOUT)
 
 
 def _pdf_text(path: Path) -> str:

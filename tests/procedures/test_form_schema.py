@@ -265,3 +265,20 @@ def test_an_integer_number_field_takes_whole_counts_with_a_numeric_keypad():
     for bad in ("1.5", "2,5", "hai"):
         form = build_form(schema, data={"copies": bad})
         assert not form.is_valid() and "Nhập một số nguyên" in form.errors["copies"][0]
+
+
+def test_identifiers_get_a_numeric_keypad_and_dates_a_specific_message():
+    schema = form_schema_validate(
+        {
+            "fields": [
+                {"name": "cccd", "type": "citizen_id", "label": "Số định danh cá nhân", "required": True},
+                {"name": "phone", "type": "phone", "label": "Số điện thoại", "required": True},
+                {"name": "sex", "type": "choice", "label": "Giới tính", "required": True, "choices": ["Nam", "Nữ"]},
+            ]
+        }
+    )
+    form = build_form(schema, data={})
+    assert 'inputmode="numeric"' in str(form["cccd"]) and 'type="tel"' in str(form["phone"])
+    assert not form.is_valid()
+    assert form.errors["cccd"] == ["Nhập số định danh cá nhân."]
+    assert form.errors["sex"] == ["Chọn giới tính."]

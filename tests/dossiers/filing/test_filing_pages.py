@@ -7,12 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dossiers import services
+from dossiers import selectors, services
 from dossiers.constants import DossierState, SlipKind
 from dossiers.core.pins import pin_check
 from dossiers.forms import DocumentsForm
 from dossiers.models import Dossier, DossierEvent, Slip
 from portal.constants import OfficerRole
+from procedures import selectors as procedure_selectors
 from tests.dossiers.factories import DossierFactory, OnlineVersionFactory, StoredDocumentFactory, make_pdf
 from tests.factories import (
     AgencyFactory,
@@ -164,7 +165,12 @@ def test_invalid_form_is_saved_as_a_draft_and_explained(citizen_client, demo_cat
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Tờ khai còn thông tin chưa hợp lệ" in page
+    # The error summary (issue 19): "Lỗi:" in the title, a link to each field, what to do.
+    assert "<title>Lỗi: Tờ khai" in page
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    assert '<a href="#id_data-child_name">Nhập họ, chữ đệm, tên của trẻ.</a>' in summary
+    assert 'href="#id_data-requester_id"' in summary and 'href="#id_data-child_birth_date"' in summary
+    assert "Trường này là bắt buộc" not in page
     assert "Ngày không được sau" in page
     draft.refresh_from_db()
     assert draft.form_data["requester_id"] == "12"  # kept as typed, to be corrected later
@@ -291,6 +297,11 @@ def test_submit_shows_code_and_pin_once_and_never_files_twice(
     assert pin not in response["Location"]
     slip = Slip.objects.get(dossier=draft, kind=SlipKind.ACKNOWLEDGEMENT)
     assert reverse("dossiers:slip_download", args=[slip.pk]) in html
+    # What happens next, with the appointment to expect (issue 19).
+    expected = timezone.localtime(selectors.dossier_expected_due(dossier=draft))
+    assert f'id="expected-due">{expected:%H:%M %d/%m/%Y}<' in html
+    assert 'id="what-next"' in html and "mã PIN" in html
+    assert expected > timezone.localtime(draft.submitted_at)
     # Shown once: a refresh no longer has it.
     html = citizen_client.get(response["Location"]).content.decode()
     assert pin not in html and 'id="pin-shown"' in html
@@ -596,3 +607,14 @@ def test_an_out_of_hours_receipt_says_why_its_time_counts_later(client):
 
     Dossier.objects.filter(pk=dossier.pk).update(received_at=event.created_at)  # received in hours
     assert 'id="received-out-of-hours"' not in client.get(f"/dossiers/{dossier.code}/").content.decode()
+
+
+def test_the_expected_appointment_counts_from_the_next_working_period(db):
+    """Filed on Saturday 28/11/2026 at 10:00: the time counts from Monday 30/11 at 07:30."""
+    local = timezone.get_current_timezone()
+    dossier = DossierFactory(submitted_at=dt.datetime(2026, 11, 28, 10, 0, tzinfo=local))
+    monday = dt.datetime(2026, 11, 30, 7, 30, tzinfo=local)
+    assert selectors.dossier_expected_due(dossier=dossier) == procedure_selectors.version_due_datetime(
+        version=dossier.procedure_version, agency=dossier.receiving_agency, received_at=monday
+    )
+    assert selectors.dossier_expected_due(dossier=DossierFactory(draft=True)) is None

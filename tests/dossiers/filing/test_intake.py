@@ -410,7 +410,7 @@ def test_posting_the_form_files_and_receives_the_dossier(client, desk, django_ca
         ({"applicant_citizen_id": "0012345"}, "phải gồm đúng 12 chữ số"),
         ({"doc-REQ": None}, "Thiếu giấy tờ bắt buộc"),
         ("wrong-type", "không thuộc các định dạng được chấp nhận"),
-        ({"data-full_name": ""}, "Trường này là bắt buộc"),
+        ({"data-full_name": ""}, "Nhập họ và tên."),
         ({"channel": "online"}, "Kênh nộp phải là trực tiếp hoặc qua bưu chính"),
         ({"applicant_email": "khong-phai-email"}, "Địa chỉ email không hợp lệ"),
     ],
