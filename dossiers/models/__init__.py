@@ -4,8 +4,9 @@ from .dossier import Dossier
 from .event import DossierEvent, EventAnchor
 from .payment import DossierDelivery, Payment, PaymentCallback, PaymentRefund
 from .process import AgencyDigest, Consultation, DossierResult, DossierStep
+from .quality import IndexRule, IndexRuleSet, MissionTarget
 from .slip import Slip
-from .stats import DailyStat, ReportFormat, StatsSubscription
+from .stats import DailyStat, MonthlyStat, ReportFormat, StatsSubscription
 
 __all__ = [
     "AgencyDigest",
@@ -19,6 +20,10 @@ __all__ = [
     "DossierDocument",
     "DossierEvent",
     "EventAnchor",
+    "IndexRule",
+    "IndexRuleSet",
+    "MissionTarget",
+    "MonthlyStat",
     "Payment",
     "PaymentCallback",
     "PaymentRefund",

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dossiers.models import ReportFormat
+from dossiers.stats import charts as stats_charts
 from dossiers.stats import definitions, reports, service
+from dossiers.stats import index as quality_index
 from dossiers.stats import subscriptions as stats_subscriptions
 from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm, parse_month
 from portal.db_router import replica_reads
@@ -143,6 +145,18 @@ def dashboard(request):
         entry["cells"] = _cells(entry["figures"], TABLE_KEYS, entry["filter"])
     query = _params(data)
     totals = report["totals"]
+    try:
+        index_result = quality_index.index_compute(
+            agency_ids=scope.agency_ids, period=quality_index.period_parse(data["date_to"].strftime("%Y-%m"))
+        )
+    except quality_index.BadPeriod:
+        index_result = None
+    charts = stats_charts.dashboard_charts(
+        report=report,
+        series=series,
+        index_result=index_result,
+        link=lambda figure, **override: f"{_params(data, **override)}&figure={figure}",
+    )
     breadcrumbs = []
     if data.get("agency"):
         node = tree[data["agency"]]
@@ -164,6 +178,8 @@ def dashboard(request):
             ],
             "table_labels": [definitions.FIGURES_BY_KEY[k].label for k in TABLE_KEYS],
             "chart": chart,
+            "charts": charts,
+            "index_result": index_result,
             "query": query,
             "breadcrumbs": breadcrumbs,
         },
