@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from dossiers.models import ReportFormat, StatsSubscription
 from dossiers.pdf import render_pdf
 from dossiers.stats import definitions as d
-from dossiers.stats import service
+from dossiers.stats import service, svg
 from portal.db_router import replica_reads
 from portal.selectors import officer_agency_ids
 from procedures.models import Procedure, Sector
@@ -204,6 +204,30 @@ def report_xlsx(report: dict, *, heading: str = "") -> bytes:
     return buffer.getvalue()
 
 
+def report_charts(report: dict) -> list[str]:
+    """The PDF's charts (SVG data URIs): on-time rate, overdue count and satisfaction per entry."""
+    names = [str(e["name"]) for e in report["breakdown"]]
+    if not names:
+        return []
+    specs = [
+        (_("Tỷ lệ giải quyết đúng hạn"), "on_time_rate", "%", "#b02a37"),
+        (_("Hồ sơ đang xử lý quá hạn"), "in_progress_overdue", "", "#0b5ed7"),
+        (_("Tỷ lệ hài lòng"), "satisfaction_rate", "%", "#6f42c1"),
+    ]
+    return [
+        svg.data_uri(
+            svg.bar_chart_svg(
+                title=title,
+                labels=names,
+                values=[e["figures"][key] for e in report["breakdown"]],
+                unit=unit,
+                colour=colour,
+            )
+        )
+        for title, key, unit, colour in specs
+    ]
+
+
 def report_pdf(report: dict, *, heading: str = "") -> bytes:
     columns = [(k, d.FIGURES_BY_KEY[k].label) for k in COLUMNS]
     table = [(entry["name"], [entry["figures"][k] for k in COLUMNS]) for entry in report["breakdown"]]
@@ -216,6 +240,7 @@ def report_pdf(report: dict, *, heading: str = "") -> bytes:
             "table": table,
             "totals": [report["totals"][k] for k in COLUMNS],
             "figures": d.FIGURES,
+            "charts": report_charts(report),
             "generated_at": timezone.localtime(),
             "PORTAL_NAME": settings.PORTAL_NAME,
         },

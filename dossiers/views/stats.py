@@ -1,6 +1,6 @@
 """Statistics pages: the leaders' dashboard with drill-down, the list behind a number, the
-periodic report exports (XLSX, PDF), the monthly report subscriptions, and the public
-transparency page (/thong-ke/).
+periodic report exports (XLSX, PDF), the monthly report subscriptions, the public
+transparency page (/thong-ke/) and the open-data files (/du-lieu-mo/…).
 
 Officers see only the agencies where they hold ``view_stats`` (with their sub-agencies).
 Every figure comes from ``dossiers.stats`` (roll-up plus the live current day); an invalid
@@ -12,7 +12,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dossiers.models import ReportFormat
 from dossiers.stats import charts as stats_charts
-from dossiers.stats import definitions, reports, service
+from dossiers.stats import definitions, opendata, reports, service
 from dossiers.stats import index as quality_index
 from dossiers.stats import subscriptions as stats_subscriptions
 from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm, parse_month
@@ -290,13 +290,36 @@ def public_page(request):
         late_agency=next((a for a in context["agencies"] if str(a["id"]) == agency_id), None),
         month_value=month.strftime("%Y-%m"),
         figures=reports.public_figures(),
+        # One period throughout: the chart shows the month of the table, agency by agency.
         chart={
-            "labels": [s["month"].strftime("%m/%Y") for s in context["series"]],
-            "received": [s["received"] for s in context["series"]],
-            "on_time_rate": [s["on_time_rate"] for s in context["series"]],
+            "labels": [a["name"] for a in context["agencies"]],
+            "received": [a["figures"]["received"] for a in context["agencies"]],
+            "on_time_rate": [a["figures"]["on_time_rate"] for a in context["agencies"]],
         },
+        index_result=_public_index(month),
+        opendata_files=sorted(opendata.FILES),
     )
     return render(request, "dossiers/stats/public.html", context, status=400 if error else 200)
+
+
+def _public_index(month: dt.date) -> dict | None:
+    try:
+        return quality_index.index_compute(agency_ids=None, period=quality_index.period_parse(month.strftime("%Y-%m")))
+    except quality_index.BadPeriod:
+        return None
+
+
+@require_GET
+@replica_reads()
+def opendata_file(request, name: str):
+    """A published open-data file (CSV, JSON, the DCAT catalogue), for anyone."""
+    content = opendata.opendata_read(name)
+    if content is None:
+        raise Http404(_("Không có tệp dữ liệu mở này."))
+    response = HttpResponse(content, content_type=f"{opendata.FILES[name]}; charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @login_required
@@ -351,4 +374,5 @@ urlpatterns = [
     path("officer/stats/report.xlsx", export, {"fmt": "xlsx"}, name="stats_export_xlsx"),
     path("officer/stats/report.pdf", export, {"fmt": "pdf"}, name="stats_export_pdf"),
     path("thong-ke/", public_page, name="stats_public"),
+    path("du-lieu-mo/<str:name>", opendata_file, name="stats_opendata"),
 ]

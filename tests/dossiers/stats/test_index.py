@@ -429,7 +429,7 @@ def test_the_index_is_in_the_openapi_schema(client):
 def test_province_index_reads_the_monthly_rollup_only(client, django_assert_max_num_queries):
     _province()
     with django_assert_max_num_queries(6) as captured:
-        assert client.get("/api/v1/stats/public/index/", {"period": "2026"}).status_code == 200
+        assert client.get("/api/v1/stats/public/index/", {"period": "2026-Q1"}).status_code == 200
     assert not any("dossiers_dossier" in q["sql"] for q in captured.captured_queries)
     assert not any("dossiers_dailystat" in q["sql"] for q in captured.captured_queries)
 
