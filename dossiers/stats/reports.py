@@ -323,7 +323,7 @@ def public_figures() -> list:
 
 @replica_reads()
 def public_stats(*, month: dt.date) -> dict:
-    """The public figures of one month: per agency and the province's last 12 months."""
+    """The public figures of one month, per agency (the page keeps to that one period)."""
     tree = service.agency_tree()
     last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     last_day = min(last_day, timezone.localdate())
@@ -334,14 +334,11 @@ def public_stats(*, month: dt.date) -> dict:
         for i in sorted(per_agency, key=lambda i: tree[i]["code"] if i in tree else "")
         if i in tree
     ]
-    start_series = (month - dt.timedelta(days=335)).replace(day=1)
-    series = service.monthly_series(scope=service.Scope(), first_day=start_series, last_day=last_day)
     return {
         "month": month,
         "last_day": last_day,
         "totals": service.summarise(rows),
         "agencies": agencies,
-        "series": series,
     }
 
 
