@@ -1,6 +1,8 @@
 """Admin of the dossiers app: the daily anchors of the event chains, read-only, each
-downloadable by an administrator who may view them (the sealed PDF, from private storage)."""
+downloadable by an administrator who may view them (the sealed PDF, from private storage); the
+rule sets of the service-quality index and the mission's targets, editable."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -10,7 +12,37 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from dossiers.models import EventAnchor
+from dossiers.models import EventAnchor, IndexRule, IndexRuleSet, MissionTarget
+from dossiers.models.quality import rule_points_validate
+
+
+class IndexRuleFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        rules = [
+            (form.cleaned_data.get("indicator"), form.cleaned_data.get("max_points") or 0)
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        rule_points_validate(rules)
+
+
+class IndexRuleInline(admin.TabularInline):
+    model = IndexRule
+    formset = IndexRuleFormSet
+    extra = 0
+
+
+@admin.register(IndexRuleSet)
+class IndexRuleSetAdmin(admin.ModelAdmin):
+    list_display = ("name", "effective_from")
+    inlines = [IndexRuleInline]
+
+
+@admin.register(MissionTarget)
+class MissionTargetAdmin(admin.ModelAdmin):
+    list_display = ("key", "target", "effective_from")
+    list_filter = ("key",)
 
 
 @admin.register(EventAnchor)

@@ -215,3 +215,43 @@ def event_label(event) -> str:
 
 DRAFT_RETENTION_DAYS = 30
 TRACKING_PIN_LENGTH = 8
+
+
+class IndexGroup(models.TextChoices):
+    """The five groups of the service-quality index (Decision 766/QĐ-TTg of 23 June 2022)."""
+
+    TRANSPARENCY = "transparency", _("Công khai, minh bạch")
+    TIMELINESS = "timeliness", _("Tiến độ, kết quả giải quyết")
+    DIGITISATION = "digitisation", _("Số hóa hồ sơ")
+    ONLINE = "online", _("Cung cấp dịch vụ trực tuyến")
+    SATISFACTION = "satisfaction", _("Mức độ hài lòng")
+
+
+class IndexIndicator(models.TextChoices):
+    """The indicators of the index; ``dossiers.stats.index.INDICATORS`` gives each one's group,
+    formula and source figures."""
+
+    PUBLICATION = "publication", _("Công bố, công khai thủ tục hành chính đúng hạn")
+    NATIONAL_SYNC = "national_sync", _("Đồng bộ hồ sơ lên Cổng Dịch vụ công quốc gia")
+    PUBLIC_PROGRESS = "public_progress", _("Công khai tiến độ, kết quả giải quyết")
+    ON_TIME = "on_time", _("Hồ sơ giải quyết đúng hạn")
+    DIGITISED = "digitised", _("Số hóa hồ sơ, kết quả giải quyết")
+    E_RESULT = "e_result", _("Cấp kết quả điện tử")
+    REUSE = "reuse", _("Khai thác, sử dụng lại dữ liệu đã số hóa")
+    ONLINE_SHARE = "online_share", _("Hồ sơ trực tuyến")
+    ONLINE_E_RESULT = "online_e_result", _("Hồ sơ nộp trực tuyến có kết quả điện tử")
+    ONLINE_PAYMENT = "online_payment", _("Thanh toán trực tuyến")
+    FEEDBACK_ON_TIME = "feedback_on_time", _("Phản ánh, kiến nghị xử lý đúng hạn")
+    FEEDBACK_SATISFIED = "feedback_satisfied", _("Hài lòng trong xử lý phản ánh, kiến nghị")
+    SATISFACTION = "satisfaction", _("Hài lòng trong tiếp nhận, giải quyết thủ tục hành chính")
+
+
+class MissionTargetKey(models.TextChoices):
+    """The mission's target figures (chuyển đổi số, cải cách thủ tục hành chính)."""
+
+    FULLY_ONLINE = "fully_online", _("Tỷ lệ hồ sơ trực tuyến toàn trình")
+    REUSE = "reuse", _("Tỷ lệ hồ sơ tái sử dụng dữ liệu (chỉ nhập một lần)")
+    SATISFACTION = "satisfaction", _("Tỷ lệ hài lòng")
+    ON_TIME = "on_time", _("Tỷ lệ giải quyết đúng hạn")
+    DIGITISATION = "digitisation", _("Tỷ lệ số hóa hồ sơ, kết quả")
+    E_RESULT = "e_result", _("Tỷ lệ cấp kết quả điện tử")

@@ -32,6 +32,7 @@ from dossiers.services.sealing import (
     stored_document_verify_signatures,
 )
 from dossiers.services.slips import acknowledgement_ready_to_mail, slip_render_acknowledgement
+from dossiers.stats.opendata import opendata_publish
 from dossiers.stats.reports import stats_send_monthly_reports
 from dossiers.stats.service import stats_refresh_live, stats_rollup_pending
 
@@ -189,6 +190,12 @@ def reconcile_payments() -> dict:
 def rollup_stats() -> list[str]:
     """Beat, nightly after midnight: roll up yesterday (and any day missed since the last run)."""
     return [day.isoformat() for day in stats_rollup_pending()]
+
+
+@shared_task
+def publish_open_data() -> list[str]:
+    """Beat, nightly after the roll-up: rewrite the open-data files (statistics, index, catalogue)."""
+    return opendata_publish()
 
 
 @shared_task

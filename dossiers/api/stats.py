@@ -3,7 +3,9 @@
 The same figures as the pages (``dossiers.stats``). ``stats/`` takes the dashboard's filter
 (``date_from``, ``date_to``, ``agency``, ``sub``, ``procedure``, ``sector``, ``group``) and
 answers for the caller's agencies only (officers holding ``view_stats``; a token needs the
-``officer`` scope); ``stats/public/`` answers the public page's figures of one ``month``.
+``officer`` scope); ``stats/public/`` answers the public page's figures of one ``month``; ``stats/index/`` (the caller's agencies) and
+``stats/public/index/`` (anyone) the service-quality index (``dossiers.stats.index``) of an
+``agency`` and a ``period``.
 A bad filter answers 400 with the reason per field.
 """
 
@@ -18,6 +20,7 @@ from rest_framework.views import APIView
 
 from dossiers.api.officer import IsOfficer
 from dossiers.stats import definitions, reports, service
+from dossiers.stats import index as quality_index
 from dossiers.stats.forms import StatsFilterForm, parse_month
 from procedures.models import Procedure, Sector
 
@@ -106,7 +109,102 @@ class PublicStatsView(APIView):
         )
 
 
+INDEX_PARAMETERS = [
+    OpenApiParameter(
+        "agency",
+        str,
+        description="Agency id or unit code; the index covers it with its sub-agencies. Empty: the province.",
+    ),
+    OpenApiParameter("period", str, description="YYYY-MM (month), YYYY-Qn (quarter) or YYYY (year); empty: this month"),
+]
+INDEX_DESCRIPTION = (
+    "The service-quality index of Decision 766/QĐ-TTg, out of 100 in five groups (transparency 18, timeliness 20, "
+    "digitisation 22, online services 22, satisfaction 18), computed from the statistics roll-up. Each indicator "
+    "gives its formula, source figures, rate, full-points threshold (`full_at`), `points` and `max_points`; an "
+    "indicator whose source data the portal lacks has `available: false` and a `missing` reason, and scores "
+    "nothing. `targets` holds the mission's target figures in force for the period. Bad parameters: 400."
+)
+
+
+def _index_agency(raw: str, tree: dict) -> int | None:
+    """The agency named by id or unit code; None when empty. Raises a 400 when unknown."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit() and int(raw) in tree:
+        return int(raw)
+    for node in tree.values():
+        if node["code"] == raw:
+            return node["id"]
+    raise exceptions.ValidationError({"agency": [_("Cơ quan “%(agency)s” không tồn tại.") % {"agency": raw[:40]}]})
+
+
+def _index_period(raw: str) -> quality_index.Period:
+    try:
+        return quality_index.period_parse(raw)
+    except quality_index.BadPeriod as exc:
+        raise exceptions.ValidationError({"period": [str(exc)]}) from None
+
+
+def _index_answer(*, tree: dict, agency_id: int | None, agency_ids, period) -> dict:
+    try:
+        result = quality_index.index_compute(agency_ids=agency_ids, period=period)
+    except quality_index.BadPeriod as exc:
+        raise exceptions.ValidationError({"period": [str(exc)]}) from None
+    agency = None
+    if agency_id is not None:
+        node = tree[agency_id]
+        agency = {"id": node["id"], "code": node["code"], "name": node["name"]}
+    return {"agency": agency, **result}
+
+
+class IndexView(APIView):
+    """The index for the caller's agencies (officers holding ``view_stats``)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(
+        parameters=INDEX_PARAMETERS,
+        responses={200: dict},
+        summary="Service-quality index (Decision 766/QĐ-TTg) of an agency",
+        description=INDEX_DESCRIPTION,
+    )
+    def get(self, request):
+        tree = service.agency_tree()
+        allowed = reports.stats_allowed_agency_ids(user=request.user, tree=tree)
+        if not allowed:
+            raise exceptions.PermissionDenied(_("Bạn không có quyền xem thống kê."))
+        period = _index_period(request.query_params.get("period", ""))
+        agency_id = _index_agency(request.query_params.get("agency", ""), tree)
+        if agency_id is not None and agency_id not in allowed:
+            raise exceptions.PermissionDenied(_("Bạn không được xem thống kê của cơ quan này."))
+        agency_ids = service.subtree(tree, agency_id) & allowed if agency_id else allowed
+        return Response(_index_answer(tree=tree, agency_id=agency_id, agency_ids=frozenset(agency_ids), period=period))
+
+
+class PublicIndexView(APIView):
+    """The index of the province or any of its agencies, for anyone."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        parameters=INDEX_PARAMETERS,
+        responses={200: dict},
+        summary="Service-quality index (Decision 766/QĐ-TTg), public",
+        description=INDEX_DESCRIPTION,
+    )
+    def get(self, request):
+        tree = service.agency_tree()
+        period = _index_period(request.query_params.get("period", ""))
+        agency_id = _index_agency(request.query_params.get("agency", ""), tree)
+        agency_ids = frozenset(service.subtree(tree, agency_id)) if agency_id else None
+        return Response(_index_answer(tree=tree, agency_id=agency_id, agency_ids=agency_ids, period=period))
+
+
 urlpatterns = [
+    path("stats/index/", IndexView.as_view(), name="api_stats_index"),
+    path("stats/public/index/", PublicIndexView.as_view(), name="api_stats_public_index"),
     path("stats/", StatsView.as_view(), name="api_stats"),
     path("stats/public/", PublicStatsView.as_view(), name="api_stats_public"),
 ]

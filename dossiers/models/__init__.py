@@ -5,9 +5,10 @@ from .event import DossierEvent, EventAnchor
 from .lookup import NationalDataLookup
 from .payment import DossierDelivery, Payment, PaymentCallback, PaymentRefund
 from .process import AgencyDigest, Consultation, DossierResult, DossierStep
+from .quality import IndexRule, IndexRuleSet, MissionTarget
 from .saved_filter import SavedFilter
 from .slip import Slip
-from .stats import DailyStat, ReportFormat, StatsSubscription
+from .stats import DailyStat, MonthlyStat, ReportFormat, StatsSubscription
 
 __all__ = [
     "AgencyDigest",
@@ -22,6 +23,10 @@ __all__ = [
     "DossierDocument",
     "DossierEvent",
     "EventAnchor",
+    "IndexRule",
+    "IndexRuleSet",
+    "MissionTarget",
+    "MonthlyStat",
     "NationalDataLookup",
     "Payment",
     "PaymentCallback",

@@ -34,6 +34,15 @@ class DailyStat(models.Model):
     rating_dissatisfied = models.PositiveIntegerField(default=0)
     fees_online = models.BigIntegerField(default=0)
     processing_minutes = models.BigIntegerField(default=0)
+    # For the service-quality index (Decision 766/QĐ-TTg, ``dossiers.stats.index``): resolved
+    # in time but after more than one supplement request (counted late by the index); resolved
+    # with an electronic result that has a code and a file; received reusing a document of the
+    # applicant's store (once-only); dossiers whose fees were paid online / paid at all.
+    resolved_multi_supplement = models.PositiveIntegerField(default=0)
+    resolved_e_result = models.PositiveIntegerField(default=0)
+    received_reuse = models.PositiveIntegerField(default=0)
+    paid_online = models.PositiveIntegerField(default=0)
+    paid_any = models.PositiveIntegerField(default=0)
     # Resolved dossiers per whole working days taken ({"3": 12, …}), for the 90th percentile.
     processing_days = models.JSONField(default=dict, blank=True)
     # Stock at the end of the day.
@@ -80,3 +89,34 @@ class StatsSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.agency}"
+
+
+class MonthlyStat(models.Model):
+    """The flows of ``DailyStat`` summed per month × agency × channel (rebuilt whenever a day of
+    the month is rolled up): what the index reads, so a province's year is a few thousand rows."""
+
+    month = models.DateField(_("tháng"))
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices)
+    received = models.PositiveIntegerField(default=0)
+    resolved_early = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    resolved_late = models.PositiveIntegerField(default=0)
+    resolved_multi_supplement = models.PositiveIntegerField(default=0)
+    resolved_e_result = models.PositiveIntegerField(default=0)
+    received_reuse = models.PositiveIntegerField(default=0)
+    paid_online = models.PositiveIntegerField(default=0)
+    paid_any = models.PositiveIntegerField(default=0)
+    rating_very_satisfied = models.PositiveIntegerField(default=0)
+    rating_satisfied = models.PositiveIntegerField(default=0)
+    rating_dissatisfied = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("số liệu thống kê theo tháng")
+        verbose_name_plural = _("số liệu thống kê theo tháng")
+        constraints = [models.UniqueConstraint(fields=["month", "agency", "channel"], name="uniq_monthly_stat")]
+        indexes = [models.Index(fields=["month", "agency"], name="monthly_stat_month_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agency_id}/{self.channel}"

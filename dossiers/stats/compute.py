@@ -11,10 +11,10 @@ import math
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Q, Value
 from django.utils import timezone
 
-from dossiers.models import Payment
+from dossiers.models import DossierEvent, Payment
 from dossiers.stats import definitions as d
 from procedures import selectors as procedure_selectors
 from procedures.models import Agency
@@ -94,9 +94,35 @@ def period_rows(
         )
 
 
+def _count_payments(*, start, end, scope, row) -> None:
+    """Fees paid online in [start, end) (``fees_online``), and the dossiers whose fees were paid:
+    online (a gateway payment succeeded) and at all (online, or the ``payment_received`` record of
+    a payment at the counter). One query: the payments and the records side by side."""
+    fields = ("dossier__receiving_agency_id", "dossier__procedure_id", "dossier__channel", "dossier_id")
+    payments = Payment.objects.filter(status="succeeded", paid_at__gte=start, paid_at__lt=end)
+    records = DossierEvent.objects.filter(action="payment_received", created_at__gte=start, created_at__lt=end)
+    if scope is not None:
+        inside = d.dossiers().filter(scope).values("pk")
+        payments, records = payments.filter(dossier__in=inside), records.filter(dossier__in=inside)
+    online = payments.annotate(paid=F("amount")).values_list(*fields, "paid").order_by()
+    counter = records.annotate(paid=Value(None, output_field=BigIntegerField())).values_list(*fields, "paid")
+    paid: dict[int, tuple] = {}
+    for agency_id, procedure_id, channel, dossier_id, amount in online.union(counter.order_by(), all=True):
+        key = (agency_id, procedure_id, channel)
+        if amount is not None:
+            row(key)["fees_online"] += amount
+        seen = paid.get(dossier_id)
+        paid[dossier_id] = (key, amount is not None or (seen is not None and seen[1]))
+    for key, was_online in paid.values():
+        target = row(key)
+        target["paid_any"] += 1
+        target["paid_online"] += was_online
+
+
 def _period_rows(*, start, end, moment, scope, carried_over, live, minutes_memo) -> list[dict]:
     moment = min(end, moment or timezone.now())
     conditions = {field: d.FIGURES_BY_KEY[key].condition(start, end, moment) for field, key in COUNTED.items()}
+    conditions |= {field: condition(start, end) for field, condition in d.INDEX_CONDITIONS.items()}
     if carried_over:
         conditions["carried_over"] = d.q_open(start)
     if live:
@@ -112,6 +138,8 @@ def _period_rows(*, start, end, moment, scope, carried_over, live, minutes_memo)
         if key not in rows:
             rows[key] = dict(zip(KEY, key, strict=True)) | {
                 "fees_online": 0,
+                "paid_online": 0,
+                "paid_any": 0,
                 "processing_minutes": 0,
                 "processing_days": {},
             }
@@ -141,16 +169,7 @@ def _period_rows(*, start, end, moment, scope, carried_over, live, minutes_memo)
             for field, value in d.stock_now(values["state"], values).items():
                 target[field] += value
 
-    payments = Payment.objects.filter(status="succeeded", paid_at__gte=start, paid_at__lt=end)
-    if scope is not None:
-        payments = payments.filter(dossier__in=d.dossiers().filter(scope).values("pk"))
-    for values in (
-        payments.values("dossier__receiving_agency_id", "dossier__procedure_id", "dossier__channel")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        key = (values["dossier__receiving_agency_id"], values["dossier__procedure_id"], values["dossier__channel"])
-        row(key)["fees_online"] += values["total"]
+    _count_payments(start=start, end=end, scope=scope, row=row)
 
     resolved = d.dossiers().filter(d.q_resolved(start, end))
     if live:
@@ -191,5 +210,5 @@ def _period_rows(*, start, end, moment, scope, carried_over, live, minutes_memo)
     return [
         r
         for r in rows.values()
-        if any(r[f] for f in (*conditions, "fees_online", "processing_minutes")) or r["processing_days"]
+        if any(r[f] for f in (*conditions, "fees_online", "paid_any", "processing_minutes")) or r["processing_days"]
     ]

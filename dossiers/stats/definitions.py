@@ -10,12 +10,13 @@ paused) are taken at the end of the period, or now when the period has not ended
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import DossierState
-from dossiers.models import Dossier
+from dossiers.constants import DossierState, ResultStatus
+from dossiers.core.supplements import REQUEST_SUPPLEMENT_ACTION
+from dossiers.models import Dossier, DossierDocument, DossierEvent, DossierResult
 from portal.money import money_digits
 
 # A working day is 8 working hours (DESIGN.md §2, Time): processing time in working days.
@@ -30,6 +31,17 @@ def dossiers() -> QuerySet[Dossier]:
         deadline=Coalesce("original_due_at", "due_at"),
         resolved_day=TruncDate("resolved_at"),
         deadline_day=TruncDate(Coalesce("original_due_at", "due_at")),
+        supplement_requests=Coalesce(
+            Subquery(
+                DossierEvent.objects.filter(dossier=OuterRef("pk"), action=REQUEST_SUPPLEMENT_ACTION)
+                .order_by()
+                .values("dossier")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
     )
 
 
@@ -110,6 +122,38 @@ def q_resolved_on_time(start, end) -> Q:
         Q(due_at__isnull=True, original_due_at__isnull=True)
         | Q(resolved_at__lte=F("deadline"), resolved_day__gte=F("deadline_day"))
     )
+
+
+def q_resolved_in_time(start, end) -> Q:
+    """Resolved early or on time: finished no later than the (first) appointment."""
+    return q_resolved_early(start, end) | q_resolved_on_time(start, end)
+
+
+# --- the counters of the service-quality index (Decision 766/QĐ-TTg, ``stats.index``) -------------
+def q_resolved_multi_supplement(start, end) -> Q:
+    """Resolved in time, but after more than one supplement request: the index counts it late
+    (the issue's reference figures; the guidance's text was not at hand, see ``stats.index``)."""
+    return q_resolved_in_time(start, end) & Q(supplement_requests__gt=1)
+
+
+def q_resolved_e_result(start, end) -> Q:
+    """Resolved with an electronic result that has its code and its file (what a link opens)."""
+    results = DossierResult.objects.filter(dossier=OuterRef("pk"), status=ResultStatus.FINAL, stored__isnull=False)
+    return q_resolved(start, end) & Exists(results.exclude(code=""))
+
+
+def q_received_reuse(start, end) -> Q:
+    """Received with at least one document taken from the applicant's store (a document stored
+    before the dossier was opened: once-only, nothing asked again)."""
+    reused = DossierDocument.objects.filter(dossier=OuterRef("pk"), stored__created_at__lt=OuterRef("created_at"))
+    return Q(received_at__gte=start, received_at__lt=end) & Exists(reused)
+
+
+INDEX_CONDITIONS = {
+    "resolved_multi_supplement": q_resolved_multi_supplement,
+    "resolved_e_result": q_resolved_e_result,
+    "received_reuse": q_received_reuse,
+}
 
 
 def _closed(state: str, start, end) -> Q:
@@ -348,5 +392,25 @@ FLOW_FIELDS = (
     "rating_dissatisfied",
     "fees_online",
     "processing_minutes",
+    "resolved_multi_supplement",
+    "resolved_e_result",
+    "received_reuse",
+    "paid_online",
+    "paid_any",
+)
+# What the monthly roll-up (MonthlyStat) keeps of the daily one, per agency × channel.
+MONTHLY_FIELDS = (
+    "received",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "resolved_multi_supplement",
+    "resolved_e_result",
+    "received_reuse",
+    "paid_online",
+    "paid_any",
+    "rating_very_satisfied",
+    "rating_satisfied",
+    "rating_dissatisfied",
 )
 STOCK_FIELDS = ("open_on_time", "open_overdue", "paused_supplement", "paused_payment")

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from dossiers.models import ReportFormat, StatsSubscription
 from dossiers.pdf import render_pdf
 from dossiers.stats import definitions as d
-from dossiers.stats import service
+from dossiers.stats import service, svg
 from portal.db_router import replica_reads
 from portal.selectors import officer_agency_ids
 from procedures.models import Procedure, Sector
@@ -204,6 +204,30 @@ def report_xlsx(report: dict, *, heading: str = "") -> bytes:
     return buffer.getvalue()
 
 
+def report_charts(report: dict) -> list[str]:
+    """The PDF's charts (SVG data URIs): on-time rate, overdue count and satisfaction per entry."""
+    names = [str(e["name"]) for e in report["breakdown"]]
+    if not names:
+        return []
+    specs = [
+        (_("Tỷ lệ giải quyết đúng hạn"), "on_time_rate", "%", "#b02a37"),
+        (_("Hồ sơ đang xử lý quá hạn"), "in_progress_overdue", "", "#0b5ed7"),
+        (_("Tỷ lệ hài lòng"), "satisfaction_rate", "%", "#6f42c1"),
+    ]
+    return [
+        svg.data_uri(
+            svg.bar_chart_svg(
+                title=title,
+                labels=names,
+                values=[e["figures"][key] for e in report["breakdown"]],
+                unit=unit,
+                colour=colour,
+            )
+        )
+        for title, key, unit, colour in specs
+    ]
+
+
 def report_pdf(report: dict, *, heading: str = "") -> bytes:
     columns = [(k, d.FIGURES_BY_KEY[k].label) for k in COLUMNS]
     table = [
@@ -218,6 +242,7 @@ def report_pdf(report: dict, *, heading: str = "") -> bytes:
             "table": table,
             "totals": [d.figure_display(k, report["totals"][k]) for k in COLUMNS],
             "figures": d.FIGURES,
+            "charts": report_charts(report),
             "generated_at": timezone.localtime(),
             "PORTAL_NAME": settings.PORTAL_NAME,
         },
@@ -300,7 +325,7 @@ def public_figures() -> list:
 
 @replica_reads()
 def public_stats(*, month: dt.date) -> dict:
-    """The public figures of one month: per agency and the province's last 12 months."""
+    """The public figures of one month, per agency (the page keeps to that one period)."""
     tree = service.agency_tree()
     last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     last_day = min(last_day, timezone.localdate())
@@ -311,14 +336,11 @@ def public_stats(*, month: dt.date) -> dict:
         for i in sorted(per_agency, key=lambda i: tree[i]["code"] if i in tree else "")
         if i in tree
     ]
-    start_series = (month - dt.timedelta(days=335)).replace(day=1)
-    series = service.monthly_series(scope=service.Scope(), first_day=start_series, last_day=last_day)
     return {
         "month": month,
         "last_day": last_day,
         "totals": service.summarise(rows),
         "agencies": agencies,
-        "series": series,
     }
 
 

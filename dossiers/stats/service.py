@@ -18,7 +18,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from dossiers.models import DailyStat, Dossier
+from dossiers.models import DailyStat, Dossier, MonthlyStat
 from dossiers.stats import compute
 from dossiers.stats import definitions as d
 from portal.db_router import replica_reads
@@ -78,8 +78,38 @@ def subtree(tree: dict, agency_id: int) -> set[int]:
 
 
 # ---------------------------------------------------------------------------- roll-up
-def stats_rollup_day(*, day: dt.date) -> int:
-    """Rewrite the roll-up rows of one past day; returns how many rows it holds."""
+def stats_rollup_month(*, month: dt.date) -> int:
+    """Rewrite the monthly rows (``MonthlyStat``) of the month holding ``month`` from its days."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    now = timezone.now()
+    sums = (
+        DailyStat.objects.filter(day__gte=first, day__lt=following)
+        .values("agency_id", "channel")
+        .annotate(**{f"s_{f}": Sum(f) for f in d.MONTHLY_FIELDS})
+        .order_by()
+    )
+    with transaction.atomic():
+        MonthlyStat.objects.filter(month=first).delete()
+        rows = MonthlyStat.objects.bulk_create(
+            [
+                MonthlyStat(
+                    month=first,
+                    agency_id=v["agency_id"],
+                    channel=v["channel"],
+                    computed_at=now,
+                    **{f: v[f"s_{f}"] for f in d.MONTHLY_FIELDS},
+                )
+                for v in sums
+            ],
+            batch_size=1000,
+        )
+    return len(rows)
+
+
+def stats_rollup_day(*, day: dt.date, monthly: bool = True) -> int:
+    """Rewrite the roll-up rows of one past day (and, when ``monthly``, its month's rows);
+    returns how many daily rows it holds."""
     start, end = compute.day_bounds(day)
     rows = compute.period_rows(start=start, end=end, moment=end)
     now = timezone.now()
@@ -100,6 +130,8 @@ def stats_rollup_day(*, day: dt.date) -> int:
             ],
             batch_size=1000,
         )
+    if monthly:
+        stats_rollup_month(month=day)
     return len(rows)
 
 
@@ -118,7 +150,14 @@ def stats_rollup_pending(*, max_days: int = 400) -> list[dt.date]:
     days = [start + dt.timedelta(days=n) for n in range((yesterday - start).days)]
     days = [day for day in days if day not in done] + [yesterday]
     for day in days:
-        stats_rollup_day(day=day)
+        stats_rollup_day(day=day, monthly=False)
+    # Each month touched once; and the months rolled up before the monthly table existed.
+    months = {day.replace(day=1) for day in days}
+    months |= set(DailyStat.objects.filter(day__gte=start).dates("day", "month")) - set(
+        MonthlyStat.objects.filter(month__gte=start.replace(day=1)).dates("month", "month")
+    )
+    for month in sorted(months):
+        stats_rollup_month(month=month)
     return days
 
 
@@ -158,7 +197,7 @@ def _in_scope(row: dict, scope: Scope, procedure_sectors: dict | None) -> bool:
     return not (scope.sector_id and procedure_sectors.get(row["procedure_id"]) != scope.sector_id)
 
 
-def _live_in_scope(scope: Scope):
+def live_rows_in_scope(scope: Scope):
     """Today's live rows within ``scope``, keyed by ``agency_id`` like the roll-up's."""
     sectors = procedure_sectors() if scope.sector_id else None
     for live in _live_rows():
@@ -214,7 +253,7 @@ def stats_rows(*, scope: Scope, first_day: dt.date, last_day: dt.date) -> list[d
                 for f in d.STOCK_FIELDS:
                     target[f] += values[f]
     if last_day >= today:
-        for live in _live_in_scope(scope):
+        for live in live_rows_in_scope(scope):
             target = row((live["agency_id"], live["procedure_id"], live["channel"]))
             for f in (*d.FLOW_FIELDS, *d.STOCK_FIELDS):
                 target[f] += live[f]
@@ -296,38 +335,54 @@ def group(rows: list[dict], key: Callable[[dict], object]) -> dict:
 
 @replica_reads()
 def monthly_series(*, scope: Scope, first_day: dt.date, last_day: dt.date, by_agency: bool = False) -> list[dict]:
-    """Received and resolved per month (roll-up days only; the current day is added live)."""
-    fields = ("received", "resolved_early", "resolved_on_time", "resolved_late")
+    """Received (and online), resolved and ratings per month (roll-up days; the current day
+    is added live), with the on-time rate, the online share and the satisfaction rate."""
+    fields = (
+        "received",
+        "resolved_early",
+        "resolved_on_time",
+        "resolved_late",
+        "rating_very_satisfied",
+        "rating_satisfied",
+        "rating_dissatisfied",
+    )
     values = ["month", "agency_id"] if by_agency else ["month"]
     queryset = (
         DailyStat.objects.filter(scope.rollup_q(), day__gte=first_day, day__lte=last_day)
         .annotate(month=TruncMonth("day"))
         .values(*values)
+        .annotate(received_online=Sum("received", filter=Q(channel="online")))
         .annotate(**{f: Sum(f) for f in fields})
         .order_by(*values)
     )
+    every = (*fields, "received_online")
     series = {}
     for v in queryset:
-        series[(v["month"], v.get("agency_id"))] = {f: v[f] for f in fields} | {
+        series[(v["month"], v.get("agency_id"))] = {f: v[f] or 0 for f in every} | {
             "month": v["month"],
             "agency_id": v.get("agency_id"),
         }
     today = timezone.localdate()
     if first_day <= today <= last_day:
         month = today.replace(day=1)
-        for live in _live_in_scope(scope):
+        for live in live_rows_in_scope(scope):
             key = (month, live["agency_id"] if by_agency else None)
-            target = series.setdefault(key, dict.fromkeys(fields, 0) | {"month": month, "agency_id": key[1]})
+            target = series.setdefault(key, dict.fromkeys(every, 0) | {"month": month, "agency_id": key[1]})
             for f in fields:
                 target[f] += live[f]
+            if live["channel"] == "online":
+                target["received_online"] += live["received"]
     out = []
     for entry in sorted(series.values(), key=lambda e: (e["month"], e["agency_id"] or 0)):
         resolved = entry["resolved_early"] + entry["resolved_on_time"] + entry["resolved_late"]
+        ratings = entry["rating_very_satisfied"] + entry["rating_satisfied"] + entry["rating_dissatisfied"]
         out.append(
             entry
             | {
                 "resolved": resolved,
                 "on_time_rate": _rate(entry["resolved_early"] + entry["resolved_on_time"], resolved),
+                "online_share": _rate(entry["received_online"], entry["received"]),
+                "satisfaction_rate": _rate(entry["rating_very_satisfied"] + entry["rating_satisfied"], ratings),
             }
         )
     return out

@@ -1,6 +1,6 @@
 """Statistics pages: the leaders' dashboard with drill-down, the list behind a number, the
-periodic report exports (XLSX, PDF), the monthly report subscriptions, and the public
-transparency page (/thong-ke/).
+periodic report exports (XLSX, PDF), the monthly report subscriptions, the public
+transparency page (/thong-ke/) and the open-data files (/du-lieu-mo/…).
 
 Officers see only the agencies where they hold ``view_stats`` (with their sub-agencies).
 Every figure comes from ``dossiers.stats`` (roll-up plus the live current day); an invalid
@@ -12,7 +12,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dossiers.models import ReportFormat
-from dossiers.stats import definitions, reports, service
+from dossiers.stats import charts as stats_charts
+from dossiers.stats import definitions, opendata, reports, service
+from dossiers.stats import index as quality_index
 from dossiers.stats import subscriptions as stats_subscriptions
 from dossiers.stats.forms import StatsFilterForm, StatsSubscriptionForm, parse_month
 from portal.api.authentication import session_or_bearer
@@ -135,6 +137,18 @@ def dashboard(request):
         entry["cells"] = _cells(entry["figures"], TABLE_KEYS, entry["filter"])
     query = _params(data)
     totals = report["totals"]
+    try:
+        index_result = quality_index.index_compute(
+            agency_ids=scope.agency_ids, period=quality_index.period_parse(data["date_to"].strftime("%Y-%m"))
+        )
+    except quality_index.BadPeriod:
+        index_result = None
+    charts = stats_charts.dashboard_charts(
+        report=report,
+        series=series,
+        index_result=index_result,
+        link=lambda figure, **override: f"{_params(data, **override)}&figure={figure}",
+    )
     breadcrumbs = []
     if data.get("agency"):
         node = tree[data["agency"]]
@@ -156,6 +170,8 @@ def dashboard(request):
             ],
             "table_labels": [definitions.FIGURES_BY_KEY[k].label for k in TABLE_KEYS],
             "chart": chart,
+            "charts": charts,
+            "index_result": index_result,
             "query": query,
             "breadcrumbs": breadcrumbs,
         },
@@ -266,13 +282,36 @@ def public_page(request):
         late_agency=next((a for a in context["agencies"] if str(a["id"]) == agency_id), None),
         month_value=month.strftime("%Y-%m"),
         figures=reports.public_figures(),
+        # One period throughout: the chart shows the month of the table, agency by agency.
         chart={
-            "labels": [s["month"].strftime("%m/%Y") for s in context["series"]],
-            "received": [s["received"] for s in context["series"]],
-            "on_time_rate": [s["on_time_rate"] for s in context["series"]],
+            "labels": [a["name"] for a in context["agencies"]],
+            "received": [a["figures"]["received"] for a in context["agencies"]],
+            "on_time_rate": [a["figures"]["on_time_rate"] for a in context["agencies"]],
         },
+        index_result=_public_index(month),
+        opendata_files=sorted(opendata.FILES),
     )
     return render(request, "dossiers/stats/public.html", context, status=400 if error else 200)
+
+
+def _public_index(month: dt.date) -> dict | None:
+    try:
+        return quality_index.index_compute(agency_ids=None, period=quality_index.period_parse(month.strftime("%Y-%m")))
+    except quality_index.BadPeriod:
+        return None
+
+
+@require_GET
+@replica_reads()
+def opendata_file(request, name: str):
+    """A published open-data file (CSV, JSON, the DCAT catalogue), for anyone."""
+    content = opendata.opendata_read(name)
+    if content is None:
+        raise Http404(_("Không có tệp dữ liệu mở này."))
+    response = HttpResponse(content, content_type=f"{opendata.FILES[name]}; charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @login_required
@@ -327,4 +366,5 @@ urlpatterns = [
     path("officer/stats/report.xlsx", export, {"fmt": "xlsx"}, name="stats_export_xlsx"),
     path("officer/stats/report.pdf", export, {"fmt": "pdf"}, name="stats_export_pdf"),
     path("thong-ke/", public_page, name="stats_public"),
+    path("du-lieu-mo/<str:name>", opendata_file, name="stats_opendata"),
 ]

@@ -468,6 +468,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dossiers.tasks.rollup_stats",
         "schedule": crontab(hour=0, minute=20),
     },
+    "dossiers-publish-open-data": {
+        "task": "dossiers.tasks.publish_open_data",
+        "schedule": crontab(hour=1, minute=10),
+    },
     "dossiers-refresh-live-stats": {
         "task": "dossiers.tasks.refresh_live_stats",
         "schedule": 60.0,

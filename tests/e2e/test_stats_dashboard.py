@@ -4,8 +4,10 @@ number drills down to its dossiers, and the periodic report downloads as XLSX wi
 import io
 
 import openpyxl
+from django.apps import apps
 from playwright.sync_api import expect
 
+from dossiers import quality_seed
 from portal.constants import OfficerRole
 from tests.factories import OfficerMembershipFactory
 
@@ -42,3 +44,38 @@ def test_leader_reads_the_dashboard_drills_down_and_exports(page, login, activat
     header = next(r for r in rows if r and r[0] == "STT")
     total = dict(zip(header, next(r for r in rows if r and r[1] == "Tổng cộng"), strict=False))
     assert (total["Mới tiếp nhận"], total["Quá hạn"], total["Tỷ lệ đúng hạn"]) == (8, 1, 75.0)
+
+
+def test_leader_clicks_a_bar_of_the_agency_ranking_and_lands_on_the_dossiers_behind_it(
+    page, login, activate_totp, hand_built
+):
+    agency, _ = hand_built
+    quality_seed.seed_defaults(apps)  # migration 0014's rule set, gone with an earlier test's flush
+    leader = OfficerMembershipFactory(agency=agency, role=OfficerRole.LEADER).user
+    activate_totp(leader)
+    login(leader)
+    page.goto(f"/officer/stats/?{PERIOD}")
+    canvas = page.locator("canvas[data-chart='ranking_on_time'][data-ready='1']")
+    canvas.scroll_into_view_if_needed()
+    expect(canvas).to_be_visible()
+    # The alternative for screen readers holds the same figures, with the same links.
+    table = page.locator("[data-chart-table='ranking_on_time']")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table.locator("tbody td").first).to_have_text("75,0")
+    x, y = page.evaluate(
+        """() => {
+          const chart = window.statsCharts.ranking_on_time;
+          const bar = chart.getDatasetMeta(0).data[0].getCenterPoint();
+          const box = chart.canvas.getBoundingClientRect();
+          return [box.left + bar.x, box.top + bar.y];
+        }"""
+    )
+    page.mouse.click(x, y)
+    page.wait_for_url("**/officer/stats/dossiers/**")
+    assert "figure=resolved" in page.url and f"agency={agency.pk}" in page.url
+    expect(page.locator("h1")).to_have_text("Đã giải quyết")
+    expect(page.locator(".stats-dossier")).to_have_count(4)
+    # The index by group is drawn too, and its table says what the portal cannot score yet.
+    page.go_back()
+    expect(page.locator("canvas[data-chart='index_groups'][data-ready='1']")).to_be_attached()
+    expect(page.locator(".stats-index [data-indicator='digitised']")).to_contain_text("Chưa có số liệu")

@@ -1,5 +1,7 @@
 import pytest
+from django.apps import apps
 
+from dossiers import quality_seed
 from tests.factories import AgencyFactory
 
 
@@ -12,3 +14,10 @@ def tree(hand_built):
     agency.parent = province
     agency.save(update_fields=["parent"])
     return province, agency, sibling
+
+
+@pytest.fixture(autouse=True)
+def _index_rule_set(db):
+    """The seeded rule set and targets of migration 0014, which a transactional test's flush
+    (browser tests) removes."""
+    quality_seed.seed_defaults(apps)

@@ -170,7 +170,8 @@ def test_public_page_and_api(client, tree):
 
 def test_public_page_reads_the_rollup_only(client, tree, django_assert_max_num_queries):
     client.get("/thong-ke/", {"month": "2026-03"})
-    with django_assert_max_num_queries(6):
+    # The figures as before, plus the index of the month: its rule set, monthly roll-up, targets.
+    with django_assert_max_num_queries(8):
         assert client.get("/thong-ke/", {"month": "2026-03"}).status_code == 200
 
 

@@ -1,0 +1,70 @@
+"""Charts: the dashboard's chart data (every element links to the dossiers behind it), the SVG
+drawn for the PDF report, and the data tables beside the charts."""
+
+import base64
+import datetime as dt
+from xml.etree import ElementTree
+
+import pytest
+
+from dossiers.stats import reports, service, svg
+from portal.constants import OfficerRole
+from tests.dossiers.stats.factories import PERIOD, officer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_svg_bars_carry_their_label_and_value_in_text():
+    drawn = svg.bar_chart_svg(title="Tỷ lệ đúng hạn", labels=["Sở A", "Sở B & C"], values=[75.0, None], unit="%")
+    root = ElementTree.fromstring(drawn)  # noqa: S314 - our own output
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts == ["Tỷ lệ đúng hạn", "Sở A", "75 %", "Sở B & C", "—"]
+    bars = list(root.iter("{http://www.w3.org/2000/svg}rect"))
+    assert len(bars) == 1 and float(bars[0].get("width")) == pytest.approx(270 * 0.75)
+    assert base64.b64decode(svg.data_uri(drawn).split(",", 1)[1]).decode() == drawn
+
+
+def test_the_pdf_report_carries_the_charts(tree):
+    province, agency, sibling = tree
+    report = reports.build_report(
+        tree=service.agency_tree(),
+        allowed=None,
+        agency_id=province.pk,
+        sub=True,
+        procedure_id=None,
+        sector_id=None,
+        first_day=dt.date(2026, 3, 9),
+        last_day=dt.date(2026, 3, 20),
+        group="agency",
+    )
+    charts = reports.report_charts(report)
+    assert len(charts) == 3
+    first = base64.b64decode(charts[0].split(",", 1)[1]).decode()
+    assert agency.name in first and "75 %" in first
+    assert reports.report_pdf(report).startswith(b"%PDF")
+
+
+def test_dashboard_charts_link_each_element_to_the_dossiers_behind_it(client, tree):
+    province, agency, sibling = tree
+    client.force_login(officer(province, OfficerRole.LEADER))
+    response = client.get("/officer/stats/", {**PERIOD, "agency": province.pk})
+    assert response.status_code == 200
+    charts = response.context["charts"]
+    ranking = charts["ranking_on_time"]
+    assert ranking["labels"] == [agency.name]  # the sibling has nothing resolved: no rate to rank
+    assert ranking["links"][0].endswith("figure=resolved") and f"agency={agency.pk}" in ranking["links"][0]
+    overdue = charts["ranking_overdue"]
+    assert overdue["series"][0]["values"][0] == 1 and "figure=in_progress_overdue" in overdue["links"][0]
+    march = charts["trends"]["labels"].index("03/2026")
+    assert "date_from=2026-03-01" in charts["trends"]["links"][march]
+    assert {s["key"] for s in charts["trends"]["series"]} == {"received", "resolved", "on_time_rate", "online_share"}
+    assert [g for g in charts["index_groups"]["labels"]][0] == "Công khai, minh bạch"
+    # Every link opens a list that answers.
+    for chart in charts.values():
+        for link in chart["links"]:
+            assert client.get(f"/officer/stats/dossiers/?{link}").status_code == 200
+    # The data table alternative and the cards are on the page, linked the same way.
+    assert 'data-chart-table="ranking_on_time"' in response.text and "stats-chart-cards" in response.text
+    # Distinct point shapes and dashes: meaning does not rest on colour alone.
+    shapes = [(s["point"], tuple(s["dash"])) for s in charts["trends"]["series"]]
+    assert len(set(shapes)) == len(shapes)

@@ -1,0 +1,442 @@
+"""The service-quality index (Decision 766/QĐ-TTg): hand-computed cases from the roll-up, each
+indicator's rule, the change of rule set at its effective date, the sum never above 100, the
+mission's targets, the counters the roll-up keeps for it, and the API (officer and public)."""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dossiers.constants import Channel, DossierState, IndexIndicator, ResultStatus
+from dossiers.models import (
+    DailyStat,
+    DossierDocument,
+    DossierEvent,
+    DossierResult,
+    IndexRule,
+    IndexRuleSet,
+    MissionTarget,
+    MonthlyStat,
+    StoredDocument,
+)
+from dossiers.models.quality import rule_points_validate
+from dossiers.stats import index as quality_index
+from dossiers.stats import service
+from portal.constants import OfficerRole
+from tests.dossiers.stats.factories import HCM, make, officer
+from tests.factories import AgencyFactory
+
+pytestmark = pytest.mark.django_db
+MARCH = dt.date(2026, 3, 1)
+APRIL = dt.date(2026, 4, 1)
+AVAILABLE = [i.key for i in quality_index.INDICATORS if i.source is not None]
+UNAVAILABLE = [i.key for i in quality_index.INDICATORS if i.source is None]
+
+
+def month_row(agency, month, channel, **counts):
+    return MonthlyStat.objects.create(month=month, agency=agency, channel=channel, computed_at=timezone.now(), **counts)
+
+
+def period(key):
+    return quality_index.period_parse(key, today=dt.date(2026, 12, 2))
+
+
+def indicators(result) -> dict:
+    return {i["key"]: i for g in result["groups"] for i in g["indicators"]}
+
+
+def test_an_agency_at_full_points():
+    agency = AgencyFactory()
+    month_row(
+        agency,
+        MARCH,
+        Channel.ONLINE,
+        received=10,
+        resolved_on_time=8,
+        resolved_early=2,
+        resolved_e_result=10,
+        received_reuse=9,
+        paid_online=5,
+        paid_any=5,
+        rating_very_satisfied=6,
+        rating_satisfied=4,
+    )
+    result = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
+    found = indicators(result)
+    for key in AVAILABLE:
+        assert found[key]["points"] == found[key]["max_points"], key
+    # What the portal can score: 20 + 7 + 7 + 8 + 7 + 7 + 6 = 62 of the seeded 100.
+    assert result["total"] == 62.0 == result["max_points_scored"]
+    assert result["max_points"] == 100.0
+    assert [(g["key"], g["max_points"]) for g in result["groups"]] == [
+        ("transparency", 18.0),
+        ("timeliness", 20.0),
+        ("digitisation", 22.0),
+        ("online", 22.0),
+        ("satisfaction", 18.0),
+    ]
+    for key in UNAVAILABLE:
+        assert found[key]["available"] is False and found[key]["points"] is None and found[key]["missing"]
+
+
+def test_an_agency_with_a_late_dossier_two_supplement_requests_and_a_low_online_share():
+    agency = AgencyFactory()
+    # Online: 3 received, 3 resolved on time with an electronic result.
+    month_row(agency, MARCH, Channel.ONLINE, received=3, resolved_on_time=3, resolved_e_result=3)
+    # Counter: 7 received; 5 in time (one of them after two supplement requests), 2 late.
+    month_row(
+        agency,
+        MARCH,
+        Channel.COUNTER,
+        received=7,
+        resolved_early=2,
+        resolved_on_time=3,
+        resolved_late=2,
+        resolved_multi_supplement=1,
+        resolved_e_result=5,
+        received_reuse=4,
+        paid_online=1,
+        paid_any=4,
+        rating_very_satisfied=3,
+        rating_satisfied=5,
+        rating_dissatisfied=2,
+    )
+    result = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
+    found = indicators(result)
+    expected = {
+        # (8 in time − 1 with two supplement requests) / 10 = 70 % of 100 % → 20 × 0.7
+        "on_time": (70.0, 14.0),
+        "e_result": (80.0, 5.6),  # 8 / 10, full at 100 % → 7 × 0.8
+        "reuse": (40.0, 3.5),  # 4 / 10, full at 80 % → 7 × 0.5
+        "online_share": (30.0, 3.0),  # 3 / 10, full at 80 % → 8 × 0.375
+        "online_e_result": (30.0, 4.2),  # 3 / 10, full at 50 % → 7 × 0.6
+        "online_payment": (25.0, 2.19),  # 1 / 4, full at 80 % → 7 × 0.3125 = 2.1875
+        "satisfaction": (80.0, 5.33),  # 8 / 10, full at 90 % → 6 × 0.888…
+    }
+    for key, (rate, points) in expected.items():
+        assert (found[key]["rate"], found[key]["points"]) == (rate, points), key
+    assert found["on_time"]["numerator"] == 7 and found["on_time"]["denominator"] == 10
+    assert {f["key"]: f["value"] for f in found["on_time"]["figures"]} == {
+        "resolved_in_time": 8,
+        "resolved_multi_supplement": 1,
+        "resolved_late": 2,
+        "resolved": 10,
+    }
+    groups = {g["key"]: g["points"] for g in result["groups"]}
+    assert groups == {
+        "transparency": 0.0,
+        "timeliness": 14.0,
+        "digitisation": 9.1,
+        "online": 9.39,
+        "satisfaction": 5.33,
+    }
+    assert result["total"] == 37.82
+
+
+def test_period_boundaries_from_the_dossiers_through_the_rollup(hand_built):
+    """A dossier resolved at 23:59 on 31 March counts in March (and Q1), one at 00:00 on 1 April
+    in April (and Q2); the year holds both."""
+    agency, version = hand_built
+    other = AgencyFactory()
+    S = DossierState
+    common = {"state": S.RESOLVED, "received_at": dt.datetime(2026, 3, 30, 9, tzinfo=HCM)}
+    make(
+        version,
+        other,
+        resolved_at=dt.datetime(2026, 3, 31, 23, 59, tzinfo=HCM),
+        due_at=dt.datetime(2026, 4, 3, 17, tzinfo=HCM),
+        **common,
+    )
+    make(
+        version,
+        other,
+        resolved_at=dt.datetime(2026, 4, 1, 0, 0, tzinfo=HCM),
+        due_at=dt.datetime(2026, 3, 31, 17, tzinfo=HCM),
+        **common,
+    )
+    for day in (dt.date(2026, 3, 30), dt.date(2026, 3, 31), dt.date(2026, 4, 1)):
+        service.stats_rollup_day(day=day)
+    scope = frozenset({other.pk})
+
+    def on_time(key):
+        return indicators(quality_index.index_compute(agency_ids=scope, period=period(key)))["on_time"]
+
+    assert (on_time("2026-03")["numerator"], on_time("2026-03")["denominator"]) == (1, 1)
+    assert (on_time("2026-Q1")["numerator"], on_time("2026-Q1")["denominator"]) == (1, 1)
+    assert (on_time("2026-04")["numerator"], on_time("2026-04")["denominator"]) == (0, 1)  # late
+    assert (on_time("2026-Q2")["numerator"], on_time("2026-Q2")["denominator"]) == (0, 1)
+    assert (on_time("2026")["numerator"], on_time("2026")["denominator"]) == (1, 2)
+    assert on_time("2026")["points"] == 10.0
+
+
+def _event(dossier, seq, action, when):
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        seq=seq,
+        action=action,
+        created_at=when,
+        prev_hash="0" * 64,
+        hash=f"{dossier.pk:032d}{seq:032d}",
+    )
+
+
+def test_the_rollup_keeps_the_counters_of_the_index(hand_built):
+    """Two supplement requests make an in-time dossier late for the index; an electronic result
+    needs its code and its file; reuse is a document stored before the dossier was opened;
+    fees paid at the counter count as paid, not as paid online."""
+    _agency, version = hand_built
+    agency = AgencyFactory()
+    S = DossierState
+    at = dt.datetime(2026, 5, 5, 9, tzinfo=HCM)
+    resolved = {"state": S.RESOLVED, "received_at": at, "due_at": at + dt.timedelta(days=3)}
+    twice = make(version, agency, resolved_at=at + dt.timedelta(hours=5), **resolved)
+    once = make(version, agency, resolved_at=at + dt.timedelta(hours=6), **resolved)
+    for seq, who in enumerate((twice, twice, once), start=1):
+        _event(who, seq, "request_supplement", at - dt.timedelta(days=1))
+    stored = StoredDocument.objects.create(
+        owner=once.applicant,
+        name="kq.pdf",
+        file="x/kq.pdf",
+        mime_type="application/pdf",
+        size=1,
+        sha256="a" * 64,
+        created_at=at - dt.timedelta(days=30),
+    )
+    DossierResult.objects.create(
+        dossier=once, number=1, code="KQ-1", title="Kết quả", stored=stored, status=ResultStatus.FINAL
+    )
+    DossierResult.objects.create(dossier=twice, number=1, code="KQ-2", title="Dự thảo", status=ResultStatus.FINAL)
+    fresh = make(version, agency, state=S.RECEIVED, received_at=at, due_at=at + dt.timedelta(days=3))
+    DossierDocument.objects.create(dossier=fresh, component_name="CCCD", stored=stored)
+    counter = make(version, agency, channel=Channel.COUNTER, state=S.PROCESSING, received_at=at, due_at=at)
+    _event(counter, 1, "payment_received", at + dt.timedelta(hours=1))
+    service.stats_rollup_day(day=at.date())
+    rows = DailyStat.objects.filter(agency=agency, day=at.date())
+    totals = {
+        f: sum(getattr(r, f) for r in rows)
+        for f in ("resolved_multi_supplement", "resolved_e_result", "received_reuse", "paid_online", "paid_any")
+    }
+    assert totals == {
+        "resolved_multi_supplement": 1,
+        "resolved_e_result": 1,  # the result without a file is not electronic
+        "received_reuse": 1,
+        "paid_online": 0,
+        "paid_any": 1,
+    }
+    month = MonthlyStat.objects.get(agency=agency, month=dt.date(2026, 5, 1), channel=Channel.ONLINE)
+    assert (month.resolved_multi_supplement, month.resolved_e_result, month.received_reuse) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("key", AVAILABLE)
+def test_each_indicator_scores_full_at_its_threshold_and_in_proportion_below(key):
+    rule = IndexRule.objects.get(rule_set__effective_from=dt.date(2022, 6, 23), indicator=key)
+    full_at, max_points = rule.full_at, rule.max_points
+    assert quality_index.indicator_points(
+        numerator=int(full_at), denominator=100, max_points=max_points, full_at=full_at
+    ) == (
+        Decimal(full_at).quantize(Decimal("0.01")),
+        max_points,
+    )
+    rate, points = quality_index.indicator_points(
+        numerator=100, denominator=100, max_points=max_points, full_at=full_at
+    )
+    assert points == max_points  # never above the maximum
+    half = int(full_at) // 2
+    _rate, points = quality_index.indicator_points(
+        numerator=half, denominator=100, max_points=max_points, full_at=full_at
+    )
+    assert points == (max_points * Decimal(half) / full_at).quantize(Decimal("0.01"))
+    assert quality_index.indicator_points(numerator=0, denominator=0, max_points=max_points, full_at=full_at) == (
+        None,
+        None,
+    )
+
+
+def test_an_indicator_with_nothing_to_count_scores_nothing_and_says_so():
+    result = quality_index.index_compute(agency_ids=frozenset({AgencyFactory().pk}), period=period("2026-03"))
+    found = indicators(result)
+    assert found["on_time"]["points"] is None and "Không có hồ sơ" in found["on_time"]["missing"]
+    assert result["total"] == 0.0 and result["max_points_scored"] == 0.0
+
+
+def test_the_rule_set_changes_at_its_effective_date():
+    agency = AgencyFactory()
+    for month in (MARCH, APRIL):
+        month_row(agency, month, Channel.ONLINE, rating_very_satisfied=9, rating_dissatisfied=1, received=1)
+    stricter = IndexRuleSet.objects.create(name="Thử: hài lòng 95%", effective_from=APRIL)
+    IndexRule.objects.create(rule_set=stricter, indicator=IndexIndicator.SATISFACTION, max_points=18, full_at=95)
+    march = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
+    april = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-04"))
+    assert march["rule_set"]["effective_from"] == "2022-06-23"
+    assert indicators(march)["satisfaction"]["points"] == 6.0  # 90 % reaches the 90 % threshold
+    assert april["rule_set"]["effective_from"] == "2026-04-01"
+    assert indicators(april)["satisfaction"]["points"] == 17.05  # 18 × 90 / 95
+    assert set(indicators(april)) == {"satisfaction"}  # the new set scores only what it lists
+    # A quarter is scored by the set in force on its first day.
+    assert (
+        quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-Q2"))["rule_set"][
+            "effective_from"
+        ]
+        == "2026-04-01"
+    )
+
+
+def test_the_sum_never_goes_above_100():
+    # 13 × 10 points written straight to the table (the admin refuses it): the total still stops at 100.
+    generous = IndexRuleSet.objects.create(name="Thử: 130 điểm", effective_from=MARCH)
+    for indicator in quality_index.INDICATORS:
+        IndexRule.objects.create(rule_set=generous, indicator=indicator.key, max_points=10, full_at=1)
+    chance = random.Random(22)
+    for _ in range(200):
+        figures = {k: chance.randint(0, 50) for k in quality_index.SOURCE_LABELS}
+        figures["resolved"] = figures["resolved_in_time"] + figures["resolved_late"]
+        result = quality_index.index_score(figures=figures, rules=list(generous.rules.all()))
+        assert 0 <= result["total"] <= 100 and result["max_points"] == 100
+        for group in result["groups"]:
+            assert group["points"] <= group["max_points"]
+    with pytest.raises(ValidationError, match="vượt quá 100"):
+        rule_points_validate([("a", Decimal("60")), ("b", Decimal("40.01"))])
+    rule_points_validate([("a", Decimal("60")), ("b", Decimal("40"))])
+
+
+def test_the_mission_targets_with_the_date_they_apply_from():
+    agency = AgencyFactory()
+    for month in (dt.date(2025, 12, 1), dt.date(2026, 1, 1)):
+        month_row(
+            agency,
+            month,
+            Channel.ONLINE,
+            received=10,
+            resolved_on_time=10,
+            resolved_e_result=9,
+            rating_satisfied=92,
+            rating_dissatisfied=8,
+        )
+    december = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2025-12"))["targets"]
+    january = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-01"))["targets"]
+    sat_2025 = next(t for t in december if t["key"] == "satisfaction")
+    sat_2026 = next(t for t in january if t["key"] == "satisfaction")
+    assert (sat_2025["target"], sat_2025["effective_from"], sat_2025["value"], sat_2025["met"]) == (
+        90.0,
+        "2025-01-01",
+        92.0,
+        True,
+    )
+    assert (sat_2026["target"], sat_2026["effective_from"], sat_2026["value"], sat_2026["met"]) == (
+        95.0,
+        "2026-01-01",
+        92.0,
+        False,
+    )
+    assert "1565/QĐ-TTg" in sat_2026["basis"]
+    by_key = {t["key"]: t for t in january}
+    assert by_key["fully_online"]["value"] == 90.0 and by_key["e_result"]["value"] == 90.0
+    assert by_key["on_time"]["value"] == 100.0 and by_key["on_time"]["met"] is True
+    assert by_key["digitisation"]["available"] is False and by_key["digitisation"]["value"] is None
+    MissionTarget.objects.create(key="e_result", target=50, effective_from=dt.date(2026, 1, 15))
+    later = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-02"))["targets"]
+    assert next(t for t in later if t["key"] == "e_result")["target"] == 50.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "first", "last"),
+    [
+        ("2026-02", "month", "2026-02-01", "2026-02-28"),
+        ("2026-Q4", "quarter", "2026-10-01", "2026-12-31"),
+        ("2024", "year", "2024-01-01", "2024-12-31"),
+    ],
+)
+def test_periods(raw, kind, first, last):
+    p = period(raw)
+    assert (p.kind, p.first_day.isoformat(), p.last_day.isoformat()) == (kind, first, last)
+
+
+# --------------------------------------------------------------------------- API
+
+
+def _province():
+    province = AgencyFactory(name="UBND tỉnh Thử", code="000.00.00.T01")
+    agency = AgencyFactory(name="Sở Thử", parent=province, code="000.00.01.T01")
+    sibling = AgencyFactory(name="Sở Anh em", parent=province, code="000.00.02.T01")
+    month_row(agency, MARCH, Channel.ONLINE, received=4, resolved_on_time=4, rating_satisfied=1)
+    month_row(sibling, MARCH, Channel.COUNTER, received=4, resolved_late=4)
+    return province, agency, sibling
+
+
+def test_api_gives_the_index_of_an_agency_to_its_officers(client):
+    province, agency, sibling = _province()
+    client.force_login(officer(province, OfficerRole.LEADER))
+    response = client.get("/api/v1/stats/index/", {"agency": agency.pk, "period": "2026-03"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"total", "groups", "period", "rule_set", "targets", "agency"}
+    assert {"name", "points", "max_points", "indicators"} <= set(body["groups"][0])
+    assert body["agency"]["code"] == agency.code and body["period"]["kind"] == "month"
+    assert indicators(body)["on_time"]["points"] == 20.0
+    whole = client.get("/api/v1/stats/index/", {"agency": province.code, "period": "2026-03"}).json()
+    assert indicators(whole)["on_time"]["rate"] == 50.0  # 4 of 8, the province with its agencies
+
+
+def test_api_index_is_refused_outside_the_officers_agencies(client):
+    province, agency, sibling = _province()
+    client.force_login(officer(sibling))
+    response = client.get("/api/v1/stats/index/", {"agency": agency.pk, "period": "2026-03"})
+    assert response.status_code == 403
+    assert client.get("/api/v1/stats/index/", {"period": "2026-03"}).json()["groups"][1]["points"] == 0.0
+    client.logout()
+    assert client.get("/api/v1/stats/index/").status_code in (401, 403)
+
+
+def test_public_api_index_needs_no_sign_in(client):
+    province, agency, sibling = _province()
+    response = client.get("/api/v1/stats/public/index/", {"period": "2026-Q1"})
+    assert response.status_code == 200 and response.json()["agency"] is None
+    assert indicators(response.json())["on_time"]["denominator"] == 8
+    one = client.get("/api/v1/stats/public/index/", {"agency": sibling.code, "period": "2026-03"}).json()
+    assert indicators(one)["on_time"]["points"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "vietnamese", "english"),
+    [
+        ({"period": "2026-13"}, "period", "Kỳ đánh giá không hợp lệ", "The period is not valid"),
+        ({"period": "march"}, "period", "Kỳ đánh giá không hợp lệ", "The period is not valid"),
+        ({"period": "1999"}, "period", "từ năm 2000", "from 2000"),
+        ({"period": "2999-01"}, "period", "sau ngày hôm nay", "after today"),
+        ({"period": "2026-03", "agency": "999999"}, "agency", "không tồn tại", "does not exist"),
+        ({"period": "2021-01"}, "period", "Chưa có bộ quy tắc", "No scoring rule set"),
+    ],
+)
+def test_bad_parameters_are_explained_in_vietnamese_and_english(client, params, field, vietnamese, english):
+    _province()
+    before = MonthlyStat.objects.count()
+    response = client.get("/api/v1/stats/public/index/", params)
+    assert response.status_code == 400 and vietnamese in response.json()["error"]["fields"][field][0]
+    response = client.get("/api/v1/stats/public/index/", params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and english in response.json()["error"]["fields"][field][0]
+    assert MonthlyStat.objects.count() == before
+
+
+def test_the_index_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    assert "/api/v1/stats/index/" in schema and "/api/v1/stats/public/index/" in schema
+    assert "Decision 766" in schema
+
+
+def test_province_index_reads_the_monthly_rollup_only(client, django_assert_max_num_queries):
+    _province()
+    with django_assert_max_num_queries(6) as captured:
+        assert client.get("/api/v1/stats/public/index/", {"period": "2026-Q1"}).status_code == 200
+    assert not any("dossiers_dossier" in q["sql"] for q in captured.captured_queries)
+    assert not any("dossiers_dailystat" in q["sql"] for q in captured.captured_queries)
+
+
+def test_the_seeded_rule_set_lists_every_indicator_out_of_100_and_cites_its_basis():
+    rules = quality_index.rule_set_for(dt.date(2026, 1, 1))
+    rule_set = rules[0].rule_set
+    assert sum(r.max_points for r in rules) == 100
+    assert {r.indicator for r in rules} == {i.key for i in quality_index.INDICATORS}
+    assert "766/QĐ-TTg" in rule_set.basis and all(r.note for r in rules)
