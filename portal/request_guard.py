@@ -2,8 +2,8 @@
 
 A NUL character (``%00``) cannot be stored in PostgreSQL text (psycopg raises ``DataError``)
 and never belongs in a name, a filter or a code: `NulByteGuardMiddleware` answers 400 with a
-clear message when the path, a query-string key or value, or a form field (pages; the API's
-bodies are checked by its serializers) carries one. Nothing has run yet, so nothing is written.
+clear message when a query-string key or value, or a form field (pages; the API's bodies are
+checked by its serializers) carries one, and 404 when the path does. Nothing has run yet, so nothing is written.
 
 A form body that cannot be parsed (too many files or fields, too large, broken multipart) is
 answered here too, with the reason, instead of reaching the view as an empty form;
@@ -12,7 +12,7 @@ answered here too, with the reason, instead of reaching the view as an empty for
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import UnreadablePostError
 from django.utils.translation import gettext as _
@@ -50,7 +50,9 @@ class NulByteGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        nul = "\x00" in request.path or _has_nul(request.GET)
+        if "\x00" in request.path:
+            raise Http404  # no page, no dossier code holds one
+        nul = _has_nul(request.GET)
         if not nul and request.method == "POST" and not request.path.startswith(API_PREFIX):
             try:
                 nul = _has_nul(request.POST)

@@ -41,7 +41,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpResponse, JsonResponse
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -109,17 +109,17 @@ def human_size(size: int) -> str:
     """A size for people, in the active language's number format: ``12,4 MB``, ``10 MB``, ``850 KB``."""
     if size < 1024 * 1024:
         return f"{number_format(max(size, 1) / 1024, 0)} KB" if size >= 1024 else f"{size} B"
-    mb = size / 1048576
-    decimals = 0 if mb == int(mb) else 1
-    return f"{number_format(mb, decimals)} MB"
+    mb = round(size / 1048576, 1)
+    return f"{number_format(mb, 0 if mb == int(mb) else 1)} MB"
 
 
 def size_pair(size: int, limit: int) -> tuple[str, str]:
     """The size and the limit as shown together: the size never reads equal to a limit it exceeds."""
     shown, shown_limit = human_size(size), human_size(limit)
     if size > limit and shown == shown_limit:
-        shown = f"{number_format(size, 0, force_grouping=True)} byte"
-        shown_limit = f"{number_format(limit, 0, force_grouping=True)} byte"
+        separator = get_format("THOUSAND_SEPARATOR")
+        shown = f"{size:,} byte".replace(",", separator)
+        shown_limit = f"{limit:,} byte".replace(",", separator)
     return shown, shown_limit
 
 

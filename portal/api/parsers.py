@@ -34,6 +34,10 @@ def _too_deep(data, limit: int) -> bool:
     return False
 
 
+def _no_constant(value: str):
+    raise ValueError(f"{value} is not valid JSON")  # NaN and Infinity, which JSON does not have
+
+
 def _depth_error() -> ParseError:
     return ParseError(_("Nội dung JSON lồng nhau quá sâu (tối đa %(n)d cấp).") % {"n": JSON_MAX_DEPTH})
 
@@ -45,7 +49,7 @@ class ObjectJSONParser(parsers.JSONParser):
         except ParseError:
             raise ParseError(_("Bảng mã (charset) trong tiêu đề Content-Type không được hỗ trợ.")) from None
         try:
-            data = json.load(codecs.getreader(encoding)(stream), parse_constant=json.strict_constant)
+            data = json.load(codecs.getreader(encoding)(stream), parse_constant=_no_constant)
         except RecursionError:
             raise _depth_error() from None
         except json.JSONDecodeError as error:
