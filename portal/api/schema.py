@@ -75,7 +75,9 @@ _NEW_WEBHOOK = {
 LINKS: dict[str, dict[str, dict]] = {
     "v1_dossiers_create": {"201": _NEW_DOSSIER, "200": _NEW_DOSSIER},
     "v1_dossiers_list": {"200": _FIRST_DOSSIER},
-    "v1_procedures_list": {"200": {"GetProcedure": _link("v1_procedures_retrieve", code="$response.body#/results/0/code")}},
+    "v1_procedures_list": {
+        "200": {"GetProcedure": _link("v1_procedures_retrieve", code="$response.body#/results/0/code")}
+    },
     "v1_documents_list": {"200": {"GetDocument": _link("v1_documents_retrieve", id="$response.body#/results/0/id")}},
     "v1_webhooks_create": {"201": _NEW_WEBHOOK},
 }
