@@ -9,7 +9,7 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 REDIS_URL ?= redis://127.0.0.1:6379/0
 export DATABASE_URL REDIS_URL
 
-.PHONY: install run test test-fast lint format messages bench lock check-services system-packages clean
+.PHONY: install run test test-fast lint format messages bench fuzz lock check-services system-packages clean
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -48,6 +48,12 @@ format: install
 messages: install
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py compilemessages -l en -l vi --ignore=.venv
+
+# The long fuzzing run: many more random examples of the property-based and schemathesis
+# tests than `make test` runs (deterministic and short there).
+FUZZ_TESTS := tests/uploads/test_fuzz_uploads.py tests/procedures/test_form_schema_fuzz.py tests/api/test_stateful.py tests/api/test_fuzz.py
+fuzz: install system-packages check-services
+	FUZZ_LONG=1 DJANGO_SETTINGS_MODULE=portal.settings.test $(VENV)/bin/pytest -n 0 $(FUZZ_TESTS) $(PYTEST_ARGS)
 
 bench: install system-packages check-services
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m bench $(BENCH_ARGS)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import DossierState, StatusCode
+from portal.upload_policy import size_pair
 
 STATUS_DRAFT = "draft"
 
@@ -100,10 +101,11 @@ class DocumentsForm(forms.Form):
         for requirement in self.requirements:
             upload = cleaned.get(document_slot_name(requirement.pk))
             if upload is not None and upload.size > requirement.max_size:
+                shown, shown_limit = size_pair(upload.size, requirement.max_size)
                 self.add_error(
                     document_slot_name(requirement.pk),
-                    _("Tệp “%(name)s” dung lượng %(size).1f MB, vượt quá giới hạn %(limit).1f MB.")
-                    % {"name": upload.name, "size": upload.size / 1048576, "limit": requirement.max_size / 1048576},
+                    _("Tệp “%(name)s” có dung lượng %(size)s, vượt quá giới hạn %(limit)s.")
+                    % {"name": upload.name, "size": shown, "limit": shown_limit},
                 )
         return cleaned
 

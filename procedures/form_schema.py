@@ -130,7 +130,7 @@ def _check_field(spec: Any, path: str, errors: list[str], *, in_group: bool) -> 
     for key in sorted(set(spec) - FIELD_KEYS):
         errors.append(f"{path}.{str(key)[:50]}: " + str(_("thuộc tính không được hỗ trợ.")))
     field_type = spec.get("type")
-    if field_type not in FIELD_TYPES:
+    if not isinstance(field_type, str) or field_type not in FIELD_TYPES:  # a list or an object is no type
         errors.append(
             f"{path}.type: "
             + str(_("loại trường “%(type)s” không được hỗ trợ; các loại hợp lệ: %(types)s."))
@@ -220,7 +220,7 @@ def _check_field(spec: Any, path: str, errors: list[str], *, in_group: bool) -> 
     clean["validation"] = {k: v for k, v in validation.items() if k in allowed}
     # prefill
     prefill = spec.get("prefill")
-    if prefill not in (None, "") and prefill not in PREFILL_SOURCES:
+    if prefill not in (None, "") and (not isinstance(prefill, str) or prefill not in PREFILL_SOURCES):
         errors.append(
             f"{path}.prefill: "
             + str(_("nguồn điền sẵn “%(source)s” không được hỗ trợ.")) % {"source": str(prefill)[:50]}

@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +23,7 @@ from dossiers.actions import action_get
 from dossiers.constants import Rating
 from dossiers.core.machine import OFFICER
 from dossiers.models import Dossier
-from portal.api.parsers import ObjectJSONParser
+from portal.api.parsers import ObjectJSONParser, PortalMultiPartParser
 from portal.models import ApiToken
 from portal.second_factor import token_acts_as_officer
 
@@ -148,7 +148,7 @@ class _ApplicantAction(APIView):
 class SupplementView(_ApplicantAction):
     """Answer a supplement request: corrected answers, new documents, and resubmit."""
 
-    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
+    parser_classes = [PortalMultiPartParser, FormParser, ObjectJSONParser]
 
     @extend_schema(request=SupplementInputSerializer, responses=_RESPONSES, operation_id="dossier_supplement")
     def post(self, request, code: str):
@@ -174,7 +174,7 @@ class SupplementView(_ApplicantAction):
 class WithdrawView(_ApplicantAction):
     """Ask to withdraw the dossier, with a reason (withdrawn at once if not yet received)."""
 
-    parser_classes = [ObjectJSONParser, FormParser, MultiPartParser]
+    parser_classes = [ObjectJSONParser, FormParser, PortalMultiPartParser]
 
     @extend_schema(request=WithdrawInputSerializer, responses=_RESPONSES, operation_id="dossier_withdraw")
     def post(self, request, code: str):
@@ -191,7 +191,7 @@ class WithdrawView(_ApplicantAction):
 class RatingView(_ApplicantAction):
     """Rate the handling of a returned dossier, once."""
 
-    parser_classes = [ObjectJSONParser, FormParser, MultiPartParser]
+    parser_classes = [ObjectJSONParser, FormParser, PortalMultiPartParser]
 
     @extend_schema(request=RatingInputSerializer, responses=_RESPONSES, operation_id="dossier_rate")
     def post(self, request, code: str):
@@ -230,7 +230,7 @@ class DossierActionView(_ApplicantAction):
     allows the action (another officer was faster) answers 409.
     """
 
-    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, PortalMultiPartParser, FormParser]
 
     @extend_schema(request=ActionInputSerializer, responses=_RESPONSES, operation_id="dossier_action")
     def post(self, request, code: str):

@@ -19,7 +19,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
 from dossiers import selectors, services
@@ -34,7 +34,7 @@ from dossiers.api.serializers import (
 from dossiers.constants import DossierState
 from dossiers.services.slips import slips_for_viewer
 from portal.api.idempotency import idempotency_check, request_fingerprint
-from portal.api.parsers import ObjectJSONParser
+from portal.api.parsers import ObjectJSONParser, PortalMultiPartParser
 
 DOCUMENT_PART = re.compile(r"^documents\[(\d{1,12})\]$")
 IDEMPOTENCY_KEY_MAX = 64
@@ -68,7 +68,7 @@ def _uploaded_files(request) -> dict:
 
 @extend_schema(tags=["dossiers"])
 class DossierCollectionView(GenericAPIView):
-    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
+    parser_classes = [PortalMultiPartParser, FormParser, ObjectJSONParser]
     serializer_class = DossierListSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = DossierFilter

@@ -1,12 +1,12 @@
 """Uploaded files: checked by content, not by name, then kept in the applicant's store.
 
 A file is accepted only when libmagic's reading of its bytes is one of the types the
-document component allows, it fits the size limit, and — for PDFs — it opens, is not
-encrypted and carries no script or launch action.
+document component allows, it fits the size limit, and it passes the upload policy
+(`portal.upload_policy`: active content of PDFs, decompression and pixel limits, polyglots,
+antivirus).
 """
 
 import hashlib
-import io
 import logging
 import re
 import unicodedata
@@ -17,12 +17,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from dossiers.constants import DocumentSource
 from dossiers.models import StoredDocument
 from portal.storage import STORAGE_ERRORS
+from portal.upload_policy import size_pair, upload_check
 from signing.constants import pdf_may_carry_signatures
 
 logger = logging.getLogger(__name__)
@@ -41,8 +40,6 @@ EXTENSIONS = {
 }
 DEFAULT_ACCEPTED = ("application/pdf", "image/jpeg", "image/png")
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
-_DANGEROUS_PDF_KEYS = {"/JS", "/JavaScript", "/Launch", "/RichMedia", "/SubmitForm", "/ImportData"}
-_MAX_PDF_NODES = 200_000
 
 
 @dataclass(frozen=True)
@@ -75,38 +72,6 @@ def sanitise_filename(name: str, *, mime_type: str | None = None) -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
-def _pdf_problem(content: bytes) -> str | None:
-    try:
-        reader = PdfReader(io.BytesIO(content), strict=False)
-        if reader.is_encrypted:
-            return _("Tệp PDF được mã hoá hoặc đặt mật khẩu; hãy nộp bản không mã hoá.")
-        if len(reader.pages) == 0:
-            return _("Tệp PDF không có trang nào.")
-        seen: set[int] = set()
-        stack = [reader.trailer]
-        nodes = 0
-        while stack:
-            obj = stack.pop()
-            nodes += 1
-            if nodes > _MAX_PDF_NODES:
-                return _("Tệp PDF quá phức tạp để kiểm tra an toàn.")
-            if hasattr(obj, "idnum"):
-                key = (obj.idnum, obj.generation)
-                if key in seen:
-                    continue
-                seen.add(key)
-                obj = obj.get_object()
-            if isinstance(obj, dict):
-                if _DANGEROUS_PDF_KEYS & set(obj.keys()) or obj.get("/S") in ("/JavaScript", "/Launch"):
-                    return _("Tệp PDF chứa mã lệnh (JavaScript) hoặc lệnh khởi chạy; không được chấp nhận.")
-                stack.extend(obj.values())
-            elif isinstance(obj, list):
-                stack.extend(obj)
-    except (PdfReadError, ValueError, TypeError, KeyError, RecursionError, OSError, AttributeError):
-        return _("Tệp PDF bị hỏng hoặc không đọc được.")
-    return None
-
-
 def document_inspect(
     *, name: str, content: bytes, accepted_types: list[str] | tuple[str, ...] | None = None, max_size: int | None = None
 ) -> InspectedFile:
@@ -117,9 +82,10 @@ def document_inspect(
     if size == 0:
         raise ValidationError(_("Tệp “%(name)s” rỗng.") % {"name": name}, code="empty")
     if size > limit:
+        shown, shown_limit = size_pair(size, limit)
         raise ValidationError(
-            _("Tệp “%(name)s” dung lượng %(size).1f MB, vượt quá giới hạn %(limit).1f MB.")
-            % {"name": name, "size": size / 1048576, "limit": limit / 1048576},
+            _("Tệp “%(name)s” có dung lượng %(size)s, vượt quá giới hạn %(limit)s.")
+            % {"name": name, "size": shown, "limit": shown_limit},
             code="too_large",
         )
     mime_type = magic.from_buffer(content[:65536], mime=True)
@@ -130,10 +96,8 @@ def document_inspect(
             % {"name": name, "type": mime_type, "allowed": allowed},
             code="bad_type",
         )
-    if mime_type == "application/pdf":
-        problem = _pdf_problem(content)
-        if problem:
-            raise ValidationError(f"“{name}”: {problem}", code="bad_pdf")
+    content = upload_check(name=name, content=content, mime_type=mime_type)
+    size = len(content)
     return InspectedFile(
         name=sanitise_filename(name, mime_type=mime_type),
         mime_type=mime_type,

@@ -53,11 +53,16 @@ RAW_ANSWER_MAX_LENGTH = 10_000
 
 
 class DossierCodeConverter:
-    """``<unit code>-<YYMMDD>-<NNNN>``: keeps ``/dossiers/store/`` and the like out of the dossier page."""
+    """Any stored code (``<unit code>-<YYMMDD>-<NNNN>`` as issued, but also imported or
+    generated ones such as ``…-B0000733``), so every list can link every dossier; only the
+    words of the other pages under ``/dossiers/`` are not codes."""
 
-    regex = r"[0-9A-Za-z._]+-\d{6}-\d{4,}"
+    regex = r"[^/]+"
+    NOT_CODES = frozenset({"store", "new", "drafts"})
 
     def to_python(self, value: str) -> str:
+        if value in self.NOT_CODES:
+            raise ValueError(value)
         return value
 
     def to_url(self, value: str) -> str:

@@ -87,6 +87,15 @@ def _from_django(exc: Exception) -> Exception:
         return exceptions.ValidationError({"detail": [_("Giá trị gửi lên nằm ngoài phạm vi cho phép.")]})
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # DRF's session authentication words this in English, with Django's untranslated reason.
+        return exceptions.PermissionDenied(
+            _(
+                "Thiếu hoặc sai mã chống giả mạo (CSRF) của phiên đăng nhập. Hãy tải lại trang rồi thử lại, "
+                "hoặc gọi API bằng mã truy cập (Authorization: Bearer …)."
+            ),
+            code="csrf_failed",
+        )
     return exc
 
 

@@ -29,6 +29,7 @@ from portal import client_address
 from portal.api.exceptions import error_json_response
 from portal.api.idempotency import idempotency_reused_response, request_fingerprint
 from portal.models import ApiAuditRecord, ApiToken
+from portal.request_guard import body_error
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +97,10 @@ class ApiMiddleware:
             return error_json_response(
                 status_code=413, code="payload_too_large", message=_("Dữ liệu gửi lên vượt quá dung lượng cho phép.")
             )
-        except (MultiPartParserError, SuspiciousOperation, UnreadablePostError):
-            return None  # a body nobody can read: the view answers its 400, and nothing is kept
+        except (MultiPartParserError, SuspiciousOperation, UnreadablePostError) as error:
+            # A body nobody can read: its reason answered now, nothing kept.
+            status_code, code, message = body_error(error)
+            return error_json_response(status_code=status_code, code=code, message=message)
         base = "idem:" + hashlib.sha256(f"{caller}|{request.path}|{key}".encode()).hexdigest()
         stored = cache.get(base)
         if stored is not None:
@@ -120,6 +123,9 @@ class ApiMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith(API_PREFIX):
             return None
+        if isinstance(exception, SuspiciousOperation):  # Django answers these 400 outside the API
+            status_code, code, message = body_error(exception)
+            return error_json_response(status_code=status_code, code=code, message=message)
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exception)
         return error_json_response(
             status_code=500, code="server_error", message=_("Đã có lỗi phía máy chủ. Vui lòng thử lại sau.")

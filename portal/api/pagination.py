@@ -9,7 +9,8 @@ class PortalPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    invalid_page_message = gettext_lazy("Trang “%(page_number)s” không tồn tại hoặc không hợp lệ.")
+    # DRF fills it with str.format (page_number, message).
+    invalid_page_message = gettext_lazy("Trang “{page_number}” không tồn tại hoặc không hợp lệ.")
     page_size_message = gettext_lazy("Số bản ghi mỗi trang phải là số nguyên từ 1 đến %(max)d.")
 
     def get_page_size(self, request):

@@ -3,7 +3,9 @@
 Each operation gets the error answers it can give, all with the one error body
 (`ErrorSerializer`): 400 where it takes input, 401/403 where it needs a caller, 404 where
 the path names a resource, 409/413/415 for writes, 429 everywhere. Reads of one resource
-document their ``ETag`` and 304; writes document ``Idempotency-Key``.
+document their ``ETag`` and 304; writes document ``Idempotency-Key``. Responses that hand
+out an identifier declare OpenAPI ``links`` to the operations that take it (`LINKS`), which
+clients and schemathesis' stateful tests follow.
 """
 
 import re
@@ -51,6 +53,34 @@ IF_NONE_MATCH_PARAMETER = OpenApiParameter(
     required=False,
     description="The ETag of a previous answer: 304 without a body when the resource has not changed.",
 )
+
+
+def _link(operation_id: str, **parameters: str) -> dict:
+    return {"operationId": operation_id, "parameters": parameters}
+
+
+_NEW_DOSSIER = {
+    "GetDossier": _link("v1_dossiers_retrieve", code="$response.body#/code"),
+    "DossierPayments": _link("v1_dossiers_payments_retrieve", code="$response.body#/code"),
+    "WithdrawDossier": _link("dossier_withdraw", code="$response.body#/code"),
+    "TrackDossier": _link("v1_track_retrieve", code="$response.body#/code"),
+}
+_FIRST_DOSSIER = {"GetDossier": _link("v1_dossiers_retrieve", code="$response.body#/results/0/code")}
+_NEW_WEBHOOK = {
+    "GetWebhook": _link("v1_webhooks_retrieve", id="$response.body#/id"),
+    "WebhookDeliveries": _link("v1_webhooks_deliveries_list", id="$response.body#/id"),
+    "DeleteWebhook": _link("v1_webhooks_destroy", id="$response.body#/id"),
+}
+# operationId → response code → links (OpenAPI 3 Link Objects, by operationId).
+LINKS: dict[str, dict[str, dict]] = {
+    "v1_dossiers_create": {"201": _NEW_DOSSIER, "200": _NEW_DOSSIER},
+    "v1_dossiers_list": {"200": _FIRST_DOSSIER},
+    "v1_procedures_list": {
+        "200": {"GetProcedure": _link("v1_procedures_retrieve", code="$response.body#/results/0/code")}
+    },
+    "v1_documents_list": {"200": {"GetDocument": _link("v1_documents_retrieve", id="$response.body#/results/0/id")}},
+    "v1_webhooks_create": {"201": _NEW_WEBHOOK},
+}
 
 
 class PortalAutoSchema(AutoSchema):
@@ -110,4 +140,7 @@ class PortalAutoSchema(AutoSchema):
                 "description": "Version of the resource; send it back in If-None-Match.",
             }
             responses.setdefault("304", {"description": "Not modified since the ETag in If-None-Match."})
+        for code, links in LINKS.get(self.get_operation_id(), {}).items():
+            if code in responses:
+                responses[code]["links"] = links
         return responses

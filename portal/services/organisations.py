@@ -52,7 +52,8 @@ def organisation_invite_member(
     link = settings.SITE_URL + reverse("portal:invitation_accept", args=[invitation.token])
     transaction.on_commit(
         lambda: send_mail(
-            subject=_("Lời mời tham gia tổ chức %(name)s") % {"name": organisation.name},
+            # One line whatever the name holds: a CR/LF in a header is refused by the mailer.
+            subject=" ".join((_("Lời mời tham gia tổ chức %(name)s") % {"name": organisation.name}).split()),
             message=_(
                 "%(actor)s mời bạn tham gia tổ chức %(name)s trên %(portal)s.\n"
                 "Mở liên kết sau để chấp nhận (cần đăng nhập bằng địa chỉ email này):\n%(link)s"

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.language.LanguageByChoiceMiddleware",
+    "portal.upload_policy.RequestBodyLimitMiddleware",
+    "portal.request_guard.NulByteGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -301,8 +303,6 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest total size in bytes of the documents attached to one dossier (50 MB by default).
 DOSSIER_MAX_TOTAL_SIZE = env.int("DOSSIER_MAX_TOTAL_SIZE", default=50 * 1024 * 1024)
 # Previews of documents on the officer's page (page images rendered in the pdf queue): the
@@ -314,6 +314,30 @@ DOCUMENT_PREVIEW_WIDTH = env.int("DOCUMENT_PREVIEW_WIDTH", default=1240)
 # appointment at the latest (0: any moment before it); see dossiers/core/apology.py.
 APOLOGY_LEAD_WORKING_MINUTES = env.int("APOLOGY_LEAD_WORKING_MINUTES", default=0)
 DOCUMENT_PREVIEW_MAX_BYTES = env.int("DOCUMENT_PREVIEW_MAX_BYTES", default=25 * 1024 * 1024)
+
+# --- Upload policy (portal/upload_policy.py enforces every line of this block) ---
+# A request body past this size is answered 413 before it is read (the proxy's
+# client_max_body_size in deploy/nginx is the same figure: the dossier's total plus 1 MB).
+REQUEST_BODY_MAX_SIZE = env.int("REQUEST_BODY_MAX_SIZE", default=DOSSIER_MAX_TOTAL_SIZE + 1024 * 1024)
+# Django's own limits: the non-file part of a body kept in memory, files kept in memory
+# before they spill to a temporary file, and the number of parts.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# PDFs carrying JavaScript, Launch/URI/submit actions, embedded files or XFA: "refuse" them,
+# or "strip" them (the file is rewritten without that content and kept in its place).
+UPLOAD_PDF_ACTIVE_CONTENT = env.str("UPLOAD_PDF_ACTIVE_CONTENT", default="refuse")
+# Decompression limits of a PDF: total inflated bytes, and inflated-to-stored ratio.
+UPLOAD_PDF_MAX_INFLATED_SIZE = env.int("UPLOAD_PDF_MAX_INFLATED_SIZE", default=200 * 1024 * 1024)
+UPLOAD_PDF_MAX_INFLATION_RATIO = env.int("UPLOAD_PDF_MAX_INFLATION_RATIO", default=100)
+# Pixels of an uploaded image, read from its header before any decoding (an A4 page scanned
+# at 600 dpi is 35 million).
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=60_000_000)
+# Antivirus: clamd's address ("tcp://host:3310" or "unix:///run/clamav/clamd.ctl"); empty = off.
+CLAMD_ADDRESS = env.str("CLAMD_ADDRESS", default="")
+CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=30)
+# --- end of the upload policy ---
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -341,7 +365,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "portal.api.parsers.ObjectJSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "portal.api.parsers.PortalMultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PortalPagination",

@@ -1,9 +1,11 @@
 """Schemathesis over the whole API schema, in-process against the WSGI app, as a citizen
 and as an officer: no 5xx, and every answer conforms to the documented schema.
 
-Bounded (``FUZZ_EXAMPLES`` per operation) so that the run stays well under a minute.
+Bounded (``FUZZ_EXAMPLES`` per operation) so that the run stays well under a minute;
+``FUZZ_LONG=1`` (``make fuzz``) runs many more.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from portal.services import api_token_create
 from tests.dossiers.factories import DossierFactory
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory
 
-FUZZ_EXAMPLES = 8
+FUZZ_EXAMPLES = 200 if os.environ.get("FUZZ_LONG") == "1" else 8  # `make fuzz` runs the long one
 
 
 def _load_schema():
@@ -42,17 +44,8 @@ schema = _load_schema()
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection(db):
-    """As Django's test client does: a request must not close the test's connection (and
-    with it the transaction that holds the test data)."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+def _keep_the_test_connection(keep_the_test_connection):
+    """Every case here calls the app in-process (conftest's fixture)."""
 
 
 @pytest.fixture
