@@ -5,10 +5,12 @@ scans, an officer's result) goes through `dossiers.services.documents.document_i
 calls `upload_check` here once it knows the file's type from its bytes. The rules, each set in
 ``portal/settings/base.py`` (block "Upload policy"):
 
-- **PDF active content** (``UPLOAD_PDF_ACTIVE_CONTENT``): JavaScript, Launch, URI, form
-  submission/import actions, embedded files and attachments, rich media and XFA forms are
-  refused (``"refuse"``, the default) or removed by rewriting the file without them
-  (``"strip"``; the rewritten file is checked again and kept in place of the upload).
+- **PDF active content** (``UPLOAD_PDF_ACTIVE_CONTENT``): JavaScript, Launch, a web address
+  opened by itself (a URI action under ``/OpenAction`` or ``/AA``), form submission/import
+  actions, embedded files and attachments, rich media and XFA forms are refused (``"refuse"``,
+  the default) or removed by rewriting the file without them (``"strip"``; the rewritten file is
+  checked again and kept in place of the upload). A link a person clicks (a link annotation's
+  URI) is kept: agencies' e-documents carry them, and a viewer asks before following one.
 - **Decompression limits**: every Flate stream of a PDF is inflated in bounded chunks, never
   whole, until ``UPLOAD_PDF_MAX_INFLATED_SIZE`` bytes in total; past that, or past
   ``UPLOAD_PDF_MAX_INFLATION_RATIO`` times the stored size (once the total exceeds
@@ -175,12 +177,29 @@ def _action_kind(obj) -> str | None:
     return _ACTION_KINDS.get(kind) if isinstance(kind, str) else None
 
 
+def _resolved(value):
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _automatic_uri(obj: dict) -> bool:
+    """A web address opened with no click: a URI action as the document's or a page's
+    ``/OpenAction``, or among the additional actions (``/AA``) run on events."""
+    opened = _resolved(obj.get("/OpenAction")) if "/OpenAction" in obj else None
+    events = _resolved(obj.get("/AA")) if "/AA" in obj else None
+    actions = [opened] if isinstance(opened, dict) else []
+    if isinstance(events, dict):
+        actions += [a for a in (_resolved(v) for v in events.values()) if isinstance(a, dict)]
+    return any(_action_kind(action) == _KIND_URI for action in actions)
+
+
 def _dict_kind(obj: dict) -> str | None:
     """What makes this PDF dictionary active content, if anything."""
     for key in obj:
         if key in _KEY_KINDS:
             return _KEY_KINDS[key]
-    if (kind := _action_kind(obj)) is not None:
+    if _automatic_uri(obj):
+        return _KIND_URI
+    if (kind := _action_kind(obj)) is not None and kind != _KIND_URI:
         return kind
     if obj.get("/Type") == "/EmbeddedFile":
         return _KIND_EMBEDDED

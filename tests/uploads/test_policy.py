@@ -19,7 +19,6 @@ ALL_TYPES = ["application/pdf", "image/png", "image/jpeg"]
 
 ACTIVE = {
     "open_uri": (samples.pdf_open_uri, "URI", "URI"),
-    "link_uri": (samples.pdf_link_uri, "URI", "URI"),
     "launch": (samples.pdf_launch, "lệnh mở tệp hoặc chương trình khác", "launches"),
     "javascript": (samples.pdf_javascript, "JavaScript", "JavaScript"),
     "attachment": (samples.pdf_attachment, "tệp đính kèm nhúng", "embedded"),
@@ -37,6 +36,16 @@ def _refusal(content: bytes, language: str = "vi", **kwargs) -> ValidationError:
     with translation.override(language), pytest.raises(ValidationError) as caught:
         document_inspect(name="tep.pdf", content=content, accepted_types=ALL_TYPES, **kwargs)
     return caught.value
+
+
+def test_a_link_a_person_clicks_is_kept(settings):
+    """A link annotation's web address is not active content: e-documents carry them (the
+    refusal is for a web address opened by itself, /OpenAction or /AA)."""
+    content = samples.pdf_link_uri()
+    for mode in ("refuse", "strip"):
+        settings.UPLOAD_PDF_ACTIVE_CONTENT = mode
+        inspected = document_inspect(name="tep.pdf", content=content, accepted_types=ALL_TYPES)
+        assert inspected.content == content
 
 
 def test_plain_files_pass_unchanged():
