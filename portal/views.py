@@ -9,10 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +21,7 @@ from portal.constants import ROLE_PERMISSIONS
 from portal.forms import ApiTokenForm, InvitationForm, OrganisationForm, ProfileForm
 from portal.models import Organisation, User
 from portal.second_factor import officer_session_verified
+from portal.unavailable import DATABASE_ERRORS, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -278,27 +277,9 @@ def error_404(request, exception=None):
     return render(request, "404.html", status=404)
 
 
-# Seconds a client is asked to wait when the database is unreachable (a restart, a failover).
-DATABASE_UNAVAILABLE_RETRY_AFTER = 15
-
-
 def error_500(request):
-    """The answer to an uncaught exception; the database gone away (a restart, a failover, a
-    dropped connection) is a 503 with ``Retry-After``, not a 500 (issue 23)."""
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    """The answer to an uncaught exception; the database gone away is a 503 with
+    ``Retry-After`` (`portal.unavailable`), not a 500."""
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
         return database_unavailable(request)
     return render(request, "500.html", status=500)
-
-
-def database_unavailable(request) -> HttpResponse:
-    """503 with ``Retry-After``: JSON under /api/, else a page. Touches neither the database
-    nor the session (both may be what failed): no context processors, no user."""
-    message = _("Hệ thống đang tạm thời gián đoạn kết nối cơ sở dữ liệu. Vui lòng thử lại sau ít giây.")
-    if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message, "code": "service_unavailable"}, status=503)
-    else:
-        body = render_to_string("503.html", {"message": message, "retry_after": DATABASE_UNAVAILABLE_RETRY_AFTER})
-        response = HttpResponse(body, status=503)
-    response["Retry-After"] = str(DATABASE_UNAVAILABLE_RETRY_AFTER)
-    response["Cache-Control"] = "no-store"
-    return response

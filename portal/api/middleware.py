@@ -29,6 +29,7 @@ from portal import client_address
 from portal.api.exceptions import error_json_response
 from portal.api.idempotency import idempotency_reused_response, request_fingerprint
 from portal.models import ApiAuditRecord, ApiToken
+from portal.unavailable import DATABASE_ERRORS, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,9 @@ class ApiMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith(API_PREFIX):
             return None
+        if isinstance(exception, DATABASE_ERRORS):
+            logger.warning("API %s %s: database unavailable: %s", request.method, request.path, exception)
+            return database_unavailable(request)
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exception)
         return error_json_response(
             status_code=500, code="server_error", message=_("Đã có lỗi phía máy chủ. Vui lòng thử lại sau.")
