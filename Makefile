@@ -9,7 +9,7 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 REDIS_URL ?= redis://127.0.0.1:6379/0
 export DATABASE_URL REDIS_URL
 
-.PHONY: install run test test-fast lint format messages bench fuzz lock check-services system-packages clean
+.PHONY: install run test test-fast faults lint format messages bench fuzz lock check-services system-packages clean
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -35,6 +35,11 @@ test: install system-packages check-services
 	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The fault suite with its long case: tests/faults (private Redis and PostgreSQL, real workers,
+# real kill signals) plus the locust load (100 citizens, 10 officers, FAULTS_LOAD_SECONDS=300).
+faults: install system-packages check-services
+	FAULTS_LOAD=1 DJANGO_SETTINGS_MODULE=portal.settings.test $(VENV)/bin/pytest -n 0 tests/faults $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

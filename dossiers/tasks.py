@@ -11,6 +11,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,9 +105,18 @@ def verify_uploaded_signatures(stored_document_id: int) -> bool:
 def send_acknowledgement(slip_id: int | None) -> None:
     """Last step of a submission's pipeline: mail the acknowledgement to the applicant, once (the
     slip records when it was sent), and only once it is sealed when the agency has a seal."""
-    slip = Slip.objects.select_related("dossier").filter(pk=slip_id).first() if slip_id is not None else None
-    if slip is None or slip.context.get("emailed_at") or not acknowledgement_ready_to_mail(slip):
+    if slip_id is None:
         return
+    # The slip's row stays locked while mailing: a duplicate of this task (a redelivery, an
+    # outbox republish) waits, then finds it mailed.
+    with transaction.atomic():
+        slip = Slip.objects.select_for_update(of=("self",)).select_related("dossier").filter(pk=slip_id).first()
+        if slip is None or slip.context.get("emailed_at") or not acknowledgement_ready_to_mail(slip):
+            return
+        _mail_acknowledgement(slip)
+
+
+def _mail_acknowledgement(slip: Slip) -> None:
     dossier = slip.dossier
     if not dossier.applicant_email:
         return

@@ -52,7 +52,9 @@ class PortalTask(Task):
     reject_on_worker_lost = True
     autoretry_for = TRANSIENT_ERRORS
     retry_backoff = 2
-    retry_backoff_max = 600
+    # A retry waits at most CELERY_TASK_MAX_COUNTDOWN (300 s): the broker's visibility timeout
+    # is sized on it (portal.settings.base), so a waiting retry is never handed out twice.
+    retry_backoff_max = 300
     retry_jitter = True
     max_retries = 8
 

@@ -1,8 +1,9 @@
 """The portal's signal receivers, connected once by ``PortalConfig.ready``:
 
-- `portal.signals.dossier_event_recorded`: committed dossier events become webhook deliveries
-  and national-portal sync records, and their sending is enqueued;
+- `portal.signals.dossier_event_recorded`: dossier events become webhook deliveries and
+  national-portal sync records in the event's own transaction, their sending in the outbox;
 - a webhook subscription saved or deleted clears the cached list of subscribers;
+- Celery's ``task_success``: the task that carried out an outbox message marks it done;
 - Celery's ``beat_init``: beat adds the default periodic tasks missing from the database;
 - allauth's ``authenticator_added``: setting up TOTP counts as passing it (`portal.second_factor`).
 """
@@ -20,6 +21,7 @@ from portal.beat import sync_beat_schedule
 from portal.models import WebhookSubscription
 from portal.second_factor import session_record_totp_activated
 from portal.services import national_sync, webhooks
+from portal.services.outbox import outbox_enqueue, outbox_mark_done, outbox_message_of
 from portal.signals import dossier_event_recorded
 
 logger = logging.getLogger(__name__)
@@ -79,17 +81,25 @@ def dossier_event_to_integrations(sender, *, event_id, dossier_id, action, from_
         organisation_id=dossier.organisation_id,
     )
     for delivery_id in delivery_ids:
-        tasks.deliver_webhook.delay(delivery_id)
+        outbox_enqueue(task="portal.tasks.deliver_webhook", args=[delivery_id])
     if sync:
         record = national_sync.sync_record_create(dossier=dossier, source=source)
         if record is not None:
-            tasks.national_sync_push.delay(record.pk)
+            outbox_enqueue(task="portal.tasks.national_sync_push", args=[record.pk])
 
 
 for _signal in (post_save, post_delete):
     _signal.connect(
         webhooks.webhook_subscribers_changed, sender=WebhookSubscription, dispatch_uid=f"webhooks-{_signal}"
     )
+
+
+@celery_signals.task_success.connect
+def outbox_message_done(sender=None, **kwargs) -> None:
+    # Only the last task of an outbox message runs under an id naming its row.
+    message_id = outbox_message_of(getattr(getattr(sender, "request", None), "id", None))
+    if message_id is not None:
+        outbox_mark_done(message_id=message_id)
 
 
 @celery_signals.beat_init.connect

@@ -17,7 +17,9 @@ from portal.services.webhooks import webhook_deliveries_due, webhook_delivery_at
 
 # Seconds of the first retry of a failed delivery; each next one waits about twice as long.
 DELIVERY_BACKOFF_FACTOR = 30
-DELIVERY_BACKOFF_MAX = 3600
+# At most CELERY_TASK_MAX_COUNTDOWN: a countdown longer than the broker's visibility timeout
+# would be handed to a second worker while the first still holds it.
+DELIVERY_BACKOFF_MAX = 300
 
 
 @shared_task(bind=True)

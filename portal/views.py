@@ -2,6 +2,7 @@
 
 import logging
 import re
+import sys
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +21,7 @@ from portal.constants import ROLE_PERMISSIONS
 from portal.forms import ApiTokenForm, InvitationForm, OrganisationForm, ProfileForm
 from portal.models import Organisation, User
 from portal.second_factor import officer_session_verified
+from portal.unavailable import DATABASE_ERRORS, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -276,4 +278,8 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
+    """The answer to an uncaught exception; the database gone away is a 503 with
+    ``Retry-After`` (`portal.unavailable`), not a 500."""
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable(request)
     return render(request, "500.html", status=500)

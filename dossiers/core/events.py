@@ -133,18 +133,17 @@ def event_append(
         # The cached public tracking answer shows the status and the timeline: drop it (a new
         # dossier has none: a look-up of an unknown code is not cached).
         transaction.on_commit(partial(public_answer_forget, dossier.code))
-    # Integrations (webhooks, national-portal sync) hear of the event only once it is committed.
-    transaction.on_commit(
-        lambda: dossier_event_recorded.send_robust(
-            sender=DossierEvent,
-            event_id=event.pk,
-            dossier_id=dossier.pk,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            applicant_id=dossier.applicant_id,
-            organisation_id=dossier.organisation_id,
-        )
+    # Integrations (webhooks, national-portal sync) record their work in this transaction and
+    # send it through the outbox: a crash right after the commit loses none of it.
+    dossier_event_recorded.send(
+        sender=DossierEvent,
+        event_id=event.pk,
+        dossier_id=dossier.pk,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        applicant_id=dossier.applicant_id,
+        organisation_id=dossier.organisation_id,
     )
     return event
 

@@ -677,7 +677,7 @@ def transition_run(
     payload: dict | None = None,
     check: Callable[[Dossier], None] | None = None,
     apply: Callable[[Dossier], list[str] | None] | None = None,
-    after_commit: Callable[[Dossier], None] | None = None,
+    effects: Callable[[Dossier], None] | None = None,
 ) -> Dossier:
     """Run the row ``name`` of the table on a dossier for ``user`` (None for the system's rows).
 
@@ -686,8 +686,9 @@ def transition_run(
     validates the input against the locked dossier and raises ``ValidationError`` before
     anything is written; ``apply(dossier)`` sets the fields the transition changes besides the
     state (and the state itself when the row's target is ``None``) and returns their names for
-    ``update_fields`` (``None``: save every field); ``after_commit(dossier)`` runs once the
-    transaction has committed.
+    ``update_fields`` (``None``: save every field); ``effects(dossier)`` records the row's own
+    side effects (notices, pipelines: through the outbox) in the same transaction, after the
+    event, so they are sent exactly when it commits.
 
     ``note`` is the performer's note: internal on an officer's (or the system's) row, the
     applicant's own words on the applicant's rows; ``public_note`` is what an officer's row tells
@@ -741,22 +742,21 @@ def transition_run(
             first=new,
         )
         told = note if by_applicant else public_note
-        _effects_on_commit(transition, dossier, from_code=from_code, note=told, event_seq=event.seq)
-        if after_commit is not None:
-            transaction.on_commit(lambda: after_commit(dossier))
+        _effects(transition, dossier, from_code=from_code, note=told, event_seq=event.seq)
+        if effects is not None:
+            effects(dossier)
     return dossier
 
 
-def _effects_on_commit(transition: Transition, dossier: Dossier, *, from_code, note: str, event_seq: int) -> None:
-    """The row's effects, enqueued for after the commit: the applicant's notice (with ``note``,
-    the text for the applicant, never an officer's internal note) and the slip."""
+def _effects(transition: Transition, dossier: Dossier, *, from_code, note: str, event_seq: int) -> None:
+    """The row's effects, recorded in its transaction (the notice and its deliveries, the
+    slip's pipeline in the outbox) and sent once it commits: the applicant's notice (with
+    ``note``, the text for the applicant, never an officer's internal note) and the slip. A
+    crash between the commit and the sending loses neither: the outbox sends them again."""
     changed = STATUS_CODE[dossier.state] != from_code
     if transition.notify == NOTIFY_ALWAYS or (transition.notify == NOTIFY_ON_STATUS and changed):
-        transaction.on_commit(lambda: dossier_notify_status(dossier, note=note, action=transition.action))
+        dossier_notify_status(dossier, note=note, action=transition.action)
     if transition.slip:
-        dossier_id, agency_id, kind = dossier.pk, dossier.receiving_agency_id, transition.slip
-        transaction.on_commit(
-            lambda: pipelines.official_slip_enqueue(
-                dossier_id=dossier_id, kind=kind, event_seq=event_seq, agency_id=agency_id
-            )
+        pipelines.official_slip_enqueue(
+            dossier_id=dossier.pk, kind=transition.slip, event_seq=event_seq, agency_id=dossier.receiving_agency_id
         )

@@ -167,13 +167,11 @@ def _total_size_error() -> ValidationError:
     )
 
 
-def _verify_signatures_on_commit(stored_ids: list[int]) -> None:
+def _verify_signatures_enqueue(stored_ids: list[int]) -> None:
     """PDFs uploaded already signed: their signatures are verified in the signing queue and
-    the verdict shown to officers next to the document."""
-    if not stored_ids:
-        return
-
-    transaction.on_commit(lambda: pipelines.uploads_verify_enqueue(stored_document_ids=stored_ids))
+    the verdict shown to officers next to the document (recorded in the outbox, sent on commit)."""
+    if stored_ids:
+        pipelines.uploads_verify_enqueue(stored_document_ids=stored_ids)
 
 
 def document_attach(
@@ -194,7 +192,7 @@ def document_attach(
         raise _total_size_error()
     current.update(superseded_at=now)
     if stored.mime_type == "application/pdf":
-        _verify_signatures_on_commit([stored.pk])
+        _verify_signatures_enqueue([stored.pk])
     # Attaching a document is activity on the draft: it keeps it from the 30-day purge.
     Dossier.objects.filter(pk=dossier.pk).update(updated_at=now)
     return DossierDocument.objects.create(
@@ -383,14 +381,10 @@ def dossier_submit(*, user, dossier_id: int, declaration: bool = False) -> tuple
 
 
 def _submitted(*, dossier: Dossier, pin: str) -> None:
-    """On commit of a submission: the acknowledgement's task in the pdf queue, which records the
-    applicant's in-app notice (once) and renders, seals and mails the acknowledgement."""
-    dossier_id = dossier.pk
-    transaction.on_commit(lambda: _after_submit(dossier_id, pin))
-
-
-def _after_submit(dossier_id: int, pin: str) -> None:
-    pipelines.acknowledgement_enqueue(dossier_id=dossier_id, pin=pin)
+    """In the submission's transaction: the acknowledgement's pipeline, in the outbox (sent on
+    commit), whose first task records the applicant's in-app notice (once) and renders, seals
+    and mails the acknowledgement."""
+    pipelines.acknowledgement_enqueue(dossier_id=dossier.pk, pin=pin, agency_id=dossier.receiving_agency_id)
 
 
 def dossier_file(
@@ -496,7 +490,7 @@ def dossier_file(
                     for (requirement, _inspected), document in zip(uploads, stored, strict=True)
                 ]
             )
-            _verify_signatures_on_commit(
+            _verify_signatures_enqueue(
                 [d.pk for d, (_r, inspected) in zip(stored, uploads, strict=True) if inspected.may_be_signed]
             )
             _submitted(dossier=dossier, pin=pin)

@@ -277,9 +277,7 @@ def slip_control_sheet_request(*, user, dossier_id: int) -> Slip:
                 context={"requested_by": user.pk, "officer_name": _person(user)},
             )
         if not slip.file:
-            slip_id = slip.pk
-
-            transaction.on_commit(lambda: pipelines.control_sheet_enqueue(slip_id=slip_id))
+            pipelines.control_sheet_enqueue(slip_id=slip.pk)
     return slip
 
 

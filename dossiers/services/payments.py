@@ -253,12 +253,9 @@ def _apply_result(*, payment_id: int, dossier_id: int, params: dict, now: dt.dat
     payment.status = PaymentStatus.SUCCEEDED
     payment.save(update_fields=fields)
     _settle_dossier(dossier=dossier, payment=payment, now=now)
-    transaction.on_commit(lambda: _after_success(payment.pk))
+    # The e-receipt's pipeline, in the outbox with the payment (sent on commit).
+    pipelines.payment_receipt_enqueue(payment_id=payment.pk)
     return gateway.RSP_OK, "succeeded"
-
-
-def _after_success(payment_id: int) -> None:
-    pipelines.payment_receipt_enqueue(payment_id=payment_id)
 
 
 def payment_ipn(*, params: dict, remote_addr: str | None = None) -> tuple[str, str]:

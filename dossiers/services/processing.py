@@ -138,7 +138,7 @@ def dossier_assign(
         payload=payload,
         check=check,
         apply=apply,
-        after_commit=after,
+        effects=after,
     )
     return result
 
@@ -163,7 +163,7 @@ def dossier_reassign(*, user, dossier_id: int, assignee_id: int | None, note: st
         notify_assigned(officer=chosen["assignee"], dossier=dossier, assigned_by=user)
 
     return transition_run(
-        user=user, dossier_id=dossier_id, name="reassign", note=note, check=check, apply=apply, after_commit=after
+        user=user, dossier_id=dossier_id, name="reassign", note=note, check=check, apply=apply, effects=after
     )
 
 
@@ -245,7 +245,7 @@ def dossier_propose(
 
     payload: dict = {}
     return transition_run(
-        user=user, dossier_id=dossier_id, name="propose", note=note, payload=payload, apply=apply, after_commit=after
+        user=user, dossier_id=dossier_id, name="propose", note=note, payload=payload, apply=apply, effects=after
     )
 
 
@@ -399,7 +399,7 @@ def dossier_consult(
         payload=payload,
         check=check,
         apply=apply,
-        after_commit=after,
+        effects=after,
     )
 
 
@@ -476,7 +476,7 @@ def _decide(*, user, dossier_id: int, name: str, outcome: str, note: str, public
         payload=payload,
         check=check,
         apply=apply,
-        after_commit=after,
+        effects=after,
     )
 
 

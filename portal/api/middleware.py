@@ -30,6 +30,7 @@ from portal.api.exceptions import error_json_response
 from portal.api.idempotency import idempotency_reused_response, request_fingerprint
 from portal.models import ApiAuditRecord, ApiToken
 from portal.request_guard import body_error
+from portal.unavailable import DATABASE_ERRORS, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,9 @@ class ApiMiddleware:
         if isinstance(exception, SuspiciousOperation):  # Django answers these 400 outside the API
             status_code, code, message = body_error(exception)
             return error_json_response(status_code=status_code, code=code, message=message)
+        if isinstance(exception, DATABASE_ERRORS):
+            logger.warning("API %s %s: database unavailable: %s", request.method, request.path, exception)
+            return database_unavailable(request)
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exception)
         return error_json_response(
             status_code=500, code="server_error", message=_("Đã có lỗi phía máy chủ. Vui lòng thử lại sau.")

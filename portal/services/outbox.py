@@ -6,20 +6,32 @@ change; on commit it is published to the broker. When the broker is unreachable 
 request still succeeds: the row stays unpublished (with the error) and the beat task
 `portal.tasks.outbox_republish` publishes it within a minute or so of the broker's return.
 
+Published is not done. Redis keeps nothing on disk here, so a restart between publication
+and consumption loses the message; a hard-killed worker's message waits for the broker's
+visibility timeout. The message's last task (the chain's last step) runs under a task id
+that names the row (`outbox_task_id`), and its success stamps the row done
+(`outbox_mark_done`, from a ``task_success`` receiver). The beat re-publisher also sends
+again the rows published more than ``OUTBOX_REDELIVER_AFTER`` seconds ago and still not
+done, up to ``OUTBOX_MAX_ATTEMPTS`` times.
+
 Delivery is at least once: a row may be published twice if the process dies between the
-broker accepting it and the row being stamped. Tasks sent through the outbox must
-therefore be idempotent (take ids, return early when their work is done).
+broker accepting it and the row being stamped, or when it is republished. Tasks sent through
+the outbox must therefore be idempotent (take ids, return early when their work is done).
 """
 
 import logging
+import re
+import uuid
 from datetime import timedelta
 from functools import partial
 from importlib import import_module
 
-from celery import Task, current_app
+from celery import Task, chain, current_app, signature
 from celery.exceptions import Retry
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,10 +47,16 @@ REPUBLISH_BATCH = 500
 
 
 def outbox_enqueue(
-    *, task: str, args: list | None = None, kwargs: dict | None = None, queue: str | None = None
+    *,
+    task: str,
+    args: list | None = None,
+    kwargs: dict | None = None,
+    queue: str | None = None,
+    then: list | None = None,
 ) -> OutboxMessage:
     """Record that Celery task ``task`` must run with ``args``/``kwargs`` on ``queue``
-    (by default the queue ``portal.celery.TASK_ROUTES`` gives the task).
+    (by default the queue ``portal.celery.TASK_ROUTES`` gives the task), followed by the
+    signatures ``then`` as a chain (each step gets the previous one's result unless immutable).
 
     Call it inside the transaction of the change that causes the task; the message is
     published when that transaction commits and never if it rolls back. Outside a
@@ -50,7 +68,11 @@ def outbox_enqueue(
     queue = queue or route_queue(task)
     if not task or queue not in OUTBOX_QUEUES:
         raise ValidationError(_("Tác vụ hoặc hàng đợi không hợp lệ."), code="invalid")
-    message = OutboxMessage.objects.create(task=task, args=list(args or []), kwargs=dict(kwargs or {}), queue=queue)
+    kwargs = dict(kwargs or {})
+    if then:
+        # Celery keeps a message's remaining chain last step first.
+        kwargs[CHAIN_KWARG] = [dict(step) for step in reversed(then)]
+    message = OutboxMessage.objects.create(task=task, args=list(args or []), kwargs=kwargs, queue=queue)
     transaction.on_commit(partial(outbox_publish, message_id=message.pk), robust=True)
     return message
 
@@ -88,11 +110,40 @@ def _registered_task(name: str):
     return task
 
 
+_TASK_ID = re.compile(r"^outbox-(\d+)-[0-9a-f]{12}$")
+
+
+def outbox_task_id(message_id: int) -> str:
+    """The task id of a message's last task: names the row, fresh at each publication."""
+    return f"outbox-{message_id}-{uuid.uuid4().hex[:12]}"
+
+
+def outbox_message_of(task_id: str | None) -> int | None:
+    """The outbox row a task id names (see `outbox_task_id`), or None."""
+    match = _TASK_ID.match(task_id or "")
+    return int(match.group(1)) if match else None
+
+
+def outbox_mark_done(*, message_id: int) -> bool:
+    """The message's work is done (its last task succeeded): it is never republished."""
+    return bool(OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(done_at=timezone.now()))
+
+
 def _send(message: OutboxMessage) -> None:
     kwargs = dict(message.kwargs)
     options = {"queue": message.queue}
     if CHAIN_KWARG in kwargs:
-        options["chain"] = kwargs.pop(CHAIN_KWARG)
+        steps = [dict(step) for step in kwargs.pop(CHAIN_KWARG)]
+        # The chain's last step (first in Celery's order) reports the row done.
+        steps[0]["options"] = {**steps[0].get("options", {}), "task_id": outbox_task_id(message.pk)}
+        if current_app.conf.task_always_eager:
+            # Eager mode (tests) runs no ``chain`` option: run the chain itself, in order.
+            first = signature(message.task, args=message.args, kwargs=kwargs, options=options)
+            chain(first, *(signature(step) for step in reversed(steps))).apply_async()
+            return
+        options["chain"] = steps
+    else:
+        options["task_id"] = outbox_task_id(message.pk)
     task = _registered_task(message.task)
     if task is None:
         # Not imported in this process (another app's worker has it): send it by name.
@@ -106,19 +157,25 @@ def _send(message: OutboxMessage) -> None:
         pass  # eager mode only: the task ran and scheduled its own retry; the message was handed over
 
 
-def outbox_publish(*, message_id: int) -> bool:
-    """Publish one unpublished row; True when it was published now.
+def _redeliverable(now) -> Q:
+    """Rows published long enough ago that their message must have been lost, still not done."""
+    cutoff = now - timedelta(seconds=settings.OUTBOX_REDELIVER_AFTER)
+    return Q(done_at__isnull=True, published_at__lte=cutoff, attempts__lt=settings.OUTBOX_MAX_ATTEMPTS)
+
+
+def outbox_publish(*, message_id: int, redeliver: bool = False) -> bool:
+    """Publish one unpublished row (with ``redeliver``, also a row published but not done
+    for longer than ``OUTBOX_REDELIVER_AFTER``); True when it was published now.
 
     The row is locked (skipping a row another process is publishing), so two publishers
     never send the same row at the same time. Never raises: a failure is recorded on the row.
     """
     try:
         with transaction.atomic():
-            message = (
-                OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=message_id, published_at__isnull=True)
-                .first()
-            )
+            waiting = Q(published_at__isnull=True)
+            if redeliver:
+                waiting |= _redeliverable(timezone.now())
+            message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(waiting, pk=message_id).first()
             if message is None:
                 return False
             message.attempts += 1
@@ -139,20 +196,24 @@ def outbox_publish(*, message_id: int) -> bool:
 
 
 def outbox_publish_pending(*, grace_seconds: int = REPUBLISH_GRACE_SECONDS, batch: int = REPUBLISH_BATCH) -> int:
-    """Publish rows left unpublished for more than ``grace_seconds``, oldest first.
+    """Publish rows left unpublished for more than ``grace_seconds``, oldest first, then
+    publish again the rows whose message was lost (published, not done after
+    ``OUTBOX_REDELIVER_AFTER`` seconds).
 
     Stops at the first failure: the broker is most likely still down, and the rest would
     only wait for the same timeout. Returns how many rows were published.
     """
-    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=grace_seconds)
+    unpublished = Q(published_at__isnull=True, created_at__lte=cutoff)
     ids = list(
-        OutboxMessage.objects.filter(published_at__isnull=True, created_at__lte=cutoff)
+        OutboxMessage.objects.filter(unpublished | _redeliverable(now))
         .order_by("pk")
         .values_list("pk", flat=True)[:batch]
     )
     published = 0
     for message_id in ids:
-        if outbox_publish(message_id=message_id):
+        if outbox_publish(message_id=message_id, redeliver=True):
             published += 1
         elif OutboxMessage.objects.filter(pk=message_id, published_at__isnull=True).exists():
             break
@@ -160,7 +221,9 @@ def outbox_publish_pending(*, grace_seconds: int = REPUBLISH_GRACE_SECONDS, batc
 
 
 def outbox_purge_published(*, days: int = 30) -> int:
-    """Delete rows published more than ``days`` ago (their arguments may name people)."""
+    """Delete rows done more than ``days`` ago, and those given up after the last attempt
+    as long ago (their arguments may name people)."""
     cutoff = timezone.now() - timedelta(days=days)
-    deleted, _rows = OutboxMessage.objects.filter(published_at__lt=cutoff).delete()
+    given_up = Q(done_at__isnull=True, published_at__lt=cutoff, attempts__gte=settings.OUTBOX_MAX_ATTEMPTS)
+    deleted, _rows = OutboxMessage.objects.filter(Q(done_at__lt=cutoff) | given_up).delete()
     return deleted

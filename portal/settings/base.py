@@ -444,11 +444,42 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Hard faults (issue 23): every task is acknowledged after it ran and given back to the queue
+# when its worker dies (`portal.celery.PortalTask`); the numbers below fit together:
+# - a task runs at most CELERY_TASK_TIME_LIMIT seconds, and waits at most
+#   CELERY_TASK_MAX_COUNTDOWN seconds for a retry (the base task's backoff is capped there);
+# - Redis gives an unacknowledged message back after the visibility timeout: just above what a
+#   live worker may hold one (countdown + run), so a hard-killed worker's task (SIGKILL, OOM,
+#   node loss) runs again within about ten minutes, not an hour; the sweep that finds them runs
+#   every CELERY_UNACKED_RESTORE_INTERVAL seconds;
+# - on SIGTERM (with REMAP_SIGTERM=SIGQUIT in the workers' environment, as compose.yaml sets)
+#   a worker lets running tasks finish for CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT seconds, then
+#   gives the rest back to the queue and exits: within compose's stop_grace_period;
+# - the outbox republishes a message whose task has not reported done after
+#   OUTBOX_REDELIVER_AFTER seconds (a broker that lost its queue): after the visibility timeout,
+#   so Redis's own redelivery comes first.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 120
-CELERY_TASK_TIME_LIMIT = 180
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+CELERY_TASK_MAX_COUNTDOWN = env.int("CELERY_TASK_MAX_COUNTDOWN", default=300)
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + CELERY_TASK_MAX_COUNTDOWN + 60
+)
+CELERY_UNACKED_RESTORE_INTERVAL = env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=30)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
+    "unacked_restore_throttle": 1,
+    # A publish never hangs on a broker gone silent (the outbox keeps the message instead).
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+}
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=15.0)
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+OUTBOX_REDELIVER_AFTER = env.int("OUTBOX_REDELIVER_AFTER", default=CELERY_BROKER_VISIBILITY_TIMEOUT + 60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "pdf", "signing", "notifications"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -518,7 +549,6 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Notifications: dotted path of the SMS backend (a gateway or Zalo OA integration class);

@@ -1,6 +1,9 @@
 """The Celery set-up and the outbox, in this process: routing, the base task, the database
 beat schedule, and publishing through an unreachable then a real Redis broker."""
 
+import base64
+import json
+
 import pytest
 import redis
 from django.core.cache import cache
@@ -136,3 +139,85 @@ def test_housekeeping_stays_scheduled(settings):
     assert {"dossiers.tasks.purge_stale_drafts", "portal.tasks.outbox_republish", "portal.tasks.outbox_purge"} <= (
         tasks_scheduled
     )
+
+
+def test_the_timings_fit_together(settings):
+    """A waiting retry plus a run never outlast the visibility timeout (else a live worker's
+    message is handed out twice); the outbox republishes only after Redis's own redelivery."""
+    from portal.tasks import DELIVERY_BACKOFF_MAX
+
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    longest_hold = settings.CELERY_TASK_TIME_LIMIT + settings.CELERY_TASK_MAX_COUNTDOWN
+    assert longest_hold < options["visibility_timeout"] <= 600
+    assert PortalTask.retry_backoff_max <= settings.CELERY_TASK_MAX_COUNTDOWN
+    assert DELIVERY_BACKOFF_MAX <= settings.CELERY_TASK_MAX_COUNTDOWN
+    assert options["unacked_restore_interval"] * options["unacked_restore_throttle"] <= 60
+    assert settings.OUTBOX_REDELIVER_AFTER > options["visibility_timeout"]
+    assert 0 < settings.CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT < 45  # compose's stop_grace_period
+    assert settings.CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS is True
+
+
+def test_no_task_overrides_the_base_tasks_retry_policy():
+    for name, task in app.tasks.items():
+        if name.startswith(("portal.", "dossiers.", "signing.")):
+            assert isinstance(task, PortalTask), name
+            assert task.autoretry_for == PortalTask.autoretry_for, name
+            assert task.acks_late and task.reject_on_worker_lost, name
+
+
+def test_a_message_is_done_only_when_its_task_succeeded(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox_enqueue(task="portal.tasks.ping", args=["done"])
+    message.refresh_from_db()
+    # Eager here: the task ran under the id naming the row, its success stamped the row.
+    assert message.published_at is not None and message.done_at is not None
+    assert cache.get("ping:done")
+
+
+def test_a_lost_message_is_published_again_and_a_done_one_never(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(seconds=settings.OUTBOX_REDELIVER_AFTER + 1)
+    lost = OutboxMessage.objects.create(task="portal.tasks.ping", args=["lost"], published_at=long_ago, attempts=1)
+    done = OutboxMessage.objects.create(
+        task="portal.tasks.ping", args=["was-done"], published_at=long_ago, done_at=long_ago, attempts=1
+    )
+    recent = OutboxMessage.objects.create(
+        task="portal.tasks.ping", args=["recent"], published_at=timezone.now(), attempts=1
+    )
+    given_up = OutboxMessage.objects.create(
+        task="portal.tasks.ping", args=["given-up"], published_at=long_ago, attempts=settings.OUTBOX_MAX_ATTEMPTS
+    )
+    with celery_broker(broker_url()):
+        assert outbox_publish_pending(grace_seconds=0) == 1
+    lost.refresh_from_db()
+    assert lost.attempts == 2 and lost.published_at > long_ago
+    assert _queued("default") == 1
+    for row in (done, recent, given_up):
+        before = row.attempts
+        row.refresh_from_db()
+        assert row.attempts == before
+
+
+def test_a_pipeline_is_recorded_in_its_transaction_and_reports_done_at_its_last_step(
+    django_capture_on_commit_callbacks,
+):
+    from celery import signature
+
+    with celery_broker(broker_url()), django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            message = outbox_enqueue(
+                task="portal.tasks.ping",
+                args=["first"],
+                then=[signature("portal.tasks.ping", args=("second",), immutable=True)],
+            )
+            assert OutboxMessage.objects.filter(pk=message.pk, published_at=None).exists()
+    message.refresh_from_db()
+    assert message.published_at is not None and message.done_at is None  # in the broker, not done
+    envelope = json.loads(redis.Redis.from_url(broker_url()).lindex("default", 0))
+    _args, _kwargs, embed = json.loads(base64.b64decode(envelope["body"]))
+    assert not envelope["headers"]["id"].startswith("outbox-")
+    # The chain's last step carries the row's id: its success marks the row done.
+    assert embed["chain"][0]["options"]["task_id"].startswith(f"outbox-{message.pk}-")

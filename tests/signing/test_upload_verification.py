@@ -86,18 +86,13 @@ def test_officers_see_the_verdict_next_to_the_document(client, signed_pdf, trust
 
 
 def test_filing_in_one_pass_verifies_only_the_signed_pdf(
-    citizen, signed_pdf, trust_store, monkeypatch, django_capture_on_commit_callbacks
+    citizen, signed_pdf, trust_store, django_capture_on_commit_callbacks
 ):
-    """The API's one-pass filing sends the signed PDF to the signing queue and not the unsigned one."""
+    """The API's one-pass filing sends the signed PDF to the signing queue (through the outbox,
+    in the filing's transaction) and not the unsigned one."""
+    from portal.models import OutboxMessage
     from tests.procedures.factories import DocumentRequirementFactory
 
-    sent = []
-    real = tasks.verify_uploaded_signatures.apply_async
-    monkeypatch.setattr(
-        tasks.verify_uploaded_signatures,
-        "apply_async",
-        lambda args, kwargs=None, **kw: (sent.append(args[0]), real(args, kwargs, **kw)),
-    )
     version = OnlineVersionFactory()
     second = DocumentRequirementFactory(version=version, name="Giấy chứng sinh", required=True, order=2)
     first = version.documents.exclude(pk=second.pk).get()
@@ -110,5 +105,7 @@ def test_filing_in_one_pass_verifies_only_the_signed_pdf(
         )
     assert created
     signed_doc = dossier.documents.get(requirement=first)
-    assert sent == [signed_doc.stored_id]
+    sent = OutboxMessage.objects.filter(task="dossiers.tasks.verify_uploaded_signatures")
+    assert [row.args for row in sent] == [[signed_doc.stored_id]]
+    assert all(row.done_at is not None for row in sent)
     assert UploadVerification.objects.get(stored_document_id=signed_doc.stored_id).verdict == Verdict.VALID

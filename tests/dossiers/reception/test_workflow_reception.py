@@ -17,7 +17,7 @@ from dossiers.constants import Channel, DossierState, StatusCode
 from dossiers.core.machine import TRANSITIONS
 from dossiers.models import Dossier, DossierEvent
 from portal.constants import OfficerRole
-from portal.models import Notification
+from portal.models import Notification, OutboxMessage
 from procedures import selectors as procedure_selectors
 from tests.dossiers.factories import DossierFactory
 from tests.dossiers.helpers import api_as, page_client
@@ -118,11 +118,14 @@ def test_chain_stays_valid_across_several_transitions():
     assert services.events_verify(codes=[dossier.code]) == []
 
 
-def test_notification_only_on_commit():
+def test_notification_recorded_with_the_transition_and_sent_only_on_commit():
     dossier = DossierFactory()
     services.dossier_receive(user=reception_officer(dossier), dossier_id=dossier.pk)
-    # The test transaction never commits: no notification was recorded.
-    assert not Notification.objects.filter(user=dossier.applicant).exists()
+    # Recorded in the transition's transaction (a crash after the commit loses nothing)...
+    assert Notification.objects.filter(user=dossier.applicant).exists()
+    # ...and sent only once it commits: the test transaction never does, nothing was published.
+    outbox = OutboxMessage.objects.filter(task="portal.tasks.deliver_notification")
+    assert outbox.exists() and not outbox.exclude(published_at=None).exists()
 
 
 # --- every transition refused ---------------------------------------------------------------
