@@ -124,9 +124,22 @@ def outbox_message_of(task_id: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# Arguments that are secrets (the tracking PIN printed on the acknowledgement): needed until the
+# work is done, never kept after it, while the row waits 30 days for the purge.
+SECRET_KWARGS = frozenset({"pin"})
+
+
 def outbox_mark_done(*, message_id: int) -> bool:
-    """The message's work is done (its last task succeeded): it is never republished."""
-    return bool(OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(done_at=timezone.now()))
+    """The message's work is done (its last task succeeded): it is never republished, and its
+    secret arguments are wiped."""
+    with transaction.atomic():
+        row = OutboxMessage.objects.select_for_update().filter(pk=message_id, done_at__isnull=True).first()
+        if row is None:
+            return False
+        row.done_at = timezone.now()
+        row.kwargs = {key: value for key, value in (row.kwargs or {}).items() if key not in SECRET_KWARGS}
+        row.save(update_fields=["done_at", "kwargs"])
+    return True
 
 
 def _send(message: OutboxMessage) -> None:

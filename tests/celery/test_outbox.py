@@ -15,7 +15,7 @@ from portal.beat import sync_beat_schedule
 from portal.celery import PortalTask, app
 from portal.models import OutboxMessage
 from portal.services import outbox_enqueue
-from portal.services.outbox import outbox_publish, outbox_publish_pending
+from portal.services.outbox import outbox_mark_done, outbox_publish, outbox_publish_pending
 from tests.celery.conftest import broker_url, celery_broker, free_port
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +221,14 @@ def test_a_pipeline_is_recorded_in_its_transaction_and_reports_done_at_its_last_
     assert not envelope["headers"]["id"].startswith("outbox-")
     # The chain's last step carries the row's id: its success marks the row done.
     assert embed["chain"][0]["options"]["task_id"].startswith(f"outbox-{message.pk}-")
+
+
+def test_a_done_message_keeps_no_secret_argument(django_capture_on_commit_callbacks):
+    """The acknowledgement's tracking PIN travels in the row until the work is done, not after."""
+    message = OutboxMessage.objects.create(
+        task="dossiers.tasks.render_acknowledgement", args=[1], kwargs={"pin": "12345678"}
+    )
+    assert outbox_mark_done(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.done_at is not None and "pin" not in message.kwargs
+    assert not outbox_mark_done(message_id=message.pk)  # once
