@@ -55,7 +55,7 @@ def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(p
     assert Dossier.objects.filter(state=DossierState.RECEIVED).count() == 0  # not before the confirmation
     # Ten receipts (form 01) are rendered and sealed on commit: in tests the tasks run eagerly.
     with page.expect_navigation(timeout=90_000):
-        page.locator("#bulk-confirm-submit").click()
+        page.locator("#bulk-confirm-submit").click(timeout=90_000)
     expect(page.locator("#bulk-results tr.bulk-done")).to_have_count(10)
     expect(page.locator("#bulk-summary")).to_contain_text("10/10")
     codes = [d.code for d in chosen[:10]]
@@ -71,7 +71,7 @@ def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(p
         page.locator("#bulk-assign").click()
     page.select_option("#bulk-assignee", str(specialist.pk))
     with page.expect_navigation(timeout=90_000):
-        page.locator("#bulk-confirm-submit").click()
+        page.locator("#bulk-confirm-submit").click(timeout=90_000)
     expect(page.locator("#bulk-results tr.bulk-done")).to_have_count(10)
     assert Dossier.objects.filter(code__in=codes, assigned_to=specialist, state=DossierState.PROCESSING).count() == 10
     _sign_out(page)
