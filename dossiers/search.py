@@ -8,8 +8,9 @@ the generated column ``applicant_name_folded`` (``procedures_unaccent(lower(appl
 stored by the database): on PostgreSQL the immutable wrapper of the ``unaccent`` extension,
 with a pg_trgm GIN index on the column (dossiers migration 0014); on SQLite (``make run``) the
 same name is a Python function registered on each connection (``dossiers.apps``), over a scan.
-A common name is read in the list's order from an ordered index and filtered on the way; a
-rare one from the trigram index: the planner knows which from the column's statistics.
+A common name is read in the list's order from an ordered index (the search: newest first by
+primary key) and filtered on the way; a rare one from the trigram index: the planner knows
+which from the column's statistics.
 
 The filters (procedure, field, status code, channel, due window, assignee, department,
 received-date range), the sort and the page size are validated by ``DossierSearchForm``:
@@ -391,7 +392,9 @@ def dossier_search_queryset(*, scope: OfficerScope, data: dict, worklist: str | 
     if worklist == "reception" and not data.get("sort"):
         ordering = ("submitted_at", "id")
     elif worklist is None and not data.get("sort"):
-        ordering = ("-submitted_at", "-id")
+        # Newest first by key (the order dossiers were created in): the primary key read backwards
+        # finds a page of a common name after a few hundred rows, where a sort would take them all.
+        ordering = ("-id",)
     else:
         ordering = SORTS[sort]
     return queryset.filter(base & search_filter(key) & filters_q(scope, data)).order_by(*ordering)

@@ -1,5 +1,5 @@
 """Officer search: the saved filters, the applicant's name folded (lower case, no accents, a
-column the database generates), and the indexes of the search by number, by name and by date.
+column the database generates), and the indexes of the search by number and by name.
 
 The name index is PostgreSQL's only: a pg_trgm GIN index on ``applicant_name_folded``, made
 with ``procedures_unaccent`` (the IMMUTABLE wrapper of ``unaccent`` that procedures 0002
@@ -79,12 +79,6 @@ class Migration(migrations.Migration):
                 condition=models.Q(("applicant_phone", ""), _negated=True),
                 fields=["applicant_phone"],
                 name="dossier_applicant_phone",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="dossier",
-            index=models.Index(
-                condition=models.Q(("submitted_at__isnull", False)), fields=["submitted_at"], name="dossier_submitted"
             ),
         ),
         migrations.AddField(

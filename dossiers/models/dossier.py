@@ -233,8 +233,6 @@ class Dossier(models.Model):
                 name="dossier_applicant_id_number",
             ),
             models.Index(fields=["applicant_phone"], condition=~Q(applicant_phone=""), name="dossier_applicant_phone"),
-            # The officer search's order (newest filed first), read backwards with its filters.
-            models.Index(fields=["submitted_at"], condition=Q(submitted_at__isnull=False), name="dossier_submitted"),
             # The sweep's two look-ups: only open dossiers not yet marked, by due time, so each
             # run reads the few rows that have just become due, whatever the table's size.
             models.Index(
