@@ -1,22 +1,30 @@
 """Browser: a day's work from the worklists. The reception officer filters the queue, selects ten
 dossiers and receives them in bulk after the confirmation; the department head assigns them in
 bulk to a specialist; the specialist finds one by the applicant's ID number from the header
-search and moves through the list with the keyboard."""
+search, reads the declared answers and a previewed PDF page, proposes, and moves through the list
+with the keyboard."""
 
 import pytest
+from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from dossiers.constants import DossierState
 from dossiers.models import Dossier
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierFactory, OnlineVersionFactory
-from tests.e2e.helpers import _sign_out
+from tests.dossiers.factories import (
+    DossierDocumentFactory,
+    DossierFactory,
+    OnlineVersionFactory,
+    StoredDocumentFactory,
+    make_pdf,
+)
+from tests.e2e.helpers import _act, _sign_out
 from tests.factories import OfficerMembershipFactory
 from tests.procedures.factories import ProcedureFactory
 
 
 @pytest.mark.e2e
-def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(page, login, activate_totp):
+def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(page, login, activate_totp, tmp_path):
     first = DossierFactory()
     agency = first.receiving_agency
     version = OnlineVersionFactory(procedure=ProcedureFactory(agencies=[agency]))
@@ -30,6 +38,11 @@ def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(p
         for i in range(12)
     ]
     other = [DossierFactory(receiving_agency=agency, procedure_version=first.procedure_version) for _ in range(3)]
+    target = chosen[3]
+    stored = StoredDocumentFactory(
+        owner=target.applicant, name="giay-chung-sinh.pdf", file=ContentFile(make_pdf(2), name="giay-chung-sinh.pdf")
+    )
+    DossierDocumentFactory(dossier=target, stored=stored)
     reception, head, specialist = (
         OfficerMembershipFactory(agency=agency, role=role).user
         for role in (OfficerRole.RECEPTION, OfficerRole.DEPARTMENT_HEAD, OfficerRole.SPECIALIST)
@@ -79,7 +92,6 @@ def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(p
     # The specialist finds one by the applicant's ID number from the header search.
     login(specialist)
     page.goto("/officer/worklists/")
-    target = chosen[3]
     page.fill("#officer-header-q", target.applicant_id_number)
     with page.expect_navigation():
         page.locator("#officer-header-q").press("Enter")
@@ -91,10 +103,28 @@ def test_reception_receives_ten_in_bulk_head_assigns_them_specialist_finds_one(p
         page.keyboard.press("Enter")
     expect(page.locator("#dossier-code")).to_have_text(target.code)
     expect(page.locator("#next-in-list")).to_be_visible()
+    # What was declared, with the form's labels, and the document's first page, previewed.
+    expect(page.locator("#dossier-answers tr[data-name=full_name] td")).to_have_text(target.form_data["full_name"])
+    preview = page.locator("details.document-preview").first
+    preview.locator("summary").click()
+    first_page = preview.locator("img.document-preview-page").first
+    expect(first_page).to_be_visible(timeout=60_000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=first_page.element_handle())
+    # And proposes, with the draft result uploaded as a PDF.
+    draft = tmp_path / "du-thao-ket-qua.pdf"
+    draft.write_bytes(make_pdf())
+
+    def propose(card):
+        card.locator("input[name=recommendation][value=grant]").check()
+        card.locator("textarea[name=result_title]").fill("Giấy xác nhận")
+        card.locator("input[name=result_file]").set_input_files(str(draft))
+
+    _act(page, "propose", propose)
+    assert Dossier.objects.get(pk=target.pk).state == DossierState.PENDING_APPROVAL
 
     # The assigned list: keyboard through it and "next in my list" keeps the list.
     page.goto("/officer/worklists/assigned/")
-    expect(page.locator("tr.worklist-row")).to_have_count(10)
+    expect(page.locator("tr.worklist-row")).to_have_count(9)  # the one proposed waits for approval
     page.keyboard.press("j")
     page.keyboard.press("j")
     page.keyboard.press("k")
