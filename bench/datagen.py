@@ -240,7 +240,7 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
             paused_minutes, current_step, rating, rating_comment, rated_at, closed_at, events_count,
             last_event_hash, created_at, updated_at, applicant_id, assigned_to_id, procedure_id, procedure_version_id,
             receiving_agency_id, department_id, outcome, postal_tracking_number, resume_state,
-            return_method, returned_to, step_role
+            return_method, returned_to, step_role, form_sources
           )
           SELECT s.id,
             s.agency_code || '-' || to_char(s.created, 'YYMMDD') || '-B'
@@ -277,7 +277,7 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
             CASE WHEN s.state IN ('resolved', 'returned') THEN 'granted' ELSE '' END, '',
             CASE WHEN s.state IN ('supplement_requested', 'payment_requested') THEN 'processing' ELSE '' END,
             CASE WHEN s.state = 'returned' THEN 'online' ELSE '' END, '',
-            coalesce(s.step[3], '')
+            coalesce(s.step[3], ''), '{{}}'::jsonb
           FROM s
         ), events AS (
           INSERT INTO dossiers_dossierevent (id, seq, actor_label, action, from_state, to_state, step, note,
@@ -313,9 +313,9 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
                AS k(k, title, file_name)
         )
         INSERT INTO dossiers_dossierdocument (id, component_name, is_original, copies, superseded_at,
-          created_at, added_by_id, dossier_id, requirement_id, stored_id)
+          created_at, added_by_id, dossier_id, requirement_id, stored_id, digitisation_exempt, reuse)
         SELECT {bases["document"]} + 2 * {offset} - 2 + k.k, k.title, k.k = 1, 1, NULL, s.created,
-               %(citizen)s, s.id, k.requirement, {bases["stored"]} + 2 * {offset} - 2 + k.k
+               %(citizen)s, s.id, k.requirement, {bases["stored"]} + 2 * {offset} - 2 + k.k, '', ''
         FROM s CROSS JOIN LATERAL (VALUES (1, s.req1_name, s.req1), (2, s.req2_name, s.req2))
              AS k(k, title, requirement)
         """,  # noqa: S608 - only this module's constants and integers are formatted in

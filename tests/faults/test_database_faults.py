@@ -172,8 +172,8 @@ def test_postgresql_restarted_during_a_burst_answers_503_and_leaves_nothing_half
 def test_a_page_request_while_postgresql_is_down_is_a_503_page_in_the_readers_language(private_pg, live_server):
     private_pg.stop(mode="fast")
     try:
-        vi = requests.get(f"{live_server.url}/procedures/", headers={"Accept-Language": "vi"}, timeout=30)
-        en = requests.get(f"{live_server.url}/procedures/", headers={"Accept-Language": "en"}, timeout=30)
+        vi = requests.get(f"{live_server.url}/procedures/", timeout=30)
+        en = requests.get(f"{live_server.url}/procedures/", cookies={"django_language": "en"}, timeout=30)
     finally:
         private_pg.start()
     assert vi.status_code == en.status_code == 503

@@ -185,7 +185,8 @@ def test_the_acknowledgement_mail_carries_the_sealed_pdf_and_leaves_once(
 
 def test_without_a_seal_the_acknowledgement_is_mailed_at_once(mailoutbox, django_capture_on_commit_callbacks):
     dossier = DossierFactory(applicant_email="nguoinop@example.com")
-    pipelines.acknowledgement_enqueue(dossier_id=dossier.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # recorded in the outbox, sent on commit
+        pipelines.acknowledgement_enqueue(dossier_id=dossier.pk)
     assert len(mailoutbox) == 1
     assert not PdfFileReader(io.BytesIO(mailoutbox[0].attachments[0][1])).embedded_signatures
 

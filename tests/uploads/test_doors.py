@@ -34,6 +34,16 @@ HOSTILE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _own_storage(settings, tmp_path):
+    """Files are counted in a storage of this test's own: the suite's shared folder is written
+    by the other test worker at the same time."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path / "private")}},
+    }
+
+
 def _files_on_disk() -> int:
     root = Path(django_settings.STORAGES["default"]["OPTIONS"]["location"])
     return sum(len(files) for _dir, _dirs, files in os.walk(root)) if root.exists() else 0
@@ -107,10 +117,9 @@ def test_wizard_refuses_hostile_files(case, version, client):
     url = reverse("dossiers:draft_documents", args=[draft.pk])
     before = _counts()
     for language, words in (("vi", vi), ("en", en)):
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language  # pages: the visitor's choice
         response = client.post(
-            url,
-            {f"documents[{requirement.pk}]": SimpleUploadedFile("giay-to.pdf", content), "action": "next"},
-            HTTP_ACCEPT_LANGUAGE=language,
+            url, {f"documents[{requirement.pk}]": SimpleUploadedFile("giay-to.pdf", content), "action": "next"}
         )
         assert response.status_code == 400
         assert words in response.content.decode()
@@ -138,5 +147,6 @@ def test_the_wizard_shows_the_body_limit(version, client, settings):
     client.force_login(draft.applicant)
     page = client.get(reverse("dossiers:draft_documents", args=[draft.pk])).content.decode()
     assert "Mỗi lần gửi tối đa 51 MB" in page
-    page = client.get(reverse("dossiers:draft_documents", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="en").content
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("dossiers:draft_documents", args=[draft.pk])).content
     assert "At most 51 MB per submission" in page.decode()

@@ -84,7 +84,7 @@ BAD = {
         "phải sau ngày hẹn trả hiện tại",
         "must be after the current",
     ),
-    "not_a_date": (lambda d: "31/12/2026", "không hợp lệ", "is invalid"),
+    "not_a_date": (lambda d: "31/13/2026", "không hợp lệ", "Invalid new appointment date"),
 }
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -188,13 +189,19 @@ BAD = [
 def test_bad_filter_is_a_clear_400_everywhere(desk, client, name, value, message):
     leader = desk["leader"]
     page_client(client, leader)
+    if "\x00" in value:
+        # A NUL byte is refused at the door, for every page and the API (portal.request_guard).
+        message = "ký tự NUL"
     for url in (SEARCH, "/officer/worklists/overdue/", "/officer/worklists/to-assign/"):
         response = client.get(url, {name: value})
         assert response.status_code == 400, url
         assert message in response.content.decode(), url
     api = officer_api(leader).get(API, {name: value})
     assert api.status_code == 400
-    assert api.json()["error"]["fields"][name] == [message]
+    if "\x00" in value:
+        assert message in api.json()["error"]["message"]
+    else:
+        assert api.json()["error"]["fields"][name] == [message]
 
 
 def test_unknown_ids_of_another_agency_are_refused(desk, client):
@@ -209,7 +216,8 @@ def test_unknown_ids_of_another_agency_are_refused(desk, client):
 
 def test_bad_filter_in_english(desk, client):
     page_client(client, desk["leader"])
-    response = client.get(SEARCH, {"status": "99"}, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages: the visitor's choice, not the header
+    response = client.get(SEARCH, {"status": "99"})
     assert response.status_code == 400
     assert "The status code must be a whole number from 1 to 10." in response.content.decode()
 

@@ -12,6 +12,7 @@ import subprocess
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -235,5 +236,6 @@ def test_the_footer_cites_the_texts_in_force(client):
     body = client.get("/procedures/").content.decode()
     assert "Nghị định 118/2025/NĐ-CP, Thông tư 03/2025/TT-VPCP" in body
     assert "61/2018" not in body
-    english = client.get("/procedures/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/procedures/").content.decode()
     assert "Decree 118/2025/NĐ-CP" in english

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from portal.models import CitizenProfile
@@ -228,6 +229,7 @@ def test_messages_in_english_too(client, vneid):
     url = provider_sign_in(
         authorize_url(client), login=BINH, password=USERS[BINH]["password"], until="http://testserver/"
     )
-    response = client.get(callback_path(url), HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(callback_path(url))
     assert response.status_code == 400
     assert "was not issued to this public-service portal" in response.content.decode()
