@@ -255,3 +255,21 @@ class MissionTargetKey(models.TextChoices):
     ON_TIME = "on_time", _("Tỷ lệ giải quyết đúng hạn")
     DIGITISATION = "digitisation", _("Tỷ lệ số hóa hồ sơ, kết quả")
     E_RESULT = "e_result", _("Tỷ lệ cấp kết quả điện tử")
+
+
+# The parameters of a worklist or of the officer search that filter it (the page, its size and
+# the export format do not): read by the search form and kept by the officer's saved filters.
+WORKLIST_FILTER_KEYS = (
+    "q",
+    "procedure",
+    "field",
+    "status",
+    "channel",
+    "due",
+    "days",
+    "assignee",
+    "department",
+    "received_from",
+    "received_to",
+    "sort",
+)

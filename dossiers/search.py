@@ -30,7 +30,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import Channel, DossierState, StatusCode
+from dossiers.constants import WORKLIST_FILTER_KEYS, Channel, DossierState, StatusCode
 from dossiers.models import Dossier
 from dossiers.worklists import DOSSIER_RELATED, DOSSIER_ROW_FIELDS, OfficerScope, worklist_filter
 from portal import selectors as portal_selectors
@@ -71,21 +71,7 @@ DUE_CHOICES = [
     ("today", _("Đến hạn hôm nay")),
     ("within", _("Đến hạn trong N ngày làm việc")),
 ]
-# Parameters that filter (the page, its size and the export format do not).
-FILTER_KEYS = (
-    "q",
-    "procedure",
-    "field",
-    "status",
-    "channel",
-    "due",
-    "days",
-    "assignee",
-    "department",
-    "received_from",
-    "received_to",
-    "sort",
-)
+FILTER_KEYS = WORKLIST_FILTER_KEYS
 
 _CODE_RE = re.compile(r"^[0-9A-Z.]*[A-Z.][0-9A-Z.]*-[0-9A-Z-]*$|^[0-9]{3}\.[0-9A-Z.]*$")
 _NUMBER_RE = re.compile(r"^\+?[0-9][0-9 .-]{5,20}$")

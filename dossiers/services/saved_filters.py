@@ -6,27 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dossiers.constants import WORKLIST_FILTER_KEYS
 from dossiers.models import SavedFilter
 
 MAX_SAVED_FILTERS = 30
-# Only these parameters are kept (the page and the export are not part of a filter).
-_KEPT = frozenset(
-    {
-        "q",
-        "procedure",
-        "field",
-        "status",
-        "channel",
-        "due",
-        "days",
-        "assignee",
-        "department",
-        "received_from",
-        "received_to",
-        "sort",
-        "page_size",
-    }
-)
+# Only the filters and the page size are kept (the page and the export are not part of a filter).
+_KEPT = frozenset({*WORKLIST_FILTER_KEYS, "page_size"})
 
 
 def saved_filter_create(*, user, list_name: str, name: str, query: str) -> SavedFilter:
