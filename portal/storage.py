@@ -8,6 +8,7 @@ presigned URL that expires after ``STORAGE_PRESIGNED_SECONDS``.
 """
 
 import logging
+from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -22,6 +23,31 @@ logger = logging.getLogger(__name__)
 # (FileNotFoundError included), an object store's client and transport errors.
 STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 UNAVAILABLE_RETRY_AFTER_SECONDS = 30
+
+
+@contextmanager
+def files_kept_only_if_committed():
+    """Around a ``transaction.atomic()`` block that writes files for its rows: ``track(field)``
+    after each save; when the block fails (its commit included: the database gone at COMMIT),
+    the files it wrote are deleted, so no file outlives a row that was never written.
+
+        with files_kept_only_if_committed() as track, transaction.atomic():
+            slip.file.save(name, content, save=False)
+            track(slip.file)
+            slip.save()
+
+    Inside an outer transaction the block's commit is the outer one's: only the block's own
+    failures are seen here."""
+    written: list[tuple] = []
+    try:
+        yield lambda field: written.append((field.storage, field.name))
+    except BaseException:
+        for storage, name in written:
+            try:
+                storage.delete(name)
+            except STORAGE_ERRORS:
+                logger.warning("could not delete %s, written by a transaction that failed", name, exc_info=True)
+        raise
 
 
 class StoredFileMissing(Exception):

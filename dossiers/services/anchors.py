@@ -34,6 +34,7 @@ from pypdf.errors import PyPdfError
 from dossiers.core.events import AnchoredHead, chain_keys
 from dossiers.models import Dossier, EventAnchor
 from dossiers.pdf import render_pdf
+from portal.storage import files_kept_only_if_committed
 from procedures import selectors as procedures_selectors
 from signing import selectors as signing_selectors
 from signing import services as signing_services
@@ -140,12 +141,13 @@ def event_anchor_create(*, day: dt.date | None = None) -> EventAnchor | None:
         signed_by_identity=signature.identity_id,
     )
     try:
-        with transaction.atomic():
+        with files_kept_only_if_committed() as track, transaction.atomic():
             anchor.file.save(f"event-anchor-{day:%Y-%m-%d}.pdf", ContentFile(signature.pdf), save=False)
+            track(anchor.file)
             anchor.save()
     except IntegrityError:
-        # Another run made the day's anchor meanwhile: keep that one.
-        anchor.file.storage.delete(anchor.file.name)
+        # Another run made the day's anchor meanwhile (this one's file is gone with its
+        # transaction): keep that one.
         return EventAnchor.objects.get(day=day)
     logger.info("event anchor of %s: %s dossiers, digest %s", day, count, digest)
     return anchor

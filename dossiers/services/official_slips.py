@@ -51,6 +51,7 @@ from dossiers.models import Consultation, Dossier, DossierEvent, DossierStep, Sl
 from dossiers.pdf import qr_data_uri, render_pdf
 from dossiers.selectors import dossier_officer_can_view
 from dossiers.services.slips import slip_place, tracking_url
+from portal.storage import files_kept_only_if_committed
 from procedures import selectors as procedure_selectors
 
 TEMPLATES = {
@@ -224,11 +225,12 @@ def _file_prefix(dossier: Dossier, kind: str) -> str:
 
 def _store(*, slip_id: int, prefix: str, code: str, pdf: bytes) -> Slip:
     """Save the rendered PDF on the slip, unless a concurrent run already did."""
-    with transaction.atomic():
+    with files_kept_only_if_committed() as track, transaction.atomic():
         locked = Slip.objects.select_for_update().get(pk=slip_id)
         if not locked.file:
             suffix = f"-{locked.number}" if locked.number > 1 else ""
             locked.file.save(f"{prefix}-{code}{suffix}.pdf", ContentFile(pdf), save=False)
+            track(locked.file)
             locked.rendered_at = timezone.now()
             locked.save(update_fields=["file", "rendered_at"])
         return locked

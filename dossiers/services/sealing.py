@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from dossiers.models import DossierResult, Payment, Slip, StoredDocument
+from portal.storage import files_kept_only_if_committed
 from signing import selectors as signing_selectors
 from signing import services as signing_services
 
@@ -40,7 +41,7 @@ def slip_seal(*, slip_id: int) -> bool:
     if identity is None:
         logger.info("slip %s: its agency has no seal, it stays unsigned", slip_id)
         return False
-    with transaction.atomic():
+    with files_kept_only_if_committed() as track, transaction.atomic():
         locked = Slip.objects.select_for_update().get(pk=slip_id)
         context = dict(locked.context or {})
         if not locked.file or context.get("signed_sha256"):
@@ -48,6 +49,8 @@ def slip_seal(*, slip_id: int) -> bool:
         signature = signing_services.agency_pdf_sign(pdf=_read(locked.file), identity_id=identity.pk)
         old_name, storage = locked.file.name, locked.file.storage
         locked.file.save(old_name.rsplit("/", 1)[-1], ContentFile(signature.pdf), save=False)
+        if locked.file.name != old_name:
+            track(locked.file)
         context.update(
             signed_sha256=signature.sha256,
             source_sha256=signature.source_sha256,
@@ -77,7 +80,7 @@ def stored_document_sign(*, stored_document_id: int, agency_id: int, user_id: in
     if identity is None:
         logger.info("agency %s has no signing identity: document %s stays unsigned", agency_id, stored_document_id)
         return False
-    with transaction.atomic():
+    with files_kept_only_if_committed() as track, transaction.atomic():
         document = StoredDocument.objects.select_for_update().filter(pk=stored_document_id).first()
         if document is None or signing_selectors.stored_document_signed_by(
             stored_document_id=document.pk, sha256=document.sha256, identity_id=identity.pk
@@ -88,6 +91,8 @@ def stored_document_sign(*, stored_document_id: int, agency_id: int, user_id: in
         )
         old_name, storage = document.file.name, document.file.storage
         document.file.save(document.name, ContentFile(signature.pdf), save=False)
+        if document.file.name != old_name:
+            track(document.file)
         document.sha256 = signature.sha256
         document.size = len(signature.pdf)
         document.save(update_fields=["file", "sha256", "size"])

@@ -11,6 +11,7 @@ from dossiers import selectors
 from dossiers.constants import SlipKind
 from dossiers.models import Dossier, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
+from portal.storage import files_kept_only_if_committed
 from signing.selectors import agency_has_seal
 
 TEMPLATES = {SlipKind.ACKNOWLEDGEMENT: "slips/ack.html"}
@@ -130,10 +131,11 @@ def slip_render_acknowledgement(*, dossier_id: int, pin: str | None = None) -> S
     if slip.file:
         return slip
     pdf = render_pdf(TEMPLATES[SlipKind.ACKNOWLEDGEMENT], _ack_context(dossier, pin))
-    with transaction.atomic():
+    with files_kept_only_if_committed() as track, transaction.atomic():
         locked = Slip.objects.select_for_update().get(pk=slip.pk)
         if not locked.file:
             locked.file.save(f"xac-nhan-{dossier.code}.pdf", ContentFile(pdf), save=False)
+            track(locked.file)
             locked.rendered_at = timezone.now()
             locked.save(update_fields=["file", "rendered_at"])
         locked.dossier = dossier  # the caller reads its agency: no second read
