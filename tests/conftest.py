@@ -1,3 +1,4 @@
+import psycopg
 import pytest
 from django.core.cache import cache
 
@@ -46,6 +47,44 @@ def _clean_cache():
     """Rate limits and cached values live in Redis: each test starts from an empty db."""
     cache.clear()
     yield
+
+
+# Tables no migration writes to: a committed row in one of them after a test's teardown was
+# left by that test (a thread or a process of its own committing outside the test's
+# transaction, a transactional test whose flush was skipped). The next tests would fail on
+# duplicates far from the cause; the culprit fails here instead, and the rows are removed.
+LEAK_TABLES = ("procedures_agency", "procedures_procedure", "dossiers_dossier", "portal_user")
+_probes: dict[tuple, psycopg.Connection] = {}
+
+
+def _committed_leftovers() -> list[str]:
+    from django.db import connections
+
+    db = connections["default"].settings_dict
+    key = (db["HOST"] or "127.0.0.1", db["PORT"] or 5432, db["NAME"])
+    try:
+        probe = _probes.get(key)
+        if probe is None or probe.closed:
+            probe = _probes[key] = psycopg.connect(
+                host=key[0], port=key[1], dbname=key[2], user=db["USER"] or "postgres", autocommit=True,
+                connect_timeout=5,
+            )  # fmt: skip
+        found = [t for t in LEAK_TABLES if probe.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]]  # noqa: S608
+        if found:
+            probe.execute(f"TRUNCATE {', '.join(found)} CASCADE")
+        return found
+    except psycopg.Error:
+        _probes.pop(key, None)
+        return []  # no test database (not created yet, or a private server already gone)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if "django_db_setup" in getattr(item, "fixturenames", ()) or item.get_closest_marker("django_db"):
+        found = _committed_leftovers()
+        assert not found, f"{item.nodeid} left committed rows in {', '.join(found)} (removed now)"
+    return result
 
 
 @pytest.fixture
