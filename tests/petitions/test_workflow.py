@@ -128,3 +128,20 @@ def test_the_counts_per_agency(client, world):
             "open_overdue": 1,
         }
     ]
+
+
+def test_the_statistics_page_shows_the_figure(client, world):
+    on_time = file_one(world, user=world.owner)
+    services.petition_answer(user=world.officer, code=on_time.code, answer="Trả lời đúng hạn cho công dân.")
+    file_one(world)
+    client.force_login(world.leader)
+    today = timezone.localdate()
+    response = client.get(
+        "/officer/stats/", {"date_from": today.replace(day=1).isoformat(), "date_to": today.isoformat()}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    row = body[body.index(f'<tr data-agency="{world.agency.pk}">') :]
+    row = row[: row.index("</tr>")]
+    assert world.agency.name in row
+    assert '"petitions_received">2<' in row and '"petitions_on_time">1<' in row and '"petitions_late">0<' in row
