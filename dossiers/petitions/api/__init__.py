@@ -13,7 +13,7 @@ the action; 429 past the filing limit.
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,7 +34,7 @@ class PetitionInputSerializer(serializers.Serializer):
     consent_publish = serializers.BooleanField(required=False, default=False)
 
 
-class ActionInputSerializer(serializers.Serializer):
+class PetitionActionInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["refuse", "request_info", "answer", "provide_info"])
     text = serializers.CharField(max_length=TEXT_MAX)
 
@@ -113,10 +113,10 @@ class PetitionDetailView(APIView):
 
 
 class PetitionActionView(APIView):
-    @extend_schema(request=ActionInputSerializer, responses=PetitionSerializer, summary="Act on a petition")
+    @extend_schema(request=PetitionActionInputSerializer, responses=PetitionSerializer, summary="Act on a petition")
     def post(self, request, code: str):
         petition = _visible(request, code)
-        data = ActionInputSerializer(data=request.data)
+        data = PetitionActionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         action, text = data.validated_data["action"], data.validated_data["text"]
         if action == "provide_info":
@@ -130,7 +130,15 @@ class OfficerPetitionListView(APIView):
     permission_classes = [IsOfficer]
     pagination_class = PortalPagination
 
-    @extend_schema(responses=PetitionSerializer(many=True), summary="Petitions routed to the officer's agencies")
+    @extend_schema(
+        responses=PetitionSerializer(many=True),
+        summary="Petitions routed to the officer's agencies",
+        parameters=[
+            OpenApiParameter(
+                "list", str, enum=list(selectors.WORKLIST_FILTERS), description="Which list (open by default)."
+            )
+        ],
+    )
     def get(self, request):
         name = request.query_params.get("list", "open")
         if name not in selectors.WORKLIST_FILTERS:
