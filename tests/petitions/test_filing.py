@@ -115,3 +115,25 @@ def test_a_citizen_files_and_reads_with_a_bearer_token(world):
     bad = api.post("/api/v1/petitions/", {**GOOD, "procedure_code": "0.000000"}, format="json")
     assert bad.status_code == 400 and "procedure_code" in bad.json()["error"]["fields"]
     assert Petition.objects.count() == 1
+
+
+def test_the_api_answers_bad_input_in_english_by_the_header(world):
+    api = api_for(world.owner)
+    response = api.post(
+        "/api/v1/petitions/", {**GOOD, "procedure_code": "0.000000"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["procedure_code"] == ["No procedure has the code “0.000000”."]
+    assert not Petition.objects.exists()
+
+
+def test_the_anonymous_petitioners_mail_is_sent_once(world, django_capture_on_commit_callbacks):
+    from dossiers.petitions import tasks
+    from tests.petitions.conftest import file_one
+
+    with django_capture_on_commit_callbacks(execute=True):
+        petition = file_one(world)
+    event = petition.events.get()
+    assert len(mail.outbox) == 1
+    assert tasks.mail_contact(event.pk) is False  # delivered again by the outbox: nothing more
+    assert len(mail.outbox) == 1
