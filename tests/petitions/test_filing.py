@@ -137,3 +137,12 @@ def test_the_anonymous_petitioners_mail_is_sent_once(world, django_capture_on_co
     assert len(mail.outbox) == 1
     assert tasks.mail_contact(event.pk) is False  # delivered again by the outbox: nothing more
     assert len(mail.outbox) == 1
+
+
+def test_a_retry_with_the_same_idempotency_key_files_once(world):
+    api = api_for(world.owner)
+    body = {**GOOD, "procedure_code": world.procedure.code}
+    first = api.post("/api/v1/petitions/", body, format="json", HTTP_IDEMPOTENCY_KEY="pakn-1")
+    again = api.post("/api/v1/petitions/", body, format="json", HTTP_IDEMPOTENCY_KEY="pakn-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["code"] == again.json()["code"] and Petition.objects.count() == 1
