@@ -66,6 +66,13 @@ def test_read(client, world, role, door):
     assert response.status_code == expected
     if expected == 200:
         assert petition.title in response.content.decode()
+        if door != "page":
+            sender = response.json()["sender"]
+            assert sender == (
+                {"name": "Nguyễn Thị Chủ Đơn", "phone": "", "email": world.owner.email}
+                if role in ("officer", "leader", "specialist", "officer_plain_token")
+                else None
+            )
     else:
         assert petition.content not in response.content.decode()
 

@@ -60,6 +60,17 @@ class PetitionSerializer(serializers.Serializer):
     refusal_reason = serializers.CharField()
     answer = serializers.CharField()
     closed_at = serializers.DateTimeField(allow_null=True)
+    sender = serializers.SerializerMethodField(
+        help_text="Who sent it, for the officers of its agency only (null for the petitioner)."
+    )
+
+    def get_sender(self, petition) -> dict | None:
+        if not self.context.get("officer"):
+            return None
+        if petition.petitioner_id:
+            user = petition.petitioner
+            return {"name": user.full_name or user.email, "phone": petition.contact_phone, "email": user.email}
+        return {"name": petition.contact_name, "phone": petition.contact_phone, "email": petition.contact_email}
 
     def get_procedure(self, petition) -> dict | None:
         procedure = petition.procedure
@@ -75,8 +86,9 @@ class PetitionSerializer(serializers.Serializer):
         return petition.state in OPEN_STATES and petition.answer_due_at < timezone.now()
 
 
-def _detail(petition) -> dict:
-    return PetitionSerializer(petition).data
+def _detail(petition, *, user) -> dict:
+    officer = selectors.petition_viewer_is_officer(user=user, petition=petition)
+    return PetitionSerializer(petition, context={"officer": officer}).data
 
 
 class PetitionListView(APIView):
@@ -96,7 +108,7 @@ class PetitionListView(APIView):
         if limited:
             raise exceptions.Throttled(wait=left, detail=str(RATE_LIMIT_MESSAGE))
         petition = services.petition_file(user=request.user, **data.validated_data)
-        return Response(_detail(petition), status=201)
+        return Response(_detail(petition, user=request.user), status=201)
 
 
 def _visible(request, code: str):
@@ -109,7 +121,7 @@ def _visible(request, code: str):
 class PetitionDetailView(APIView):
     @extend_schema(responses=PetitionSerializer, summary="A petition (its petitioner or an officer of its agency)")
     def get(self, request, code: str):
-        return Response(_detail(_visible(request, code)))
+        return Response(_detail(_visible(request, code), user=request.user))
 
 
 class PetitionActionView(APIView):
@@ -123,7 +135,11 @@ class PetitionActionView(APIView):
             petition = services.petition_provide_info(user=request.user, code=petition.code, reply=text)
         else:
             petition = services.petition_officer_act(user=request.user, code=petition.code, action=action, text=text)
-        return Response(_detail(selectors.petition_get_for_user(user=request.user, code=petition.code) or petition))
+        return Response(
+            _detail(
+                selectors.petition_get_for_user(user=request.user, code=petition.code) or petition, user=request.user
+            )
+        )
 
 
 class OfficerPetitionListView(APIView):
@@ -149,7 +165,6 @@ class OfficerPetitionListView(APIView):
                 }
             )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.petition_worklist(user=request.user, name=name), request, view=self
-        )
-        return paginator.get_paginated_response(PetitionSerializer(page, many=True).data)
+        rows = selectors.petition_worklist(user=request.user, name=name).select_related("petitioner")
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(PetitionSerializer(page, many=True, context={"officer": True}).data)
