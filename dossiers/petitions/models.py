@@ -2,6 +2,7 @@
 deadline sets."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -167,3 +168,12 @@ class PetitionRuleSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.effective_from:%d/%m/%Y}"
+
+    def clean(self) -> None:
+        given = [d for d in (self.refuse_days, self.info_days, self.answer_days) if d is not None]
+        if given != sorted(given):
+            raise ValidationError(
+                _(
+                    "Thời hạn từ chối không được dài hơn thời hạn đề nghị bổ sung, và thời hạn này không được dài hơn thời hạn trả lời."
+                )
+            )

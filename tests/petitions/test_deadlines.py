@@ -45,3 +45,11 @@ def test_a_later_set_of_the_administrator_applies_from_its_date(world):
     assert after.answer_due_at == local(2026, 6, 15, 17, 0)  # 10 working days from Tue 02/06
     assert after.refuse_due_at == local(2026, 6, 3, 17, 0)  # the refusal figure kept from the set before
     assert selectors.petition_rules_of(after).citation == "Điều thử nghiệm"
+
+
+def test_the_admin_refuses_a_set_whose_deadlines_are_out_of_order(world):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="Thời hạn từ chối không được dài hơn"):
+        PetitionRuleSet(effective_from=dt.date(2026, 6, 1), refuse_days=6, info_days=5).full_clean()
+    PetitionRuleSet(effective_from=dt.date(2026, 6, 1), refuse_days=3, answer_days=20).full_clean()
