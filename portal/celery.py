@@ -94,6 +94,7 @@ TASK_ROUTES = {
     "portal.tasks.webhooks_retry_due": {"queue": "notifications"},
     "dossiers.tasks.send_acknowledgement": {"queue": "notifications"},
     "dossiers.tasks.notify_payment_receipt": {"queue": "notifications"},
+    "dossiers.petitions.tasks.mail_contact": {"queue": "notifications"},
     "dossiers.tasks.render_*": {"queue": "pdf"},
     # The steps that decrypt a key (or verify signatures) run in the signing worker only.
     "dossiers.tasks.seal_*": {"queue": "signing"},

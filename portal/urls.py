@@ -61,7 +61,7 @@ urlpatterns = [
 
 # Each app contributes its pages through an optional `urls` module, so that the
 # later apps plug in here without touching this file's structure.
-for app in ("procedures", "dossiers", "signing"):
+for app in ("procedures", "dossiers", "dossiers.petitions", "signing"):
     try:
         urlpatterns.append(path("", include(f"{app}.urls")))
     except ModuleNotFoundError as exc:

@@ -419,6 +419,12 @@ def working_hours_after(*, agency: Agency, moment: dt.datetime, hours: int) -> d
     return working_time.add_working_minutes(begin, hours * 60, calendar=calendar)
 
 
+def working_days_after(*, agency: Agency, moment: dt.datetime, days: int) -> dt.datetime:
+    """The close of the ``days``-th working day of ``agency`` after ``moment`` (the day of receipt
+    not counted; a receipt outside working time counts from the next working moment)."""
+    return working_time.due_datetime(moment, days=days, agency=agency)
+
+
 def rule_set_at(moment: dt.datetime | None) -> RuleBook:
     """The rule set in force at ``moment`` (a dossier's reception), by the local date."""
     return rule_set_on(timezone.localdate(moment) if moment is not None else None)

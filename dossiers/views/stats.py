@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dossiers.models import ReportFormat
+from dossiers.petitions import selectors as petition_selectors
 from dossiers.stats import charts as stats_charts
 from dossiers.stats import definitions, opendata, reports, service
 from dossiers.stats import index as quality_index
@@ -172,6 +173,9 @@ def dashboard(request):
             "chart": chart,
             "charts": charts,
             "index_result": index_result,
+            "petitions": petition_selectors.petition_counts_by_agency(
+                agency_ids=scope.agency_ids, first_day=data["date_from"], last_day=data["date_to"]
+            ),
             "query": query,
             "breadcrumbs": breadcrumbs,
         },

@@ -7,7 +7,7 @@ urlpatterns = [
     *webhooks.urlpatterns,
 ]
 
-for app in ("procedures", "dossiers", "signing"):
+for app in ("procedures", "dossiers", "dossiers.petitions", "signing"):
     try:
         urlpatterns.append(path("", include(f"{app}.api.urls")))
     except ModuleNotFoundError as exc:

@@ -34,6 +34,9 @@ URL; every value a string or number, already in the recipient's language where i
 ``deadline.due_soon``          dossier_code, procedure, due, step (optional)
 ``deadline.overdue``           dossier_code, procedure, due, step (optional)
 ``deadline.escalated``         dossier_code, procedure, due, responsible
+``petition.status_changed``   petition_code, status, note (optional)
+``petition.due_soon``          petition_code, due
+``petition.overdue``           petition_code, due
 ``digest.daily``               agency, date, received, resolved, due_soon, overdue, waiting
 ``certificate.expiring``       certificate, expires, days_left
 =============================  ======================================================

@@ -106,6 +106,26 @@ EVENTS: dict[str, Event] = {
             mandatory_for_officers=True,
         ),
         Event(
+            "petition.status_changed",
+            _("Phản ánh, kiến nghị chuyển trạng thái"),
+            APPLICANT,
+            ("petition_code", "status", "url"),
+        ),
+        Event(
+            "petition.due_soon",
+            _("Phản ánh, kiến nghị sắp đến hạn trả lời"),
+            OFFICER,
+            ("petition_code", "due", "url"),
+            mandatory_for_officers=True,
+        ),
+        Event(
+            "petition.overdue",
+            _("Phản ánh, kiến nghị quá hạn trả lời"),
+            OFFICER,
+            ("petition_code", "due", "url"),
+            mandatory_for_officers=True,
+        ),
+        Event(
             "digest.daily",
             _("Báo cáo tổng hợp hằng ngày"),
             OFFICER,

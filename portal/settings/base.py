@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "portal",
     "procedures",
     "dossiers",
+    "dossiers.petitions.apps.PetitionsConfig",
     "signing",
 ]
 
@@ -426,6 +427,9 @@ NATIONAL_DATA_SANDBOX = False
 # Public tracking by code (page and API together): look-ups per client address per window.
 TRACKING_RATE_LIMIT = env.int("TRACKING_RATE_LIMIT", default=30)
 TRACKING_RATE_WINDOW = env.int("TRACKING_RATE_WINDOW", default=60)
+# Petitions (phản ánh, kiến nghị) filed per caller (account, or address when anonymous) per window.
+PETITION_RATE_LIMIT = env.int("PETITION_RATE_LIMIT", default=5)
+PETITION_RATE_WINDOW = env.int("PETITION_RATE_WINDOW", default=3600)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cổng Dịch vụ công — API",
@@ -493,6 +497,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "dossiers-sweep-deadlines": {
         "task": "dossiers.tasks.sweep_deadlines",
+        "schedule": 300.0,
+    },
+    "petitions-sweep-deadlines": {
+        "task": "dossiers.petitions.tasks.sweep_petition_deadlines",
         "schedule": 300.0,
     },
     "dossiers-daily-digest": {

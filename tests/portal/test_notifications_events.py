@@ -39,6 +39,7 @@ SAMPLE = {
     "expires": "31/12/2026",
     "days_left": 30,
     "failures": 7,
+    "petition_code": "PAKN-261201-000001",
     "url": "/dossiers/000.00.12.H48-261122-0001/",
 }
 
