@@ -116,7 +116,10 @@ class PortalAutoSchema(AutoSchema):
         if not self._is_public():
             codes += ["401", "403"]
         # A path naming a resource, or a page number past the end of a list.
-        if "{" in self.path or (self.method == "GET" and self._get_paginator() is not None):
+        paged = self._get_paginator() is not None or any(
+            getattr(p, "name", None) == "page" for p in self.get_override_parameters()
+        )  # a paginator, or a view that pages by hand (the officer search)
+        if "{" in self.path or (self.method == "GET" and paged):
             codes.append("404")
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
