@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy
 from dossiers import actions, selectors
 from dossiers.constants import SlipKind
 from dossiers.services.slips import slip_awaiting_seal
+from portal.run_cache import run_cache
+from portal.services.outbox import outbox_batch
 
 MAX_SELECTED = 100
 _CODE = re.compile(r"^[0-9A-Za-z.-]+$")
@@ -53,18 +55,24 @@ def bulk_perform(*, user, action: str, codes: list[str], params: dict) -> list[B
         raise ValidationError({"action": [_("Thao tác hàng loạt không hợp lệ.")]})
     by_code = selectors.dossiers_for_officer_by_codes(user=user, codes=codes)
     results = []
-    for code in codes:
-        dossier = by_code.get(code)
-        if dossier is None:
-            results.append(BulkResult(code, False, _("Không tìm thấy hồ sơ này trong cơ quan của bạn.")))
-            continue
-        try:
-            performed.perform(user=user, dossier=dossier, params=params)
-        except (ValidationError, PermissionDenied) as error:
-            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
-            results.append(BulkResult(code, False, " ".join(str(m) for m in messages)))
-        else:
-            results.append(BulkResult(code, True, _("Đã thực hiện.")))
+    # What is the same for every dossier of the run (the officer's and the assignee's
+    # memberships, the calendar, the assignee's notification preferences) is read once for
+    # the run; each dossier is still locked, checked and recorded by the transition runner, in
+    # its own transaction. The effects of the committed dossiers go to the broker together at
+    # the end (one outbox transaction, not one per message).
+    with run_cache(), outbox_batch():
+        for code in codes:
+            dossier = by_code.get(code)
+            if dossier is None:
+                results.append(BulkResult(code, False, _("Không tìm thấy hồ sơ này trong cơ quan của bạn.")))
+                continue
+            try:
+                performed.perform(user=user, dossier=dossier, params=params)
+            except (ValidationError, PermissionDenied) as error:
+                messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+                results.append(BulkResult(code, False, " ".join(str(m) for m in messages)))
+            else:
+                results.append(BulkResult(code, True, _("Đã thực hiện.")))
     return results
 
 
