@@ -278,7 +278,8 @@ DOOR_NAMES = (
     "register_xlsx",
 )
 BEARER_MATRIX = [
-    ("applicant", READ, (200, 200, 200, 404, 200, 403, 403, 403)),
+    # The control sheet is the agency's internal record (dossiers.constants.INTERNAL_SLIP_KINDS).
+    ("applicant", READ, (200, 200, 404, 404, 200, 403, 403, 403)),
     ("applicant", ("dossiers:write",), (403, 403, 403, 403, 403, 403, 403, 403)),
     ("other_citizen", READ, (404, 404, 404, 404, 404, 403, 403, 403)),
     ("reception", OFFICER, (200, 200, 200, 200, 200, 403, 200, 200)),  # no statistics for reception
