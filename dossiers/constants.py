@@ -86,6 +86,18 @@ class SlipKind(models.TextChoices):
     STOP_NOTICE = "stop", _("Mẫu 05 — Thông báo dừng giải quyết hồ sơ")
 
 
+# Slips internal to the agency, never given to the applicant on any door (the slip download,
+# the applicant's dossier page, the API's ``slips``, with a session or a token): the process
+# control sheet (phiếu kiểm soát quá trình giải quyết hồ sơ; form 05 of Circular 01/2018/TT-VPCP,
+# form 06 of Circular 03/2025/TT-VPCP from 15/09/2025). It is the handover record between the
+# officers and departments who hold the dossier (giver, receiver, time, the step's result),
+# kept with the dossier by the one-stop unit (Decree 61/2018/NĐ-CP art. 21 as understood here;
+# Decree 118/2025/NĐ-CP from 01/07/2025 keeps the sheet). The texts themselves were not at hand
+# (the search found neither the article nor the annex): no provision giving the sheet to the
+# applicant is known, whose right is to follow the processing, which the portal gives through
+# tracking and the dossier's timeline. Revisit with the texts.
+INTERNAL_SLIP_KINDS = frozenset({SlipKind.CONTROL_SHEET})
+
 # Which form of the rulebook (procedures.rulebook) each kind of slip is.
 SLIP_FORM = {
     SlipKind.RECEIPT: "receipt",

@@ -6,7 +6,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from dossiers.constants import DossierState, ResultStatus
+from dossiers.constants import INTERNAL_SLIP_KINDS, DossierState, ResultStatus
 from dossiers.core import pins
 from dossiers.core.access import applicant_scope, dossier_applicant_can_view, organisation_ids
 from dossiers.core.fees import fees_before_result as dossier_fees_before_result  # noqa: F401 (public face)
@@ -176,6 +176,15 @@ def dossier_timeline(*, dossier: Dossier):
 
 def dossier_slips(*, dossier: Dossier) -> QuerySet[Slip]:
     return dossier.slips.exclude(file="").order_by("created_at")
+
+
+def slip_can_view(*, user, slip: Slip) -> bool:
+    """Who may download a slip: whoever sees the whole dossier (the applicant and the receiving
+    agency's officers); an internal slip (``INTERNAL_SLIP_KINDS``: the control sheet) only the
+    receiving agency's officers."""
+    if slip.kind in INTERNAL_SLIP_KINDS:
+        return dossier_agency_officer_can_view(user=user, dossier=slip.dossier)
+    return dossier_can_view(user=user, dossier=slip.dossier)
 
 
 def stored_documents_for_user(*, user) -> QuerySet[StoredDocument]:

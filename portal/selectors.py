@@ -19,6 +19,7 @@ from portal.models import (
     OrganisationMembership,
     User,
 )
+from portal.run_cache import run_cached
 
 # Set on a request's user object when the request may not use the user's officer powers: a
 # session not verified with the second factor lately, or a bearer token without the ``officer``
@@ -69,11 +70,16 @@ def officer_permissions(*, user, agency_id: int) -> frozenset[str]:
     """All permissions the user holds for one agency (union over its roles there)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    roles = _active_memberships(user).filter(agency_id=agency_id).values_list("role", flat=True)
-    perms: set[str] = set()
-    for role in roles:
-        perms |= ROLE_PERMISSIONS.get(role, frozenset())
-    return frozenset(perms)
+
+    def compute() -> frozenset[str]:
+        roles = _active_memberships(user).filter(agency_id=agency_id).values_list("role", flat=True)
+        perms: set[str] = set()
+        for role in roles:
+            perms |= ROLE_PERMISSIONS.get(role, frozenset())
+        return frozenset(perms)
+
+    # One read per bulk run (``portal.run_cache``); every time otherwise.
+    return run_cached(("officer_permissions", user.pk, agency_id, officer_powers_withheld(user)), compute)
 
 
 def officer_can(*, user, agency_id: int, permission: OfficerPermission | str) -> bool:
@@ -177,12 +183,18 @@ def officer_department_ids(*, user, agency_id: int, permission: OfficerPermissio
     no such role. A department head assigns within its department; a leader, agency-wide."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    rows = set(
-        _active_memberships(user)
-        .filter(agency_id=agency_id, role__in=_roles_with(permission))
-        .values_list("department_id", flat=True)
-    )
-    return None if None in rows else rows
+
+    def compute() -> set[int] | None:
+        rows = set(
+            _active_memberships(user)
+            .filter(agency_id=agency_id, role__in=_roles_with(permission))
+            .values_list("department_id", flat=True)
+        )
+        return None if None in rows else rows
+
+    key = ("officer_department_ids", user.pk, agency_id, str(permission), officer_powers_withheld(user))
+    found = run_cached(key, compute)
+    return None if found is None else set(found)
 
 
 def users_with_permission_in(*, agency_ids, permission: OfficerPermission | str) -> Iterable[User]:

@@ -14,6 +14,7 @@ import datetime as dt
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.run_cache import run_cached
 from procedures.calendar import ExceptionLoader, UnknownAgencyError, WorkingCalendar, to_local
 from procedures.constants import DEFAULT_WORKING_PERIODS, DEFAULT_WORKING_WEEKDAYS, DayExceptionKind
 from procedures.models import Agency, DayException
@@ -36,13 +37,17 @@ def _exception_loader(agency_id: int | None) -> ExceptionLoader:
 
 
 def calendar_for_agency(agency: Agency | None) -> WorkingCalendar:
-    """The calendar of ``agency`` (its periods and weekdays), or the default one for None."""
+    """The calendar of ``agency`` (its periods and weekdays), or the default one for None.
+
+    Inside a bulk run (``portal.run_cache``) one calendar per agency serves every dossier, so
+    its day exceptions are read once per range of years for the run."""
     if agency is None:
-        return WorkingCalendar(exception_loader=_exception_loader(None))
-    return WorkingCalendar(
-        periods=agency.working_periods or DEFAULT_WORKING_PERIODS,
-        weekdays=agency.working_weekdays or DEFAULT_WORKING_WEEKDAYS,
-        exception_loader=_exception_loader(agency.pk),
+        return run_cached(("calendar", None), lambda: WorkingCalendar(exception_loader=_exception_loader(None)))
+    periods = agency.working_periods or DEFAULT_WORKING_PERIODS
+    weekdays = agency.working_weekdays or DEFAULT_WORKING_WEEKDAYS
+    return run_cached(
+        ("calendar", agency.pk, repr(periods), repr(weekdays)),
+        lambda: WorkingCalendar(periods=periods, weekdays=weekdays, exception_loader=_exception_loader(agency.pk)),
     )
 
 

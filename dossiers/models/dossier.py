@@ -138,6 +138,12 @@ class Dossier(models.Model):
         ]
         indexes = [
             models.Index(fields=["receiving_agency", "status_code", "due_at"], name="dossier_agency_status_due"),
+            # A worklist filtered on a procedure (to assign, overdue, ... of one procedure): the
+            # matching rows straight from one index, instead of a BitmapAnd of the procedure's
+            # and the agency's indexes (19,000 and 18,000 entries for 474 rows at 1,000,000).
+            models.Index(
+                fields=["procedure", "receiving_agency", "status_code", "due_at"], name="dossier_proc_agency_status"
+            ),
             models.Index(fields=["applicant", "state", "-updated_at"], name="dossier_applicant_state"),
             models.Index(fields=["organisation", "-updated_at"], name="dossier_org_updated"),
             models.Index(fields=["assigned_to", "state"], name="dossier_assignee_state"),

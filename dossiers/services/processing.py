@@ -47,6 +47,7 @@ from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, 
 from dossiers.services.documents import document_inspect, stored_document_create
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
+from portal.run_cache import run_cached
 from procedures import selectors as procedure_selectors
 from signing import selectors as signing_selectors
 
@@ -62,12 +63,30 @@ def _specialist(*, user, dossier: Dossier, assignee_id: int | None) -> object:
     """The specialist chosen, one of the choices ``user`` is offered (``officers_for_assignment``)."""
     if assignee_id is None:
         raise ValidationError({"assignee": [_("Vui lòng chọn chuyên viên xử lý.")]})
-    chosen = selectors.officers_for_assignment(user=user, dossier=dossier).filter(pk=assignee_id).first()
+    chosen = run_cached(
+        ("assignment_specialist", user.pk, dossier.receiving_agency_id, assignee_id),
+        lambda: selectors.officers_for_assignment(user=user, dossier=dossier).filter(pk=assignee_id).first(),
+    )
     if chosen is None:
         raise ValidationError(
             {"assignee": [_("Người được chọn không có trong danh sách chuyên viên xử lý bạn được phân công.")]}
         )
     return chosen
+
+
+def _assignee_department(*, assignee, agency_id: int):
+    """The department of the specialist's membership at the agency, when it has one (read once
+    per bulk run, ``portal.run_cache``)."""
+
+    def compute():
+        membership = (
+            assignee.officer_memberships.filter(agency_id=agency_id, department__isnull=False, is_active=True)
+            .select_related("department")
+            .first()
+        )
+        return membership.department if membership else None
+
+    return run_cached(("assignee_department", assignee.pk, agency_id), compute)
 
 
 def _department(*, user, dossier: Dossier, department_id: int | None):
@@ -99,14 +118,9 @@ def dossier_assign(
         chosen["assignee"] = _specialist(user=user, dossier=dossier, assignee_id=assignee_id)
         chosen["department"] = _department(user=user, dossier=dossier, department_id=department_id)
         if chosen["department"] is None:
-            membership = (
-                chosen["assignee"]
-                .officer_memberships.filter(
-                    agency_id=dossier.receiving_agency_id, department__isnull=False, is_active=True
-                )
-                .first()
+            chosen["department"] = _assignee_department(
+                assignee=chosen["assignee"], agency_id=dossier.receiving_agency_id
             )
-            chosen["department"] = membership.department if membership else None
 
     def apply(dossier: Dossier) -> list[str]:
         assignee = chosen["assignee"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from dossiers import selectors
-from dossiers.constants import SlipKind
+from dossiers.constants import INTERNAL_SLIP_KINDS, SlipKind
 from dossiers.models import Dossier, Slip
 from dossiers.pdf import qr_data_uri, render_pdf
 from portal.storage import files_kept_only_if_committed
@@ -89,11 +89,17 @@ def _seal_pending(slip: Slip) -> bool:
 
 
 def slips_for_viewer(*, user, dossier: Dossier, slips=None) -> list[Slip]:
-    """The dossier's slips, each with ``awaiting_seal``: True while the agency seal's signature
+    """The dossier's slips this user may see (an internal one only for the receiving agency's
+    officers), each with ``awaiting_seal``: True while the agency seal's signature
     of a released slip has not landed yet and the viewer is not one of the agency's officers.
     The applicant gets the slip only once sealed (seconds after rendering, in the signing
     queue); an agency without an active seal releases its slips unsigned, at once."""
     slips = list(selectors.dossier_slips(dossier=dossier) if slips is None else slips)
+    if any(slip.kind in INTERNAL_SLIP_KINDS for slip in slips) and not selectors.dossier_agency_officer_can_view(
+        user=user, dossier=dossier
+    ):
+        # The agency's internal slips (the control sheet) are never listed for anyone else.
+        slips = [slip for slip in slips if slip.kind not in INTERNAL_SLIP_KINDS]
     pending = [slip for slip in slips if _seal_pending(slip)]
     held = bool(pending) and not selectors.dossier_officer_can_view(user=user, dossier=dossier)
     held = held and agency_has_seal(agency_id=dossier.receiving_agency_id)
@@ -114,8 +120,8 @@ def slip_awaiting_seal(*, user, slip: Slip) -> bool:
     """Whether this slip is held back from this user until the agency seal signs it."""
     if not _seal_pending(slip):
         return False
-    (checked,) = slips_for_viewer(user=user, dossier=slip.dossier, slips=[slip])
-    return checked.awaiting_seal
+    checked = slips_for_viewer(user=user, dossier=slip.dossier, slips=[slip])
+    return bool(checked) and checked[0].awaiting_seal
 
 
 def slip_render_acknowledgement(*, dossier_id: int, pin: str | None = None) -> Slip | None:

@@ -98,7 +98,7 @@ def stored_document_preview_page(request, pk: int, number: int):
 @require_GET
 def slip_download(request, pk: int):
     slip = Slip.objects.select_related("dossier").filter(pk=pk).first()
-    if slip is None or not slip.file or not selectors.dossier_can_view(user=request.user, dossier=slip.dossier):
+    if slip is None or not slip.file or not selectors.slip_can_view(user=request.user, slip=slip):
         raise Http404
     if slip_awaiting_seal(user=request.user, slip=slip):
         # Rendered, not yet sealed: the applicant gets the signed copy a few seconds later.

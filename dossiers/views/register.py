@@ -4,6 +4,9 @@ Officers who see an agency's dossiers read its register, filtered by agency, reg
 procedure, national status code and channel. The exports hold the whole filtered set (up to
 ``EXPORT_MAX_ROWS``), streamed (CSV) or written row by row (XLSX), never loaded at once.
 An invalid filter is explained on the page (status 400) and nothing is listed or exported.
+The page and its exports also answer an API client's bearer token with the scopes
+``dossiers:read`` and ``officer`` (``session_or_bearer``): the same agencies as the session,
+its refusals in JSON (``detail``, and ``errors`` per filter).
 """
 
 import csv
@@ -12,11 +15,10 @@ import tempfile
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,6 +32,7 @@ from openpyxl.styles import Font
 from dossiers import register
 from dossiers.constants import Channel, StatusCode
 from dossiers.views.common import csv_cell
+from portal.api.authentication import session_or_bearer
 from procedures import selectors as procedure_selectors
 
 PAGE_SIZE = 50
@@ -194,12 +197,21 @@ def _xlsx_response(rows) -> FileResponse:
     )
 
 
-@login_required
+def _by_token(request) -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
+# The page and its exports open to the session as before, and to an API client's bearer token
+# with the scopes dossiers:read and officer (the same agencies, whichever door).
+@session_or_bearer(officer=True)
 @require_GET
 def register_page(request):
     agency_ids = register.register_agency_ids(user=request.user)
     if not agency_ids:
-        raise PermissionDenied(_("Trang này chỉ dành cho cán bộ được xem hồ sơ của cơ quan."))
+        refusal = _("Trang này chỉ dành cho cán bộ được xem hồ sơ của cơ quan.")
+        if _by_token(request):
+            return JsonResponse({"detail": refusal}, status=403)
+        raise PermissionDenied(refusal)
     agencies = procedure_selectors.agency_list(active_only=False).filter(pk__in=agency_ids)
     params = request.GET.copy()
     export = params.pop("export", [""])[-1]
@@ -207,19 +219,21 @@ def register_page(request):
     form = RegisterFilterForm(params, agencies=agencies)
     context = {"form": form, "querystring": params.urlencode(), "columns": register.COLUMNS}
     if not form.is_valid():
+        if _by_token(request):
+            errors = {field: [str(m) for m in messages_] for field, messages_ in form.errors.items()}
+            return JsonResponse({"detail": _("Bộ lọc không hợp lệ."), "errors": errors}, status=400)
         return render(request, "dossiers/officer/register.html", context, status=400)
     qs = _filtered(request, form)
     if export in ("csv", "xlsx"):
         total = qs.count()
         if total > register.EXPORT_MAX_ROWS:
-            messages.error(
-                request,
-                _(
-                    "Có %(count)s hồ sơ khớp bộ lọc, vượt quá giới hạn xuất %(max)s dòng; "
-                    "vui lòng thu hẹp khoảng ngày hoặc thêm điều kiện lọc."
-                )
-                % {"count": f"{total:,}".replace(",", "."), "max": f"{register.EXPORT_MAX_ROWS:,}".replace(",", ".")},
-            )
+            refusal = _(
+                "Có %(count)s hồ sơ khớp bộ lọc, vượt quá giới hạn xuất %(max)s dòng; "
+                "vui lòng thu hẹp khoảng ngày hoặc thêm điều kiện lọc."
+            ) % {"count": f"{total:,}".replace(",", "."), "max": f"{register.EXPORT_MAX_ROWS:,}".replace(",", ".")}
+            if _by_token(request):
+                return JsonResponse({"detail": refusal}, status=400)
+            messages.error(request, refusal)
             return redirect(f"{reverse('dossiers:register')}?{params.urlencode()}")
         rows = register.register_export_rows(qs)
         return _csv_response(rows) if export == "csv" else _xlsx_response(rows)

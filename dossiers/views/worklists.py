@@ -281,7 +281,7 @@ def _specialists(dossiers) -> list:
 @require_POST
 def worklist_bulk(request):
     """Step 1 shows the selected dossiers and asks to confirm; step 2 (``confirm``) runs the
-    action on each and shows a result per row. Slips: the zip of their receipts."""
+    action on each and shows a result per row. Slips: their receipts merged into one PDF."""
     _scope(request)
     action = request.POST.get("action", "")
     back = request.POST.get("back", "")
@@ -308,13 +308,15 @@ def worklist_bulk(request):
     if request.POST.get("confirm") != "1":
         return render(request, "dossiers/officer/bulk_confirm.html", context)
     if action == "slips":
-        archive, results = bulk.bulk_slips_zip(user=request.user, codes=codes)
-        if request.POST.get("download") == "1" and any(r.done for r in results):
-            response = HttpResponse(archive, content_type="application/zip")
+        merged, results = bulk.bulk_slips_pdf(user=request.user, codes=codes)
+        if request.POST.get("download") == "1" and merged:
+            response = HttpResponse(merged, content_type="application/pdf")
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            response["Content-Disposition"] = f'attachment; filename="giay-tiep-nhan-{stamp}.zip"'
+            response["Content-Disposition"] = f'attachment; filename="giay-tiep-nhan-{stamp}.pdf"'
+            response["Cache-Control"] = "private, no-store"
             return response
         context["results"] = results
+        context["printable"] = bool(merged)
         return render(request, "dossiers/officer/bulk_results.html", context)
     params = {"note": request.POST.get("note", "")}
     if action == "assign":

@@ -69,6 +69,7 @@ from portal.models import (
 )
 from portal.notifications.events import EVENTS, OFFICER, Event, event_get
 from portal.notifications.sms import get_sms_backend
+from portal.run_cache import run_cached
 from portal.services.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -149,8 +150,12 @@ def _is_officer(user) -> bool:
 
 def _wanted_channels(user, definition: Event) -> set[str]:
     channels = set(definition.default_channels) - {NotificationChannel.IN_APP}
-    choices = dict(
-        NotificationPreference.objects.filter(user=user, event=definition.name).values_list("channel", "enabled")
+    # The same recipient of the same event in one bulk run (``portal.run_cache``): read once.
+    choices = run_cached(
+        ("notification_preferences", user.pk, definition.name),
+        lambda: dict(
+            NotificationPreference.objects.filter(user=user, event=definition.name).values_list("channel", "enabled")
+        ),
     )
     for channel, enabled in choices.items():
         if enabled:

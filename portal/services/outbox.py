@@ -22,6 +22,9 @@ the outbox must therefore be idempotent (take ids, return early when their work 
 import logging
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import partial
 from importlib import import_module
@@ -73,8 +76,37 @@ def outbox_enqueue(
         # Celery keeps a message's remaining chain last step first.
         kwargs[CHAIN_KWARG] = [dict(step) for step in reversed(then)]
     message = OutboxMessage.objects.create(task=task, args=list(args or []), kwargs=kwargs, queue=queue)
-    transaction.on_commit(partial(outbox_publish, message_id=message.pk), robust=True)
+    batch = _batch.get()
+    if batch is not None:
+        transaction.on_commit(partial(batch.append, message.pk), robust=True)
+    else:
+        transaction.on_commit(partial(outbox_publish, message_id=message.pk), robust=True)
     return message
+
+
+# Inside ``outbox_batch()``: the ids of the messages committed so far, published at its end.
+_batch: ContextVar[list[int] | None] = ContextVar("outbox_batch", default=None)
+
+
+@contextmanager
+def outbox_batch() -> Iterator[None]:
+    """Many changes committed one after another (a bulk action: one transaction per dossier)
+    publish their messages together when the block ends, in one transaction
+    (``outbox_publish_many``), instead of one transaction per message after each commit.
+
+    A message still goes only if its change committed; one whose change rolled back is never
+    listed. Should the process die before the block ends, the committed rows are unpublished
+    and the re-publisher sends them, as for a broker that was away."""
+    if _batch.get() is not None:
+        yield
+        return
+    committed: list[int] = []
+    token = _batch.set(committed)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        outbox_publish_many(message_ids=committed)
 
 
 # A kept message that starts a Celery chain holds the chain's next steps under this key of its
@@ -206,6 +238,41 @@ def outbox_publish(*, message_id: int, redeliver: bool = False) -> bool:
         # The database itself failed; the row (if any) is still there for the next run.
         logger.exception("outbox: publishing #%s failed", message_id)
         return False
+
+
+def outbox_publish_many(*, message_ids: list[int]) -> int:
+    """Publish the unpublished rows among ``message_ids``, in their order of creation, in one
+    transaction (rows another process is publishing are skipped); how many were published.
+    Never raises: a failure is recorded on its row, the others go on."""
+    if not message_ids:
+        return 0
+    try:
+        with transaction.atomic():
+            messages = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(published_at__isnull=True, pk__in=message_ids)
+                .order_by("pk")
+            )
+            sent, failed = [], []
+            for message in messages:
+                message.attempts += 1
+                try:
+                    _send(message)
+                except Exception as error:  # noqa: BLE001 - any failure keeps the row for the re-publisher
+                    message.last_error = _error_text(error)
+                    failed.append(message)
+                    logger.warning("outbox: %s #%s not published: %s", message.task, message.pk, message.last_error)
+                else:
+                    message.published_at = timezone.now()
+                    sent.append(message)
+            if sent:
+                OutboxMessage.objects.bulk_update(sent, ["attempts", "published_at"])
+            if failed:
+                OutboxMessage.objects.bulk_update(failed, ["attempts", "last_error"])
+            return len(sent)
+    except Exception:
+        logger.exception("outbox: publishing %s messages failed", len(message_ids))
+        return 0
 
 
 def outbox_publish_pending(*, grace_seconds: int = REPUBLISH_GRACE_SECONDS, batch: int = REPUBLISH_BATCH) -> int:

@@ -15,7 +15,13 @@ from portal.beat import sync_beat_schedule
 from portal.celery import PortalTask, app
 from portal.models import OutboxMessage
 from portal.services import outbox_enqueue
-from portal.services.outbox import outbox_mark_done, outbox_publish, outbox_publish_pending
+from portal.services.outbox import (
+    outbox_batch,
+    outbox_mark_done,
+    outbox_publish,
+    outbox_publish_many,
+    outbox_publish_pending,
+)
 from tests.celery.conftest import broker_url, celery_broker, free_port
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +74,44 @@ def test_enqueue_publishes_on_commit_only(django_capture_on_commit_callbacks):
         except RuntimeError:
             pass
     assert callbacks == [] and OutboxMessage.objects.count() == 1
+
+
+def test_a_batch_publishes_what_committed_at_its_end_in_one_transaction(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with celery_broker(broker_url()), outbox_batch():
+        for key in ("b1", "b2", "b3"):
+            # (The test's own transaction: each block's commit is the captured callbacks' run.)
+            with django_capture_on_commit_callbacks(execute=True):
+                outbox_enqueue(task="portal.tasks.ping", args=[key], queue="default")
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            try:
+                with transaction.atomic():
+                    outbox_enqueue(task="portal.tasks.ping", args=["b-rolled-back"], queue="default")
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+        assert callbacks == []
+        # Committed, not yet published: nothing has reached the broker inside the block.
+        assert not OutboxMessage.objects.filter(published_at__isnull=False).exists()
+        assert _queued("default") == 0
+    rows = list(OutboxMessage.objects.order_by("pk").values_list("args", "attempts"))
+    assert rows == [(["b1"], 1), (["b2"], 1), (["b3"], 1)]
+    assert not OutboxMessage.objects.filter(published_at__isnull=True).exists()
+    assert _queued("default") == 3
+    # Already published: a second call sends nothing (two publishers never send a row twice).
+    ids = list(OutboxMessage.objects.values_list("pk", flat=True))
+    with django_assert_num_queries(3):  # savepoint, the locking read finding nothing, release
+        assert outbox_publish_many(message_ids=ids) == 0
+
+
+def test_a_batch_keeps_what_the_broker_refused_for_the_republisher():
+    ids = [OutboxMessage.objects.create(task="portal.tasks.ping", args=[f"r{i}"], queue="default").pk for i in (1, 2)]
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):
+        assert outbox_publish_many(message_ids=ids) == 0
+    rows = list(OutboxMessage.objects.order_by("pk").values_list("published_at", "attempts"))
+    assert rows == [(None, 1), (None, 1)]
+    assert all("Error" in e for e in OutboxMessage.objects.values_list("last_error", flat=True))
 
 
 @pytest.mark.parametrize(("task", "queue"), [("", "default"), ("portal.tasks.ping", "nowhere")])

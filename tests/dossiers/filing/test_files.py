@@ -1,7 +1,10 @@
 """Private files served through permission checks; the document store page; the draft purge."""
 
+import csv
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from celery.schedules import crontab
 from django.conf import settings
@@ -246,6 +249,9 @@ def doors():
         "result": f"/files/documents/{dossier.results.get().stored_id}/",
         "payment_receipt": f"/files/documents/{receipt.pk}/",
         "stats_export": "/officer/stats/report.pdf",
+        # The register's exports (sổ theo dõi hồ sơ), filtered to the dossier's procedure.
+        "register_csv": f"/officer/register/?export=csv&procedure={dossier.procedure.code}",
+        "register_xlsx": f"/officer/register/?export=xlsx&procedure={dossier.procedure.code}",
     }
     return {"dossier": dossier, "team": team, "urls": urls}
 
@@ -261,17 +267,41 @@ def _bearer(user, scopes):
 
 READ, OFFICER = ("dossiers:read",), ("dossiers:read", "officer")
 # (who, scopes) -> the status of each door, in the order of DOOR_NAMES.
-DOOR_NAMES = ("document", "receipt_slip", "control_sheet", "result", "payment_receipt", "stats_export")
+DOOR_NAMES = (
+    "document",
+    "receipt_slip",
+    "control_sheet",
+    "result",
+    "payment_receipt",
+    "stats_export",
+    "register_csv",
+    "register_xlsx",
+)
 BEARER_MATRIX = [
-    ("applicant", READ, (200, 200, 200, 404, 200, 403)),
-    ("applicant", ("dossiers:write",), (403, 403, 403, 403, 403, 403)),
-    ("other_citizen", READ, (404, 404, 404, 404, 404, 403)),
-    ("reception", OFFICER, (200, 200, 200, 200, 200, 403)),  # no statistics for reception
-    ("leader", OFFICER, (200, 200, 200, 200, 200, 200)),
+    # The control sheet is the agency's internal record (dossiers.constants.INTERNAL_SLIP_KINDS).
+    ("applicant", READ, (200, 200, 404, 404, 200, 403, 403, 403)),
+    ("applicant", ("dossiers:write",), (403, 403, 403, 403, 403, 403, 403, 403)),
+    ("other_citizen", READ, (404, 404, 404, 404, 404, 403, 403, 403)),
+    ("reception", OFFICER, (200, 200, 200, 200, 200, 403, 200, 200)),  # no statistics for reception
+    ("leader", OFFICER, (200, 200, 200, 200, 200, 200, 200, 200)),
     # An officer's token without the officer scope: the officer's powers are withheld.
-    ("leader", READ, (404, 404, 404, 404, 404, 403)),
-    ("other_agency_leader", OFFICER, (404, 404, 404, 404, 404, 200)),
+    ("leader", READ, (404, 404, 404, 404, 404, 403, 403, 403)),
+    # Another agency's leader: its own register, without this agency's dossier.
+    ("other_agency_leader", OFFICER, (404, 404, 404, 404, 404, 200, 200, 200)),
 ]
+CONTENT_TYPES = {
+    "register_csv": "text/csv; charset=utf-8",
+    "register_xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _register_codes(name: str, body: bytes) -> set[str]:
+    """The dossier codes an export lists."""
+    if name == "register_csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    else:
+        rows = list(openpyxl.load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+    return {str(cell) for row in rows[1:] for cell in row if isinstance(cell, str) and "-" in cell}
 
 
 @pytest.mark.parametrize(("who", "scopes", "expected"), BEARER_MATRIX)
@@ -289,7 +319,12 @@ def test_every_file_door_answers_a_bearer_token_like_the_page(client, doors, who
     for name in DOOR_NAMES:
         response = client.get(doors["urls"][name], **headers)
         got[name] = response.status_code
-        if response.status_code == 200:
+        if response.status_code == 200 and name in CONTENT_TYPES:
+            assert response["Content-Type"] == CONTENT_TYPES[name], name
+            listed = _register_codes(name, _body(response))
+            # The same agency restriction as the session: its own dossiers only.
+            assert (doors["dossier"].code in listed) is (who != "other_agency_leader"), (name, listed)
+        elif response.status_code == 200:
             assert response["Content-Type"] == "application/pdf", name
             assert _body(response).startswith(b"%PDF-"), name
         elif response.status_code == 403 and response["Content-Type"].startswith("application/json"):

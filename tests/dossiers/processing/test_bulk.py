@@ -2,16 +2,23 @@
 the actions table with a result per row; the reception queue receives nothing in one click."""
 
 import io
-import zipfile
+import subprocess
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
 from dossiers import bulk, services
 from dossiers.constants import DossierState, SlipKind
 from dossiers.models import Dossier, Slip
+from portal import selectors as portal_selectors
 from portal.constants import OfficerRole
-from tests.dossiers.factories import DossierFactory, Team, make_pdf
+from portal.models import OfficerMembership
+from portal.run_cache import run_cache, run_cache_active
+from tests.dossiers.factories import DossierFactory, Team
 from tests.dossiers.helpers import page_client
 from tests.factories import OfficerMembershipFactory, with_totp
 
@@ -122,17 +129,130 @@ def test_bulk_refuses_what_the_officer_may_not_do(office, client):
     assert states(dossiers)[0] == S.SUBMITTED
 
 
-def test_bulk_slips_zip_of_the_receipts(office, client):
+def text_pdf(*lines: str) -> bytes:
+    """A PDF of one page per line, each page showing its line (Helvetica), to be read back."""
+    writer = PdfWriter()
+    for line in lines:
+        page = writer.add_blank_page(width=300, height=200)
+        font = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+        )
+        content = StreamObject()
+        content.set_data(f"BT /F1 14 Tf 20 100 Td ({line}) Tj ET".encode())
+        page[NameObject("/Contents")] = writer._add_object(content)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def receipt(dossier, *lines: str) -> Slip:
+    slip = Slip.objects.create(dossier=dossier, kind=SlipKind.RECEIPT, number=1)
+    slip.file.save("mau-01.pdf", ContentFile(text_pdf(*lines)), save=True)
+    return slip
+
+
+def test_bulk_slips_print_as_one_pdf_in_the_order_selected(office, client):
     team, dossiers = office
-    receipt = Slip.objects.create(dossier=dossiers[0], kind=SlipKind.RECEIPT, number=1)
-    receipt.file.save("mau-01.pdf", ContentFile(make_pdf()), save=True)
+    receipt(dossiers[0], "RECEIPT-A-1", "RECEIPT-A-2")
+    receipt(dossiers[2], "RECEIPT-C-1")
+    # A dossier of another agency, its receipt rendered: never printed by this officer.
+    foreign = DossierFactory()
+    receipt(foreign, "FOREIGN-RECEIPT")
+    page_client(client, team.reception)
+    codes = [dossiers[2].code, dossiers[1].code, foreign.code, dossiers[0].code]
+    listed = client.post(BULK, {"action": "slips", "codes": codes, "confirm": "1"})
+    results = listed.context["results"]
+    assert [(r.code, r.done) for r in results] == [(c, c in (dossiers[0].code, dossiers[2].code)) for c in codes]
+    assert results[0].message == "Đã đưa vào tệp PDF (1 trang)."
+    assert results[1].message == "Hồ sơ chưa có giấy tiếp nhận và hẹn trả kết quả."
+    assert results[2].message == "Không tìm thấy hồ sơ này trong cơ quan của bạn."
+    assert results[3].message == "Đã đưa vào tệp PDF (2 trang)."
+    body = listed.content.decode()
+    assert 'id="bulk-slips-download">' in body and "Tải một tệp PDF các giấy tiếp nhận để in" in body
+    merged = client.post(BULK, {"action": "slips", "codes": codes, "confirm": "1", "download": "1"})
+    assert merged["Content-Type"] == "application/pdf"
+    assert merged["Content-Disposition"].startswith('attachment; filename="giay-tiep-nhan-')
+    assert merged["Content-Disposition"].endswith('.pdf"')
+    pages = [page.extract_text().strip() for page in PdfReader(io.BytesIO(merged.content)).pages]
+    assert pages == ["RECEIPT-C-1", "RECEIPT-A-1", "RECEIPT-A-2"]
+    # Read back by poppler too, as a printer driver would.
+    text = subprocess.run(["pdftotext", "-", "-"], input=merged.content, capture_output=True, check=True).stdout
+    assert text.decode().split() == ["RECEIPT-C-1", "RECEIPT-A-1", "RECEIPT-A-2"]
+
+
+def test_bulk_slips_pdf_names_what_could_not_go_in(office, client):
+    team, dossiers = office
+    broken = Slip.objects.create(dossier=dossiers[0], kind=SlipKind.RECEIPT, number=1)
+    broken.file.save("mau-01.pdf", ContentFile(b"%PDF-1.7 not really"), save=True)
     page_client(client, team.reception)
     codes = [dossiers[0].code, dossiers[1].code]
     listed = client.post(BULK, {"action": "slips", "codes": codes, "confirm": "1"})
-    results = listed.context["results"]
-    assert [r.done for r in results] == [True, False]
-    assert results[1].message == "Hồ sơ chưa có giấy tiếp nhận và hẹn trả kết quả."
-    archive = client.post(BULK, {"action": "slips", "codes": codes, "confirm": "1", "download": "1"})
-    assert archive["Content-Type"] == "application/zip"
-    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
-    assert names == [f"{dossiers[0].code}-mau-01.pdf"]
+    assert [r.done for r in listed.context["results"]] == [False, False]
+    assert listed.context["results"][0].message == "Không đọc được tệp giấy tiếp nhận của hồ sơ này."
+    assert 'id="bulk-slips-download" disabled>' in listed.content.decode()
+    # Nothing to print: the results again, never an empty PDF.
+    again = client.post(BULK, {"action": "slips", "codes": codes, "confirm": "1", "download": "1"})
+    assert again.status_code == 200 and again["Content-Type"].startswith("text/html")
+    # A specialist of another agency prints nothing of these dossiers.
+    stranger = with_totp(OfficerMembershipFactory(role=OfficerRole.RECEPTION).user)
+    receipt(dossiers[1], "RECEIPT-B")
+    merged, results = bulk.bulk_slips_pdf(user=stranger, codes=[dossiers[1].code])
+    assert merged == b"" and results[0].done is False
+
+
+# Queries of one more dossier in a bulk assignment: the lock, the step closed and opened, the
+# dossier saved, the event appended, the applicant's and the specialist's notices with their
+# deliveries and outbox rows, the savepoint. The officer's permissions and departments, the
+# specialist chosen and its department, the calendar and the specialist's notification
+# preferences are read once per run (portal.run_cache): 25 queries a dossier before. (The
+# applicant's preferences are read per applicant: one query fewer when two dossiers share one.)
+BULK_ASSIGN_QUERIES_PER_DOSSIER = 18
+
+
+def test_bulk_assign_reads_what_is_shared_once_per_run(office, client):
+    team, dossiers = office
+    dossiers += [
+        DossierFactory(receiving_agency=team.agency, procedure_version=dossiers[0].procedure_version) for _ in range(3)
+    ]
+    for d in dossiers:
+        services.dossier_receive(user=team.reception, dossier_id=d.pk)
+    page_client(client, team.head)
+
+    def assign(codes):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                BULK, {"action": "assign", "codes": codes, "confirm": "1", "assignee": team.specialist.pk}
+            )
+        assert [r.done for r in response.context["results"]] == [True] * len(codes)
+        return [q["sql"] for q in queries.captured_queries]
+
+    one = assign([dossiers[0].code])
+    six = assign([d.code for d in dossiers[1:]])
+    assert len(six) - len(one) <= 5 * BULK_ASSIGN_QUERIES_PER_DOSSIER
+    # Still one lock, one event and one step opened per dossier: the runner is not bypassed.
+    assert sum(" FOR UPDATE" in sql for sql in six) == 6
+    assert sum(sql.startswith('INSERT INTO "dossiers_dossierevent"') for sql in six) == 6
+    assert sum(sql.startswith('INSERT INTO "dossiers_dossierstep"') for sql in six) == 6
+    assert states(dossiers) == [S.PROCESSING] * 7
+    assert [Dossier.objects.get(pk=d.pk).events_count for d in dossiers] == [2] * 7
+    # Outside a bulk run, nothing is cached: each read is made again.
+    assert not run_cache_active()
+
+
+def test_run_cache_lives_for_its_block_only(office):
+    team, _dossiers = office
+    agency_id = team.agency.pk
+    with run_cache():
+        assert "receive" in portal_selectors.officer_permissions(user=team.reception, agency_id=agency_id)
+        OfficerMembership.objects.filter(user=team.reception).update(is_active=False)
+        # Inside the run the answer read at its start stands...
+        assert "receive" in portal_selectors.officer_permissions(user=team.reception, agency_id=agency_id)
+    # ...and the next one reads again.
+    assert portal_selectors.officer_permissions(user=team.reception, agency_id=agency_id) == frozenset()

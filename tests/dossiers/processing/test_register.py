@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from dossiers import register
 from dossiers.constants import Channel
 from portal.constants import OfficerRole
+from portal.services import api_token_create
 from tests.dossiers.factories import DossierFactory, OnlineVersionFactory
 from tests.dossiers.helpers import page_client
 from tests.factories import AgencyFactory, OfficerMembershipFactory, UserFactory, with_totp
@@ -354,3 +355,55 @@ def test_officer_without_totp_is_sent_to_set_it_up(client, books):
     officer = OfficerMembershipFactory(role=OfficerRole.RECEPTION, agency=books[0]).user
     response = page_client(client, officer).get(URL)
     assert response.status_code == 302 and "/officer/" not in response["Location"]
+
+
+# --- the exports through an API client's bearer token ------------------------------------------
+
+
+def _token(user, scopes) -> dict:
+    _row, raw = api_token_create(user=user, name="register", scopes=list(scopes), by_operator="officer" in scopes)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_token_exports_the_register_of_its_agencies_like_the_session(client, books, fmt):
+    agency, returned, counter, waiting, other = books
+    officer = OfficerMembershipFactory(role=OfficerRole.RECEPTION, agency=agency).user
+    response = client.get(f"{URL}?export={fmt}", **_token(officer, ("dossiers:read", "officer")))
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+        body = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row).encode()
+    text = body.decode("utf-8-sig")
+    assert all(d.code in text for d in (returned, counter, waiting)) and other.code not in text
+    # Another agency, asked for by id: refused on its filter, in JSON, nothing exported.
+    refused = client.get(
+        f"{URL}?export={fmt}&agency={other.receiving_agency_id}", **_token(officer, ("dossiers:read", "officer"))
+    )
+    assert refused.status_code == 400 and refused["Content-Type"] == "application/json"
+    assert refused.json()["errors"]["agency"] == ["Bạn không được xem sổ theo dõi của cơ quan này."]
+
+
+def test_a_token_is_refused_without_both_scopes_or_with_bad_filters(client, books, monkeypatch):
+    agency, *_rest = books
+    officer = OfficerMembershipFactory(role=OfficerRole.LEADER, agency=agency).user
+    missing = client.get(f"{URL}?export=csv", **_token(officer, ("dossiers:read",)))
+    assert missing.status_code == 403 and "phạm vi “officer”" in missing.json()["detail"]
+    citizen = client.get(f"{URL}?export=csv", **_token(UserFactory(), ("dossiers:read",)))
+    assert citizen.status_code == 403
+    both = _token(officer, ("dossiers:read", "officer"))
+    bad = client.get(f"{URL}?export=csv&status=11&received_to=abc", **both)
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "detail": "Bộ lọc không hợp lệ.",
+        "errors": {
+            "received_to": ["Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."],
+            "status": ["Mã trạng thái phải từ 1 đến 10."],
+        },
+    }
+    english = client.get(f"{URL}?export=csv&status=11", HTTP_ACCEPT_LANGUAGE="en", **both)
+    assert english.status_code == 400 and english.json()["detail"] == "The filter is not valid."
+    monkeypatch.setattr(register, "EXPORT_MAX_ROWS", 1)
+    capped = client.get(f"{URL}?export=xlsx", **both)
+    assert capped.status_code == 400 and "vượt quá giới hạn xuất 1 dòng" in capped.json()["detail"]
