@@ -222,7 +222,14 @@ def _sweep_reception(*, now: dt.datetime, people: "_People", result: SweepResult
     )
 
     def context(dossier: Dossier) -> dict:
-        return {**_context(dossier), "due": _when(dossier.reception_due_at)}
+        # The figure and its basis as the dossier's rule set states them (Decree 45/2020/NĐ-CP).
+        rules = procedure_selectors.rule_set_at(dossier.rules_moment)
+        return {
+            **_context(dossier),
+            "due": _when(dossier.reception_due_at),
+            "reception_hours": rules.online_reception_hours,
+            "reception_basis": rules.online_reception_article,
+        }
 
     def soon(dossier: Dossier) -> None:
         dossier.reception_warned_at = now

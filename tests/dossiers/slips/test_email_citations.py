@@ -20,6 +20,7 @@ from dossiers.core.notices import dossier_notify_status
 from dossiers.models import Dossier
 from dossiers.services import deadlines
 from portal.notifications import notify
+from procedures.models import RuleSet
 from tests.dossiers.factories import DossierFactory, Team, refresh
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +141,29 @@ def test_the_english_email_keeps_the_forms_legal_name(received, django_capture_o
         )
     (message,) = _mails_to(dossier.applicant.email)
     assert f"Official form: {SUPPLEMENT} ({NEW})." in message.body
+
+
+def test_the_reception_reminder_states_the_hours_and_basis_of_the_rule_set(django_capture_on_commit_callbacks):
+    """The 8 working hours and their basis come from the dossier's rule set: an administrator's
+    later set (6 hours, its article) changes the reminder of a dossier submitted under it only."""
+    RuleSet.objects.create(
+        effective_from=dt.date(2027, 3, 1),
+        name="Quy định thử nghiệm",
+        online_reception_hours=6,
+        online_reception_article="Điều 9 Nghị định thử nghiệm",
+    )
+    now = timezone.now()
+    texts = {}
+    for key, submitted in (("built-in", at(dt.date(2025, 9, 15))), ("admin", at(dt.date(2027, 3, 2)))):
+        dossier = DossierFactory(submitted_at=submitted, reception_due_at=now + dt.timedelta(minutes=30))
+        team = Team(dossier.receiving_agency)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            deadlines.deadlines_sweep(now=now)
+        (message,) = _mails_to(team.reception.email)
+        texts[key] = message.body
+    assert (
+        "(8 giờ làm việc kể từ khi nộp, theo Nghị định số 45/2020/NĐ-CP (điều khoản chưa được đối chiếu))"
+        in (texts["built-in"])
+    )
+    assert "(6 giờ làm việc kể từ khi nộp, theo Điều 9 Nghị định thử nghiệm)" in texts["admin"]
