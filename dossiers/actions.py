@@ -265,6 +265,12 @@ def _consult(*, user, dossier, params, files=None):
     )
 
 
+def _hand_over(*, user, dossier, params, files=None):
+    return reception.dossier_hand_over(
+        user=user, dossier_id=dossier.pk, agency_code=_text(params, "agency"), note=params.get("note") or ""
+    )
+
+
 def _consult_reply(*, user, dossier, params, files=None):
     return processing.dossier_consult_reply(
         user=user,
@@ -296,6 +302,7 @@ ACTIONS: dict[str, DossierAction] = {
         DossierAction("receive", "receive", _texts(reception.dossier_receive, "note", "message"), tone=PRIMARY),
         DossierAction("request_supplement", "request_supplement", _request_supplement),
         DossierAction("refuse", "refuse", _texts(reception.dossier_refuse, "reason", "note"), tone=DANGER),
+        DossierAction("hand_over", "hand_over", _hand_over, tone=PRIMARY),
         # processing
         DossierAction("assign", "assign", _assign),
         DossierAction("reassign", "reassign", _reassign),
@@ -360,9 +367,11 @@ def action_field_choices(field: dict, *, user, dossier, lookups: dict | None = N
     if kind not in selectors.CHOICE_FIELD_TYPES:
         return None
     lookups = {} if lookups is None else lookups
-    if kind not in lookups:
-        lookups[kind] = selectors.action_field_choices(user=user, dossier=dossier, kind=kind)
-    return lookups[kind]
+    source = field.get("choices_from", "")
+    key = f"{kind}:{source}"
+    if key not in lookups:
+        lookups[key] = selectors.action_field_choices(user=user, dossier=dossier, kind=kind, source=source)
+    return lookups[key]
 
 
 def action_describe(action: DossierAction, *, user, dossier, lookups: dict | None = None) -> dict:
@@ -372,7 +381,10 @@ def action_describe(action: DossierAction, *, user, dossier, lookups: dict | Non
     lookups = {} if lookups is None else lookups
     fields = []
     for f in action.fields:
-        described = {"to_applicant": False, **{key: value for key, value in f.items() if key != "choices"}}
+        described = {
+            "to_applicant": False,
+            **{key: value for key, value in f.items() if key not in ("choices", "choices_from")},
+        }
         described["label"] = str(f["label"])
         choices = action_field_choices(f, user=user, dossier=dossier, lookups=lookups)
         if choices is not None:

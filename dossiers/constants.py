@@ -115,6 +115,7 @@ class StepOutcome(models.TextChoices):
     REASSIGNED = "reassigned", _("Chuyển người xử lý")
     PAUSED = "paused", _("Tạm dừng chờ công dân")
     CLOSED = "closed", _("Kết thúc xử lý")
+    HANDED_OVER = "handed_over", _("Chuyển hồ sơ điện tử đến cơ quan có thẩm quyền giải quyết")
 
 
 class Timeliness(models.TextChoices):
@@ -181,6 +182,7 @@ EVENT_ACTION_LABELS = {
     "submit": _("Nộp hồ sơ trực tuyến"),
     "receive": _("Tiếp nhận hồ sơ"),
     "refuse": _("Từ chối tiếp nhận hồ sơ"),
+    "hand_over": _("Chuyển hồ sơ đến cơ quan có thẩm quyền giải quyết"),
     "request_supplement": _("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
     "supplement_submitted": _("Nộp bổ sung hồ sơ"),
     "assign": _("Phân công xử lý"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import DossierState, StatusCode
 from portal.upload_policy import size_pair
+from procedures import selectors as procedure_selectors
 
 STATUS_DRAFT = "draft"
 
@@ -42,10 +43,16 @@ class ApplicantForm(forms.Form):
         if choices:
             self.fields["on_behalf_of"].initial = choices[0][0]
         agencies = list(version.procedure.agencies.all())
-        self.fields["agency"].choices = [(a.code, a.name) for a in agencies]
+        # Receipt anywhere (Decree 118/2025/NĐ-CP): a Public Administration Service Centre of the
+        # province receives for the deciding agency and hands the dossier over.
+        centres = procedure_selectors.service_centres_for_procedure(procedure_id=version.procedure_id)
+        self.fields["agency"].choices = [(a.code, a.name) for a in agencies] + [
+            (c.code, _("%(name)s (tiếp nhận, chuyển cơ quan có thẩm quyền giải quyết)") % {"name": c.name})
+            for c in centres
+        ]
         if agencies:
             self.fields["agency"].initial = agencies[0].code
-        if len(agencies) <= 1:
+        if len(agencies) + len(centres) <= 1:
             self.fields["agency"].widget = forms.HiddenInput()
 
     @property

@@ -10,7 +10,7 @@ from dossiers.constants import INTERNAL_SLIP_KINDS, DossierState, ResultStatus
 from dossiers.core import pins
 from dossiers.core.access import applicant_scope, dossier_applicant_can_view, organisation_ids
 from dossiers.core.fees import fees_before_result as dossier_fees_before_result  # noqa: F401 (public face)
-from dossiers.core.machine import consultations_open_for_officer, dossier_due_soon_or_late  # noqa: F401
+from dossiers.core.machine import consultations_open_for_officer, dossier_due_soon_or_late, hand_over_agencies  # noqa: F401
 from dossiers.models import (
     Consultation,
     Dossier,
@@ -45,9 +45,12 @@ def dossiers_for_applicant(*, user, include_drafts: bool = True) -> QuerySet[Dos
 
 
 def dossier_agency_officer_can_view(*, user, dossier: Dossier) -> bool:
-    """Officers of the receiving agency: the whole dossier, internal notes included."""
-    return portal_selectors.officer_can(
-        user=user, agency_id=dossier.receiving_agency_id, permission=OfficerPermission.VIEW_DOSSIERS
+    """Officers of the receiving agency: the whole dossier, internal notes included; and of the
+    Public Administration Service Centre that received it and handed it over (it returns the result)."""
+    return any(
+        portal_selectors.officer_can(user=user, agency_id=agency_id, permission=OfficerPermission.VIEW_DOSSIERS)
+        for agency_id in (dossier.receiving_agency_id, dossier.reception_centre_id)
+        if agency_id is not None
     )
 
 
@@ -214,12 +217,13 @@ def stored_document_can_download(*, user, stored: StoredDocument) -> bool:
     if not agency_ids:
         return False
     # Officers of the receiving agency; a consulted agency only the documents shared with it (no results).
-    received = Q(dossier__receiving_agency_id__in=agency_ids)
+    # A centre that handed the dossier over keeps it (it returns the result).
+    received = Q(dossier__receiving_agency_id__in=agency_ids) | Q(dossier__reception_centre_id__in=agency_ids)
     shared = Q(consultations__agency_id__in=agency_ids)
     return (
         stored.dossier_uses.filter(received | shared).exists()
         or stored.results.filter(received).exists()
-        or Payment.objects.filter(receipt=stored, dossier__receiving_agency_id__in=agency_ids).exists()
+        or Payment.objects.filter(Q(receipt=stored) & received).exists()
     )
 
 
@@ -281,6 +285,12 @@ def agencies_for_consultation(*, dossier: Dossier) -> QuerySet:
     )
 
 
+def agencies_for_hand_over(*, dossier: Dossier) -> list:
+    """The agencies of the province that decide the dossier's procedure, to which the centre
+    that received it may hand it over (empty for any other dossier)."""
+    return hand_over_agencies(dossier)
+
+
 def _officer_label(user) -> str:
     return f"{user.full_name} ({user.email})" if user.full_name else user.email
 
@@ -289,8 +299,11 @@ def _officer_label(user) -> str:
 CHOICE_FIELD_TYPES = ("officer", "department", "agency")
 
 
-def action_field_choices(*, user, dossier: Dossier, kind: str) -> list[dict]:
-    """``[{value, label}]`` a field of type ``kind`` (officer, department, agency) takes, for ``user``."""
+def action_field_choices(*, user, dossier: Dossier, kind: str, source: str = "") -> list[dict]:
+    """``[{value, label}]`` a field of type ``kind`` (officer, department, agency) takes, for
+    ``user``; ``source`` names another list of that kind (``hand_over``: the deciding agencies)."""
+    if kind == "agency" and source == "hand_over":
+        return [{"value": a.code, "label": a.name} for a in agencies_for_hand_over(dossier=dossier)]
     if kind == "officer":
         return [
             {"value": str(u.pk), "label": _officer_label(u)}

@@ -75,6 +75,9 @@ TRACKING_FIELDS = (
     "receiving_agency__code",
     "receiving_agency__name",
     "receiving_agency__short_name",
+    # Receipt anywhere: the centre that received the dossier and handed it over.
+    "reception_centre__code",
+    "reception_centre__name",
 )
 TIMELINE_FIELDS = (
     "dossier_id",
@@ -92,7 +95,7 @@ TIMELINE_FIELDS = (
 def _public_dossier(code: str) -> Dossier | None:
     """The dossier's public columns (any database)."""
     queryset = (
-        Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency")
+        Dossier.objects.select_related("procedure", "procedure_version", "receiving_agency", "reception_centre")
         .only(*TRACKING_FIELDS)
         .exclude(state=DossierState.DRAFT)
     )

@@ -124,6 +124,14 @@ WORKLISTS: dict[str, Worklist] = {
         Worklist("to-approve", _("Hồ sơ chờ tôi phê duyệt"), _("Hồ sơ đã trình, chờ bạn xem xét hoặc phê duyệt.")),
         Worklist("department", _("Hồ sơ của phòng"), _("Hồ sơ đang giải quyết của phòng bạn phụ trách.")),
         Worklist(
+            "to-hand-over",
+            _("Hồ sơ chờ chuyển cơ quan giải quyết"),
+            _(
+                "Hồ sơ Trung tâm Phục vụ hành chính công đã tiếp nhận thay cơ quan khác trong tỉnh, chờ chuyển đến"
+                " cơ quan có thẩm quyền giải quyết."
+            ),
+        ),
+        Worklist(
             "to-return",
             _("Hồ sơ chờ trả kết quả"),
             _("Hồ sơ đã xử lý xong (đã phê duyệt), chờ trả kết quả cho người nộp."),
@@ -179,7 +187,14 @@ class OfficerScope:
             return bool(self.head_departments)
         if name == "to-return":
             return bool(self.agency_ids(_P.RETURN_RESULT))
+        if name == "to-hand-over":
+            return bool(self.centre_ids)
         return False
+
+    @property
+    def centre_ids(self) -> list[int]:
+        """The Public Administration Service Centres where the officer receives dossiers."""
+        return [a for a in self.agency_ids(_P.RECEIVE) if getattr(self.agencies[a], "is_service_centre", False)]
 
     @property
     def names(self) -> list[str]:
@@ -246,7 +261,19 @@ def _dossier_filter(scope: OfficerScope, name: str) -> Q:
     if name == "department":
         return Q(department_id__in=sorted(scope.head_departments), status_code__in=_OPEN_CODES)
     if name == "to-return":
-        return Q(receiving_agency_id__in=scope.agency_ids(_P.RETURN_RESULT), status_code=StatusCode.RESOLVED)
+        # A centre returns the results of the dossiers it received and handed over.
+        desks = scope.agency_ids(_P.RETURN_RESULT)
+        return Q(status_code=StatusCode.RESOLVED) & (
+            Q(receiving_agency_id__in=desks) | Q(reception_centre_id__in=desks)
+        )
+    if name == "to-hand-over":
+        # Received by the centre, whose reception step stays open until the hand-over.
+        return Q(
+            receiving_agency_id__in=scope.centre_ids,
+            status_code=StatusCode.RECEIVED,
+            reception_centre__isnull=True,
+            step_role=OfficerRole.RECEPTION,
+        )
     raise KeyError(name)
 
 
@@ -282,8 +309,15 @@ def _parts(scope: OfficerScope, name: str) -> list[Q]:
         base = _consultation_filter(scope)
         return [base & Q(agency_id=a) for a in scope.agency_ids(*_CONSULT_PERMISSIONS)]
     base = _dossier_filter(scope, name)
-    if name in ("to-assign", "overdue", "waiting-applicant", "reception", "to-return"):
+    if name in ("to-assign", "overdue", "waiting-applicant", "reception", "to-hand-over"):
         return [base & Q(receiving_agency_id=a) for a in sorted(scope.agencies)]
+    if name == "to-return":
+        desks = scope.agency_ids(_P.RETURN_RESULT)
+        resolved = Q(status_code=StatusCode.RESOLVED)
+        # A dossier of one of the officer's agencies is read once, by its deciding agency's branch.
+        return [resolved & Q(receiving_agency_id=a) for a in desks] + [
+            resolved & Q(reception_centre_id=a) & ~Q(receiving_agency_id__in=desks) for a in desks
+        ]
     if name == "due-soon":
         return [
             Q(status_code__in=_ACTIVE_CODES, receiving_agency_id=a, due_at__gte=scope.now, due_at__lte=horizon)

@@ -10,8 +10,8 @@ class DepartmentInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent", "is_active"]
-    list_filter = ["level", "is_active"]
+    list_display = ["code", "name", "level", "parent", "is_service_centre", "is_active"]
+    list_filter = ["level", "is_service_centre", "is_active"]
     search_fields = ["code", "name", "short_name"]
     raw_id_fields = ["parent"]
     inlines = [DepartmentInline]

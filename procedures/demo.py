@@ -31,6 +31,9 @@ AGENCIES = [
     ("000.01.21.H99", "Ủy ban nhân dân Phường Trung Tâm", "UBND P. Trung Tâm", AgencyLevel.COMMUNE, "000.00.00.H99"),
     ("000.02.21.H99", "Ủy ban nhân dân Xã Bình An", "UBND X. Bình An", AgencyLevel.COMMUNE, "000.00.00.H99"),
 ]
+# The province's Public Administration Service Centre: it receives the dossiers of the other
+# agencies' procedures and hands them over (Decree 118/2025/NĐ-CP, receipt anywhere).
+SERVICE_CENTRES = {"000.00.01.H99"}
 DEPARTMENTS = [
     ("000.00.12.H99", "HCTP", "Phòng Hành chính tư pháp"),
     ("000.00.12.H99", "BTTP", "Phòng Bổ trợ tư pháp"),
@@ -61,6 +64,7 @@ def seed_agencies(*, stdout) -> None:
                 "parent": agencies.get(parent) if parent else None,
                 "address": "Số 1 Đường Hành Chính, Phường Trung Tâm, Tỉnh Demo",
                 "phone": "0290 3800 000",
+                "is_service_centre": code in SERVICE_CENTRES,
             },
         )
     departments = {}

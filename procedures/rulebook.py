@@ -42,6 +42,19 @@ from dataclasses import dataclass, field, replace
 # cited, and both are fields of the rule set an administrator can correct.
 ONLINE_RECEPTION_ARTICLE = "Nghị định số 45/2020/NĐ-CP (điều khoản chưa được đối chiếu)"
 
+# Receipt anywhere in the province (tiếp nhận hồ sơ không phụ thuộc địa giới hành chính): Decree
+# 118/2025/NĐ-CP (in force 1 July 2025) lets an applicant file, and collect the result, at any
+# one-stop unit (bộ phận một cửa) — a provincial or commune Public Administration Service Centre
+# (Trung tâm Phục vụ hành chính công) receiving for the agency of the province that decides. The
+# definition is quoted from the decree by Báo Hà Tĩnh (10/03/2026, "Thủ tục hành chính phi địa
+# giới"); the article and clause that hold it were NOT found in the texts at hand, so they are
+# not cited: an administrator records them in a rule set (``receipt_anywhere_article``). The
+# 2018 set has no such rule (empty): a centre under it does not hand dossiers over.
+RECEIPT_ANYWHERE_ARTICLE = (
+    "Nghị định số 118/2025/NĐ-CP: thực hiện thủ tục hành chính không phụ thuộc vào địa giới hành chính"
+    " (điều, khoản chưa được đối chiếu)"
+)
+
 # The forms a rule set may have, by what they are (not by number, which changes).
 RECEIPT = "receipt"
 SUPPLEMENT = "supplement"
@@ -80,6 +93,12 @@ class RuleBook:
     # its submission (Decree 45/2020/NĐ-CP, in force 22 May 2020).
     online_reception_hours: int = 8
     online_reception_article: str = ONLINE_RECEPTION_ARTICLE
+    # The basis of receipt anywhere in the province; empty: the set has no such rule.
+    receipt_anywhere_article: str = ""
+
+    @property
+    def receipt_anywhere(self) -> bool:
+        return bool(self.receipt_anywhere_article)
 
     def form(self, key: str) -> Form | None:
         return self.forms.get(key)
@@ -158,6 +177,7 @@ BUILT_IN: tuple[RuleBook, ...] = (
         forms=FORMS_2018,
         dossier_code_article=_CODE_2018,
         sector_code_article=_CODE_2018,
+        receipt_anywhere_article=RECEIPT_ANYWHERE_ARTICLE,
     ),
     RuleBook(
         key="2025-09",
@@ -170,6 +190,7 @@ BUILT_IN: tuple[RuleBook, ...] = (
         forms=FORMS_2025,
         dossier_code_article=_CODE_2025,
         sector_code_article=_CODE_2025,
+        receipt_anywhere_article=RECEIPT_ANYWHERE_ARTICLE,
     ),
 )
 
@@ -206,6 +227,7 @@ def rulebook_extend(base: RuleBook, override: dict) -> RuleBook:
             "sector_code_article",
             "online_reception_hours",
             "online_reception_article",
+            "receipt_anywhere_article",
         )
         if override.get(name)
     }

@@ -384,6 +384,7 @@ def _rule_overrides(*, cached_only: bool = False) -> list[dict]:
                     "sector_code_article",
                     "online_reception_hours",
                     "online_reception_article",
+                    "receipt_anywhere_article",
                 )
             ]
         cache.set(_RULESETS_KEY, overrides, timeout=None)
@@ -479,3 +480,58 @@ def working_hours_label(*, agency: Agency) -> str:
     """The agency's working periods as people write them: "07:30–11:30, 13:00–17:00"."""
     periods = working_time.calendar_for_agency(agency).periods
     return ", ".join(f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in periods)
+
+
+# --- receipt anywhere in the province (Decree 118/2025/NĐ-CP) --------------------------------
+
+
+def agency_province_id(*, agency: Agency) -> int:
+    """The root of ``agency``'s tree: its province (the tree has any depth; a cycle stops the walk)."""
+    seen = {agency.pk}
+    parent_id = agency.parent_id
+    current = agency.pk
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        current = parent_id
+        parent_id = Agency.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    return current
+
+
+def centre_hand_over_agencies(*, centre: Agency, procedure_id: int) -> list[Agency]:
+    """The agencies a Public Administration Service Centre hands a dossier of the procedure over
+    to: the procedure's active implementing agencies in the centre's province. Empty when
+    ``centre`` is no centre, or implements the procedure itself (it then decides it)."""
+    if not centre.is_service_centre:
+        return []
+    agencies = list(
+        Agency.objects.filter(procedures__pk=procedure_id, is_active=True).order_by("name", "code").distinct()
+    )
+    if any(a.pk == centre.pk for a in agencies):
+        return []
+    province = agency_province_id(agency=centre)
+    return [a for a in agencies if agency_province_id(agency=a) == province]
+
+
+def service_centres_for_procedure(*, procedure_id: int) -> list[Agency]:
+    """The active centres that may receive a dossier of the procedure for one of its agencies."""
+    centres = Agency.objects.filter(is_service_centre=True, is_active=True).order_by("name", "code")
+    return [c for c in centres if centre_hand_over_agencies(centre=c, procedure_id=procedure_id)]
+
+
+def province_agency_ids(*, agency: Agency) -> list[int]:
+    """Every agency of ``agency``'s province (its tree from the root), the root included."""
+    ids = [agency_province_id(agency=agency)]
+    frontier = list(ids)
+    while frontier:
+        frontier = list(Agency.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True))
+        ids += frontier
+    return ids
+
+
+def intake_agency_ids(*, agency_ids) -> list[int]:
+    """The agencies whose procedures officers of ``agency_ids`` take in: their own, and for a
+    Public Administration Service Centre among them, every agency of its province."""
+    ids = set(agency_ids)
+    for centre in Agency.objects.filter(pk__in=list(agency_ids), is_service_centre=True, is_active=True):
+        ids.update(province_agency_ids(agency=centre))
+    return sorted(ids)

@@ -327,6 +327,14 @@ class AnswerSectionSerializer(serializers.Serializer):
 
 
 class DossierDetailSerializer(DossierListSerializer):
+    reception_centre = NamedCodeSerializer(
+        allow_null=True,
+        help_text=(
+            "The Public Administration Service Centre that received the dossier and handed it over to `agency`,"
+            " the deciding agency (receipt anywhere in the province, Decree 118/2025/NĐ-CP); null otherwise."
+        ),
+    )
+    return_agency = NamedCodeSerializer(allow_null=True, help_text="The desk that returned the result, once returned.")
     received_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     returned_at = serializers.DateTimeField(allow_null=True)

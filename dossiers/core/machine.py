@@ -122,6 +122,51 @@ def _holds_current_step(*, user, dossier: Dossier) -> None:
         _assignee_only(user=user, dossier=dossier)
 
 
+def hand_over_agencies(dossier: Dossier) -> list:
+    """The agencies a Public Administration Service Centre may hand the dossier over to (receipt
+    anywhere in the province, Decree 118/2025/NĐ-CP; ``procedures.rulebook.RECEIPT_ANYWHERE_ARTICLE``):
+    the agencies of its province that decide the procedure. Empty for any other dossier: one
+    not received by a centre, already handed over, of a procedure the centre decides itself, or
+    under a rule set without receipt anywhere (before 1 July 2025)."""
+    agency = dossier.receiving_agency
+    if dossier.reception_centre_id is not None or not agency.is_service_centre:
+        return []
+    if not procedure_selectors.rule_set_at(dossier.rules_moment).receipt_anywhere:
+        return []
+    return procedure_selectors.centre_hand_over_agencies(centre=agency, procedure_id=dossier.procedure_id)
+
+
+def awaiting_hand_over(dossier: Dossier) -> bool:
+    """A dossier a centre received for another agency and has not handed over yet."""
+    return dossier.receiving_agency.is_service_centre and bool(hand_over_agencies(dossier))
+
+
+def _hand_over_guard(*, user, dossier: Dossier) -> None:
+    if not awaiting_hand_over(dossier):
+        raise ValidationError(
+            _("Hồ sơ %(code)s không phải hồ sơ Trung tâm Phục vụ hành chính công tiếp nhận thay cơ quan khác.")
+            % {"code": dossier.code},
+            code="invalid_state",
+        )
+
+
+def _not_awaiting_hand_over(*, user, dossier: Dossier) -> None:
+    # The centre receives; the deciding agency processes once the dossier is handed over.
+    if dossier.receiving_agency.is_service_centre and awaiting_hand_over(dossier):
+        raise ValidationError(
+            _("Hồ sơ %(code)s cần được chuyển đến cơ quan có thẩm quyền giải quyết trước khi phân công xử lý.")
+            % {"code": dossier.code},
+            code="invalid_state",
+        )
+
+
+def _return_agencies(dossier: Dossier) -> list[int]:
+    """The desks that return a result: the deciding agency's, and the centre's that received it."""
+    if dossier.reception_centre_id is None:
+        return [dossier.receiving_agency_id]
+    return [dossier.receiving_agency_id, dossier.reception_centre_id]
+
+
 def _supplement_guard(*, user, dossier: Dossier) -> None:
     # Reception asks before and at reception; during processing the assigned specialist asks.
     if portal_selectors.officer_can(user=user, agency_id=dossier.receiving_agency_id, permission=_P.RECEIVE):
@@ -243,7 +288,8 @@ def _withdraw_refusal(dossier: Dossier) -> str:
 
 # A field an action needs: name, type, required, label; ``to_applicant``: sent to the applicant;
 # a ``choice`` field lists its ``choices`` as (value, label); the values of a field of type
-# officer, department or agency are listed for the caller (``dossiers.selectors.action_field_choices``).
+# officer, department or agency are listed for the caller (``dossiers.selectors.action_field_choices``;
+# ``choices_from`` names the list when a kind has more than one: the hand-over's agencies).
 F = dict
 # An officer's note is internal; what the applicant is told is a field of its own (core.notes).
 _NOTE = F(name="note", type="text", required=False, label=gettext_lazy("Ghi chú nội bộ (không gửi người nộp)"))
@@ -302,11 +348,32 @@ TRANSITIONS: dict[str, Transition] = {
             fields=(_REASON, _NOTE),
         ),
         Transition(
+            name="hand_over",
+            sources=frozenset({_S.RECEIVED}),
+            target=None,  # still received, now by the deciding agency
+            permissions=frozenset({_P.RECEIVE}),
+            label=gettext_lazy("Chuyển hồ sơ đến cơ quan có thẩm quyền giải quyết"),
+            guard=_hand_over_guard,
+            # The status does not change (2, received): the applicant's tracking shows where it is.
+            notify=NOTIFY_NEVER,
+            fields=(
+                F(
+                    name="agency",
+                    type="agency",
+                    choices_from="hand_over",
+                    required=True,
+                    label=gettext_lazy("Cơ quan có thẩm quyền giải quyết"),
+                ),
+                _NOTE,
+            ),
+        ),
+        Transition(
             name="assign",
             sources=frozenset({_S.RECEIVED}),
             target=_S.PROCESSING,
             permissions=frozenset({_P.ASSIGN}),
             label=gettext_lazy("Phân công xử lý"),
+            guard=_not_awaiting_hand_over,
             fields=(
                 F(name="assignee", type="officer", required=True, label=gettext_lazy("Chuyên viên xử lý")),
                 F(name="department", type="department", required=False, label=gettext_lazy("Phòng xử lý")),
@@ -493,6 +560,8 @@ TRANSITIONS: dict[str, Transition] = {
             sources=frozenset({_S.RESOLVED}),
             target=_S.RETURNED,
             permissions=frozenset({_P.RETURN_RESULT}),
+            # After a hand-over, the centre that received the dossier returns it too.
+            agencies=_return_agencies,
             label=gettext_lazy("Trả kết quả"),
             fields=(
                 F(
@@ -648,7 +717,7 @@ def _denied(transition: Transition) -> PermissionDenied:
 def _locked(dossier_id: int) -> Dossier | None:
     return (
         Dossier.objects.select_for_update(of=("self",))
-        .select_related("procedure_version", "receiving_agency", "applicant", "organisation")
+        .select_related("procedure_version", "receiving_agency", "reception_centre", "applicant", "organisation")
         .filter(pk=dossier_id)
         .first()
     )

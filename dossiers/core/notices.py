@@ -8,11 +8,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dossiers.constants import DossierState
+from dossiers.constants import SLIP_FORM, DossierState, SlipKind
 from dossiers.core.supplements import REQUEST_SUPPLEMENT_ACTION, supplement_request_get
 from dossiers.models import Dossier
 from portal.models import Notification
 from portal.notifications import notify
+from procedures import selectors as procedure_selectors
 
 _S = DossierState
 
@@ -32,6 +33,19 @@ _STATUS_SUBJECTS = {
     _S.RESOLVED: gettext_lazy("Hồ sơ %(code)s đã xử lý xong"),
     _S.RETURNED: gettext_lazy("Đã trả kết quả hồ sơ %(code)s"),
 }
+
+
+def form_cited(dossier: Dossier, kind: str) -> dict:
+    """The official form an e-mail names, as the dossier's rule set numbers and titles it (the
+    set in force when it was received: Circular 01/2018/TT-VPCP before 15 September 2025,
+    Circular 03/2025/TT-VPCP from then on, like the slips): ``form`` ("Mẫu 04 — …"),
+    ``form_title`` and ``form_basis`` ("Ban hành kèm theo Thông tư số …"); {} when the set has
+    no such form (no stop notice before Circular 03/2025)."""
+    rules = procedure_selectors.rule_set_at(dossier.rules_moment)
+    form = rules.form(SLIP_FORM[kind])
+    if form is None:
+        return {}
+    return {"form": form.label, "form_title": form.title, "form_basis": rules.basis}
 
 
 def dossier_url(dossier: Dossier) -> str:
@@ -67,14 +81,18 @@ def dossier_notify_status(dossier: Dossier, *, note: str = "", email: bool = Tru
         elif action == REQUEST_SUPPLEMENT_ACTION and dossier.state == _S.SUPPLEMENT_REQUESTED:
             request = supplement_request_get(dossier)
             items = [f"{item.label}: {item.reason}" if item.label else item.reason for item in request.items]
-            notify(user, "dossier.supplement_requested", {**base, "items": items, "note": note})
+            cited = form_cited(dossier, SlipKind.SUPPLEMENT)
+            notify(user, "dossier.supplement_requested", {**base, **cited, "items": items, "note": note})
         elif action == "apology" and dossier.due_at is not None:
             new_due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")
-            notify(user, "dossier.apology", {**base, "reason": note, "new_due": new_due})
+            cited = form_cited(dossier, SlipKind.APOLOGY)
+            notify(user, "dossier.apology", {**base, **cited, "reason": note, "new_due": new_due})
         elif dossier.state == _S.RETURNED and dossier.return_method == "online":
             notify(user, "dossier.result_ready", base)
         else:
-            notify(user, "dossier.status_changed", {**base, "status": status, "note": note})
+            # A stop is announced by its notice (form 05 of Circular 03/2025; none before it).
+            cited = form_cited(dossier, SlipKind.STOP_NOTICE) if dossier.state == _S.STOPPED else {}
+            notify(user, "dossier.status_changed", {**base, **cited, "status": status, "note": note})
 
 
 def dossier_notify_submitted(*, dossier_id: int) -> bool:

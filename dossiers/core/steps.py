@@ -89,6 +89,14 @@ def step_close(*, dossier: Dossier, user, now: dt.datetime, outcome: str) -> Dos
     return step
 
 
+def _step_agency(dossier: Dossier, template: dict):
+    """Where a step is held: the deciding agency, except reception's steps of a dossier a Public
+    Administration Service Centre handed over (the return), held by the centre."""
+    if template.get("role") == ROLE_RECEPTION and dossier.reception_centre_id is not None:
+        return dossier.reception_centre
+    return dossier.receiving_agency
+
+
 def step_open(*, dossier: Dossier, index: int, now: dt.datetime, assignee=None, agency=None) -> DossierStep:
     """Open step ``index`` of the template (the caller has closed the previous one)."""
     steps = steps_template(dossier)
@@ -102,7 +110,7 @@ def step_open(*, dossier: Dossier, index: int, now: dt.datetime, assignee=None, 
         key=template["key"],
         name=template["name"],
         role=template["role"],
-        agency=agency or dossier.receiving_agency,
+        agency=agency or _step_agency(dossier, template),
         assignee=assignee,
         started_at=now,
         due_at=step_due(dossier=dossier, step=template, start=now),

@@ -20,6 +20,17 @@ class Dossier(models.Model):
         "procedures.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers"
     )
     receiving_agency = models.ForeignKey("procedures.Agency", on_delete=models.PROTECT, related_name="dossiers")
+    # Receipt anywhere in the province (Decree 118/2025/NĐ-CP): the Public Administration Service
+    # Centre that received the dossier and handed it over to the deciding agency, which is then
+    # ``receiving_agency`` (it processes the dossier); the centre still returns the result.
+    reception_centre = models.ForeignKey(
+        "procedures.Agency",
+        on_delete=models.PROTECT,
+        related_name="dossiers_handed_over",
+        null=True,
+        blank=True,
+        verbose_name=_("Trung tâm Phục vụ hành chính công tiếp nhận"),
+    )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dossiers", null=True, blank=True
     )
@@ -101,6 +112,15 @@ class Dossier(models.Model):
         _("hình thức trả kết quả"), max_length=10, choices=ReturnMethod.choices, blank=True
     )
     returned_to = models.CharField(_("người nhận kết quả"), max_length=255, blank=True)
+    # The desk (bộ phận một cửa) that returned the result: the deciding agency's, or the centre's.
+    return_agency = models.ForeignKey(
+        "procedures.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("nơi trả kết quả"),
+    )
     postal_tracking_number = models.CharField(_("số hiệu bưu gửi"), max_length=64, blank=True)
     rating = models.CharField(_("đánh giá"), max_length=20, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("ý kiến"), blank=True)

@@ -45,7 +45,7 @@ from .processing import (
     dossier_withdraw_accept,
     dossier_withdraw_reject,
 )
-from .reception import dossier_receive, dossier_refuse, dossier_request_supplement
+from .reception import dossier_hand_over, dossier_receive, dossier_refuse, dossier_request_supplement
 from .saved_filters import saved_filter_create, saved_filter_delete
 from .slips import slip_render_acknowledgement, tracking_url
 
@@ -86,6 +86,7 @@ __all__ = [
     "drafts_purge",
     "missing_requirements",
     "dossier_counter_intake",
+    "dossier_hand_over",
     "dossier_receive",
     "dossier_refuse",
     "dossier_request_supplement",

@@ -33,7 +33,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import DossierState, StatusCode
+from dossiers.constants import DossierState, SlipKind, StatusCode
+from dossiers.core.notices import form_cited
 from dossiers.models import AgencyDigest, Dossier, DossierStep
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
@@ -86,6 +87,8 @@ def _context(dossier: Dossier, **extra) -> dict:
         "procedure": dossier.procedure_version.name,
         "url": _url(dossier),
         "due": _when(dossier.due_at),
+        # The apology the officer is reminded of, as the dossier's rule set names it (form 04).
+        **form_cited(dossier, SlipKind.APOLOGY),
         **extra,
     }
 
@@ -219,7 +222,14 @@ def _sweep_reception(*, now: dt.datetime, people: "_People", result: SweepResult
     )
 
     def context(dossier: Dossier) -> dict:
-        return {**_context(dossier), "due": _when(dossier.reception_due_at)}
+        # The figure and its basis as the dossier's rule set states them (Decree 45/2020/NĐ-CP).
+        rules = procedure_selectors.rule_set_at(dossier.rules_moment)
+        return {
+            **_context(dossier),
+            "due": _when(dossier.reception_due_at),
+            "reception_hours": rules.online_reception_hours,
+            "reception_basis": rules.online_reception_article,
+        }
 
     def soon(dossier: Dossier) -> None:
         dossier.reception_warned_at = now

@@ -76,6 +76,17 @@ def _filing_start(*, user, version, procedure_code: str, organisation_id: int | 
         if agency_code
         else (agencies[0] if agencies else None)
     )
+    if agency is None and agency_code:
+        # Receipt anywhere (Decree 118/2025/NĐ-CP): a Public Administration Service Centre of a
+        # deciding agency's province receives it and hands it over.
+        agency = next(
+            (
+                c
+                for c in procedure_selectors.service_centres_for_procedure(procedure_id=version.procedure_id)
+                if c.code == agency_code
+            ),
+            None,
+        )
     if agency is None:
         raise ValidationError({"agency": [_("Cơ quan tiếp nhận không thực hiện thủ tục này.")]})
     profile = portal_selectors.profile_for_user(user=user)

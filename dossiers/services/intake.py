@@ -207,6 +207,17 @@ def dossier_counter_intake(
         )
     agency = next((a for a in version.procedure.agencies.all() if a.pk == agency_id), None)
     if agency is None:
+        # Receipt anywhere (Decree 118/2025/NĐ-CP): a Public Administration Service Centre takes in
+        # a dossier of a procedure another agency of its province decides, then hands it over.
+        agency = next(
+            (
+                c
+                for c in procedure_selectors.service_centres_for_procedure(procedure_id=version.procedure_id)
+                if c.pk == agency_id
+            ),
+            None,
+        )
+    if agency is None:
         raise ValidationError({"agency": [_("Cơ quan của bạn không thực hiện thủ tục này.")]})
     if not version.for_citizens:
         raise ValidationError({"procedure": [_("Thủ tục này chỉ dành cho tổ chức, doanh nghiệp.")]})

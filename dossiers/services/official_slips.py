@@ -122,6 +122,7 @@ def _context(dossier: Dossier, kind: str, event: DossierEvent, number: int) -> d
         "register_number": _register_number(dossier.code),
         "agency_name": agency.name,
         "parent_agency_name": agency.parent.name if agency.parent_id else "",
+        "reception_centre_name": dossier.reception_centre.name if dossier.reception_centre_id else "",
         "agency_address": agency.address,
         "agency_phone": agency.phone,
         "issued_at": timezone.localtime(event.created_at),
@@ -390,6 +391,9 @@ def _handovers(dossier: Dossier, as_of: dt.datetime) -> list[dict]:
                 receiver = _person(assignment.actor) or assignment.actor_label
             elif following is not None:
                 receiver = _receiver(following, as_of)
+                if step.outcome == StepOutcome.HANDED_OVER and following.agency.name not in receiver:
+                    # The centre's hand-over: the receiving side is another agency, named.
+                    receiver = f"{following.agency.name}: {receiver}"
             elif returned_at is not None:
                 receiver = "Người nhận kết quả: " + (dossier.returned_to or dossier.applicant_name)
             else:
@@ -492,6 +496,7 @@ def _control_sheet_context(dossier: Dossier, slip: Slip) -> dict:
         "register_number": _register_number(dossier.code),
         "agency_name": agency.name,
         "parent_agency_name": agency.parent.name if agency.parent_id else "",
+        "reception_centre_name": dossier.reception_centre.name if dossier.reception_centre_id else "",
         "issued_at": timezone.localtime(slip.created_at),
         "as_of": timezone.localtime(as_of),
         "place": slip_place(),

@@ -43,7 +43,7 @@ from dossiers.core.steps import (
     steps_template,
 )
 from dossiers.core.text import REASON_MIN_LENGTH, text_clean
-from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, StoredDocument
+from dossiers.models import Consultation, Dossier, DossierEvent, DossierResult, DossierStep, StoredDocument
 from dossiers.services.documents import document_inspect, stored_document_create
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
@@ -781,7 +781,11 @@ def dossier_return_result(
             )
 
     def apply(dossier: Dossier) -> list[str]:
+        desk = _return_desk(user=user, dossier=dossier)
+        DossierStep.objects.filter(dossier=dossier, finished_at__isnull=True).exclude(agency=desk).update(agency=desk)
         step_close(dossier=dossier, user=user, now=now, outcome=StepOutcome.DONE)
+        dossier.return_agency = desk
+        payload.update(desk={"code": desk.code, "name": desk.name})
         dossier.returned_at = now
         dossier.return_method = method
         dossier.returned_to = recipient
@@ -794,7 +798,7 @@ def dossier_return_result(
             result.published_at = now
             result.save(update_fields=["published_at"])
         payload.update(method=method, recipient=recipient, tracking_number=tracking_number, published=published)
-        return ["returned_at", "return_method", "returned_to", "postal_tracking_number"]
+        return ["returned_at", "return_method", "returned_to", "postal_tracking_number", "return_agency"]
 
     payload: dict = {}
     return transition_run(
@@ -807,6 +811,17 @@ def dossier_return_result(
         check=check,
         apply=apply,
     )
+
+
+def _return_desk(*, user, dossier: Dossier):
+    """The desk returning the result: the centre that received a handed-over dossier when the
+    officer returns for it, else the deciding agency."""
+    centre = dossier.reception_centre
+    if centre is not None and portal_selectors.officer_can(
+        user=user, agency_id=centre.pk, permission=OfficerPermission.RETURN_RESULT
+    ):
+        return centre
+    return dossier.receiving_agency
 
 
 def _results_signed(dossier: Dossier) -> bool:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.constants import Channel, DossierState, StepOutcome
 from dossiers.core.clock import reception_deadline
-from dossiers.core.machine import transition_run
+from dossiers.core.machine import awaiting_hand_over, hand_over_agencies, transition_run
 from dossiers.core.steps import step_index_after, step_move, step_open
 from dossiers.core.text import text_clean
 from dossiers.models import Dossier
@@ -71,7 +71,9 @@ def dossier_receive(
         payload.update(received_at=dossier.received_at.isoformat(), due_at=dossier.due_at.isoformat())
         # The reception step ran from submission to now; the next step of the template starts.
         step_open(dossier=dossier, index=0, now=min(dossier.submitted_at or now, now), assignee=user)
-        step_move(dossier=dossier, user=user, now=now, index=step_index_after(dossier, 0), outcome=StepOutcome.DONE)
+        if not awaiting_hand_over(dossier):
+            step_move(dossier=dossier, user=user, now=now, index=step_index_after(dossier, 0), outcome=StepOutcome.DONE)
+        # A centre receiving for another agency keeps the reception step until its hand-over.
         return ["received_at", "due_at"]
 
     return transition_run(
@@ -171,6 +173,59 @@ def dossier_refuse(*, user, dossier_id: int, reason: str, note: str = "") -> Dos
     )
     return transition_run(
         user=user, dossier_id=dossier_id, name="refuse", note=note, public_note=reason, payload={"reason": reason}
+    )
+
+
+# --- receipt anywhere in the province (Decree 118/2025/NĐ-CP) ----------------------------------
+
+
+def dossier_hand_over(
+    *, user, dossier_id: int, agency_code: str, note: str = "", now: dt.datetime | None = None
+) -> Dossier:
+    """Hand a dossier a Public Administration Service Centre received over, electronically, to
+    the agency of the province that decides its procedure (receipt anywhere in the province,
+    Decree 118/2025/NĐ-CP): the centre's reception step closes (a row of the control sheet,
+    form 06 of Circular 03/2025/TT-VPCP: the centre's officer gives, the deciding agency
+    receives), the dossier's agency becomes the deciding one, whose officers assign and process
+    it; the centre keeps it as ``reception_centre`` and may return its result.
+
+    ``agency_code`` is one of ``hand_over_agencies`` (the page's and the API's choices); any
+    other is refused (``agency``) and nothing changes.
+    """
+    note = note_clean(note)
+    code = agency_code.strip() if isinstance(agency_code, str) else ""
+    now = now or timezone.now()
+    payload: dict = {}
+    chosen: dict = {}
+
+    def check(dossier: Dossier) -> None:
+        targets = {a.code: a for a in hand_over_agencies(dossier)}
+        if code not in targets:
+            raise ValidationError(
+                {"agency": [_("Vui lòng chọn cơ quan có thẩm quyền giải quyết thủ tục của hồ sơ trong tỉnh.")]}
+            )
+        chosen["target"] = targets[code]
+
+    def apply(dossier: Dossier) -> list[str]:
+        target = chosen["target"]
+        centre = dossier.receiving_agency
+        dossier.reception_centre = centre
+        dossier.receiving_agency = target
+        dossier.department = None
+        payload.update(
+            centre={"code": centre.code, "name": centre.name}, agency={"code": target.code, "name": target.name}
+        )
+        step_move(
+            dossier=dossier,
+            user=user,
+            now=now,
+            index=step_index_after(dossier, 0),
+            outcome=StepOutcome.HANDED_OVER,
+        )
+        return ["reception_centre", "receiving_agency", "department"]
+
+    return transition_run(
+        user=user, dossier_id=dossier_id, name="hand_over", note=note, payload=payload, check=check, apply=apply
     )
 
 

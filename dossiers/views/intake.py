@@ -61,7 +61,7 @@ def intake_start(request):
     agencies = list(procedure_selectors.agency_list().filter(pk__in=agency_ids))
     versions = list(
         procedure_selectors.procedure_versions_in_force()
-        .filter(procedure__agencies__in=agency_ids)
+        .filter(procedure__agencies__in=procedure_selectors.intake_agency_ids(agency_ids=agency_ids))
         .select_related("procedure")
         .order_by("procedure__code")
         .distinct()[:PROCEDURE_CHOICES_MAX]
@@ -137,7 +137,11 @@ def intake_form(request, procedure_code: str):
     version = procedure_selectors.procedure_in_force_by_code(procedure_code)
     if version is None:
         raise Http404
-    agencies = [a for a in version.procedure.agencies.all() if a.pk in agency_ids]
+    agencies = [a for a in version.procedure.agencies.all() if a.pk in agency_ids] + [
+        c
+        for c in procedure_selectors.service_centres_for_procedure(procedure_id=version.procedure_id)
+        if c.pk in agency_ids
+    ]
     if not agencies:
         # The procedure is not handled at any agency where this officer takes dossiers in.
         raise Http404

@@ -46,6 +46,18 @@ class Agency(models.Model):
         help_text=_("0 = thứ Hai … 6 = Chủ nhật."),
     )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    # A Public Administration Service Centre (Trung tâm Phục vụ hành chính công) of the province
+    # or of a commune: under Decree 118/2025/NĐ-CP (in force 1 July 2025) it receives dossiers of
+    # procedures other agencies of its province decide, wherever the applicant lives, hands them
+    # over electronically and returns their results (``procedures.rulebook.RECEIPT_ANYWHERE_BASIS``).
+    is_service_centre = models.BooleanField(
+        _("là Trung tâm Phục vụ hành chính công"),
+        default=False,
+        help_text=_(
+            "Tiếp nhận hồ sơ của thủ tục do cơ quan khác trong tỉnh giải quyết, không phụ thuộc nơi cư trú của"
+            " người nộp, chuyển cho cơ quan có thẩm quyền và trả kết quả."
+        ),
+    )
     # Who signs the agency's results, as printed under the signature (issue 19).
     signer_title = models.CharField(
         _("chức danh người ký kết quả"),

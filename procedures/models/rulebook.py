@@ -27,6 +27,9 @@ class RuleSet(models.Model):
         _("số giờ làm việc để tiếp nhận hồ sơ trực tuyến"), null=True, blank=True
     )
     online_reception_article = models.CharField(_("căn cứ thời hạn tiếp nhận"), max_length=255, blank=True)
+    receipt_anywhere_article = models.CharField(
+        _("căn cứ tiếp nhận hồ sơ không phụ thuộc địa giới hành chính"), max_length=255, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

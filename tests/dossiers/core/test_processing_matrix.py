@@ -309,6 +309,7 @@ def test_the_matrix_covers_every_processing_transition():
     assert set(TARGET) == {name for name, row in TRANSITIONS.items() if row.performer == OFFICER} - {
         "submit_at_counter",
         "payment_refund",
+        "hand_over",  # a centre's row: its matrix is tests/dossiers/reception/test_receipt_anywhere.py
     }
 
 
@@ -643,9 +644,15 @@ def test_every_row_of_the_table_is_in_a_matrix():
         "submit_at_counter",
         "payment_settle",
         "payment_refund",
+        "hand_over",  # tests/dossiers/reception/test_receipt_anywhere.py (test_hand_over_matrix)
     }
     assert covered == set(TRANSITIONS)
     performers = {name: row.performer for name, row in TRANSITIONS.items()}
     assert {n for n, p in performers.items() if p == APPLICANT} == {*CASES, "submit"}
     assert {n for n, p in performers.items() if p == SYSTEM} == {"payment_settle"}
-    assert {n for n, p in performers.items() if p == OFFICER} == {*TARGET, "submit_at_counter", "payment_refund"}
+    assert {n for n, p in performers.items() if p == OFFICER} == {
+        *TARGET,
+        "submit_at_counter",
+        "payment_refund",
+        "hand_over",
+    }

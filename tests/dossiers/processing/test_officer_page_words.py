@@ -139,6 +139,7 @@ TONES = {
     "approve": PRIMARY,
     "propose": PRIMARY,
     "return_result": PRIMARY,
+    "hand_over": PRIMARY,  # the centre's step forward (receipt anywhere)
     "refuse": DANGER,
     "stop": DANGER,
     "decline": DANGER,
