@@ -260,6 +260,16 @@ class IndexIndicator(models.TextChoices):
     SATISFACTION = "satisfaction", _("Hài lòng trong tiếp nhận, giải quyết thủ tục hành chính")
 
 
+class FigureSource(models.TextChoices):
+    """Where a figure of a rule set (points, full-points threshold) was taken from: the text of
+    the decision or its guidance, a secondary description of it (a news page, the issue's
+    reference figures), or the portal's own assumption. Shown next to the figure."""
+
+    TEXT = "text", _("Theo văn bản")
+    SECONDARY = "secondary", _("Theo bản mô tả thứ cấp, chưa đối chiếu văn bản")
+    ASSUMPTION = "assumption", _("Giả định của cổng, chưa có văn bản")
+
+
 class MissionTargetKey(models.TextChoices):
     """The mission's target figures (chuyển đổi số, cải cách thủ tục hành chính)."""
 

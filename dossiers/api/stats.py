@@ -122,7 +122,11 @@ INDEX_DESCRIPTION = (
     "digitisation 22, online services 22, satisfaction 18), computed from the statistics roll-up. Each indicator "
     "gives its formula, source figures, rate, full-points threshold (`full_at`), `points` and `max_points`; an "
     "indicator whose source data the portal lacks has `available: false` and a `missing` reason, and scores "
-    "nothing. `targets` holds the mission's target figures in force for the period. Bad parameters: 400."
+    "nothing (the total is then out of `max_points_scored`). `max_points_source` and `full_at_source` (with their "
+    "`_label`) say where each figure comes from: `text` (the decision or its guidance), `secondary` (a description "
+    "of it, e.g. news pages introducing the decision or the issue's reference figures) or `assumption` (the "
+    "portal's own); the decision's annex was not at hand, so the seeded figures are secondary or assumptions. "
+    "`targets` holds the mission's target figures in force for the period. Bad parameters: 400."
 )
 
 

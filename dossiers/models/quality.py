@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import IndexIndicator, MissionTargetKey
+from dossiers.constants import FigureSource, IndexIndicator, MissionTargetKey
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -46,6 +46,17 @@ class IndexRule(models.Model):
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    # Where each figure comes from (Decision 766/QĐ-TTg's annex was not at hand): said next to
+    # the figure on the pages and in the API.
+    max_points_source = models.CharField(
+        _("nguồn của điểm tối đa"), max_length=10, choices=FigureSource.choices, default=FigureSource.ASSUMPTION
+    )
+    full_at_source = models.CharField(
+        _("nguồn của ngưỡng đạt điểm tối đa"),
+        max_length=10,
+        choices=FigureSource.choices,
+        default=FigureSource.ASSUMPTION,
     )
     note = models.TextField(_("ghi chú, căn cứ"), blank=True)
 

@@ -43,6 +43,13 @@ class DailyStat(models.Model):
     received_reuse = models.PositiveIntegerField(default=0)
     paid_online = models.PositiveIntegerField(default=0)
     paid_any = models.PositiveIntegerField(default=0)
+    # Digitisation (số hóa) of the documents of the dossiers received that day (current versions):
+    # all, digitised, not digitised for an allowed reason; and the dossiers received that day that
+    # were synced to the national portal (a ``SyncRecord`` sent).
+    documents = models.PositiveIntegerField(default=0)
+    documents_digitised = models.PositiveIntegerField(default=0)
+    documents_exempt = models.PositiveIntegerField(default=0)
+    received_synced = models.PositiveIntegerField(default=0)
     # Resolved dossiers per whole working days taken ({"3": 12, …}), for the 90th percentile.
     processing_days = models.JSONField(default=dict, blank=True)
     # Stock at the end of the day.
@@ -107,6 +114,10 @@ class MonthlyStat(models.Model):
     received_reuse = models.PositiveIntegerField(default=0)
     paid_online = models.PositiveIntegerField(default=0)
     paid_any = models.PositiveIntegerField(default=0)
+    documents = models.PositiveIntegerField(default=0)
+    documents_digitised = models.PositiveIntegerField(default=0)
+    documents_exempt = models.PositiveIntegerField(default=0)
+    received_synced = models.PositiveIntegerField(default=0)
     rating_very_satisfied = models.PositiveIntegerField(default=0)
     rating_satisfied = models.PositiveIntegerField(default=0)
     rating_dissatisfied = models.PositiveIntegerField(default=0)

@@ -14,9 +14,10 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import DossierState, ResultStatus
+from dossiers.constants import DocumentReuse, DossierState, ResultStatus
 from dossiers.core.supplements import REQUEST_SUPPLEMENT_ACTION
 from dossiers.models import Dossier, DossierDocument, DossierEvent, DossierResult
+from portal.models import SyncRecord, SyncState
 from portal.money import money_digits
 
 # A working day is 8 working hours (DESIGN.md §2, Time): processing time in working days.
@@ -143,17 +144,32 @@ def q_resolved_e_result(start, end) -> Q:
 
 
 def q_received_reuse(start, end) -> Q:
-    """Received with at least one document taken from the applicant's store (a document stored
-    before the dossier was opened: once-only, nothing asked again)."""
-    reused = DossierDocument.objects.filter(dossier=OuterRef("pk"), stored__created_at__lt=OuterRef("created_at"))
+    """Received with at least one document not asked again (once-only): taken from the applicant's
+    store or from a national database (``DossierDocument.reuse``), or a stored document older
+    than the dossier."""
+    documents = DossierDocument.objects.filter(dossier=OuterRef("pk"), superseded_at__isnull=True)
+    reused = documents.filter(
+        Q(reuse__in=(DocumentReuse.STORE, DocumentReuse.NATIONAL)) | Q(stored__created_at__lt=OuterRef("created_at"))
+    )
     return Q(received_at__gte=start, received_at__lt=end) & Exists(reused)
+
+
+def q_received_synced(start, end) -> Q:
+    """Received in the period and sent to the national public-service portal at least once (a
+    ``SyncRecord`` of the dossier in state sent)."""
+    sent = SyncRecord.objects.filter(dossier_id=OuterRef("pk"), state=SyncState.SENT)
+    return Q(received_at__gte=start, received_at__lt=end) & Exists(sent)
 
 
 INDEX_CONDITIONS = {
     "resolved_multi_supplement": q_resolved_multi_supplement,
     "resolved_e_result": q_resolved_e_result,
     "received_reuse": q_received_reuse,
+    "received_synced": q_received_synced,
 }
+# The digitisation counters (``compute._count_documents``): the current documents of the
+# dossiers received in the period, those digitised and those exempt from it.
+DOCUMENT_FIELDS = ("documents", "documents_digitised", "documents_exempt")
 
 
 def _closed(state: str, start, end) -> Q:
@@ -397,6 +413,10 @@ FLOW_FIELDS = (
     "received_reuse",
     "paid_online",
     "paid_any",
+    "documents",
+    "documents_digitised",
+    "documents_exempt",
+    "received_synced",
 )
 # What the monthly roll-up (MonthlyStat) keeps of the daily one, per agency × channel.
 MONTHLY_FIELDS = (
@@ -409,6 +429,10 @@ MONTHLY_FIELDS = (
     "received_reuse",
     "paid_online",
     "paid_any",
+    "documents",
+    "documents_digitised",
+    "documents_exempt",
+    "received_synced",
     "rating_very_satisfied",
     "rating_satisfied",
     "rating_dissatisfied",

@@ -11,14 +11,21 @@ full_at)``; one whose rate has no denominator in the period scores nothing and s
 whose source data the portal does not hold (``source=None``) is shown as unavailable with the
 reason, never estimated, and the total is then out of what is available.
 
-Where the figures come from. The decision's annex (the formula table) and its guidance were not
-at hand when this was written: the group maxima are DESIGN.md's; on time = finished no later
-than the appointment, time spent by the applicant supplementing not counted (the clock pauses:
-``due_at`` moves), more than one supplement request for the same dossier counted late, and the
-thresholds 80 % online, 50 % online with an electronic result (code and file), 80 % digitisation
-and reuse, 80 % online payment, 90 % satisfaction are the reference figures of issue 22, to be
-checked against the annex; the split of each group's points between its indicators and the
-linear scoring below the threshold are assumptions, marked as such in the seeded rule set.
+Where the figures come from (checked on 2 December 2026 with the stored public pages). The
+decision's body (Article 1 approves the index; the national evaluation system in operation from
+1 August 2022) was found; its annex — the formula table with each indicator's points and
+threshold — and the Government Office's guidance were not. The five groups and their maxima
+(18, 20, 22, 22, 18) come from secondary descriptions (news pages of provincial departments
+introducing the decision: sonoivu.namdinh.gov.vn, cchc.soctrang.gov.vn; dinte.gov.vn lists the
+transparency indicators: procedures published on time, updated and made public on time, made
+public with every component, dossiers synced to the national portal). The thresholds 80 %
+online, 50 % online with an electronic result (code and link), 80 % digitisation and reuse,
+80 % online payment, 90 % satisfaction, and the rules "on time = no later than the
+appointment", "supplementing time not counted", "more than one supplement request = late" are
+the reference figures of issue 22, a written description of the formulas, not the annex. The
+split of a group's points between its indicators and the linear scoring below a threshold are
+the portal's assumptions. Each rule line says which (``IndexRule.max_points_source`` and
+``full_at_source``), next to the figure on the pages and in the API.
 """
 
 import calendar
@@ -28,12 +35,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dossiers.constants import IndexGroup, IndexIndicator, MissionTargetKey
+from dossiers.constants import FigureSource, IndexGroup, IndexIndicator, MissionTargetKey
 from dossiers.models import IndexRule, IndexRuleSet, MissionTarget, MonthlyStat
 from dossiers.stats import definitions as d
 from dossiers.stats import service
@@ -118,6 +126,11 @@ SOURCE_LABELS = {
     "resolved_e_result": gettext_lazy("Giải quyết có kết quả điện tử (mã, tệp)"),
     "resolved_online_e_result": gettext_lazy("Nộp trực tuyến và có kết quả điện tử"),
     "paid_any": gettext_lazy("Hồ sơ đã nộp phí, lệ phí"),
+    "documents": gettext_lazy("Giấy tờ của hồ sơ tiếp nhận"),
+    "documents_digitised": gettext_lazy("Giấy tờ đã số hóa"),
+    "documents_exempt": gettext_lazy("Giấy tờ không phải số hóa (lý do hợp lệ)"),
+    "documents_countable": gettext_lazy("Giấy tờ phải số hóa"),
+    "received_synced": gettext_lazy("Hồ sơ tiếp nhận đã đồng bộ lên Cổng DVCQG"),
     "paid_online": gettext_lazy("Nộp phí, lệ phí trực tuyến"),
     "ratings": gettext_lazy("Lượt đánh giá"),
     "ratings_satisfied": gettext_lazy("Rất hài lòng và hài lòng"),
@@ -147,6 +160,11 @@ def source_totals(rows) -> dict[str, int]:
         "resolved_online_e_result": online["resolved_e_result"],
         "paid_any": total["paid_any"],
         "paid_online": total["paid_online"],
+        "documents": total["documents"],
+        "documents_digitised": total["documents_digitised"],
+        "documents_exempt": total["documents_exempt"],
+        "documents_countable": total["documents"] - total["documents_exempt"],
+        "received_synced": total["received_synced"],
         "ratings": total["rating_very_satisfied"] + total["rating_satisfied"] + total["rating_dissatisfied"],
         "ratings_satisfied": total["rating_very_satisfied"] + total["rating_satisfied"],
     }
@@ -164,10 +182,21 @@ class Indicator:
     source: Callable[[dict], tuple[int, int]] | None
     figures: tuple[str, ...] = ()
     missing: str = ""
+    # Why the data is not held at this moment (a setting off), or None when it is.
+    unavailable_when: Callable[[], str | None] | None = None
 
 
 def _unavailable(key, group, formula, missing) -> Indicator:
     return Indicator(key, group, formula, None, (), missing)
+
+
+def _sync_off() -> str | None:
+    if settings.NATIONAL_SYNC_URL:
+        return None
+    return _(
+        "Cổng chưa được kết nối đồng bộ với Cổng Dịch vụ công quốc gia (NATIONAL_SYNC_URL trống) nên không có số "
+        "liệu; có thể hồ sơ được đồng bộ qua hệ thống khác."
+    )
 
 
 INDICATORS: list[Indicator] = [
@@ -177,11 +206,16 @@ INDICATORS: list[Indicator] = [
         gettext_lazy("Số TTHC công bố, công khai đúng hạn / Tổng số TTHC phải công bố"),
         gettext_lazy("Cổng chưa lưu hạn công bố của quyết định công bố thủ tục nên chưa tính được."),
     ),
-    _unavailable(
+    Indicator(
         I.NATIONAL_SYNC,
         IndexGroup.TRANSPARENCY,
-        gettext_lazy("Số hồ sơ đồng bộ lên Cổng DVCQG / Tổng số hồ sơ"),
-        gettext_lazy("Bản ghi đồng bộ với Cổng Dịch vụ công quốc gia chưa được đưa vào bảng tổng hợp."),
+        gettext_lazy(
+            "Số hồ sơ tiếp nhận trong kỳ đã đồng bộ thành công lên Cổng Dịch vụ công quốc gia / Tổng số hồ sơ "
+            "tiếp nhận trong kỳ"
+        ),
+        lambda f: (f["received_synced"], f["received"]),
+        ("received_synced", "received"),
+        unavailable_when=_sync_off,
     ),
     _unavailable(
         I.PUBLIC_PROGRESS,
@@ -199,11 +233,15 @@ INDICATORS: list[Indicator] = [
         lambda f: (f["resolved_in_time"] - f["resolved_multi_supplement"], f["resolved"]),
         ("resolved_in_time", "resolved_multi_supplement", "resolved_late", "resolved"),
     ),
-    _unavailable(
+    Indicator(
         I.DIGITISED,
         IndexGroup.DIGITISATION,
-        gettext_lazy("Số hồ sơ, kết quả được số hóa / Tổng số hồ sơ tiếp nhận, kết quả giải quyết"),
-        gettext_lazy("Cổng chưa ghi nhận việc số hóa theo từng giấy tờ nên chưa tính được."),
+        gettext_lazy(
+            "Số giấy tờ đã số hóa (quét tại Bộ phận Một cửa, tải lên, lấy lại từ kho dữ liệu hoặc CSDL quốc gia) / "
+            "(Tổng số giấy tờ của hồ sơ tiếp nhận trong kỳ − số giấy tờ không phải số hóa vì lý do hợp lệ)"
+        ),
+        lambda f: (f["documents_digitised"], f["documents_countable"]),
+        ("documents_digitised", "documents_exempt", "documents", "documents_countable"),
     ),
     Indicator(
         I.E_RESULT,
@@ -288,6 +326,29 @@ def rule_set_for(day: dt.date) -> list[IndexRule]:
     return list(IndexRule.objects.filter(rule_set=Subquery(in_force)).select_related("rule_set"))
 
 
+# The groups' maxima as the decision's secondary descriptions give them (provincial news pages
+# introducing Decision 766/QĐ-TTg, e.g. sonoivu.namdinh.gov.vn: 18, 20, 22, 22, 18); the annex's
+# own table was not at hand.
+GROUP_MAXIMA_DESCRIBED = {
+    IndexGroup.TRANSPARENCY: Decimal(18),
+    IndexGroup.TIMELINESS: Decimal(20),
+    IndexGroup.DIGITISATION: Decimal(22),
+    IndexGroup.ONLINE: Decimal(22),
+    IndexGroup.SATISFACTION: Decimal(18),
+}
+_SOURCE_ORDER = [FigureSource.TEXT, FigureSource.SECONDARY, FigureSource.ASSUMPTION]
+
+
+def _group_source(group: str, max_points: Decimal, indicators: list[dict]) -> str:
+    """Where a group's maximum comes from: its lines' weakest source, or the secondary
+    description when the lines add up to the maximum it gives."""
+    sources = [i["max_points_source"] for i in indicators] or [FigureSource.ASSUMPTION]
+    weakest = max(sources, key=_SOURCE_ORDER.index)
+    if weakest == FigureSource.ASSUMPTION and max_points == GROUP_MAXIMA_DESCRIBED[group]:
+        return FigureSource.SECONDARY.value
+    return str(weakest)
+
+
 def index_score(*, figures: dict, rules: list[IndexRule]) -> dict:
     """The index of one scope and period from its source figures, under a rule set's lines."""
     rules = {r.indicator: r for r in rules}
@@ -296,22 +357,28 @@ def index_score(*, figures: dict, rules: list[IndexRule]) -> dict:
         indicators = []
         for spec in (i for i in INDICATORS if i.group == group and i.key in rules):
             rule = rules[spec.key]
+            reason = spec.unavailable_when() if spec.unavailable_when else None
+            available = spec.source is not None and reason is None
             entry = {
                 "key": spec.key,
                 "name": str(IndexIndicator(spec.key).label),
                 "formula": str(spec.formula),
                 "max_points": float(rule.max_points),
                 "full_at": float(rule.full_at),
+                "max_points_source": rule.max_points_source,
+                "max_points_source_label": str(FigureSource(rule.max_points_source).label),
+                "full_at_source": rule.full_at_source,
+                "full_at_source_label": str(FigureSource(rule.full_at_source).label),
                 "note": rule.note,
-                "available": spec.source is not None,
+                "available": available,
                 "figures": [{"key": k, "label": str(SOURCE_LABELS[k]), "value": figures[k]} for k in spec.figures],
                 "numerator": None,
                 "denominator": None,
                 "rate": None,
                 "points": None,
             }
-            if spec.source is None:
-                entry["missing"] = str(spec.missing)
+            if not available:
+                entry["missing"] = str(reason or spec.missing)
             else:
                 numerator, denominator = spec.source(figures)
                 rate, points = indicator_points(
@@ -326,12 +393,15 @@ def index_score(*, figures: dict, rules: list[IndexRule]) -> dict:
             indicators.append(entry)
         max_points = sum(Decimal(str(i["max_points"])) for i in indicators)
         scored = [i for i in indicators if i["points"] is not None]
+        source = _group_source(group, max_points, indicators)
         groups.append(
             {
                 "key": group.value,
                 "name": str(group.label),
                 "points": float(sum(Decimal(str(i["points"])) for i in scored)),
                 "max_points": float(max_points),
+                "max_points_source": source,
+                "max_points_source_label": str(FigureSource(source).label),
                 "max_points_scored": float(sum(Decimal(str(i["max_points"])) for i in scored)),
                 "indicators": indicators,
             }
@@ -402,7 +472,7 @@ TARGET_SOURCES: dict[str, tuple[str, str] | None] = {
     T.REUSE: ("received_reuse", "received"),
     T.SATISFACTION: ("ratings_satisfied", "ratings"),
     T.ON_TIME: None,  # the index's own rule (multiple supplement requests count late)
-    T.DIGITISATION: None,
+    T.DIGITISATION: ("documents_digitised", "documents_countable"),
     T.E_RESULT: ("resolved_e_result", "resolved"),
 }
 

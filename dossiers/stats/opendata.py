@@ -1,6 +1,7 @@
 """Open data (dữ liệu mở): the public statistics, the service-quality index and the procedure
 catalogue as CSV and JSON at stable URLs (``/du-lieu-mo/<file>``), with a DCAT-style catalogue
-(``catalog.json``: title, description, licence, update date, distributions).
+(``catalog.json``: title, description, licence, update date, distributions). The licence is
+the setting ``OPEN_DATA_LICENSE`` (its address) and ``OPEN_DATA_LICENSE_NAME``.
 
 ``opendata_publish`` (beat, nightly after the roll-up) writes every file into the default
 storage under ``opendata/``; the public views serve them from there (and publish them first
@@ -23,8 +24,6 @@ from dossiers.stats import service
 from procedures import selectors as procedure_selectors
 
 PREFIX = "opendata/"
-LICENCE = "https://creativecommons.org/licenses/by/4.0/"
-LICENCE_NAME = "Creative Commons Attribution 4.0 (CC BY 4.0)"
 MONTHS = 12
 
 STATS_COLUMNS = [
@@ -187,14 +186,30 @@ def _json(name: str, columns: list[str], records: list[dict], modified: str) -> 
     ).encode()
 
 
+# The terms of use of state open data (Decree 47/2020/NĐ-CP, Article 18, in force from 25 May
+# 2020; whether the Law on Data of 2024 changed them was not checked), said beside the licence.
+TERMS = (
+    "Được tự do sao chép, chia sẻ, sử dụng, kết hợp với dữ liệu khác, kể cả cho mục đích thương mại; phải ghi "
+    "nguồn (Điều 18 Nghị định 47/2020/NĐ-CP)."
+)
+
+
+def licence() -> dict:
+    """The open data's licence from the settings: its address and its name."""
+    return {"url": settings.OPEN_DATA_LICENSE, "name": settings.OPEN_DATA_LICENSE_NAME}
+
+
 def catalogue_document(*, modified: str, base_url: str) -> dict:
     """The DCAT-style catalogue (JSON-LD with the dcat and dct vocabularies)."""
+    licence_url = settings.OPEN_DATA_LICENSE
+    rights = f"{settings.OPEN_DATA_LICENSE_NAME}. {TERMS}"
     return {
         "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/"},
         "@type": "dcat:Catalog",
         "dct:title": f"Dữ liệu mở — {settings.PORTAL_NAME}",
         "dct:description": "Số liệu thống kê công khai, Bộ chỉ số 766 và danh mục thủ tục hành chính của cổng.",
-        "dct:license": LICENCE,
+        "dct:license": licence_url,
+        "dct:rights": rights,
         "dct:modified": modified,
         "dcat:dataset": [
             {
@@ -202,7 +217,8 @@ def catalogue_document(*, modified: str, base_url: str) -> dict:
                 "dct:identifier": name,
                 "dct:title": meta["title"],
                 "dct:description": meta["description"],
-                "dct:license": LICENCE,
+                "dct:license": licence_url,
+                "dct:rights": rights,
                 "dct:modified": modified,
                 "dcat:distribution": [
                     {

@@ -256,7 +256,7 @@ def stats_rows(*, scope: Scope, first_day: dt.date, last_day: dt.date) -> list[d
         for live in live_rows_in_scope(scope):
             target = row((live["agency_id"], live["procedure_id"], live["channel"]))
             for f in (*d.FLOW_FIELDS, *d.STOCK_FIELDS):
-                target[f] += live[f]
+                target[f] += live.get(f, 0)  # a row cached before a deploy may lack a new counter
             target["processing_days"].update(live["processing_days"])
     return list(rows.values())
 
@@ -369,7 +369,7 @@ def monthly_series(*, scope: Scope, first_day: dt.date, last_day: dt.date, by_ag
             key = (month, live["agency_id"] if by_agency else None)
             target = series.setdefault(key, dict.fromkeys(every, 0) | {"month": month, "agency_id": key[1]})
             for f in fields:
-                target[f] += live[f]
+                target[f] += live.get(f, 0)  # a row cached before a deploy may lack a new counter
             if live["channel"] == "online":
                 target["received_online"] += live["received"]
     out = []

@@ -294,6 +294,7 @@ def public_page(request):
         },
         index_result=_public_index(month),
         opendata_files=sorted(opendata.FILES),
+        opendata_licence=opendata.licence(),
     )
     return render(request, "dossiers/stats/public.html", context, status=400 if error else 200)
 

@@ -386,6 +386,12 @@ WEBHOOK_TIMEOUT = 10
 # A CA bundle (file path) that webhook receivers' certificates are checked against instead of
 # the public roots (certifi), e.g. a provincial PKI; None for the public roots.
 WEBHOOK_CA_BUNDLE = None
+# The licence of the open-data files (/du-lieu-mo/): its address and its name, in the DCAT
+# catalogue and on the public statistics page. Decree 47/2020/NĐ-CP, Article 18 (in force from
+# 25 May 2020) sets the terms of use of state open data (free use and reuse, commercial too, with
+# attribution) without naming a licence; CC BY 4.0 grants the same and is the default.
+OPEN_DATA_LICENSE = env("OPEN_DATA_LICENSE", default="https://creativecommons.org/licenses/by/4.0/")
+OPEN_DATA_LICENSE_NAME = env("OPEN_DATA_LICENSE_NAME", default="Creative Commons Attribution 4.0 (CC BY 4.0)")
 # National public-service portal / LGSP dossier sync: disabled while the URL is empty.
 NATIONAL_SYNC_URL = env("NATIONAL_SYNC_URL", default="")
 NATIONAL_SYNC_TOKEN = env("NATIONAL_SYNC_TOKEN", default="")

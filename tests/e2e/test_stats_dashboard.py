@@ -78,4 +78,10 @@ def test_leader_clicks_a_bar_of_the_agency_ranking_and_lands_on_the_dossiers_beh
     # The index by group is drawn too, and its table says what the portal cannot score yet.
     page.go_back()
     expect(page.locator("canvas[data-chart='index_groups'][data-ready='1']")).to_be_attached()
-    expect(page.locator(".stats-index [data-indicator='digitised']")).to_contain_text("Chưa có số liệu")
+    expect(page.locator(".stats-index [data-indicator='feedback_on_time']")).to_contain_text("Chưa có số liệu")
+    # Digitisation is scored from the documents now, its threshold marked as from a secondary description.
+    digitised = page.locator(".stats-index [data-indicator='digitised']")
+    expect(digitised).not_to_contain_text("Chưa có số liệu")
+    expect(digitised.locator("[data-full-at] [data-source='secondary']")).to_have_text(
+        "Theo bản mô tả thứ cấp, chưa đối chiếu văn bản"
+    )

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 from django.utils import timezone
 
-from dossiers.constants import Channel, DossierState, IndexIndicator, ResultStatus
+from dossiers.constants import Channel, DocumentReuse, DossierState, FigureSource, IndexIndicator, ResultStatus
 from dossiers.models import (
     DailyStat,
     DossierDocument,
@@ -26,6 +27,8 @@ from dossiers.models.quality import rule_points_validate
 from dossiers.stats import index as quality_index
 from dossiers.stats import service
 from portal.constants import OfficerRole
+from portal.models import SyncRecord, SyncState
+from tests.dossiers.factories import DossierDocumentFactory
 from tests.dossiers.stats.factories import HCM, make, officer
 from tests.factories import AgencyFactory
 
@@ -33,7 +36,10 @@ pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)
 APRIL = dt.date(2026, 4, 1)
 AVAILABLE = [i.key for i in quality_index.INDICATORS if i.source is not None]
+# Scored whatever the settings; national sync needs NATIONAL_SYNC_URL (empty in the tests).
+ALWAYS = [i.key for i in quality_index.INDICATORS if i.source is not None and i.unavailable_when is None]
 UNAVAILABLE = [i.key for i in quality_index.INDICATORS if i.source is None]
+SYNC_ON = override_settings(NATIONAL_SYNC_URL="https://lgsp.example.vn/dvcqg/sync")
 
 
 def month_row(agency, month, channel, **counts):
@@ -61,15 +67,26 @@ def test_an_agency_at_full_points():
         received_reuse=9,
         paid_online=5,
         paid_any=5,
+        documents=12,
+        documents_digitised=8,  # 8 of the 10 to digitise: 80 %, the threshold
+        documents_exempt=2,
+        received_synced=10,
         rating_very_satisfied=6,
         rating_satisfied=4,
     )
     result = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
     found = indicators(result)
-    for key in AVAILABLE:
+    for key in ALWAYS:
         assert found[key]["points"] == found[key]["max_points"], key
-    # What the portal can score: 20 + 7 + 7 + 8 + 7 + 7 + 6 = 62 of the seeded 100.
-    assert result["total"] == 62.0 == result["max_points_scored"]
+    # What the portal can score: 20 + 8 + 7 + 7 + 8 + 7 + 7 + 6 = 70 of the seeded 100 (national
+    # sync off: its 8 points are left out and say why).
+    assert result["total"] == 70.0 == result["max_points_scored"]
+    assert found["national_sync"]["available"] is False and "NATIONAL_SYNC_URL" in found["national_sync"]["missing"]
+    assert (found["digitised"]["numerator"], found["digitised"]["denominator"]) == (8, 10)
+    with SYNC_ON:
+        synced = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
+    assert indicators(synced)["national_sync"]["points"] == 8.0
+    assert synced["total"] == 78.0 == synced["max_points_scored"]
     assert result["max_points"] == 100.0
     assert [(g["key"], g["max_points"]) for g in result["groups"]] == [
         ("transparency", 18.0),
@@ -80,6 +97,29 @@ def test_an_agency_at_full_points():
     ]
     for key in UNAVAILABLE:
         assert found[key]["available"] is False and found[key]["points"] is None and found[key]["missing"]
+
+
+def test_the_digitisation_and_sync_indicators_in_proportion_below_their_thresholds():
+    agency = AgencyFactory()
+    month_row(agency, MARCH, Channel.COUNTER, received=8, documents=11, documents_digitised=4, documents_exempt=1)
+    month_row(agency, MARCH, Channel.ONLINE, received=2, received_synced=2, documents=4, documents_digitised=4)
+    with SYNC_ON:
+        result = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
+    found = indicators(result)
+    # (4 + 4) digitised / (15 − 1 exempt) = 57.14 %, full at 80 % → 8 × 0.714… = 5.71
+    assert (found["digitised"]["rate"], found["digitised"]["points"]) == (57.14, 5.71)
+    assert {f["key"]: f["value"] for f in found["digitised"]["figures"]} == {
+        "documents_digitised": 8,
+        "documents_exempt": 1,
+        "documents": 15,
+        "documents_countable": 14,
+    }
+    # 2 of 10 received dossiers synced, full at 100 % → 8 × 0.2
+    assert (found["national_sync"]["rate"], found["national_sync"]["points"]) == (20.0, 1.6)
+    groups = {g["key"]: g for g in result["groups"]}
+    assert groups["transparency"]["points"] == 1.6 and groups["transparency"]["max_points_scored"] == 8.0
+    target = next(t for t in result["targets"] if t["key"] == "digitisation")
+    assert (target["available"], target["value"], target["met"]) == (True, 57.14, False)
 
 
 def test_an_agency_with_a_late_dossier_two_supplement_requests_and_a_low_online_share():
@@ -230,6 +270,85 @@ def test_the_rollup_keeps_the_counters_of_the_index(hand_built):
     assert (month.resolved_multi_supplement, month.resolved_e_result, month.received_reuse) == (1, 1, 1)
 
 
+def test_the_rollup_counts_digitised_documents_and_synced_dossiers(hand_built):
+    """Current documents of the dossiers received that day: digitised, exempt, neither; a
+    superseded version is not counted. A dossier synced counts once its record is sent. A
+    document from a national database is reuse (once-only)."""
+    _agency, version = hand_built
+    agency = AgencyFactory()
+    at = dt.datetime(2026, 6, 3, 10, tzinfo=HCM)
+    first = make(version, agency, state=DossierState.RECEIVED, received_at=at, due_at=at + dt.timedelta(days=3))
+    second = make(version, agency, state=DossierState.RECEIVED, received_at=at, due_at=at + dt.timedelta(days=3))
+    earlier = make(
+        version, agency, state=DossierState.RECEIVED, received_at=at - dt.timedelta(days=1), due_at=at
+    )  # another day: not counted
+    digitised = {"digitised_at": at}
+    DossierDocumentFactory(dossier=first, component_name="Tờ khai", **digitised)
+    DossierDocumentFactory(dossier=first, component_name="CCCD", reuse=DocumentReuse.NATIONAL, **digitised)
+    DossierDocumentFactory(dossier=first, component_name="Bản cũ", superseded_at=at, **digitised)
+    DossierDocumentFactory(dossier=second, component_name="Giấy tờ giấy")  # not digitised
+    DossierDocumentFactory(
+        dossier=second, component_name="Bản chính", digitisation_exempt="Chỉ xuất trình để đối chiếu"
+    )
+    DossierDocumentFactory(dossier=earlier, component_name="Tờ khai", **digitised)
+    for n, (dossier, state) in enumerate(((first, SyncState.SENT), (second, SyncState.FAILED), (earlier, "sent"))):
+        SyncRecord.objects.create(
+            dossier_id=dossier.pk, dossier_code=dossier.code, source=f"t-{n}", state=state, created_at=at
+        )
+    service.stats_rollup_day(day=at.date())
+    rows = DailyStat.objects.filter(agency=agency, day=at.date())
+    totals = {
+        f: sum(getattr(r, f) for r in rows)
+        for f in ("documents", "documents_digitised", "documents_exempt", "received_synced", "received_reuse")
+    }
+    assert totals == {
+        "documents": 4,
+        "documents_digitised": 2,
+        "documents_exempt": 1,
+        "received_synced": 1,
+        "received_reuse": 1,
+    }
+    month = MonthlyStat.objects.get(agency=agency, month=dt.date(2026, 6, 1), channel=Channel.ONLINE)
+    assert (month.documents, month.documents_digitised, month.documents_exempt, month.received_synced) == (4, 2, 1, 1)
+    with SYNC_ON:
+        found = indicators(quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-06")))
+    assert (found["digitised"]["rate"], found["national_sync"]["rate"]) == (66.67, 50.0)
+
+
+def test_each_figure_says_where_it_comes_from_on_the_page_and_in_the_api(client):
+    """The decision's annex was not at hand: no seeded figure claims the text; the thresholds of
+    the issue's description are "secondary", the split of points "assumption", the groups'
+    maxima "secondary" (news pages introducing the decision)."""
+    rules = {r.indicator: r for r in quality_index.rule_set_for(dt.date(2026, 3, 1))}
+    assert not any(FigureSource.TEXT in (r.max_points_source, r.full_at_source) for r in rules.values())
+    for key in ("online_share", "online_e_result", "digitised", "reuse", "online_payment", "satisfaction"):
+        assert rules[key].full_at_source == FigureSource.SECONDARY, key
+    assert rules["on_time"].full_at_source == FigureSource.ASSUMPTION
+    _province()
+    body = client.get("/api/v1/stats/public/index/", {"period": "2026-03"}).json()
+    found = indicators(body)
+    assert found["online_share"]["full_at_source"] == "secondary"
+    assert found["online_share"]["full_at_source_label"] == "Theo bản mô tả thứ cấp, chưa đối chiếu văn bản"
+    assert found["online_share"]["max_points_source"] == "assumption"
+    assert {g["key"]: g["max_points_source"] for g in body["groups"]} == dict.fromkeys(
+        ("transparency", "timeliness", "digitisation", "online", "satisfaction"), "secondary"
+    )
+    english = client.get("/api/v1/stats/public/index/", {"period": "2026-03"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert indicators(english)["online_share"]["full_at_source_label"].startswith("From a secondary description")
+    page = client.get("/thong-ke/", {"month": "2026-03"}).text
+    row = page.split('data-indicator="online_share"')[1].split("</tr>")[0]
+    threshold = row.split("data-full-at>")[1].split("</td>")[0]
+    points = row.split("data-points>")[1].split("</td>")[0]
+    assert "80,0 %" in threshold and 'data-source="secondary"' in threshold
+    assert 'data-source="assumption"' in points and "Giả định của cổng" in points
+    # An admin who enters a line from the text sees no warning next to it.
+    rule = rules["online_share"]
+    IndexRule.objects.filter(pk=rule.pk).update(full_at_source=FigureSource.TEXT)
+    page = client.get("/thong-ke/", {"month": "2026-03"}).text
+    row = page.split('data-indicator="online_share"')[1].split("</tr>")[0]
+    assert "data-source" not in row.split("data-full-at>")[1].split("</td>")[0]
+
+
 @pytest.mark.parametrize("key", AVAILABLE)
 def test_each_indicator_scores_full_at_its_threshold_and_in_proportion_below(key):
     rule = IndexRule.objects.get(rule_set__effective_from=dt.date(2022, 6, 23), indicator=key)
@@ -335,7 +454,8 @@ def test_the_mission_targets_with_the_date_they_apply_from():
     by_key = {t["key"]: t for t in january}
     assert by_key["fully_online"]["value"] == 90.0 and by_key["e_result"]["value"] == 90.0
     assert by_key["on_time"]["value"] == 100.0 and by_key["on_time"]["met"] is True
-    assert by_key["digitisation"]["available"] is False and by_key["digitisation"]["value"] is None
+    # No document counted in the month: the digitisation target has no figure, and says nothing is met.
+    assert by_key["digitisation"]["value"] is None and by_key["digitisation"]["met"] is None
     MissionTarget.objects.create(key="e_result", target=50, effective_from=dt.date(2026, 1, 15))
     later = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-02"))["targets"]
     assert next(t for t in later if t["key"] == "e_result")["target"] == 50.0

@@ -106,7 +106,7 @@ def test_the_catalogue_lists_every_distribution_at_its_stable_url(client, publis
     assert {u.rsplit("/", 1)[1] for u in urls} == set(opendata.FILES) - {"catalog.json"}
     for url in urls:
         assert client.get("/du-lieu-mo/" + url.rsplit("/", 1)[1]).status_code == 200
-    assert document["dct:license"].startswith("https://creativecommons.org/")
+    assert document["dct:license"] == "https://creativecommons.org/licenses/by/4.0/"
 
 
 def test_the_beat_task_rewrites_the_files_and_unknown_names_are_404(client, published):
@@ -131,3 +131,23 @@ def test_the_public_page_links_the_open_data_and_shows_one_period(client, publis
     whole = service.summarise(service.stats_rows(scope=service.Scope(), first_day=dt.date(2026, 3, 1), last_day=MARCH))
     assert chart["labels"] == [agency.name] and chart["received"] == [whole["received"]]
     assert 'class="mb-4 stats-index"' in response.text
+
+
+def test_the_licence_is_the_setting_in_the_catalogue_and_on_the_page(client, hand_built, settings):
+    # The default: CC BY 4.0, named, with the terms of Decree 47/2020/NĐ-CP, Article 18.
+    opendata.opendata_publish(today=MARCH)
+    document = json.loads(client.get("/du-lieu-mo/catalog.json").content)
+    assert document["dct:license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert document["dct:rights"].startswith("Creative Commons Attribution 4.0 (CC BY 4.0).")
+    assert "Điều 18 Nghị định 47/2020/NĐ-CP" in document["dct:rights"]
+    settings.OPEN_DATA_LICENSE = "https://data.example.gov.vn/giay-phep-du-lieu-mo"
+    settings.OPEN_DATA_LICENSE_NAME = "Giấy phép dữ liệu mở của tỉnh"
+    opendata.opendata_publish(today=MARCH)
+    document = json.loads(client.get("/du-lieu-mo/catalog.json").content)
+    assert document["dct:license"] == "https://data.example.gov.vn/giay-phep-du-lieu-mo"
+    assert {ds["dct:license"] for ds in document["dcat:dataset"]} == {document["dct:license"]}
+    assert all(ds["dct:rights"].startswith("Giấy phép dữ liệu mở của tỉnh.") for ds in document["dcat:dataset"])
+    page = client.get("/thong-ke/", {"month": FIRST.strftime("%Y-%m")}).text
+    licence = page.split("data-licence>")[1].split("</p>")[0]
+    assert 'href="https://data.example.gov.vn/giay-phep-du-lieu-mo" rel="license"' in licence
+    assert "Giấy phép dữ liệu mở của tỉnh" in licence and "CC BY" not in licence
