@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser
@@ -35,6 +35,7 @@ from dossiers.constants import DossierState
 from dossiers.services.slips import slips_for_viewer
 from portal.api.idempotency import idempotency_check, request_fingerprint
 from portal.api.parsers import ObjectJSONParser, PortalMultiPartParser
+from portal.assurance import ASSURANCE_REQUIRED, AssuranceRequired, request_assurance
 
 DOCUMENT_PART = re.compile(r"^documents\[(\d{1,12})\]$")
 IDEMPOTENCY_KEY_MAX = 64
@@ -105,6 +106,12 @@ class DossierCollectionView(GenericAPIView):
             201: FilingResponseSerializer,
             200: OpenApiResponse(FilingResponseSerializer, description="Idempotent retry: the earlier dossier."),
             400: OpenApiResponse(description="Per-field errors in error.fields"),
+            403: OpenApiResponse(
+                description=(
+                    "error.code assurance_required: the procedure requires a VNeID level (LoA2) that the "
+                    "session, or the session the bearer token was minted from, did not reach."
+                )
+            ),
             422: OpenApiResponse(description="The Idempotency-Key was used for a request with other content."),
         },
     )
@@ -120,6 +127,7 @@ class DossierCollectionView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         files = _uploaded_files(request)
         body = serializer.validated_data
+        assurance, via_token = request_assurance(request)
         try:
             dossier, pin, created = services.dossier_file(
                 user=request.user,
@@ -131,7 +139,11 @@ class DossierCollectionView(GenericAPIView):
                 agency_code=body.get("agency") or None,
                 idempotency_key=key,
                 idempotency_fingerprint=fingerprint,
+                assurance=assurance,
+                via_token=via_token,
             )
+        except AssuranceRequired as error:
+            raise exceptions.PermissionDenied(str(error), code=ASSURANCE_REQUIRED) from None
         except PermissionDenied as error:
             raise ValidationError({"on_behalf_of": [str(error)]}) from None
         if not created:

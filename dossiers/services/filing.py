@@ -30,6 +30,7 @@ from dossiers.services.documents import (
 )
 from dossiers.services.once_only import dossier_prefill_national
 from portal import selectors as portal_selectors
+from portal.assurance import assurance_check
 from procedures import selectors as procedure_selectors
 
 
@@ -398,6 +399,8 @@ def dossier_file(
     idempotency_key: str = "",
     idempotency_fingerprint: str = "",
     declaration: bool = True,
+    assurance: str = "",
+    via_token: bool = False,
 ) -> tuple[Dossier, str | None, bool]:
     """Create, fill and submit a dossier in one call (API). Returns (dossier, pin, created).
 
@@ -408,6 +411,10 @@ def dossier_file(
     ``Idempotency-Key`` a retry returns the dossier of the first call, not a new one, before
     any check; the dossier keeps ``idempotency_fingerprint`` (of the first request) for the
     caller to tell a retry from another request under the same key.
+
+    ``assurance`` is the VNeID level the caller carries (its session's, or its token's with
+    ``via_token``): a procedure version requiring a higher one is refused with
+    `AssuranceRequired` (a PermissionDenied), before anything is asked or written.
     """
     idempotency_key = (idempotency_key or "")[:64]
     if idempotency_key:
@@ -415,6 +422,8 @@ def dossier_file(
         if existing is not None and existing.state != DossierState.DRAFT:
             return existing, None, False
     version = procedure_selectors.procedure_in_force_for_filing(procedure_code)
+    if version is not None:
+        assurance_check(level=assurance, required=version.required_assurance, via_token=via_token)
     organisation, agency, profile, form_data = _filing_start(
         user=user,
         version=version,
