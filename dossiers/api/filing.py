@@ -141,6 +141,8 @@ class DossierCollectionView(GenericAPIView):
                 idempotency_fingerprint=fingerprint,
                 assurance=assurance,
                 via_token=via_token,
+                national_consent=body.get("national_consent", False),
+                reasons=body.get("corrections") or {},
             )
         except AssuranceRequired as error:
             raise exceptions.PermissionDenied(str(error), code=ASSURANCE_REQUIRED) from None
