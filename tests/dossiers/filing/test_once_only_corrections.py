@@ -17,7 +17,7 @@ from dossiers.models import Dossier, DossierDocument, NationalDataLookup, Stored
 from portal.services import api_token_create
 from portal.settings.base import national_data_sources
 from procedures.selectors import form_schema_validate
-from tests.dossiers.factories import OnlineVersionFactory, Team, make_pdf
+from tests.dossiers.factories import OnlineVersionFactory, StoredDocumentFactory, Team, make_pdf
 from tests.factories import CitizenProfileFactory, with_totp
 from tests.procedures.factories import DocumentRequirementFactory
 
@@ -330,3 +330,19 @@ def test_an_unreachable_database_falls_back_on_the_store_or_asks_for_the_upload(
     page = client.get(_form_url(third)).content.decode()
     assert f"Không kết nối được {POPULATION}; hãy tự nhập các thông tin này." in page
     assert json.dumps(sorted(third.form_sources)) == "[]"
+
+
+def test_without_consent_the_stored_national_document_is_offered_first_with_its_source(client, sandbox_lgsp, binh):
+    version, _requirement = _residence_version()
+    client.force_login(binh.user)
+    _draft(client, version)  # with consent: the residence confirmation lands in the store
+    StoredDocumentFactory(owner=binh.user, title="Ảnh chụp khác")
+    later, requirement = _residence_version()
+    response = client.post(f"/dossiers/new/{later.procedure.code}/", {})
+    dossier = Dossier.objects.get(procedure=later.procedure)
+    assert response.status_code == 302 and not dossier.documents.exists()
+    page = client.get(f"/dossiers/drafts/{dossier.pk}/documents/").content.decode()
+    select = re.search(rf'<select[^>]*name="store\[{requirement.pk}\]"[^>]*>(.*?)</select>', page, re.S)
+    options = re.findall(r"<option value=\"(\d+)\">([^<]*)</option>", select.group(1))
+    assert options[0][1].startswith("Giấy xác nhận thông tin về cư trú")
+    assert options[0][1].endswith(f"· lấy từ {POPULATION}")
