@@ -1,8 +1,10 @@
 """Filing and reading one's dossiers through the API.
 
 ``POST /api/v1/dossiers/`` files a dossier in one call (multipart: ``procedure``, ``data``,
-``on_behalf_of``, ``agency``, files as ``documents[<requirement id>]``) through the same
-`dossier_file` service the wizard's steps use; an ``Idempotency-Key`` header makes retries safe.
+``on_behalf_of``, ``agency``, ``national_consent``, ``corrections``, files as
+``documents[<requirement id>]``) through the same `dossier_file` service the wizard's steps use;
+an ``Idempotency-Key`` header makes retries safe. A procedure requiring a VNeID level the session
+(or the token's session) did not reach answers 403 ``assurance_required``.
 ``GET /api/v1/dossiers/`` lists the caller's and its organisations' dossiers;
 ``GET /api/v1/dossiers/{code}/`` is one dossier with its timeline, documents, slips, results
 and the actions open to the caller (404 for a dossier the caller may not see).
