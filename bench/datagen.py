@@ -240,7 +240,7 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
             paused_minutes, current_step, rating, rating_comment, rated_at, closed_at, events_count,
             last_event_hash, created_at, updated_at, applicant_id, assigned_to_id, procedure_id, procedure_version_id,
             receiving_agency_id, department_id, outcome, postal_tracking_number, resume_state,
-            return_method, returned_to, step_role, form_sources
+            return_method, returned_to, step_role, form_sources, form_corrections
           )
           SELECT s.id,
             s.agency_code || '-' || to_char(s.created, 'YYMMDD') || '-B'
@@ -277,7 +277,7 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
             CASE WHEN s.state IN ('resolved', 'returned') THEN 'granted' ELSE '' END, '',
             CASE WHEN s.state IN ('supplement_requested', 'payment_requested') THEN 'processing' ELSE '' END,
             CASE WHEN s.state = 'returned' THEN 'online' ELSE '' END, '',
-            coalesce(s.step[3], ''), '{{}}'::jsonb
+            coalesce(s.step[3], ''), '{{}}'::jsonb, '{{}}'::jsonb
           FROM s
         ), events AS (
           INSERT INTO dossiers_dossierevent (id, seq, actor_label, action, from_state, to_state, step, note,
@@ -304,10 +304,10 @@ def _insert_chunk(cur, *, first: int, last: int, base: int, bases: dict, pairs: 
           FROM s WHERE s.state = 'consulting'
         ), stored AS (
           INSERT INTO dossiers_storeddocument (id, name, title, file, mime_type, size, sha256, source,
-            result_code, created_at, organisation_id, owner_id)
+            result_code, national_source, national_document, created_at, organisation_id, owner_id)
           SELECT {bases["stored"]} + 2 * {offset} - 2 + k.k, k.file_name, k.title,
                  'bench/' || s.id || '-' || k.k || '.pdf', 'application/pdf', 20000 + s.h %% 300000,
-                 md5(s.id::text || k.k::text) || md5(k.k::text || s.id::text), 'upload', '', s.created, NULL,
+                 md5(s.id::text || k.k::text) || md5(k.k::text || s.id::text), 'upload', '', '', '', s.created, NULL,
                  %(citizen)s
           FROM s CROSS JOIN LATERAL (VALUES (1, s.req1_name, 'to-khai.pdf'), (2, s.req2_name, 'giay-to.pdf'))
                AS k(k, title, file_name)

@@ -147,6 +147,7 @@ class DocumentSource(models.TextChoices):
     RESULT = "result", _("Kết quả điện tử")
     RECEIPT = "receipt", _("Biên lai điện tử")
     FORM = "form", _("Tờ khai trực tuyến")
+    NATIONAL = "national", _("Lấy từ cơ sở dữ liệu quốc gia")
 
 
 class PreviewState(models.TextChoices):

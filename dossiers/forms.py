@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.constants import DossierState, StatusCode
+from dossiers.constants import DocumentSource, DossierState, StatusCode
 from portal.upload_policy import size_pair
 from procedures import selectors as procedure_selectors
 
@@ -72,6 +72,13 @@ def store_slot_name(requirement_id: int) -> str:
     return f"store[{requirement_id}]"
 
 
+def _store_option_label(doc) -> str:
+    label = f"{doc.title or doc.name} — {doc.name} ({timezone.localtime(doc.created_at):%d/%m/%Y})"
+    if doc.source == DocumentSource.NATIONAL:
+        label += " · " + str(_("lấy từ %(source)s") % {"source": doc.national_source_label})
+    return label
+
+
 class DocumentsForm(forms.Form):
     """Step 3: one upload slot per document component, or a pick from the document store.
 
@@ -88,11 +95,15 @@ class DocumentsForm(forms.Form):
             self.fields[document_slot_name(requirement.pk)] = forms.FileField(
                 label=requirement.name, required=False, allow_empty_file=True
             )
-            options = [
-                (str(doc.pk), f"{doc.title or doc.name} — {doc.name} ({timezone.localtime(doc.created_at):%d/%m/%Y})")
+            fitting = [
+                doc
                 for doc in stored
                 if (not accepted or doc.mime_type in accepted) and doc.size <= requirement.max_size
             ]
+            # A document a national database gave for this very component comes first (once-only).
+            kind = requirement.national_document
+            fitting.sort(key=lambda doc: not (kind and doc.national_document == kind))
+            options = [(str(doc.pk), _store_option_label(doc)) for doc in fitting]
             self.fields[store_slot_name(requirement.pk)] = forms.ChoiceField(
                 label=_("hoặc chọn từ kho giấy tờ"),
                 required=False,

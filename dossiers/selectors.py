@@ -24,6 +24,7 @@ from dossiers.models import (
 from portal import selectors as portal_selectors
 from portal.constants import OfficerPermission
 from portal.metrics import scrape_gauge_register
+from portal.national_data import SOURCE_LABELS
 from procedures import selectors as procedure_selectors
 from signing import selectors as signing_selectors
 
@@ -161,8 +162,27 @@ def dossier_expected_due(*, dossier: Dossier):
 def dossier_answers(*, dossier: Dossier) -> list[dict]:
     """What the applicant declared, read with the labels and sections of the dossier's procedure
     version's form (``procedures.form_answers``): for the officer's page, the API and slips.
-    Only for the applicant and the receiving agency: a consulted agency does not see it."""
-    return procedure_selectors.form_answers_present(dossier.procedure_version.form_schema, dossier.form_data)
+    Only for the applicant and the receiving agency: a consulted agency does not see it.
+
+    An answer a national database gave carries ``source_label``; one the applicant corrected
+    (once-only, with a reason) also ``correction``: ``{"original", "reason"}``."""
+    sections = procedure_selectors.form_answers_present(dossier.procedure_version.form_schema, dossier.form_data)
+    sources, corrections = dossier.form_sources or {}, dossier.form_corrections or {}
+    if sources:
+        for section in sections:
+            if section.get("repeating"):
+                continue
+            for row in section["rows"]:
+                for entry in row:
+                    if entry["name"] in sources:
+                        entry["source_label"] = str(SOURCE_LABELS.get(sources[entry["name"]], sources[entry["name"]]))
+                        correction = corrections.get(entry["name"])
+                        if isinstance(correction, dict):
+                            entry["correction"] = {
+                                "original": correction.get("original"),
+                                "reason": correction.get("reason", ""),
+                            }
+    return sections
 
 
 def dossier_documents(*, dossier: Dossier):

@@ -22,6 +22,7 @@ from portal.forms import ApiTokenForm, InvitationForm, OrganisationForm, Profile
 from portal.models import Organisation, User
 from portal.second_factor import officer_session_verified
 from portal.unavailable import DATABASE_ERRORS, database_unavailable
+from portal.vneid import SESSION_LOA
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +229,8 @@ def api_tokens(request):
                 expires_in_days=form.cleaned_data["expires_in_days"],
                 session_verified=officer_session_verified(request),
                 totp_code=form.cleaned_data["totp_code"],
+                # The token keeps the level of this session: it never files what the session could not.
+                assurance=request.session.get(SESSION_LOA, ""),
             )
         except ValidationError as error:
             _apply_errors(form, error)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal import login_guard, vneid
 from portal.adapters import SESSION_LINK, vneid_error_response
+from portal.assurance import assurance_meets
 from portal.selectors import user_active_get
 
 LINK_MAX_AGE_SECONDS = 15 * 60
@@ -150,11 +151,7 @@ def assurance_gate(request, *, required: str):
     """None when the session reached ``required`` (a procedure's ``required_assurance``) through
     VNeID; otherwise the page (403) that asks the person to sign in again with VNeID at that level
     and come back here."""
-    if (
-        not required
-        or request.session.get(vneid.SESSION_LOA) == required
-        or (required == "LoA1" and request.session.get(vneid.SESSION_LOA) == "LoA2")
-    ):
+    if assurance_meets(request.session.get(vneid.SESSION_LOA), required):
         return None
     return render(
         request,

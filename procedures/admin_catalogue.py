@@ -65,6 +65,7 @@ class DocumentInline(_ReadOnlyWhenPublished, admin.StackedInline):
         "description",
         ("template", "template_name"),
         ("originals", "copies", "required", "reusable", "from_form"),
+        "national_document",
         ("accepted_types", "max_size"),
     ]
 

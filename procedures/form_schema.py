@@ -77,7 +77,18 @@ PREFILL_SOURCES: dict[str, Any] = {
 TEXT_TYPES = {"text", "long_text", "email", "phone", "citizen_id", "tax_code", "address"}
 DEFAULT_MAX_LENGTH = {"text": 255, "long_text": 5000, "address": 500, "email": 254, "phone": 20}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
-FIELD_KEYS = {"name", "type", "label", "required", "help_text", "choices", "validation", "prefill", "fields"}
+FIELD_KEYS = {
+    "name",
+    "type",
+    "label",
+    "required",
+    "help_text",
+    "choices",
+    "validation",
+    "prefill",
+    "correctable",
+    "fields",
+}
 VALIDATION_KEYS = {
     "text": {"min_length", "max_length", "regex", "regex_message"},
     "number": {"min", "max", "integer"},
@@ -226,6 +237,15 @@ def _check_field(spec: Any, path: str, errors: list[str], *, in_group: bool) -> 
             + str(_("nguồn điền sẵn “%(source)s” không được hỗ trợ.")) % {"source": str(prefill)[:50]}
         )
     clean["prefill"] = prefill or None
+    # correctable: an answer a national database gave for this prefilled field may be corrected
+    # by the applicant with a reason (dossiers.services.once_only); without it, it is read-only.
+    correctable = spec.get("correctable", False)
+    if not isinstance(correctable, bool):
+        errors.append(f"{path}.correctable: " + str(_("phải là true hoặc false.")))
+    elif correctable and not prefill:
+        errors.append(f"{path}.correctable: " + str(_("chỉ trường có nguồn điền sẵn mới cho phép sửa có lý do.")))
+    elif correctable:
+        clean["correctable"] = True
     # group
     if field_type == "group":
         sub = spec.get("fields")

@@ -2,8 +2,13 @@
 speaking the portal's once-only protocol (`portal.national_data`) from the other side: it checks
 the client, the HMAC signature and the timestamp (five minutes either way), then answers from
 its fixed demo records. Every answer says ``"sandbox": true``.
+
+The population database also hands out two documents of a person (``/population/document``): a
+confirmation of residence information (``xacNhanCuTru``) and a birth record extract
+(``trichLucKhaiSinh``), rendered to PDF from the record and marked as sandbox samples on the page.
 """
 
+import base64
 import hmac
 import json
 import time
@@ -11,9 +16,11 @@ import time
 from django.conf import settings
 from django.http import JsonResponse
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from dossiers.pdf import render_pdf
 from portal.national_data import signature
 
 MAX_SKEW_SECONDS = 300
@@ -75,6 +82,41 @@ def _lookup(request, records: dict):
     return JsonResponse({"status": "found", "sandbox": True, "record": {f: record[f] for f in fields if f in record}})
 
 
+POPULATION_DOCUMENTS = {
+    "xacNhanCuTru": "Giấy xác nhận thông tin về cư trú",
+    "trichLucKhaiSinh": "Trích lục khai sinh",
+}
+ISSUER = "Cơ sở dữ liệu quốc gia về dân cư (thử nghiệm)"
+
+
+@csrf_exempt
+@require_POST
+def population_document(request):
+    if not _verified(request):
+        return JsonResponse({"status": "refused", "sandbox": True}, status=401)
+    try:
+        query = json.loads(request.body)
+        key, kind = str(query["key"]), str(query["document"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"status": "bad_request", "sandbox": True}, status=400)
+    record, title = POPULATION.get(key), POPULATION_DOCUMENTS.get(kind)
+    if record is None or title is None:
+        return JsonResponse({"status": "not_found", "sandbox": True})
+    issued_at = timezone.localdate().isoformat()
+    pdf = render_pdf(
+        "sandbox_lgsp/document.html",
+        {"title": title, "issuer": ISSUER, "record": record, "key": key, "issued_at": issued_at},
+    )
+    document = {
+        "title": title,
+        "issuer": ISSUER,
+        "issued_at": issued_at,
+        "mime_type": "application/pdf",
+        "content": base64.b64encode(pdf).decode(),
+    }
+    return JsonResponse({"status": "found", "sandbox": True, "document": document})
+
+
 @csrf_exempt
 @require_POST
 def population(request):
@@ -90,5 +132,6 @@ def business(request):
 app_name = "sandbox_lgsp"
 urlpatterns = [
     path("population/lookup", population, name="population"),
+    path("population/document", population_document, name="population_document"),
     path("business/lookup", business, name="business"),
 ]

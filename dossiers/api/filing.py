@@ -1,8 +1,10 @@
 """Filing and reading one's dossiers through the API.
 
 ``POST /api/v1/dossiers/`` files a dossier in one call (multipart: ``procedure``, ``data``,
-``on_behalf_of``, ``agency``, files as ``documents[<requirement id>]``) through the same
-`dossier_file` service the wizard's steps use; an ``Idempotency-Key`` header makes retries safe.
+``on_behalf_of``, ``agency``, ``national_consent``, ``corrections``, files as
+``documents[<requirement id>]``) through the same `dossier_file` service the wizard's steps use;
+an ``Idempotency-Key`` header makes retries safe. A procedure requiring a VNeID level the session
+(or the token's session) did not reach answers 403 ``assurance_required``.
 ``GET /api/v1/dossiers/`` lists the caller's and its organisations' dossiers;
 ``GET /api/v1/dossiers/{code}/`` is one dossier with its timeline, documents, slips, results
 and the actions open to the caller (404 for a dossier the caller may not see).
@@ -16,7 +18,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser
@@ -35,6 +37,7 @@ from dossiers.constants import DossierState
 from dossiers.services.slips import slips_for_viewer
 from portal.api.idempotency import idempotency_check, request_fingerprint
 from portal.api.parsers import ObjectJSONParser, PortalMultiPartParser
+from portal.assurance import ASSURANCE_REQUIRED, AssuranceRequired, request_assurance
 
 DOCUMENT_PART = re.compile(r"^documents\[(\d{1,12})\]$")
 IDEMPOTENCY_KEY_MAX = 64
@@ -105,6 +108,12 @@ class DossierCollectionView(GenericAPIView):
             201: FilingResponseSerializer,
             200: OpenApiResponse(FilingResponseSerializer, description="Idempotent retry: the earlier dossier."),
             400: OpenApiResponse(description="Per-field errors in error.fields"),
+            403: OpenApiResponse(
+                description=(
+                    "error.code assurance_required: the procedure requires a VNeID level (LoA2) that the "
+                    "session, or the session the bearer token was minted from, did not reach."
+                )
+            ),
             422: OpenApiResponse(description="The Idempotency-Key was used for a request with other content."),
         },
     )
@@ -120,6 +129,7 @@ class DossierCollectionView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         files = _uploaded_files(request)
         body = serializer.validated_data
+        assurance, via_token = request_assurance(request)
         try:
             dossier, pin, created = services.dossier_file(
                 user=request.user,
@@ -131,7 +141,13 @@ class DossierCollectionView(GenericAPIView):
                 agency_code=body.get("agency") or None,
                 idempotency_key=key,
                 idempotency_fingerprint=fingerprint,
+                assurance=assurance,
+                via_token=via_token,
+                national_consent=body.get("national_consent", False),
+                reasons=body.get("corrections") or {},
             )
+        except AssuranceRequired as error:
+            raise exceptions.PermissionDenied(str(error), code=ASSURANCE_REQUIRED) from None
         except PermissionDenied as error:
             raise ValidationError({"on_behalf_of": [str(error)]}) from None
         if not created:

@@ -116,6 +116,28 @@ class FilingRequestSerializer(serializers.Serializer):
         required=False,
         help_text="Files, one per document component, sent as multipart parts named documents[<requirement id>].",
     )
+    national_consent = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Ask the national databases through the LGSP (the population database by the caller's số định danh, "
+            "with this consent; the business registry for an organisation): their answers fill the prefilled "
+            "fields and stand, and their documents stand for the components bound to them (no upload needed)."
+        ),
+    )
+    corrections = JSONObjectField(
+        required=False,
+        help_text=(
+            "Why a national answer is changed: {field name: reason}. A changed national answer is refused "
+            "without its reason, and refused in any case when the form does not mark the field correctable."
+        ),
+        error_messages={
+            "invalid_json": _("Trường corrections phải là một chuỗi JSON hợp lệ."),
+            "not_object": _(
+                "Trường corrections phải là một đối tượng JSON (khóa là tên trường, giá trị là lý do sửa)."
+            ),
+        },
+    )
 
 
 class FilingResponseSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import DocumentReuse, DocumentSource, PreviewState
+from portal.national_data import SOURCE_LABELS
 
 
 def stored_document_path(instance: "StoredDocument", filename: str) -> str:
@@ -31,6 +32,10 @@ class StoredDocument(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     source = models.CharField(max_length=10, choices=DocumentSource.choices, default=DocumentSource.UPLOAD)
     result_code = models.CharField(_("mã kết quả"), max_length=64, blank=True, db_index=True)
+    # A document taken from a national database (source "national"): which database gave it
+    # ("population", …) and which of its documents it is ("residence_confirmation", …).
+    national_source = models.CharField(_("CSDL quốc gia cung cấp"), max_length=30, blank=True)
+    national_document = models.CharField(_("loại giấy tờ từ CSDL quốc gia"), max_length=40, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -45,6 +50,15 @@ class StoredDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.name
+
+    @property
+    def national_source_label(self) -> str:
+        return str(SOURCE_LABELS.get(self.national_source, self.national_source))
+
+    @property
+    def national_sandbox(self) -> bool:
+        """A document from the sandbox national databases (dev, test): labelled so wherever it shows."""
+        return bool(settings.NATIONAL_DATA_SANDBOX) and self.source == "national"
 
 
 class DossierDocument(models.Model):

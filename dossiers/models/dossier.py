@@ -59,6 +59,10 @@ class Dossier(models.Model):
     # Answers taken from a national database (once-only): field name → source ("population",
     # "business"); read-only in the form, marked wherever they show.
     form_sources = models.JSONField(_("nguồn dữ liệu của tờ khai"), default=dict, blank=True)
+    # The applicant's corrections of such answers, where the form allows one (``"correctable"``
+    # in the form schema): field name → {"original": what the database said, "reason": why,
+    # "source"}; the answer in ``form_data`` is the corrected one.
+    form_corrections = models.JSONField(_("thông tin người nộp sửa so với CSDL quốc gia"), default=dict, blank=True)
     tracking_pin_hash = models.CharField(max_length=128, blank=True)
     idempotency_key = models.CharField(max_length=64, blank=True)
     # SHA-256 of the request that first used the key (portal.api.idempotency): the same key with

@@ -5,12 +5,18 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.national_data import SOURCE_LABELS
+from portal.national_data import NATIONAL_DOCUMENTS, SOURCE_LABELS
 
 
 class NationalDataLookup(models.Model):
+    # Empty only for an API filing refused after its look-up: the look-up is recorded all the same.
     dossier = models.ForeignKey(
-        "dossiers.Dossier", on_delete=models.CASCADE, related_name="national_lookups", verbose_name=_("hồ sơ")
+        "dossiers.Dossier",
+        on_delete=models.CASCADE,
+        related_name="national_lookups",
+        verbose_name=_("hồ sơ"),
+        null=True,
+        blank=True,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người yêu cầu")
@@ -21,6 +27,8 @@ class NationalDataLookup(models.Model):
     status = models.CharField(_("kết quả"), max_length=20)
     message = models.CharField(_("thông báo"), max_length=300, blank=True)
     consent = models.BooleanField(_("có sự đồng ý của người được tra cứu"), default=False)
+    # What the applicant then corrected of this answer: field → {"original", "value", "reason"}.
+    corrections = models.JSONField(_("thông tin người nộp sửa"), default=dict, blank=True)
     created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
 
     class Meta:
@@ -34,6 +42,12 @@ class NationalDataLookup(models.Model):
     @property
     def source_label(self) -> str:
         return str(SOURCE_LABELS.get(self.source, self.source))
+
+    @property
+    def document_label(self) -> str:
+        """For the look-up of a document (``fields`` ["document:<kind>"]), that document's name."""
+        kinds = [f.removeprefix("document:") for f in self.fields or [] if f.startswith("document:")]
+        return str(NATIONAL_DOCUMENTS[kinds[0]][1]) if kinds and kinds[0] in NATIONAL_DOCUMENTS else ""
 
     @property
     def sandbox(self) -> bool:

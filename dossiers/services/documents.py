@@ -115,6 +115,8 @@ def stored_document_build(
     title: str = "",
     source: str = DocumentSource.UPLOAD,
     result_code: str = "",
+    national_source: str = "",
+    national_document: str = "",
 ) -> StoredDocument:
     """An inspected file written to private storage, as a store entry not yet saved (for
     ``bulk_create``); `stored_files_discard` removes the files if it never is."""
@@ -128,6 +130,8 @@ def stored_document_build(
         sha256=inspected.sha256,
         source=source,
         result_code=result_code,
+        national_source=national_source,
+        national_document=national_document,
         created_at=timezone.now(),
     )
     doc.file.save(inspected.name, ContentFile(inspected.content), save=False)

@@ -28,8 +28,16 @@ from dossiers.services.documents import (
     stored_document_create,
     stored_files_discard,
 )
-from dossiers.services.once_only import dossier_prefill_national
+from dossiers.services.once_only import (
+    NationalPrefill,
+    dossier_prefill_national,
+    national_answers_merge,
+    national_corrections_audit,
+    national_lookups_link,
+    national_prefill,
+)
 from portal import selectors as portal_selectors
+from portal.assurance import assurance_check
 from procedures import selectors as procedure_selectors
 
 
@@ -105,7 +113,8 @@ def dossier_draft_create(
     national_consent: bool = False,
 ) -> Dossier:
     """Start a draft for the procedure's version in force, bound to that version; its answers
-    prefilled from the profile, then from the national databases (`once_only`)."""
+    prefilled from the profile, then from the national databases (`once_only`), whose documents
+    are attached to the components they stand for (no upload asked)."""
     version = procedure_selectors.procedure_in_force_by_code(procedure_code)
     organisation, agency, _profile, initial = _filing_start(
         user=user,
@@ -124,21 +133,37 @@ def dossier_draft_create(
         state=DossierState.DRAFT,
         form_data=initial,
     )
-    dossier_prefill_national(user=user, dossier=dossier, consent=national_consent)
+    prefill = dossier_prefill_national(user=user, dossier=dossier, consent=national_consent)
+    with transaction.atomic():
+        for requirement, stored in prefill.documents:
+            document_attach(
+                user=user, dossier=dossier, requirement=requirement, stored=stored, reuse=DocumentReuse.NATIONAL
+            )
     return dossier
 
 
-def dossier_draft_update(*, user, dossier: Dossier, data: dict) -> Dossier:
-    """Save the form answers of a draft as they are; they are fully checked on submit."""
+def dossier_draft_update(*, user, dossier: Dossier, data: dict, reasons: dict | None = None) -> Dossier:
+    """Save the form answers of a draft as they are; they are fully checked on submit. An answer
+    a national database gave stays as it said, unless the form allows its correction and
+    ``reasons`` says why (`once_only.national_answers_merge`); a refused change saves nothing."""
     _require_applicant(user=user, dossier=dossier)
     _require_draft(dossier)
     if not isinstance(data, dict):
         raise ValidationError(_("Dữ liệu biểu mẫu phải là một đối tượng JSON."))
-    known = {f["name"] for f in dossier.procedure_version.form_schema.get("fields", [])}
-    # What a national database answered stays as it answered (read-only, once-only).
-    national = {k: dossier.form_data[k] for k in dossier.form_sources or {} if k in dossier.form_data}
-    dossier.form_data = {k: v for k, v in data.items() if k in known} | national
-    dossier.save(update_fields=["form_data", "updated_at"])
+    schema = dossier.procedure_version.form_schema or {}
+    known = {f["name"] for f in schema.get("fields", [])}
+    answers, corrections = national_answers_merge(
+        schema=schema,
+        sources=dossier.form_sources or {},
+        current=dossier.form_data or {},
+        corrections=dossier.form_corrections or {},
+        data={k: v for k, v in data.items() if k in known},
+        reasons=reasons or {},
+    )
+    dossier.form_data, dossier.form_corrections = answers, corrections
+    with transaction.atomic():
+        dossier.save(update_fields=["form_data", "form_corrections", "updated_at"])
+        national_corrections_audit(dossier=dossier)
     return dossier
 
 
@@ -409,6 +434,10 @@ def dossier_file(
     idempotency_key: str = "",
     idempotency_fingerprint: str = "",
     declaration: bool = True,
+    assurance: str = "",
+    via_token: bool = False,
+    national_consent: bool = False,
+    reasons: dict | None = None,
 ) -> tuple[Dossier, str | None, bool]:
     """Create, fill and submit a dossier in one call (API). Returns (dossier, pin, created).
 
@@ -419,6 +448,15 @@ def dossier_file(
     ``Idempotency-Key`` a retry returns the dossier of the first call, not a new one, before
     any check; the dossier keeps ``idempotency_fingerprint`` (of the first request) for the
     caller to tell a retry from another request under the same key.
+
+    ``assurance`` is the VNeID level the caller carries (its session's, or its token's with
+    ``via_token``): a procedure version requiring a higher one is refused with
+    `AssuranceRequired` (a PermissionDenied), before anything is asked or written.
+
+    With ``national_consent`` the national databases are asked as the wizard asks them
+    (`once_only.national_prefill`): their answers stand unless the form allows a correction and
+    ``reasons`` (field → why) gives one; their documents stand for the components bound to them.
+    The look-ups are recorded even when the filing is then refused.
     """
     idempotency_key = (idempotency_key or "")[:64]
     if idempotency_key:
@@ -426,6 +464,8 @@ def dossier_file(
         if existing is not None and existing.state != DossierState.DRAFT:
             return existing, None, False
     version = procedure_selectors.procedure_in_force_for_filing(procedure_code)
+    if version is not None:
+        assurance_check(level=assurance, required=version.required_assurance, via_token=via_token)
     organisation, agency, profile, form_data = _filing_start(
         user=user,
         version=version,
@@ -433,9 +473,28 @@ def dossier_file(
         organisation_id=organisation_id,
         agency_code=agency_code,
     )
-    if isinstance(data, dict):
-        form_data = {**form_data, **data}
     errors: dict[str, list] = {}
+    prefill = (
+        national_prefill(user=user, version=version, organisation=organisation, consent=True)
+        if national_consent
+        else NationalPrefill()
+    )
+    form_data.update(prefill.values)
+    form_corrections: dict = {}
+    if isinstance(data, dict):
+        try:
+            answers, form_corrections = national_answers_merge(
+                schema=version.form_schema or {},
+                sources=prefill.sources,
+                current=form_data,
+                corrections={},
+                data=data,
+                reasons=reasons if isinstance(reasons, dict) else {},
+            )
+        except ValidationError as error:
+            errors.update(error.message_dict)
+            answers = data
+        form_data = {**form_data, **answers}
     uploads = []  # (requirement, inspected file)
     for requirement_id, (name, content) in files.items():
         try:
@@ -446,8 +505,14 @@ def dossier_file(
                 errors.setdefault(field, []).extend(messages)
     if sum(inspected.size for _requirement, inspected in uploads) > _max_total_size():
         errors.setdefault("documents", []).extend(_total_size_error().message_dict["documents"])
+    uploaded = {r.pk for r, _inspected in uploads}
+    # A document a national database gave stands for its component, unless a file was sent for it.
+    national_documents = [(r, stored) for r, stored in prefill.documents if r.pk not in uploaded]
     submission_errors, form_data = _submission_errors(
-        version=version, form_data=form_data, attached={r.pk for r, _inspected in uploads}, declaration=declaration
+        version=version,
+        form_data=form_data,
+        attached=uploaded | {r.pk for r, _stored in national_documents},
+        declaration=declaration,
     )
     for field, messages in submission_errors.items():
         if field.startswith("documents[") and field in errors:
@@ -471,6 +536,8 @@ def dossier_file(
                 organisation=organisation,
                 channel=Channel.ONLINE,
                 form_data=form_data,
+                form_sources=prefill.sources,
+                form_corrections=form_corrections,
                 idempotency_key=idempotency_key,
                 idempotency_fingerprint=idempotency_fingerprint if idempotency_key else "",
             )
@@ -500,7 +567,25 @@ def dossier_file(
                     )
                     for (requirement, _inspected), document in zip(uploads, stored, strict=True)
                 ]
+                + [
+                    DossierDocument(
+                        dossier=dossier,
+                        requirement=requirement,
+                        component_name=requirement.name,
+                        stored=document,
+                        is_original=requirement.originals > 0,
+                        copies=max(requirement.originals, requirement.copies, 1),
+                        added_by=user,
+                        digitised_at=now,
+                        digitised_by=user,
+                        reuse=DocumentReuse.NATIONAL,
+                    )
+                    for requirement, document in national_documents
+                ]
             )
+            if prefill.lookups:
+                national_lookups_link(lookups=prefill.lookups, dossier=dossier)
+                national_corrections_audit(dossier=dossier)
             _verify_signatures_enqueue(
                 [d.pk for d, (_r, inspected) in zip(stored, uploads, strict=True) if inspected.may_be_signed]
             )

@@ -8,6 +8,7 @@ the confirmation page right after the submission, from the session (never in a U
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +38,7 @@ from dossiers.forms import (
 )
 from dossiers.models import Dossier
 from dossiers.services import payments as payment_services
+from dossiers.services.once_only import CORRECTION_REASON_MAX, field_correctable
 from dossiers.services.slips import slips_for_viewer
 from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
@@ -140,13 +142,14 @@ def _display_value(spec: dict, value):
     return value
 
 
-def form_answers(schema: dict, data: dict, sources: dict | None = None) -> list[dict]:
-    """The answers with their labels (and the national database an answer came from), for the
-    review page and the dossier page."""
+def form_answers(schema: dict, data: dict, sources: dict | None = None, corrections: dict | None = None) -> list[dict]:
+    """The answers with their labels (the national database an answer came from, and the
+    applicant's correction of it with the reason), for the review page and the dossier page."""
     answers = []
     for spec in (schema or {}).get("fields", []):
         value = _display_value(spec, (data or {}).get(spec["name"]))
         source = (sources or {}).get(spec["name"])
+        correction = (corrections or {}).get(spec["name"]) if source else None
         answers.append(
             {
                 "name": spec["name"],
@@ -155,19 +158,60 @@ def form_answers(schema: dict, data: dict, sources: dict | None = None) -> list[
                 "is_group": spec["type"] == "group",
                 "missing": spec.get("required") and value in ("", []),
                 "source_label": national_data.SOURCE_LABELS.get(source, "") if source else "",
+                "correction": (
+                    {
+                        "original": _display_value(spec, correction.get("original")),
+                        "reason": correction.get("reason", ""),
+                    }
+                    if isinstance(correction, dict)
+                    else None
+                ),
             }
         )
     return answers
 
 
+REASON_FIELD = "_reason_%s"  # never a schema field's name: those begin with a letter
+
+
 def _mark_national(form, dossier: Dossier) -> None:
-    """Answers from a national database: read-only and marked with their source."""
-    for name, source in (dossier.form_sources or {}).items():
-        if name in form.fields:
-            form.fields[name].widget.attrs.update({"readonly": True, "class": "national-source-field"})
-            form.fields[name].help_text = _("Lấy từ %(source)s; không sửa được.") % {
-                "source": national_data.SOURCE_LABELS.get(source, source)
-            }
+    """Answers from a national database: marked with their source; read-only, or — where the
+    form allows a correction — followed by the field for its reason."""
+    schema = dossier.procedure_version.form_schema or {}
+    corrections = dossier.form_corrections or {}
+    fields = {}
+    for name, field in form.fields.items():
+        fields[name] = field
+        source = (dossier.form_sources or {}).get(name)
+        if source is None:
+            continue
+        label = national_data.SOURCE_LABELS.get(source, source)
+        if not field_correctable(schema, name):
+            field.widget.attrs.update({"readonly": True, "class": "national-source-field"})
+            field.help_text = _("Lấy từ %(source)s; không sửa được.") % {"source": label}
+            continue
+        field.widget.attrs.update({"class": "national-source-field national-correctable"})
+        correction = corrections.get(name) or {}
+        field.help_text = _("Lấy từ %(source)s. Nếu thông tin chưa đúng, bạn có thể sửa và nêu lý do bên dưới.") % {
+            "source": label
+        }
+        reason = forms.CharField(
+            label=_("Lý do sửa “%(label)s”") % {"label": field.label},
+            required=False,
+            max_length=CORRECTION_REASON_MAX,
+            initial=correction.get("reason", ""),
+            help_text=(
+                _("Giá trị trong %(source)s: %(original)s") % {"source": label, "original": correction["original"]}
+                if "original" in correction
+                else _("Chỉ cần điền khi bạn sửa thông tin lấy từ %(source)s.") % {"source": label}
+            ),
+        )
+        fields[REASON_FIELD % name] = reason
+    form.fields = fields
+
+
+def _posted_reasons(request, dossier: Dossier) -> dict:
+    return {name: request.POST.get(f"data-{REASON_FIELD % name}", "") for name in dossier.form_sources or {}}
 
 
 def next_action(dossier: Dossier, user) -> dict | None:
@@ -268,18 +312,33 @@ def draft_form(request, pk: int):
     schema = dossier.procedure_version.form_schema or {"fields": []}
     status = 200
     if request.method == "POST":
-        posted = request.POST.copy()
-        for name in dossier.form_sources or {}:  # read-only: what the database said stands
-            if name in dossier.form_data:
-                posted[f"data-{name}"] = dossier.form_data[name]
-        form = procedure_selectors.form_schema_build_form(schema, data=posted, prefix="data")
+        form = procedure_selectors.form_schema_build_form(schema, data=request.POST, prefix="data")
         raw = _raw_answers(form)
         try:
             cleaned = procedure_selectors.form_schema_validate_data(schema, raw)
         except ValidationError:
             cleaned = None
             form.is_valid()  # the bound form shows every error beside its field
-        services.dossier_draft_update(user=request.user, dossier=dossier, data=cleaned if cleaned is not None else raw)
+        answers = dict(cleaned if cleaned is not None else raw)
+        for name in dossier.form_sources or {}:
+            if f"data-{name}" not in request.POST:
+                answers.pop(name, None)  # not sent at all: what the database said stands
+        try:
+            # A national answer changed where the form does not allow it, or without a reason,
+            # is refused here, by the service: nothing of the post is saved.
+            services.dossier_draft_update(
+                user=request.user,
+                dossier=dossier,
+                data=answers,
+                reasons=_posted_reasons(request, dossier),
+            )
+        except ValidationError as error:
+            _mark_national(form, dossier)
+            for key, field_errors in errors_of(error).items():
+                name = key.removeprefix("data.")
+                form.add_error(name if name in form.fields else None, field_errors)
+            context = _wizard_context(dossier, "form", form=form, lookups=list(dossier.national_lookups.all()))
+            return render(request, "dossiers/filing/form.html", context, status=400)
         if request.POST.get("action") == "save":
             messages.success(request, _("Đã lưu bản nháp."))
             return redirect("dossiers:draft_form", pk=dossier.pk)
@@ -449,7 +508,7 @@ def draft_review(request, pk: int):
     context = _wizard_context(
         dossier,
         "review",
-        answers=form_answers(schema, dossier.form_data, dossier.form_sources),
+        answers=form_answers(schema, dossier.form_data, dossier.form_sources, dossier.form_corrections),
         documents=selectors.dossier_documents(dossier=dossier),
         from_form=[r for r in dossier.procedure_version.documents.all() if r.from_form],
         missing=services.missing_requirements(dossier),
@@ -593,7 +652,7 @@ def dossier_detail(request, code: str):
         "documents": selectors.dossier_documents(dossier=dossier),
         "slips": slips_for_viewer(user=request.user, dossier=dossier),
         "results": applicant_views.published_results(user=request.user, dossier=dossier) if as_applicant else [],
-        "answers": form_answers(schema, dossier.form_data, dossier.form_sources),
+        "answers": form_answers(schema, dossier.form_data, dossier.form_sources, dossier.form_corrections),
         "now": timezone.now(),
         "received_out_of_hours": received_out_of_hours(dossier, events),
     }

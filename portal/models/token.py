@@ -18,6 +18,10 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("lần dùng gần nhất"), null=True, blank=True)
     expires_at = models.DateTimeField(_("hết hạn"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    # The level of assurance of the session the token was minted from (Decree 69/2024): "LoA1" or
+    # "LoA2" when that session was reached through VNeID, empty for a password session or the
+    # operator's command. A procedure requiring LoA2 cannot be filed with a lower token.
+    assurance = models.CharField(_("mức độ xác thực khi tạo mã"), max_length=8, blank=True, default="")
 
     class Meta:
         verbose_name = _("mã truy cập API")

@@ -88,6 +88,7 @@ def api_token_create(
     session_verified: bool = False,
     totp_code: str = "",
     by_operator: bool = False,
+    assurance: str = "",
 ) -> tuple[ApiToken, str]:
     """Create a token; return it with the raw secret, which is never stored or shown again.
 
@@ -96,6 +97,8 @@ def api_token_create(
     leaves it. The ``officer`` scope needs an officer and its second factor
     (``session_verified`` and a ``totp_code`` checked here), or ``by_operator`` (the server's
     command line); such a token expires in ``expires_in_days`` days (at most 90, 90 by default).
+    ``assurance`` is the VNeID level of the session the token is minted from (kept with the token:
+    a token never files what its session could not).
     """
     if (
         organisation is not None
@@ -126,6 +129,7 @@ def api_token_create(
         key_hash=_digest(raw),
         scopes=scopes,
         expires_at=expires_at,
+        assurance=assurance if assurance in ("LoA1", "LoA2") else "",
     )
     return token, raw
 

@@ -200,8 +200,10 @@ if VNEID_ACR_VALUES not in ("LoA1", "LoA2"):
 # Seconds before a request to VNeID (discovery, keys, token, userinfo) gives up.
 VNEID_TIMEOUT = env.float("VNEID_TIMEOUT", default=10.0)
 # The claims VNeID gives, by the profile field each fills. VNeID's own claim names are not in a
-# text at hand here: these are the standard OpenID Connect ones plus "citizen_id" (số định danh
-# cá nhân); a province changes them here, not in the code.
+# text at hand here (looked for in public pages and documentation, not found): these are ASSUMED —
+# the standard OpenID Connect ones plus "citizen_id" (số định danh cá nhân); the level of
+# assurance is read from the standard "acr" claim, "LoA1"/"LoA2" (portal/vneid.py). A province
+# changes the names here, not in the code.
 VNEID_CLAIM_NAMES = {
     "citizen_id": "citizen_id",
     "full_name": "name",
@@ -404,6 +406,9 @@ LGSP_SECRET = env("LGSP_SECRET", default="")
 LGSP_TIMEOUT = env.float("LGSP_TIMEOUT", default=5.0)
 
 
+# The LGSP's paths, field names and document names below are ASSUMED: the LGSP / NDXP message
+# format is not in a text at hand here (looked for, not found). Change them here (or map them in
+# a gateway) to the province's; portal/national_data.py holds the protocol, sandbox_lgsp the other side.
 def national_data_sources(url: str, client_id: str, secret: str, timeout: float) -> dict:
     base = url.rstrip("/")
     common = {"client_id": client_id, "secret": secret, "timeout": timeout, "retries": 2}
@@ -411,6 +416,9 @@ def national_data_sources(url: str, client_id: str, secret: str, timeout: float)
         "population": {
             **common,
             "endpoint": f"{base}/population/lookup" if base else "",
+            "document_endpoint": f"{base}/population/document" if base else "",
+            # The portal's document name → the source's (portal.national_data.NATIONAL_DOCUMENTS).
+            "documents": {"residence_confirmation": "xacNhanCuTru", "birth_record": "trichLucKhaiSinh"},
             "mapping": {
                 "full_name": "hoVaTen",
                 "date_of_birth": "ngaySinh",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.national_data import NATIONAL_DOCUMENT_CHOICES
 from procedures.constants import (
     DEFAULT_DOCUMENT_MAX_SIZE,
     FeeCollection,
@@ -250,6 +251,16 @@ class DocumentRequirement(models.Model):
     accepted_types = models.JSONField(_("định dạng chấp nhận (MIME)"), default=_empty_list, blank=True)
     max_size = models.PositiveIntegerField(_("dung lượng tối đa (byte)"), default=DEFAULT_DOCUMENT_MAX_SIZE)
     reusable = models.BooleanField(_("lấy từ kho dữ liệu cá nhân"), default=False)
+    # Once-only: the national database's document that stands for this component (e.g.
+    # "residence_confirmation" of the population database, portal.national_data.NATIONAL_DOCUMENTS);
+    # taken with the applicant's consent, it is attached without an upload.
+    national_document = models.CharField(
+        _("giấy tờ lấy từ CSDL quốc gia"),
+        max_length=40,
+        blank=True,
+        choices=NATIONAL_DOCUMENT_CHOICES,
+        help_text=_("Khi người nộp đồng ý tra cứu, cổng lấy giấy tờ này từ CSDL quốc gia và không yêu cầu tải lên."),
+    )
     from_form = models.BooleanField(
         _("đáp ứng bằng tờ khai trực tuyến"),
         default=False,

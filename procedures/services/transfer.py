@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.national_data import NATIONAL_DOCUMENTS
 from procedures.constants import (
     DEFAULT_DOCUMENT_MAX_SIZE,
     ApplicantType,
@@ -85,6 +86,7 @@ DOCUMENT_KEYS = {
     "max_size",
     "reusable",
     "from_form",
+    "national_document",
     "template",
 }
 
@@ -132,6 +134,14 @@ class ImportResult:
 
 
 # --- export ----------------------------------------------------------------------------------
+
+
+def _national_document(check, item: dict, path: str) -> str:
+    value = check.text(item, "national_document", max_length=40, path=path)
+    if value and value not in NATIONAL_DOCUMENTS:
+        check.add(path + "national_document", _("không phải giấy tờ mà CSDL quốc gia cung cấp."))
+        return ""
+    return value
 
 
 def _template_dict(document: DocumentRequirement, *, raw: bool) -> dict | None:
@@ -200,6 +210,7 @@ def version_content(version: ProcedureVersion, *, raw_templates: bool = False) -
                 "max_size": doc.max_size,
                 "reusable": doc.reusable,
                 "from_form": doc.from_form,
+                "national_document": doc.national_document,
                 "template": _template_dict(doc, raw=raw_templates),
             }
             for doc in version.documents.all()
@@ -454,6 +465,7 @@ def _check_procedure(entry: Any, index: int, sectors: set[str], agencies: dict[s
                 ),
                 "reusable": check.boolean(item, "reusable", default=False, path=path),
                 "from_form": check.boolean(item, "from_form", default=False, path=path),
+                "national_document": _national_document(check, item, path),
                 "template": _check_template(check, item.get("template"), path + "template"),
             }
         )

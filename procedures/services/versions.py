@@ -88,6 +88,7 @@ def procedure_version_create_draft(*, procedure: Procedure) -> ProcedureVersion:
             max_size=d.max_size,
             reusable=d.reusable,
             from_form=d.from_form,
+            national_document=d.national_document,
         )
         for d in source.documents.all()
     )

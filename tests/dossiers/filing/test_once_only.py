@@ -67,8 +67,22 @@ def test_the_draft_is_prefilled_from_the_population_database_with_consent(client
     page = client.get(response["Location"]).content.decode()
     assert page.count("Lấy từ Cơ sở dữ liệu quốc gia về dân cư; không sửa được.") == 3
     assert "Môi trường thử nghiệm" in page
-    # A changed value is not taken: the database's answer stands; other answers are saved.
-    client.post(response["Location"], {"data-requester_name": "Tên khác", "data-note": "x", "action": "save"})
+    # A changed value is refused by the server (the form does not allow a correction): 400, the
+    # reason beside the field, and nothing of the post saved.
+    refused = client.post(response["Location"], {"data-requester_name": "Tên khác", "data-note": "x", "action": "save"})
+    assert refused.status_code == 400
+    assert (
+        "“Họ tên” lấy từ Cơ sở dữ liệu quốc gia về dân cư; thủ tục này không cho phép sửa thông tin này."
+        in refused.content.decode()
+    )
+    dossier.refresh_from_db()
+    assert dossier.form_data["requester_name"] == "Trần Thị Bình" and "note" not in dossier.form_data
+    assert dossier.form_corrections == {}
+    # The database's answer sent back as it is, the other answers are saved.
+    kept = client.post(
+        response["Location"], {"data-requester_name": "Trần Thị Bình", "data-note": "x", "action": "save"}
+    )
+    assert kept.status_code == 302
     dossier.refresh_from_db()
     assert dossier.form_data["requester_name"] == "Trần Thị Bình" and dossier.form_data["note"] == "x"
 
