@@ -40,6 +40,16 @@ def _wanted(schema: dict, mapping: dict, key_prefill: str) -> tuple[dict, list]:
     return wanted, key_fields
 
 
+def national_consent_applies(*, user, schema: dict | None) -> bool:
+    """Whether filing as ``user`` would ask the population database, so the consent question
+    (step 1 of the wizard) is a real choice: a source configured, a field it answers, an ID."""
+    if national_data.source_get("population") is None:
+        return False
+    wanted, _key_fields = _wanted(schema or {}, POPULATION_FIELDS, "profile.citizen_id")
+    profile = portal_selectors.profile_for_user(user=user)
+    return bool(wanted and profile is not None and profile.citizen_id)
+
+
 def dossier_prefill_national(*, user, dossier: Dossier, consent: bool) -> list[NationalDataLookup]:
     """Ask the national databases for the draft's prefilled answers; the look-ups recorded."""
     schema = dossier.procedure_version.form_schema or {}

@@ -37,6 +37,7 @@ from dossiers.forms import (
 )
 from dossiers.models import Dossier
 from dossiers.services import payments as payment_services
+from dossiers.services.once_only import national_consent_applies
 from dossiers.services.slips import slips_for_viewer
 from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
@@ -203,6 +204,20 @@ def _wizard_context(dossier: Dossier | None, step: str, **extra) -> dict:
 # --- the wizard -----------------------------------------------------------------------------
 
 
+def _choice_already_made(request, form: ApplicantForm, version, drafts) -> bool:
+    """Step 1 asks nothing when the citizen files for themself only (no organisation may apply,
+    or they belong to none), at the procedure's only agency, with no consent question for the
+    national population database and no unfinished draft of this procedure to resume instead."""
+    choices = form.fields["on_behalf_of"].choices
+    return (
+        len(choices) == 1
+        and choices[0][0] == ""
+        and len(form.fields["agency"].choices) <= 1
+        and not drafts
+        and not national_consent_applies(user=request.user, schema=version.form_schema)
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_new(request, procedure_code: str):
@@ -238,6 +253,20 @@ def dossier_new(request, procedure_code: str):
             "tổ chức mời bạn làm thành viên để nộp hồ sơ."
         )
         return render(request, "dossiers/filing/applicant.html", context)
+    if request.method == "GET" and _choice_already_made(request, form, version, context["drafts"]):
+        # No page for a choice already made (issue 19): the one applicant, the one agency.
+        try:
+            dossier = services.dossier_draft_create(
+                user=request.user,
+                procedure_code=procedure_code,
+                organisation_id=None,
+                agency_code=form.fields["agency"].initial or None,
+                national_consent=False,
+            )
+        except (PermissionDenied, ValidationError):
+            pass  # the page says why when its form is posted
+        else:
+            return redirect("dossiers:draft_form", pk=dossier.pk)
     if request.method == "POST" and form.is_valid():
         try:
             dossier = services.dossier_draft_create(

@@ -117,8 +117,11 @@ def test_applicant_step_offers_my_organisations_only_when_allowed(citizen_client
     membership = OrganisationMembershipFactory(user=profile.user)
     other = OrganisationMembershipFactory()
     citizen_only = OnlineVersionFactory()
-    page = citizen_client.get(f"/dossiers/new/{citizen_only.procedure.code}/").content.decode()
-    assert membership.organisation.name not in page
+    # Citizens only, one agency: nothing to choose, the draft goes straight to the form.
+    response = citizen_client.get(f"/dossiers/new/{citizen_only.procedure.code}/")
+    assert response.status_code == 302
+    assert Dossier.objects.get().organisation is None
+    Dossier.objects.all().delete()
     both = OnlineVersionFactory(for_organisations=True)
     page = citizen_client.get(f"/dossiers/new/{both.procedure.code}/").content.decode()
     assert membership.organisation.name in page and other.organisation.name not in page
