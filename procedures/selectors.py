@@ -45,6 +45,7 @@ from procedures.constants import (
 )
 from procedures.form_answers import form_answers_present
 from procedures.form_schema import build_form as form_schema_build_form
+from procedures.form_schema import date_parts_iso as form_schema_date_parts_iso
 from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
 from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, RuleSet, Sector
 from procedures.workflow_template import workflow_steps_validate
@@ -56,6 +57,7 @@ __all__ = [
     "fold_accents",
     "form_answers_present",
     "form_schema_build_form",
+    "form_schema_date_parts_iso",
     "form_schema_prefill",
     "form_schema_validate",
     "form_schema_validate_data",

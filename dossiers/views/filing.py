@@ -107,6 +107,8 @@ def _raw_answers(form) -> dict:
     raw = {}
     for name in form.fields:
         value = form[name].data
+        if isinstance(value, dict):  # a date typed as day / month / year: kept as ISO text
+            value = procedure_selectors.form_schema_date_parts_iso(value)
         if value in (None, "", []):
             continue
         # An invalid answer is kept as typed, within reason: the form's limits are far below this.
@@ -449,6 +451,10 @@ def draft_review(request, pk: int):
             status = 400
         except ValidationError as error:
             errors = errors_of(error)
+            if not declaration.cleaned_data.get("declaration"):
+                # The delivery was refused before the submission checked the rest: the summary
+                # still lists the missing declaration, so it is not found one error at a time.
+                errors.setdefault("declaration", [_("Bạn cần xác nhận lời cam đoan trước khi nộp hồ sơ.")])
             status = 400
         else:
             if pin is not None:
@@ -459,10 +465,12 @@ def draft_review(request, pk: int):
     requirements = {r.pk: r.name for r in dossier.procedure_version.documents.all()}
     error_list = []
     for key, msgs in errors.items():
-        if key == "declaration":
+        if key == "declaration":  # listed too, with a link to the checkbox
+            error_list += [{"field": "", "message": m, "anchor": "id_declaration"} for m in msgs]
             continue
         if key.startswith("delivery_"):
-            error_list += [{"field": _("Hình thức nhận kết quả"), "message": m, "step": ""} for m in msgs]
+            anchor = "delivery" if key == "delivery_method" else f"id_{key}"
+            error_list += [{"field": _("Hình thức nhận kết quả"), "message": m, "anchor": anchor} for m in msgs]
             continue
         if key.startswith("data."):
             prefix, link = labels.get(key.removeprefix("data."), key), "form"
@@ -484,6 +492,10 @@ def draft_review(request, pk: int):
         missing=services.missing_requirements(dossier),
         declaration=declaration,
         declaration_errors=errors.get("declaration", []),
+        # Each delivery error beside its input (and named by its aria-describedby).
+        delivery_errors={
+            key.removeprefix("delivery_"): msgs for key, msgs in errors.items() if key.startswith("delivery_")
+        },
         errors=error_list,
         fees=payment_services.dossier_fees(dossier=dossier),
         delivery=_delivery_initial(request, dossier),
