@@ -190,6 +190,8 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "name",
+                    "name_en",
+                    "summary_en",
                     ("service_level", "legacy_level"),
                     ("for_citizens", "for_organisations"),
                     ("channel_online", "channel_in_person", "channel_post"),

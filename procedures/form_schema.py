@@ -28,6 +28,7 @@ from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.validators import (
     normalise_phone,
@@ -319,20 +320,154 @@ class YesNoField(forms.NullBooleanField):
             raise ValidationError(self.error_messages["required"], code="required")
 
 
+DATE_PARTS = (
+    ("day", pgettext_lazy("date part", "Ngày"), 2),
+    ("month", pgettext_lazy("date part", "Tháng"), 2),
+    ("year", pgettext_lazy("date part", "Năm"), 4),
+)
+ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def date_parts(value: Any) -> dict:
+    """Day, month and year of a value as the date group shows it: typed parts, an ISO string
+    (kept as typed, even an impossible ``2026-02-31``) or a date."""
+    if isinstance(value, dict):
+        return {key: str(value.get(key) or "") for key, _label, _size in DATE_PARTS}
+    if isinstance(value, dt.date):
+        return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+    if isinstance(value, str) and value.count("-") == 2:
+        year, month, day = value.split("-")
+        return {"day": day, "month": month, "year": year}
+    return {"day": "", "month": "", "year": ""}
+
+
+def date_parts_iso(parts: dict) -> str:
+    """The typed parts as one ``YYYY-MM-DD`` string (zero-padded where they are digits), so a
+    draft keeps what was typed in the one format the API speaks."""
+    day, month, year = (str(parts.get(key) or "").strip() for key in ("day", "month", "year"))
+    if not (day or month or year):
+        return ""
+    return f"{year}-{month.zfill(2) if month.isdigit() else month}-{day.zfill(2) if day.isdigit() else day}"
+
+
+class DateGroupWidget(forms.Widget):
+    """A date as three inputs, day / month / year (the GOV.UK date input, in Vietnamese),
+    inside the field's fieldset: numeric keypads, each part labelled, the error and help text
+    tied to every input. An HTML form posts ``<name>-day``, ``-month``, ``-year``; the API (and
+    a stored draft) gives one ISO string under ``<name>``."""
+
+    use_fieldset = True
+
+    def value_from_datadict(self, data, files, name):
+        keys = [f"{name}-{key}" for key, _label, _size in DATE_PARTS]
+        if any(key in data for key in keys):
+            return {part: data.get(key, "") for (part, _label, _size), key in zip(DATE_PARTS, keys, strict=True)}
+        return data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and not any(f"{name}-{key}" in data for key, _label, _size in DATE_PARTS)
+
+    def id_for_label(self, id_):
+        return id_  # the day's input: where the error summary's link lands
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        base_id = attrs.pop("id", f"id_{name}")
+        invalid = "is-invalid" in attrs.get("class", "") or attrs.get("aria-invalid") == "true"
+        parts = date_parts(value)
+        shared = {k: v for k, v in attrs.items() if k in ("aria-describedby", "aria-invalid", "readonly", "disabled")}
+        prefix = attrs.get("aria-label", "")  # inside a repeating group's table: the column's name
+        cells = []
+        for key, label, size in DATE_PARTS:
+            input_id = base_id if key == "day" else f"{base_id}-{key}"
+            own = {**shared, "aria-label": f"{prefix}: {label}"} if prefix else shared
+            extra = format_html_join(" ", '{}="{}"', sorted(own.items()))
+            cells.append(
+                format_html(
+                    '<div class="col-{} col-sm-{} date-part"><label class="form-label small mb-1" for="{}">{}</label>'
+                    '<input type="text" inputmode="numeric" pattern="[0-9]*" maxlength="{}" class="form-control{}" '
+                    'name="{}" id="{}" value="{}"{}{}></div>',
+                    4 if key == "year" else 3,
+                    3 if key == "year" else 2,
+                    input_id,
+                    label,
+                    size,
+                    " is-invalid" if invalid else "",
+                    f"{name}-{key}",
+                    input_id,
+                    parts[key],
+                    mark_safe(" ") if extra else "",  # noqa: S308 - a literal space
+                    extra,
+                )
+            )
+        return format_html(
+            '<div class="row g-2 date-group" id="{}-group">{}</div>',
+            base_id,
+            mark_safe("".join(cells)),  # noqa: S308
+        )
+
+
+def _date_label(field: forms.Field) -> str:
+    label = str(field.label or _("Ngày")).strip().rstrip(":*").strip()
+    return label[:1].upper() + label[1:]
+
+
 class DateBoundField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    """A date typed as day / month / year (or given as ISO ``YYYY-MM-DD`` by the API), checked
+    with messages that say what is wrong: a part missing, not a real date, after today."""
+
+    widget = DateGroupWidget
 
     def __init__(self, *, min_date=None, max_date=None, **kwargs):
         self.min_date, self.max_date = min_date, max_date
         super().__init__(**kwargs)
 
+    def _real_date(self, year: str, month: str, day: str) -> dt.date:
+        label = _date_label(self)
+        if not (year.isdigit() and month.isdigit() and day.isdigit()):
+            raise ValidationError(_("%(label)s phải là một ngày có thật."), params={"label": label}, code="invalid")
+        if len(year) != 4:
+            raise ValidationError(_("%(label)s: năm phải gồm 4 chữ số."), params={"label": label}, code="invalid")
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(
+                _("%(label)s phải là một ngày có thật."), params={"label": label}, code="invalid"
+            ) from None
+
+    def to_python(self, value):
+        if isinstance(value, dict):
+            parts = {key: str(value.get(key) or "").strip() for key, _label, _size in DATE_PARTS}
+            if not any(parts.values()):
+                return None
+            missing = [str(label).lower() for key, label, _size in DATE_PARTS if not parts[key]]
+            if missing:
+                raise ValidationError(
+                    _("%(label)s phải có %(parts)s."),
+                    params={"label": _date_label(self), "parts": str(_(" và ")).join(missing)},
+                    code="incomplete",
+                )
+            return self._real_date(parts["year"], parts["month"], parts["day"])
+        if isinstance(value, str) and (match := ISO_DATE_RE.match(value.strip())):
+            return self._real_date(*match.groups())
+        return super().to_python(value)
+
     def validate(self, value):
         super().validate(value)
         low, high = _date_bound(self.min_date), _date_bound(self.max_date)
-        if value and low and value < low:
-            raise ValidationError(_("Ngày không được trước %(date)s."), params={"date": f"{low:%d/%m/%Y}"})
+        label = _date_label(self)
         if value and high and value > high:
-            raise ValidationError(_("Ngày không được sau %(date)s."), params={"date": f"{high:%d/%m/%Y}"})
+            if self.max_date == "today":
+                raise ValidationError(_("%(label)s không được sau hôm nay."), params={"label": label})
+            raise ValidationError(
+                _("%(label)s không được sau %(date)s."), params={"label": label, "date": f"{high:%d/%m/%Y}"}
+            )
+        if value and low and value < low:
+            if self.min_date == "today":
+                raise ValidationError(_("%(label)s không được trước hôm nay."), params={"label": label})
+            raise ValidationError(
+                _("%(label)s không được trước %(date)s."), params={"label": label, "date": f"{low:%d/%m/%Y}"}
+            )
 
 
 class _TelInput(forms.TextInput):
@@ -384,6 +519,11 @@ class GroupWidget(forms.Widget):
                         value = data.getlist(key)
                         if value:
                             row[sub["name"]] = value
+                    elif sub["type"] == "date":
+                        parts = DateGroupWidget().value_from_datadict(data, files, key)
+                        value = date_parts_iso(parts) if isinstance(parts, dict) else parts
+                        if value not in (None, ""):
+                            row[sub["name"]] = value
                     elif key in data:
                         row[sub["name"]] = data.get(key)
                 if not row and not any(k.startswith(f"{name}-{i}-") for k in data):
@@ -395,13 +535,16 @@ class GroupWidget(forms.Widget):
 
     def render(self, name, value, attrs=None, renderer=None):
         rows = value if isinstance(value, list) else []
+        described_by = (attrs or {}).get("aria-describedby", "")
         header = format_html_join("", '<th scope="col">{}</th>', ((sub["label"],) for sub in self.subfields))
         body = []
         for i in range(len(rows) + GROUP_EXTRA_ROWS):
             row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
             subform = build_form({"fields": self.subfields}, initial=row, prefix=f"{name}-{i}")
             cells = format_html_join(
-                "", "<td>{}</td>", ((_cell_widget(subform[sub["name"]], sub, i),) for sub in self.subfields)
+                "",
+                "<td>{}</td>",
+                ((_cell_widget(subform[sub["name"]], sub, i, described_by),) for sub in self.subfields),
             )
             body.append(format_html("<tr>{}</tr>", cells))
         return format_html(
@@ -413,9 +556,12 @@ class GroupWidget(forms.Widget):
         )
 
 
-def _cell_widget(bound_field, spec: dict, row: int) -> str:
-    """A sub-field's input inside the group table, styled like crispy's and labelled for screen readers."""
+def _cell_widget(bound_field, spec: dict, row: int, described_by: str = "") -> str:
+    """A sub-field's input inside the group table, styled like crispy's, labelled for screen
+    readers and tied to the group's error."""
     attrs = {"aria-label": f"{spec['label']} ({row + 1})"}
+    if described_by:
+        attrs["aria-describedby"] = described_by
     if spec["type"] == "choice":
         attrs["class"] = "form-select form-select-sm"
     elif spec["type"] not in ("multiple_choice", "yes_no"):

@@ -45,6 +45,7 @@ from procedures.constants import (
 )
 from procedures.form_answers import form_answers_present
 from procedures.form_schema import build_form as form_schema_build_form
+from procedures.form_schema import date_parts_iso as form_schema_date_parts_iso
 from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
 from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, RuleSet, Sector
 from procedures.workflow_template import workflow_steps_validate
@@ -56,6 +57,7 @@ __all__ = [
     "fold_accents",
     "form_answers_present",
     "form_schema_build_form",
+    "form_schema_date_parts_iso",
     "form_schema_prefill",
     "form_schema_validate",
     "form_schema_validate_data",
@@ -279,20 +281,36 @@ def procedure_search(
     if connection.vendor != "postgresql":
         # The zero-setup SQLite run: fold accents in Python over the (small) catalogue.
         folded = fold_accents(q)
-        rows = qs.values_list("pk", "name", "procedure__code")
-        ids = [pk for pk, name, code in rows if folded in fold_accents(name) or code.startswith(q)]
+        rows = qs.values_list("pk", "name", "name_en", "procedure__code")
+        ids = [
+            pk
+            for pk, name, name_en, code in rows
+            if folded in fold_accents(name) or folded in fold_accents(name_en) or code.startswith(q)
+        ]
         return qs.filter(pk__in=ids).order_by("name")
+    # The Vietnamese name and the English one (issue 19: "birth registration" finds 1.001193);
+    # an empty English name never matches, its similarity being 0.
     target = Unaccent(Lower(F("name")))
+    target_en = Unaccent(Lower(F("name_en")))
     query = Unaccent(Lower(Value(q)))
     return (
         qs.annotate(
             found=StrIndex(target, query),
+            found_en=StrIndex(target_en, query),
             similarity=TrigramSimilarity(target, query),
             word_similarity=TrigramWordSimilarity(query, target),
+            similarity_en=TrigramSimilarity(target_en, query),
+            word_similarity_en=TrigramWordSimilarity(query, target_en),
         )
         .annotate(
-            hit=Case(When(code_match, then=Value(2)), When(found__gt=0, then=Value(1)), default=Value(0)),
-            rank=Greatest("similarity", "word_similarity", output_field=FloatField()),
+            hit=Case(
+                When(code_match, then=Value(2)),
+                When(Q(found__gt=0) | Q(found_en__gt=0), then=Value(1)),
+                default=Value(0),
+            ),
+            rank=Greatest(
+                "similarity", "word_similarity", "similarity_en", "word_similarity_en", output_field=FloatField()
+            ),
         )
         .filter(Q(hit__gt=0) | Q(rank__gte=SEARCH_SIMILARITY))
         .order_by("-hit", "-rank", "-similarity", "name")

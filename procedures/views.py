@@ -19,6 +19,8 @@ PAGE_SIZE = 20
 # What a row of the list shows.
 _LIST_FIELDS = (
     "name",
+    "name_en",
+    "summary_en",
     "service_level",
     "legacy_level",
     "procedure__code",

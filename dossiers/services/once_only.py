@@ -76,6 +76,23 @@ def _wanted(schema: dict, mapping: dict, key_prefill: str) -> tuple[dict, list]:
     return wanted, key_fields
 
 
+def national_consent_applies(*, user, version) -> bool:
+    """Whether filing ``version`` as ``user`` would ask the population database, so the consent
+    question (step 1 of the wizard) is a real choice: a source configured, a field it answers
+    or a component it gives, and an ID to ask by."""
+    if national_data.source_get("population") is None:
+        return False
+    profile = portal_selectors.profile_for_user(user=user)
+    if profile is None or not profile.citizen_id:
+        return False
+    wanted, _key_fields = _wanted(version.form_schema or {}, POPULATION_FIELDS, "profile.citizen_id")
+    return bool(wanted) or any(
+        national_data.NATIONAL_DOCUMENTS.get(requirement.national_document, ("",))[0] == "population"
+        for requirement in version.documents.all()
+        if requirement.national_document
+    )
+
+
 def _lookup_record(*, user, dossier, source, fields, result, consent) -> NationalDataLookup:
     return NationalDataLookup.objects.create(
         dossier=dossier,

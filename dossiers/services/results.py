@@ -45,6 +45,7 @@ def _context(result: DossierResult) -> dict:
     recommendation = (proposal.payload or {}).get("recommendation") if proposal is not None else None
     declined = (recommendation or dossier.outcome) == Outcome.DECLINED
     url = tracking_url(dossier)
+    sections = procedure_selectors.form_answers_present(dossier.procedure_version.form_schema, dossier.form_data)
     return {
         "declined": declined,
         # The reason written for the applicant; a proposal made before the two were told apart
@@ -72,13 +73,20 @@ def _context(result: DossierResult) -> dict:
         # result template (results/<code>.html) names the child of a birth certificate, say.
         "answers": {
             entry["name"]: entry["display"]
-            for section in procedure_selectors.form_answers_present(
-                dossier.procedure_version.form_schema, dossier.form_data
-            )
+            for section in sections
             if not section["repeating"]
             for row in section["rows"]
             for entry in row
         },
+        # A repeating group (the places of residence, the members of a household business), by
+        # its name: one dict per item, read the same way.
+        "answer_groups": {
+            section["key"]: [{entry["name"]: entry["display"] for entry in row} for row in section["rows"]]
+            for section in sections
+            if section["repeating"]
+        },
+        # The stored values, for what a template formats itself (amounts: {% load money %}).
+        "declared": dict(dossier.form_data or {}),
         "signer_title": agency.signer_title,
         "signer_name": _signer_name(agency),
     }

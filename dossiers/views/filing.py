@@ -38,7 +38,7 @@ from dossiers.forms import (
 )
 from dossiers.models import Dossier
 from dossiers.services import payments as payment_services
-from dossiers.services.once_only import CORRECTION_REASON_MAX, field_correctable
+from dossiers.services.once_only import CORRECTION_REASON_MAX, field_correctable, national_consent_applies
 from dossiers.services.slips import slips_for_viewer
 from dossiers.views import applicant as applicant_views
 from dossiers.views.common import errors_of
@@ -108,6 +108,8 @@ def _raw_answers(form) -> dict:
     raw = {}
     for name in form.fields:
         value = form[name].data
+        if isinstance(value, dict):  # a date typed as day / month / year: kept as ISO text
+            value = procedure_selectors.form_schema_date_parts_iso(value)
         if value in (None, "", []):
             continue
         # An invalid answer is kept as typed, within reason: the form's limits are far below this.
@@ -247,6 +249,20 @@ def _wizard_context(dossier: Dossier | None, step: str, **extra) -> dict:
 # --- the wizard -----------------------------------------------------------------------------
 
 
+def _choice_already_made(request, form: ApplicantForm, version, drafts) -> bool:
+    """Step 1 asks nothing when the citizen files for themself only (no organisation may apply,
+    or they belong to none), at the procedure's only agency, with no consent question for the
+    national population database and no unfinished draft of this procedure to resume instead."""
+    choices = form.fields["on_behalf_of"].choices
+    return (
+        len(choices) == 1
+        and choices[0][0] == ""
+        and len(form.fields["agency"].choices) <= 1
+        and not drafts
+        and not national_consent_applies(user=request.user, version=version)
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_new(request, procedure_code: str):
@@ -282,6 +298,20 @@ def dossier_new(request, procedure_code: str):
             "tổ chức mời bạn làm thành viên để nộp hồ sơ."
         )
         return render(request, "dossiers/filing/applicant.html", context)
+    if request.method == "GET" and _choice_already_made(request, form, version, context["drafts"]):
+        # No page for a choice already made (issue 19): the one applicant, the one agency.
+        try:
+            dossier = services.dossier_draft_create(
+                user=request.user,
+                procedure_code=procedure_code,
+                organisation_id=None,
+                agency_code=form.fields["agency"].initial or None,
+                national_consent=False,
+            )
+        except (PermissionDenied, ValidationError):
+            pass  # the page says why when its form is posted
+        else:
+            return redirect("dossiers:draft_form", pk=dossier.pk)
     if request.method == "POST" and form.is_valid():
         try:
             dossier = services.dossier_draft_create(
@@ -479,6 +509,10 @@ def draft_review(request, pk: int):
             status = 400
         except ValidationError as error:
             errors = errors_of(error)
+            if not declaration.cleaned_data.get("declaration"):
+                # The delivery was refused before the submission checked the rest: the summary
+                # still lists the missing declaration, so it is not found one error at a time.
+                errors.setdefault("declaration", [_("Bạn cần xác nhận lời cam đoan trước khi nộp hồ sơ.")])
             status = 400
         else:
             if pin is not None:
@@ -489,10 +523,12 @@ def draft_review(request, pk: int):
     requirements = {r.pk: r.name for r in dossier.procedure_version.documents.all()}
     error_list = []
     for key, msgs in errors.items():
-        if key == "declaration":
+        if key == "declaration":  # listed too, with a link to the checkbox
+            error_list += [{"field": "", "message": m, "anchor": "id_declaration"} for m in msgs]
             continue
         if key.startswith("delivery_"):
-            error_list += [{"field": _("Hình thức nhận kết quả"), "message": m, "step": ""} for m in msgs]
+            anchor = "delivery" if key == "delivery_method" else f"id_{key}"
+            error_list += [{"field": _("Hình thức nhận kết quả"), "message": m, "anchor": anchor} for m in msgs]
             continue
         if key.startswith("data."):
             prefix, link = labels.get(key.removeprefix("data."), key), "form"
@@ -514,6 +550,10 @@ def draft_review(request, pk: int):
         missing=services.missing_requirements(dossier),
         declaration=declaration,
         declaration_errors=errors.get("declaration", []),
+        # Each delivery error beside its input (and named by its aria-describedby).
+        delivery_errors={
+            key.removeprefix("delivery_"): msgs for key, msgs in errors.items() if key.startswith("delivery_")
+        },
         errors=error_list,
         fees=payment_services.dossier_fees(dossier=dossier),
         delivery=_delivery_initial(request, dossier),

@@ -164,6 +164,8 @@ class ProcedureListSerializer(serializers.ModelSerializer):
         fields = [
             "code",
             "name",
+            "name_en",
+            "summary_en",
             "field",
             "agencies",
             "service_level",

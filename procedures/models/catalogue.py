@@ -10,6 +10,7 @@ fees and document components are rows, because dossiers and reports query them.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.national_data import NATIONAL_DOCUMENT_CHOICES
@@ -80,6 +81,9 @@ class ProcedureVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     name = models.CharField(_("tên thủ tục"), max_length=500)
+    # The English pages show these when set (else the Vietnamese name); the search finds both.
+    name_en = models.CharField(_("tên thủ tục (tiếng Anh)"), max_length=500, blank=True)
+    summary_en = models.TextField(_("tóm tắt (tiếng Anh)"), max_length=2000, blank=True)
     service_level = models.CharField(
         _("mức độ dịch vụ công"), max_length=20, choices=ServiceLevel.choices, default=ServiceLevel.PARTIAL
     )
@@ -159,6 +163,11 @@ class ProcedureVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure.code} v{self.number} ({self.get_status_display()})"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the page's language: English when the page is and the name is given."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
 
     @property
     def is_published(self) -> bool:

@@ -55,6 +55,8 @@ FILENAME_RE = re.compile(r"^[\w\-. ]{1,120}\.[A-Za-z0-9]{1,8}$")
 PROCEDURE_KEYS = {
     "code",
     "name",
+    "name_en",
+    "summary_en",
     "sector",
     "agencies",
     "is_active",
@@ -175,6 +177,8 @@ def version_content(version: ProcedureVersion, *, raw_templates: bool = False) -
     ]
     return {
         "name": version.name,
+        "name_en": version.name_en,
+        "summary_en": version.summary_en,
         "applicant_types": [str(a) for a in applicants],
         "service_level": version.service_level,
         "legacy_level": version.legacy_level,
@@ -388,6 +392,8 @@ def _check_procedure(entry: Any, index: int, sectors: set[str], agencies: dict[s
         check.add("code", _("mã thủ tục là bắt buộc, chỉ gồm chữ, số, dấu chấm, gạch ngang, tối đa 32 ký tự."))
     clean: dict[str, Any] = {"code": code}
     clean["name"] = check.text(entry, "name", required=True, max_length=500)
+    clean["name_en"] = check.text(entry, "name_en", max_length=500)
+    clean["summary_en"] = check.text(entry, "summary_en", max_length=2000)
     sector = entry.get("sector")
     if sector not in sectors:
         check.add("sector", _("lĩnh vực “%(code)s” không có trong danh mục.") % {"code": str(sector)[:50]})
@@ -540,6 +546,8 @@ def _write_version(procedure: Procedure, clean: dict, *, number: int, written: l
         number=number,
         status=VersionStatus.DRAFT,
         name=clean["name"],
+        name_en=clean["name_en"],
+        summary_en=clean["summary_en"],
         service_level=clean["service_level"],
         legacy_level=clean["legacy_level"],
         for_citizens=ApplicantType.CITIZEN in clean["applicant_types"],

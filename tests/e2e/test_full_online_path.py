@@ -145,10 +145,14 @@ def test_file_pay_receive_the_result_and_reuse_it(page, login, sandbox, tmp_path
         page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
     _next(page)
     page.fill("#id_data-bride_name", "Lê Thị Bình")
-    page.fill("#id_data-bride_birth_date", "1995-03-04")
+    page.fill("#id_data-bride_birth_date", "4")  # the date group: day, month, year
+    page.fill("#id_data-bride_birth_date-month", "3")
+    page.fill("#id_data-bride_birth_date-year", "1995")
     page.fill("#id_data-bride_id", "001195000123")
     page.fill("#id_data-groom_name", "Trần Văn An")
-    page.fill("#id_data-groom_birth_date", "1990-05-06")
+    page.fill("#id_data-groom_birth_date", "6")  # the date group: day, month, year
+    page.fill("#id_data-groom_birth_date-month", "5")
+    page.fill("#id_data-groom_birth_date-year", "1990")
     page.fill("#id_data-groom_id", profile.citizen_id)
     first_marriage = page.locator("[name='data-first_marriage']")
     if first_marriage.first.evaluate("e => e.tagName") == "SELECT":

@@ -89,7 +89,9 @@ def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(
     expect(page.locator(".national-lookup")).to_contain_text("Môi trường thử nghiệm")
     page.fill("#id_data-child_name", "Lê Văn Bé")
     page.select_option("#id_data-child_sex", "male")
-    page.fill("#id_data-child_birth_date", "2026-11-01")
+    page.fill("#id_data-child_birth_date", "1")  # the date group: day, month, year
+    page.fill("#id_data-child_birth_date-month", "11")
+    page.fill("#id_data-child_birth_date-year", "2026")
     page.fill("#id_data-birth_place", "Bệnh viện Đa khoa Tỉnh Demo")
     page.fill("#id_data-ethnicity", "Kinh")
     page.fill("#id_data-mother_name", "Trần Thị Bình")

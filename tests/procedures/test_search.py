@@ -93,3 +93,44 @@ def test_plain_fallback_when_the_database_is_not_postgres(demo_catalogue, monkey
 @given(query=st.text(max_size=400), level=st.sampled_from(["", "full", "3"]))
 def test_any_text_is_a_safe_query(db, query, level):
     assert isinstance(list(procedure_search(q=query, level=level)), list)
+
+
+# --- English names (issue 19) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("birth registration", "1.001193"),
+        ("Birth Registration", "1.001193"),
+        ("birth registraton", "1.001193"),  # typo
+        ("marriage registration", "1.000894"),
+        ("criminal record certificate for vietnamese citizens", "2.000488"),
+        ("criminal record state agencies", "2.000505"),
+        ("household business registration", "2.000720"),
+        ("dang ky khai sinh", "1.001193"),  # the Vietnamese, unaccented, still first
+    ],
+)
+def test_search_finds_english_names(demo_catalogue, query, first):
+    assert codes(procedure_search(q=query), 1) == [first]
+
+
+def test_every_demo_procedure_has_an_english_name_and_summary(demo_catalogue):
+    versions = list(selectors.procedure_versions_in_force())
+    assert len(versions) == 31
+    assert all(v.name_en and v.summary_en and v.name_en != v.name for v in versions)
+
+
+def test_the_english_pages_show_the_english_name(client, settings, demo_catalogue):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/procedures/?q=birth+registration").content.decode()
+    assert ">Birth registration</a>" in page
+    assert "Register a child&#x27;s birth" in page
+    page = client.get("/procedures/1.001193/").content.decode()
+    assert "<title>Birth registration" in page
+    assert '<h1 class="h3">Birth registration</h1>' in page
+    assert '<p class="text-muted official-name" lang="vi">Đăng ký khai sinh</p>' in page
+    # Vietnamese first: the Vietnamese page keeps the official name alone.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    page = client.get("/procedures/1.001193/").content.decode()
+    assert '<h1 class="h3">Đăng ký khai sinh</h1>' in page and "Birth registration" not in page

@@ -182,3 +182,24 @@ def test_import_command_reports_errors_and_fails(commune, tmp_path, capsys):
     assert "fees[0].amount" in capsys.readouterr().err
     with pytest.raises(CommandError):
         call_command("catalogue_import", str(tmp_path / "missing.json"))
+
+
+def test_english_name_and_summary_travel_in_the_json(commune):
+    entry = _procedure(name_en="Birth registration", summary_en="Register a child's birth.")
+    catalogue_import(data=_document(entry))
+    version = ProcedureVersion.objects.get()
+    assert (version.name_en, version.summary_en) == ("Birth registration", "Register a child's birth.")
+    exported = catalogue_export()["procedures"][0]
+    assert (exported["name_en"], exported["summary_en"]) == ("Birth registration", "Register a child's birth.")
+    assert catalogue_import(data=json.loads(json.dumps(catalogue_export()))).unchanged == ["1.001193"]
+    # A changed English name is a change of content: a new version.
+    changed = _procedure(name_en="Registration of a birth", summary_en="Register a child's birth.")
+    assert catalogue_import(data=_document(changed)).updated == ["1.001193"]
+
+
+def test_an_english_name_that_is_not_text_is_refused(commune):
+    with pytest.raises(CatalogueImportError) as error:
+        catalogue_import(data=_document(_procedure(name_en=["Birth"], summary_en="x" * 2001)))
+    text = " ".join(str(p) for p in error.value.problems)
+    assert "name_en" in text and "summary_en" in text
+    assert not ProcedureVersion.objects.exists()

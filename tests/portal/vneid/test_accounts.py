@@ -143,15 +143,21 @@ def test_a_procedure_requiring_loa2_asks_a_lower_session_to_sign_in_again(client
     response = sign_in(client, AN, acr="LoA2", next=url)
     assert response.status_code == 302 and response["Location"] == url
     assert client.session[SESSION_LOA] == "LoA2"
-    assert client.get(url).status_code == 200
-    assert not Dossier.objects.exists()
+    assert not Dossier.objects.exists()  # nothing was started while the session fell short
+    # One way to apply at one agency: the procedure opens straight on its form (issue 19).
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].endswith("/form/")
+    assert Dossier.objects.get().applicant.email == "an@example.test"
 
 
 def test_a_password_session_is_asked_for_vneid_too(client, vneid, user):
     version = OnlineVersionFactory(required_assurance="LoA2")
     client.force_login(user)
     assert client.get(f"/dossiers/new/{version.procedure.code}/").status_code == 403
-    assert client.get(f"/dossiers/new/{OnlineVersionFactory().procedure.code}/").status_code == 200
+    assert not Dossier.objects.exists()
+    # A procedure with no assurance asked opens (straight on its form: nothing to choose).
+    response = client.get(f"/dossiers/new/{OnlineVersionFactory().procedure.code}/")
+    assert response.status_code == 302 and response["Location"].endswith("/form/")
 
 
 def test_an_officer_signed_in_with_vneid_still_needs_the_second_factor(client, vneid):
