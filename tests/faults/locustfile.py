@@ -11,10 +11,10 @@ import uuid
 
 from locust import HttpUser, between, events, task
 
-from tests.dossiers.factories import make_pdf
-
 PLAN = json.loads(open(os.environ["FAULTS_LOAD_PLAN"]).read())  # noqa: SIM115, PTH123 - read once at start
-PDF = make_pdf()
+# The document each filing carries, written by the test: this process has no Django set up, so it
+# imports nothing of the project (tests.dossiers.factories imports the models).
+PDF = open(PLAN["pdf"], "rb").read()  # noqa: SIM115, PTH123 - read once at start
 FILED: list[str] = []
 _lock = threading.Lock()
 _citizens = itertools.cycle(PLAN["citizens"])
