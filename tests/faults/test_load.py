@@ -30,6 +30,7 @@ OFFICERS = int(os.environ.get("FAULTS_LOAD_OFFICERS", "10"))
 SECONDS = int(os.environ.get("FAULTS_LOAD_SECONDS", "300"))
 # How long the pipelines of what was filed may take to drain after the load (two worker processes
 # on a shared machine render, seal and mail every acknowledgement and notice).
+FILINGS_PER_CITIZEN = int(os.environ.get("FAULTS_LOAD_FILINGS_PER_CITIZEN", "3"))
 DRAIN_SECONDS = int(os.environ.get("FAULTS_LOAD_DRAIN_SECONDS", "900"))
 
 
@@ -54,6 +55,7 @@ def test_a_load_of_citizens_and_officers_ends_with_no_server_error_and_nothing_l
     }
     (tmp_path / "to-khai.pdf").write_bytes(make_pdf())
     plan["pdf"] = str(tmp_path / "to-khai.pdf")
+    plan["filings_per_citizen"] = FILINGS_PER_CITIZEN
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     # Every queue, as production's workers together: the slips of received dossiers are sealed
     # in the signing queue.
