@@ -36,10 +36,10 @@ test: install system-packages check-services
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-# The fault suite with its long case: tests/faults (private Redis and PostgreSQL, real workers,
-# real kill signals) plus the locust load (100 citizens, 10 officers, FAULTS_LOAD_SECONDS=300).
+# The fault suite with its long cases: tests/faults (private Redis and PostgreSQL, real workers,
+# real kill signals) with its slow variants (FAULTS_LONG=1) plus the locust load (100 citizens, 10 officers, FAULTS_LOAD_SECONDS=300).
 faults: install system-packages check-services
-	FAULTS_LOAD=1 DJANGO_SETTINGS_MODULE=portal.settings.test $(VENV)/bin/pytest -n 0 tests/faults $(PYTEST_ARGS)
+	FAULTS_LONG=1 FAULTS_LOAD=1 DJANGO_SETTINGS_MODULE=portal.settings.test $(VENV)/bin/pytest -n 0 tests/faults $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -72,8 +72,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(OrganisationInvitation)
 class OrganisationInvitationAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "email", "role", "created_at", "accepted_at"]
+    list_display = ["organisation", "email", "role", "created_at", "sent_at", "accepted_at"]
     exclude = ["token"]
+    readonly_fields = ["sends_requested", "sends_done", "sent_at"]
 
 
 @admin.register(OfficerMembership)

@@ -90,6 +90,7 @@ app.conf.task_queues = [Queue(name) for name in QUEUES]
 TASK_ROUTES = {
     "portal.tasks.deliver_notification": {"queue": "notifications"},
     "portal.tasks.send_notification_email": {"queue": "notifications"},
+    "portal.tasks.send_invitation": {"queue": "notifications"},
     "portal.tasks.deliver_webhook": {"queue": "notifications"},
     "portal.tasks.webhooks_retry_due": {"queue": "notifications"},
     "dossiers.tasks.send_acknowledgement": {"queue": "notifications"},

@@ -17,11 +17,20 @@ from django.http.multipartparser import MultiPartParserError
 from django.http.request import UnreadablePostError
 from django.utils.translation import gettext as _
 
+from portal.upload_policy import human_size
+
 API_PREFIX = "/api/"
 
 
 def _has_nul(data) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())
+
+
+def data_too_big_message() -> str:
+    """Django's ``RequestDataTooBig``: the body's fields (files apart) past DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    return _("Phần dữ liệu biểu mẫu (không kể tệp đính kèm) vượt quá giới hạn %(limit)s cho mỗi lần gửi.") % {
+        "limit": human_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    }
 
 
 def body_error(error: Exception) -> tuple[int, str, str]:
@@ -33,7 +42,7 @@ def body_error(error: Exception) -> tuple[int, str, str]:
         message = _("Quá nhiều trường dữ liệu trong một lần gửi (tối đa %(n)d).")
         return 400, "too_many_fields", message % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
     if isinstance(error, RequestDataTooBig):
-        return 413, "payload_too_large", _("Dữ liệu gửi lên vượt quá dung lượng cho phép.")
+        return 413, "payload_too_large", data_too_big_message()
     return 400, "parse_error", _("Nội dung gửi lên không đọc được (sai định dạng biểu mẫu).")
 
 

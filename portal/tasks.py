@@ -12,6 +12,7 @@ from django.utils import timezone
 from portal.models import NotificationChannel, NotificationDelivery
 from portal.notifications import DELIVERY_MAX_ATTEMPTS, delivery_send
 from portal.services.national_sync import sync_record_push, sync_records_due
+from portal.services.organisations import organisation_invitation_send
 from portal.services.outbox import outbox_publish_pending, outbox_purge_published
 from portal.services.webhooks import webhook_deliveries_due, webhook_delivery_attempt
 
@@ -40,6 +41,13 @@ def deliver_notification(self, delivery_id: int) -> str:
         )
         raise self.retry(countdown=countdown, max_retries=DELIVERY_MAX_ATTEMPTS - 1)
     return outcome
+
+
+@shared_task
+def send_invitation(invitation_id: int, send: int, language: str = "vi") -> str:
+    """Published from the outbox when an organisation's owner invites someone (or invites again):
+    send that round's e-mail once. SMTP failures are retried by the base task's policy."""
+    return organisation_invitation_send(invitation_id=invitation_id, send=send, language=language)
 
 
 @shared_task

@@ -43,10 +43,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpResponse, JsonResponse
-from django.utils.formats import get_format, number_format
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
+from pypdf import get_configuration as get_pypdf_configuration
 from pypdf.errors import LimitReachedError, PyPdfError
 from pypdf.generic import ArrayObject, IndirectObject
 
@@ -107,21 +108,27 @@ def _kind_label(kind: str) -> str:
     }.get(kind, _("nội dung đa phương tiện hoặc lệnh gửi dữ liệu"))
 
 
+def _grouped(number: float, decimals: int = 0) -> str:
+    """A number in the active language's separators, thousands always grouped: ``30.000`` and
+    ``12,4`` (vi), ``30,000`` and ``12.4`` (en). Django groups only with USE_THOUSAND_SEPARATOR
+    and the locale's NUMBER_GROUPING, which Vietnamese leaves at 0."""
+    separators = {",": get_format("THOUSAND_SEPARATOR"), ".": get_format("DECIMAL_SEPARATOR")}
+    return f"{number:,.{decimals}f}".translate(str.maketrans(separators))
+
+
 def human_size(size: int) -> str:
     """A size for people, in the active language's number format: ``12,4 MB``, ``10 MB``, ``850 KB``."""
     if size < 1024 * 1024:
-        return f"{number_format(max(size, 1) / 1024, 0)} KB" if size >= 1024 else f"{size} B"
+        return f"{_grouped(max(size, 1) / 1024)} KB" if size >= 1024 else f"{size} B"
     mb = round(size / 1048576, 1)
-    return f"{number_format(mb, 0 if mb == int(mb) else 1)} MB"
+    return f"{_grouped(mb, 0 if mb == int(mb) else 1)} MB"
 
 
 def size_pair(size: int, limit: int) -> tuple[str, str]:
     """The size and the limit as shown together: the size never reads equal to a limit it exceeds."""
     shown, shown_limit = human_size(size), human_size(limit)
     if size > limit and shown == shown_limit:
-        separator = get_format("THOUSAND_SEPARATOR")
-        shown = f"{size:,} byte".replace(",", separator)
-        shown_limit = f"{limit:,} byte".replace(",", separator)
+        shown, shown_limit = f"{_grouped(size)} byte", f"{_grouped(limit)} byte"
     return shown, shown_limit
 
 
@@ -321,8 +328,19 @@ def _pdf_check(content: bytes) -> _PdfVerdict:
                 content,
             )
     except LimitReachedError:
+        # pypdf's own limits (pypdf.Configuration): a stream inflating past 75,000,000 bytes,
+        # an array or dictionary of more than 100,000 elements.
+        configuration = get_pypdf_configuration()
         return _PdfVerdict(
-            _("Tệp PDF có dữ liệu nén vượt giới hạn cho phép; hãy xuất lại tệp PDF thông thường."), content
+            _(
+                "Tệp PDF có dữ liệu vượt giới hạn kiểm tra (một luồng nén giải nén ra quá %(limit)s, hoặc một "
+                "danh sách quá %(elements)s phần tử); hãy xuất lại tệp PDF thông thường."
+            )
+            % {
+                "limit": human_size(configuration.zlib_maximum_output_length),
+                "elements": _grouped(configuration.array_maximum_element_count),
+            },
+            content,
         )
     except PyPdfError:
         return _PdfVerdict(_("Tệp PDF bị hỏng hoặc không đọc được."), content)
@@ -346,21 +364,45 @@ def _image_problem(content: bytes) -> str | None:
                     return _too_many_pixels(width, height, limit)
                 image.verify()  # structure and checksums, without decoding the pixels
     except Image.DecompressionBombError:
-        return _too_many_pixels(0, 0, limit)
+        # Past twice Pillow's own limit, Image.open refuses before telling the size.
+        return _too_many_pixels(*_header_size(content), limit)
     except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error, EOFError, MemoryError):
         # Pillow's header parsers answer hostile bytes with any of these.
         return _("Ảnh bị hỏng hoặc không đọc được.")
     return None
 
 
+def _header_size(content: bytes) -> tuple[int, int]:
+    """Width and height read from the image's header by Pillow's format plugins (what
+    ``Image.open`` does, without its decompression-bomb check); (0, 0) when none reads it."""
+    Image.init()
+    prefix = content[:16]
+    for name in Image.ID:
+        factory, accept = Image.OPEN[name]
+        verdict = accept(prefix) if accept is not None else True
+        if not verdict or isinstance(verdict, str):  # a string is a plugin's "mine, but unreadable"
+            continue
+        try:
+            with factory(io.BytesIO(content), "") as image:
+                return image.size
+        except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error, EOFError):
+            continue
+    return 0, 0
+
+
 def _too_many_pixels(width: int, height: int, limit: int) -> str:
     if width and height:
         return _(
-            "Ảnh có kích thước %(width)s × %(height)s điểm ảnh, vượt quá giới hạn %(limit)s triệu điểm ảnh; "
+            "Ảnh %(width)s × %(height)s điểm ảnh (%(pixels)s điểm ảnh) vượt quá giới hạn %(limit)s điểm ảnh; "
             "hãy thu nhỏ ảnh rồi nộp lại."
-        ) % {"width": width, "height": height, "limit": number_format(limit / 1_000_000, 0)}
-    return _("Ảnh có số điểm ảnh vượt quá giới hạn %(limit)s triệu điểm ảnh; hãy thu nhỏ ảnh rồi nộp lại.") % {
-        "limit": number_format(limit / 1_000_000, 0)
+        ) % {
+            "width": _grouped(width),
+            "height": _grouped(height),
+            "pixels": _grouped(width * height),
+            "limit": _grouped(limit),
+        }
+    return _("Ảnh có số điểm ảnh vượt quá giới hạn %(limit)s điểm ảnh; hãy thu nhỏ ảnh rồi nộp lại.") % {
+        "limit": _grouped(limit)
     }
 
 

@@ -158,7 +158,7 @@ def organisation_detail(request, pk: int):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.organisation_invite_member(
+                invitation = services.organisation_invite_member(
                     actor=request.user,
                     organisation=org,
                     email=form.cleaned_data["email"],
@@ -167,7 +167,11 @@ def organisation_detail(request, pk: int):
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
-                messages.success(request, _("Đã gửi lời mời tới %(email)s.") % {"email": form.cleaned_data["email"]})
+                if invitation.sends_requested > 1:
+                    done = _("Đã gửi lại lời mời tới %(email)s.")
+                else:
+                    done = _("Đã gửi lời mời tới %(email)s.")
+                messages.success(request, done % {"email": invitation.email})
                 return redirect("portal:organisation_detail", pk=org.pk)
     context = {
         "organisation": org,

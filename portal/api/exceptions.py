@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.request_guard import data_too_big_message
+
 # Keys under which a message is about the request as a whole, not one field.
 _NON_FIELD_KEYS = ("detail", "non_field_errors", "__all__")
 
@@ -81,7 +83,7 @@ def _from_django(exc: Exception) -> Exception:
             return exceptions.ValidationError({k: v for k, v in exc.message_dict.items()})
         return exceptions.ValidationError({"detail": exc.messages})
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge()
+        return PayloadTooLarge(data_too_big_message())
     if isinstance(exc, DataError):
         # A value the database cannot hold (an id past bigint, a NUL byte): bad input, not a 500.
         return exceptions.ValidationError({"detail": [_("Giá trị gửi lên nằm ngoài phạm vi cho phép.")]})

@@ -29,7 +29,7 @@ from portal import client_address
 from portal.api.exceptions import error_json_response
 from portal.api.idempotency import idempotency_reused_response, request_fingerprint
 from portal.models import ApiAuditRecord, ApiToken
-from portal.request_guard import body_error
+from portal.request_guard import body_error, data_too_big_message
 from portal.unavailable import DATABASE_ERRORS, database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -95,9 +95,7 @@ class ApiMiddleware:
         try:
             fingerprint = request_fingerprint(request)
         except RequestDataTooBig:
-            return error_json_response(
-                status_code=413, code="payload_too_large", message=_("Dữ liệu gửi lên vượt quá dung lượng cho phép.")
-            )
+            return error_json_response(status_code=413, code="payload_too_large", message=data_too_big_message())
         except (MultiPartParserError, SuspiciousOperation, UnreadablePostError) as error:
             # A body nobody can read: its reason answered now, nothing kept.
             status_code, code, message = body_error(error)

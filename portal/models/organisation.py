@@ -67,6 +67,12 @@ class OrganisationInvitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Each invitation or re-invitation asks for one more e-mail (a send round, recorded in the
+    # outbox with it); the task that sends round n records it here, so a redelivered message of
+    # a round already sent sends nothing.
+    sends_requested = models.PositiveSmallIntegerField(_("số lần yêu cầu gửi"), default=0)
+    sends_done = models.PositiveSmallIntegerField(_("số lần đã gửi"), default=0)
+    sent_at = models.DateTimeField(_("gửi lần cuối lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lời mời tham gia tổ chức")

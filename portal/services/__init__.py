@@ -5,6 +5,7 @@ from .identity import profile_record_identity
 from .organisations import (
     organisation_accept_invitation,
     organisation_create,
+    organisation_invitation_send,
     organisation_invite_member,
     organisation_remove_member,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "api_token_revoke",
     "organisation_accept_invitation",
     "organisation_create",
+    "organisation_invitation_send",
     "organisation_invite_member",
     "organisation_remove_member",
     "outbox_enqueue",

@@ -55,7 +55,9 @@ def test_413_for_a_body_over_the_limit(citizen, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     client = client_for(citizen, scopes=["webhooks"])
     response = client.post(WEBHOOKS, {"url": "https://example.org/" + "a" * 2000, "events": []}, format="json")
-    assert "dung lượng" in _error(response, 413, "payload_too_large")["message"]
+    assert _error(response, 413, "payload_too_large")["message"] == (
+        "Phần dữ liệu biểu mẫu (không kể tệp đính kèm) vượt quá giới hạn 1000 B cho mỗi lần gửi."
+    )
 
 
 def test_400_lists_fields_and_english_messages(citizen):

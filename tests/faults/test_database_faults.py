@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -94,8 +95,24 @@ def _reconcile(codes: set[str], files_before: set[str]) -> None:
         assert sorted(numbers) == list(range(1, len(numbers) + 1)), prefix
 
 
+@dataclass(frozen=True)
+class Burst:
+    waiting: int  # dossiers filed beforehand, for the officer to receive during the burst
+    before: float  # seconds of traffic before PostgreSQL stops
+    down: float  # seconds it stays down
+    after: float  # seconds of traffic after it is back
+
+
+# `make test` runs the short burst; `make faults` also the long one (FAULTS_LONG=1).
+BURSTS = [
+    pytest.param(Burst(waiting=3, before=1.0, down=2.0, after=1.5), id="short"),
+    pytest.param(Burst(waiting=6, before=1.5, down=3.0, after=3.0), id="long", marks=pytest.mark.faults_long),
+]
+
+
+@pytest.mark.parametrize("burst", BURSTS)
 def test_postgresql_restarted_during_a_burst_answers_503_and_leaves_nothing_half_written(
-    desk, private_pg, live_server, record_property, settings, tmp_path
+    burst, desk, private_pg, live_server, record_property, settings, tmp_path
 ):
     version, requirement, officer_token, citizens = desk
     # A private storage of this test's own: no other run's files in the orphan count.
@@ -104,7 +121,9 @@ def test_postgresql_restarted_during_a_burst_answers_503_and_leaves_nothing_half
     base = live_server.url
     files_before = _files()
     # Dossiers waiting at the desk, for the officer's side of the burst.
-    waiting = [_file(base, citizens[0], version, requirement, uuid.uuid4().hex).json()["code"] for _ in range(6)]
+    waiting = [
+        _file(base, citizens[0], version, requirement, uuid.uuid4().hex).json()["code"] for _ in range(burst.waiting)
+    ]
     results: list[tuple[str, requests.Response | Exception]] = []
     stop = threading.Event()
     lock = threading.Lock()
@@ -139,11 +158,11 @@ def test_postgresql_restarted_during_a_burst_answers_503_and_leaves_nothing_half
 
     with ThreadPoolExecutor(max_workers=len(citizens) + 1) as pool:
         futures = [pool.submit(citizen, token) for token in citizens] + [pool.submit(officer)]
-        time.sleep(1.5)
+        time.sleep(burst.before)
         private_pg.stop(mode="fast")  # every open connection dropped, new ones refused
-        time.sleep(3)
+        time.sleep(burst.down)
         private_pg.start()
-        time.sleep(3)
+        time.sleep(burst.after)
         stop.set()
         for future in futures:
             future.result(timeout=120)
@@ -183,10 +202,14 @@ def test_a_page_request_while_postgresql_is_down_is_a_503_page_in_the_readers_la
     assert requests.get(f"{live_server.url}/procedures/", timeout=30).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "filings", [pytest.param(2, id="short"), pytest.param(4, id="long", marks=pytest.mark.faults_long)]
+)
 def test_the_broker_down_during_filing_delays_the_pipelines_and_loses_none(
-    desk, private_pg, private_redis, fault_worker, live_server, smtp_server
+    filings, desk, private_pg, private_redis, fault_worker, live_server, smtp_server
 ):
     version, requirement, _officer_token, citizens = desk
+    citizens = citizens[:filings]
     handler, smtp_port = smtp_server()
     private_redis.stop()
     # The live server publishes through this process's Celery app: pointed at the stopped Redis.

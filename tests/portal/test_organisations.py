@@ -4,9 +4,13 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import transaction
+from django.utils import timezone
 
 from portal.constants import OrganisationRole
-from portal.models import Organisation, OrganisationInvitation, OrganisationMembership
+from portal.models import Organisation, OrganisationInvitation, OrganisationMembership, OutboxMessage
+from portal.services import organisation_invite_member
+from portal.tasks import send_invitation
 from tests.factories import OrganisationFactory, OrganisationMembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,9 +102,15 @@ def test_owner_invites_and_invitee_accepts(client, django_capture_on_commit_call
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["moi.ban@example.vn"]
-    assert org.name in message.subject
+    assert message.subject == f"Lời mời tham gia tổ chức {org.name}"
+    assert f"mời bạn tham gia tổ chức {org.name}" in message.body
     link = re.search(r"https?://\S+/invitations/(\S+)/", message.body)
     assert link and link.group(1) == invitation.token
+    # Recorded in the outbox with the invitation, marked done by the task that sent it.
+    row = OutboxMessage.objects.get(task="portal.tasks.send_invitation")
+    assert row.args == [invitation.pk, 1] and row.done_at is not None
+    invitation.refresh_from_db()
+    assert invitation.sends_done == invitation.sends_requested == 1 and invitation.sent_at is not None
 
     invitee = UserFactory(email="moi.ban@example.vn")
     client.logout()
@@ -159,17 +169,65 @@ def test_invite_bad_email(client, org_with_owner, email, message):
     assert not OrganisationInvitation.objects.exists()
 
 
-def test_invite_existing_member_or_twice(client, org_with_owner):
+def test_invite_existing_member_is_refused(client, org_with_owner):
     org, owner = org_with_owner
     member = OrganisationMembershipFactory(organisation=org).user
-    login(client, owner)
-    response = _invite(client, org, member.email)
+    response = _invite(login(client, owner), org, member.email)
     assert response.status_code == 400
     assert "Người này đã là thành viên của tổ chức." in response.context["form"].errors["email"]
-    assert _invite(client, org, "moi@example.vn").status_code == 302
-    response = _invite(client, org, "moi@example.vn")
-    assert response.status_code == 400
-    assert "Đã có lời mời đang chờ cho địa chỉ này." in response.context["form"].errors["email"]
+    assert not OrganisationInvitation.objects.exists() and not OutboxMessage.objects.exists()
+
+
+def test_inviting_again_sends_the_same_link_once_more(client, django_capture_on_commit_callbacks, org_with_owner):
+    org, owner = org_with_owner
+    login(client, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _invite(client, org, "moi@example.vn").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(client, org, "Moi@Example.vn", role=OrganisationRole.OWNER)
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Đã gửi lại lời mời tới moi@example.vn." in page
+    assert "đã gửi lúc" in page
+    invitation = OrganisationInvitation.objects.get()  # one invitation, its role the new one
+    assert invitation.role == OrganisationRole.OWNER
+    assert invitation.sends_requested == invitation.sends_done == 2
+    assert [m.to for m in mail.outbox] == [["moi@example.vn"], ["moi@example.vn"]]
+    assert all(invitation.token in m.body for m in mail.outbox)
+    rows = OutboxMessage.objects.filter(task="portal.tasks.send_invitation").order_by("pk")
+    assert [r.args for r in rows] == [[invitation.pk, 1], [invitation.pk, 2]]
+    assert all(r.done_at for r in rows)
+
+
+def test_invitation_e_mail_is_in_the_inviters_language(client, django_capture_on_commit_callbacks, org_with_owner):
+    org, owner = org_with_owner
+    client.cookies["django_language"] = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _invite(login(client, owner), org, "en@example.vn").status_code == 302
+    assert mail.outbox[0].subject == f"Invitation to join {org.name}"
+
+
+def test_a_redelivered_invitation_message_sends_nothing_again(django_capture_on_commit_callbacks, org_with_owner):
+    org, owner = org_with_owner
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = organisation_invite_member(actor=owner, organisation=org, email="mot@example.vn")
+    assert len(mail.outbox) == 1
+    # The broker handing the same message out again (a lost ack): the round is already sent.
+    assert send_invitation.apply(args=[invitation.pk, 1]).get() == "done"
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    assert send_invitation.apply(args=[invitation.pk, 2]).get() == "done"  # accepted meanwhile
+    assert len(mail.outbox) == 1
+
+
+def test_an_invitation_rolled_back_sends_nothing(django_capture_on_commit_callbacks, org_with_owner):
+    org, owner = org_with_owner
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        with transaction.atomic():
+            organisation_invite_member(actor=owner, organisation=org, email="khong@example.vn")
+            raise RuntimeError
+    assert not OrganisationInvitation.objects.exists() and not OutboxMessage.objects.exists()
+    assert mail.outbox == []
 
 
 def test_member_cannot_invite_or_remove(client, org_with_owner):

@@ -30,7 +30,7 @@ HOSTILE = {
     "open_uri": (samples.pdf_open_uri, "URI", "URI"),
     "polyglot": (samples.pdf_html_tail, "định dạng khác", "another format"),
     "bomb": (lambda: samples.pdf_inflating_to(40 * 1024 * 1024), "giải nén ra quá lớn", "decompresses"),
-    "pixels": (lambda: samples.png_claiming(30_000, 30_000), "điểm ảnh", "pixels"),
+    "pixels": (lambda: samples.png_claiming(30_000, 30_000), "Ảnh 30.000 × 30.000 điểm ảnh", "30,000 × 30,000 pixels"),
 }
 
 
@@ -137,7 +137,7 @@ def test_wizard_answers_pypdfs_limit_error_with_a_clear_400(version, client):
             {f"documents[{requirement.pk}]": SimpleUploadedFile("giay-to.pdf", samples.plain_pdf())},
         )
     assert response.status_code == 400
-    assert "vượt giới hạn cho phép" in response.content.decode()
+    assert "giải nén ra quá 71,5 MB" in response.content.decode()
     assert _counts() == before
 
 

@@ -124,7 +124,7 @@ def test_a_pdf_with_a_modest_ratio_passes(settings):
 def test_any_pypdf_error_is_a_clear_refusal():
     content = samples.plain_pdf()
     cases = [
-        (LimitReachedError("Limit reached while decompressing."), "vượt giới hạn"),
+        (LimitReachedError("Limit reached while decompressing."), "giải nén ra quá 71,5 MB"),
         (PdfStreamError("Stream has ended unexpectedly"), "bị hỏng"),
         (RecursionError(), "bị hỏng"),
     ]
@@ -140,11 +140,30 @@ def test_an_image_with_too_many_pixels_is_refused_from_its_header(settings):
     assert len(content) < 200
     error = _refusal(content)
     assert error.code == "bad_image"
-    assert "điểm ảnh" in error.messages[0] and "60 triệu" in error.messages[0]
-    assert "pixels" in _refusal(content, "en").messages[0]
+    # Past twice Pillow's own limit Image.open refuses before telling the size: read from the header.
+    assert error.messages == [
+        "“tep.pdf”: Ảnh 30.000 × 30.000 điểm ảnh (900.000.000 điểm ảnh) vượt quá giới hạn 60.000.000 điểm ảnh; "
+        "hãy thu nhỏ ảnh rồi nộp lại."
+    ]
+    assert _refusal(content, "en").messages == [
+        "“tep.pdf”: The image is 30,000 × 30,000 pixels (900,000,000 pixels), over the limit of 60,000,000 pixels; "
+        "scale it down and upload it again."
+    ]
+    # Under Pillow's limit, over ours.
     settings.UPLOAD_IMAGE_MAX_PIXELS = 100
-    message = _refusal(samples.png(20, 20)).messages[0]
-    assert "20 × 20" in message
+    assert _refusal(samples.png(20, 20)).messages == [
+        "“tep.pdf”: Ảnh 20 × 20 điểm ảnh (400 điểm ảnh) vượt quá giới hạn 100 điểm ảnh; hãy thu nhỏ ảnh rồi nộp lại."
+    ]
+    settings.UPLOAD_IMAGE_MAX_PIXELS = 12_000
+    assert (
+        "120 × 120 điểm ảnh (14.400 điểm ảnh) vượt quá giới hạn 12.000 điểm ảnh"
+        in (_refusal(samples.jpeg(120, 120)).messages[0])
+    )
+
+
+def test_a_header_too_big_for_pillow_still_tells_its_size():
+    assert upload_policy._header_size(samples.png_claiming(30_000, 20_000)) == (30_000, 20_000)
+    assert upload_policy._header_size(b"not an image at all") == (0, 0)
 
 
 def test_a_broken_image_is_refused():
@@ -160,8 +179,10 @@ def test_sizes_read_as_people_write_them():
         # Just past the limit: never "10 MB over the 10 MB limit".
         shown, limit = size_pair(10 * 1048576 + 5, 10 * 1048576)
         assert shown != limit and shown.startswith("10.485.765")
+        assert human_size(1536 * 1048576) == "1.536 MB"
     with translation.override("en"):
         assert human_size(int(12.4 * 1048576)) == "12.4 MB"
+        assert human_size(1536 * 1048576) == "1,536 MB"
 
 
 def test_the_size_refusal_names_the_real_size_and_the_limit():
