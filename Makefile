@@ -9,7 +9,7 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 REDIS_URL ?= redis://127.0.0.1:6379/0
 export DATABASE_URL REDIS_URL
 
-.PHONY: install run test test-fast faults lint format messages bench fuzz lock check-services system-packages clean
+.PHONY: install run test test-fast faults lint format messages bench lighthouse fuzz lock check-services system-packages clean
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -62,6 +62,12 @@ fuzz: install system-packages check-services
 
 bench: install system-packages check-services
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m bench $(BENCH_ARGS)
+
+# Lighthouse 12.2.3 (bench/lighthouse/, npm ci on first use) with Debian's Chromium, mobile
+# settings, on the home, procedure, filing-step and tracking pages of a portal it starts itself
+# (the zero-setup demo, static files compressed as in production); fails under 95.
+lighthouse: install system-packages
+	$(PY) scripts/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 lock:
 	$(PYTHON) -m venv /tmp/portal-lock-venv && /tmp/portal-lock-venv/bin/pip install --quiet -r requirements.in

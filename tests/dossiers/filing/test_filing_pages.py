@@ -485,7 +485,10 @@ def test_officer_sees_the_page_without_applicant_actions(client):
 def test_navigation_links_my_dossiers(client, citizen):
     client.force_login(citizen)
     page = client.get("/").content.decode()
-    assert re.search(r'<a [^>]*href="/dossiers/" aria-label="Hồ sơ của tôi"', page)
+    # Its name is its visible text (issue 19: it was an icon alone at some widths).
+    assert re.search(
+        r'<a [^>]*href="/dossiers/"><i class="bi bi-folder2-open" aria-hidden="true"></i> Hồ sơ của tôi</a>', page
+    )
 
 
 RICH_FORM = {
