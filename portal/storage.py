@@ -8,11 +8,13 @@ presigned URL that expires after ``STORAGE_PRESIGNED_SECONDS``.
 """
 
 import logging
+import time
 from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import DatabaseError, connections, router
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
@@ -28,26 +30,60 @@ UNAVAILABLE_RETRY_AFTER_SECONDS = 30
 @contextmanager
 def files_kept_only_if_committed():
     """Around a ``transaction.atomic()`` block that writes files for its rows: ``track(field)``
-    after each save; when the block fails (its commit included: the database gone at COMMIT),
-    the files it wrote are deleted, so no file outlives a row that was never written.
+    after each save (``replaces=`` the name it supersedes, deleted on commit by the caller);
+    when the block fails, its commit included, the files it wrote are deleted, so no file
+    outlives a row that was never written.
 
         with files_kept_only_if_committed() as track, transaction.atomic():
             slip.file.save(name, content, save=False)
             track(slip.file)
             slip.save()
 
-    Inside an outer transaction the block's commit is the outer one's: only the block's own
-    failures are seen here."""
+    A failed COMMIT is ambiguous (the server may have committed before the connection dropped):
+    the row is read again, waiting a few seconds for the database, and only a file the row does
+    not hold is deleted; when the row holds it, the file it replaced is deleted instead (what
+    the caller's on-commit hook would have done). When the row cannot be read, both stay (a
+    stray file, never a missing one). Inside an outer transaction the block's commit is the
+    outer one's: only the block's own failures are seen here."""
     written: list[tuple] = []
+
+    def track(field, *, replaces: str | None = None) -> None:
+        written.append((field, field.name, replaces))
+
     try:
-        yield lambda field: written.append((field.storage, field.name))
+        yield track
     except BaseException:
-        for storage, name in written:
-            try:
-                storage.delete(name)
-            except STORAGE_ERRORS:
-                logger.warning("could not delete %s, written by a transaction that failed", name, exc_info=True)
+        for field, name, replaces in written:
+            held = _row_holds(field, name)
+            if held is None:
+                logger.warning("kept %s: whether its row was committed is unknown", name)
+                continue
+            doomed = replaces if held else name
+            if doomed:
+                try:
+                    field.storage.delete(doomed)
+                except STORAGE_ERRORS:
+                    logger.warning("could not delete %s, left by a failed transaction", doomed, exc_info=True)
         raise
+
+
+def _row_holds(field, name: str, attempts: int = 15) -> bool | None:
+    """Whether the committed row of ``field`` names ``name`` (None: the database did not say)."""
+    instance = field.instance
+    if instance.pk is None:
+        return False
+    model = type(instance)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    for _attempt in range(attempts):
+        try:
+            return model._base_manager.using(using).filter(pk=instance.pk, **{field.field.attname: name}).exists()
+        except DatabaseError:
+            if connection.in_atomic_block:
+                return None  # an outer transaction, broken: it cannot be read here
+            connection.close()
+            time.sleep(1)
+    return None
 
 
 class StoredFileMissing(Exception):

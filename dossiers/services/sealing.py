@@ -50,7 +50,7 @@ def slip_seal(*, slip_id: int) -> bool:
         old_name, storage = locked.file.name, locked.file.storage
         locked.file.save(old_name.rsplit("/", 1)[-1], ContentFile(signature.pdf), save=False)
         if locked.file.name != old_name:
-            track(locked.file)
+            track(locked.file, replaces=old_name)
         context.update(
             signed_sha256=signature.sha256,
             source_sha256=signature.source_sha256,
@@ -92,7 +92,7 @@ def stored_document_sign(*, stored_document_id: int, agency_id: int, user_id: in
         old_name, storage = document.file.name, document.file.storage
         document.file.save(document.name, ContentFile(signature.pdf), save=False)
         if document.file.name != old_name:
-            track(document.file)
+            track(document.file, replaces=old_name)
         document.sha256 = signature.sha256
         document.size = len(signature.pdf)
         document.save(update_fields=["file", "sha256", "size"])

@@ -53,3 +53,22 @@ def test_a_failure_inside_the_block_deletes_it_and_a_committed_one_stays(storage
     assert _files(storage_root) == before and not Slip.objects.exists()
     slip = slip_render_acknowledgement(dossier_id=dossier.pk)
     assert _files(storage_root) - before == {slip.file.name} and slip.file.name.startswith("slips/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_that_happened_though_reported_failed_keeps_the_new_file_and_drops_the_old(storage_root):
+    """The answer to COMMIT lost (the server committed, the client saw an error): the row is
+    read again; it holds the new file, so the new file stays and the one it replaced goes."""
+    slip = Slip.objects.create(dossier=DossierFactory(), kind=SlipKind.ACKNOWLEDGEMENT, number=1)
+    slip.file.save("xac-nhan.pdf", ContentFile(make_pdf()), save=True)
+    old = slip.file.name
+    before = _files(storage_root)
+    with pytest.raises(ConnectionError), files_kept_only_if_committed() as track:
+        with transaction.atomic():
+            locked = Slip.objects.select_for_update().get(pk=slip.pk)
+            locked.file.save("xac-nhan.pdf", ContentFile(make_pdf()), save=False)
+            track(locked.file, replaces=old)
+            locked.save(update_fields=["file"])
+        raise ConnectionError("the answer to COMMIT was lost")
+    slip.refresh_from_db()
+    assert slip.file.name != old and _files(storage_root) == (before - {old}) | {slip.file.name}
