@@ -80,7 +80,9 @@ def test_a_citizen_files_pays_and_tracks_on_a_phone(page, sandbox, user_password
     _fits(page, problems)
     page.fill("#id_data-child_name", "Nguyễn Văn Bé")
     page.select_option("#id_data-child_sex", "male")
-    page.fill("#id_data-child_birth_date", "2026-11-01")
+    page.fill("#id_data-child_birth_date", "1")  # the date group: day, month, year
+    page.fill("#id_data-child_birth_date-month", "11")
+    page.fill("#id_data-child_birth_date-year", "2026")
     page.fill("#id_data-birth_place", "Bệnh viện Đa khoa Tỉnh Demo")
     page.fill("#id_data-ethnicity", "Kinh")
     page.fill("#id_data-mother_name", "Trần Thị Mẹ")
