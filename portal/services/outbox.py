@@ -174,6 +174,22 @@ def outbox_mark_done(*, message_id: int) -> bool:
     return True
 
 
+def _run_eagerly(run) -> None:
+    """Eager mode (tests): run the task where a worker would, after the publisher's commit and
+    outside its transaction, never inside it. A task run inside the publisher's transaction
+    would have its rows rolled back with it while the files it wrote stayed, and its own
+    commits (the files-kept guard's) would be the publisher's savepoints. A task that fails is
+    logged and its row stays published, not done, for the redelivery, as with a worker."""
+
+    def eagerly() -> None:
+        try:
+            run()
+        except Retry:
+            pass  # the task ran and scheduled its own retry; the message was handed over
+
+    transaction.on_commit(eagerly, robust=True)
+
+
 def _send(message: OutboxMessage) -> None:
     kwargs = dict(message.kwargs)
     options = {"queue": message.queue}
@@ -184,7 +200,7 @@ def _send(message: OutboxMessage) -> None:
         if current_app.conf.task_always_eager:
             # Eager mode (tests) runs no ``chain`` option: run the chain itself, in order.
             first = signature(message.task, args=message.args, kwargs=kwargs, options=options)
-            chain(first, *(signature(step) for step in reversed(steps))).apply_async()
+            _run_eagerly(chain(first, *(signature(step) for step in reversed(steps))).apply_async)
             return
         options["chain"] = steps
     else:
@@ -196,6 +212,9 @@ def _send(message: OutboxMessage) -> None:
         return
     # The base class's apply_async would, on failure, keep a second copy in the outbox;
     # this row is already that copy, so publish through Celery's own implementation.
+    if current_app.conf.task_always_eager:
+        _run_eagerly(partial(Task.apply_async, task, args=message.args, kwargs=kwargs, **options))
+        return
     try:
         Task.apply_async(task, args=message.args, kwargs=kwargs, **options)
     except Retry:

@@ -276,3 +276,29 @@ def test_a_done_message_keeps_no_secret_argument(django_capture_on_commit_callba
     message.refresh_from_db()
     assert message.done_at is not None and "pin" not in message.kwargs
     assert not outbox_mark_done(message_id=message.pk)  # once
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("chained", [False, True], ids=["task", "chain"])
+def test_eager_tasks_run_after_the_publishers_commit_outside_its_transaction(monkeypatch, chained):
+    """In eager mode (tests) a task runs where a worker would: after the publisher committed,
+    in no transaction. Run inside the publisher's transaction, its rows would roll back with
+    a failing publisher while the files it wrote stayed (issue 23: slip files without a row
+    after a PostgreSQL restart), and the files-kept guard could not read its row again."""
+    from celery import signature
+    from django.db import connection
+
+    seen = []
+
+    def probe(key, *rest):
+        published = OutboxMessage.objects.filter(published_at__isnull=False).values_list("args", flat=True)
+        seen.append((key, connection.in_atomic_block, [args[0] for args in published]))
+
+    monkeypatch.setattr(tasks.ping, "run", probe)
+    then = [signature("portal.tasks.ping", args=["second"], immutable=True)] if chained else None
+    message = outbox_enqueue(task="portal.tasks.ping", args=["first"], queue="default", then=then)
+    message.refresh_from_db()
+    expected = [("first", False, ["first"])] + ([("second", False, ["first"])] if chained else [])
+    assert seen == expected
+    # The last task stamped its row done, after the publisher's commit.
+    assert message.published_at is not None and message.done_at is not None
