@@ -34,6 +34,8 @@ def run_child(
     """``module.child(*args)`` in a child process; its figures, or RuntimeError with the end of its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
+    if smoke and database == "default":
+        database = "smoke"  # never the full runs' database: `dbsetup.smoke_database_url`
     result = subprocess.run(
         child_command(module, *args, database=database),
         cwd=BASE_DIR,
@@ -49,12 +51,15 @@ def run_child(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.child", description=__doc__)
-    parser.add_argument("--database", help="'default', or the number of dossiers the database is sized for")
+    parser.add_argument("--database", help="'default', 'smoke', or the number of dossiers the database is sized for")
     parser.add_argument("module")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     options = parser.parse_args(argv)
     if options.database is not None:
-        dbsetup.use_database(dossiers=None if options.database == "default" else int(options.database))
+        if options.database in ("default", "smoke"):
+            dbsetup.use_database(smoke=options.database == "smoke")
+        else:
+            dbsetup.use_database(dossiers=int(options.database))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
     sys.path.insert(0, str(BASE_DIR))
     django.setup()

@@ -88,10 +88,21 @@ def drop_database(url: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def use_database(*, dossiers: int | None = None) -> str:
+def smoke_database_url() -> str:
+    """The database the smoke runs share instead of the default one (``..._bench_smoke``): a full
+    run tops the default one up to a million dossiers, and a smoke run in `make test` on the
+    same machine would then roll up and read all of them."""
+    parsed = urlparse(bench_database_url())
+    return urlunparse(parsed._replace(path=f"{parsed.path}_smoke"))
+
+
+def use_database(*, dossiers: int | None = None, smoke: bool = False) -> str:
     """Points this process (before ``django.setup()``) at the bench database, created if missing:
-    the default one, or the one sized for ``dossiers``. Returns its URL."""
-    url = bench_database_url() if dossiers is None else sized_database_url(dossiers)
+    the default one (the smoke one with ``smoke``), or the one sized for ``dossiers``. Returns its URL."""
+    if smoke:
+        url = smoke_database_url()
+    else:
+        url = bench_database_url() if dossiers is None else sized_database_url(dossiers)
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.bench")

@@ -552,34 +552,28 @@ def dossier_file(
             transition_run(user=user, dossier=dossier, name="submit", payload=payload, apply=apply)
             pin = stamped["pin"]
             StoredDocument.objects.bulk_create(stored)
+
+            def filed(requirement, document, **extra) -> DossierDocument:
+                return DossierDocument(
+                    dossier=dossier,
+                    requirement=requirement,
+                    component_name=requirement.name,
+                    stored=document,
+                    is_original=requirement.originals > 0,
+                    copies=max(requirement.originals, requirement.copies, 1),
+                    added_by=user,
+                    digitised_at=now,
+                    digitised_by=user,
+                    **extra,
+                )
+
             DossierDocument.objects.bulk_create(
                 [
-                    DossierDocument(
-                        dossier=dossier,
-                        requirement=requirement,
-                        component_name=requirement.name,
-                        stored=document,
-                        is_original=requirement.originals > 0,
-                        copies=max(requirement.originals, requirement.copies, 1),
-                        added_by=user,
-                        digitised_at=now,
-                        digitised_by=user,
-                    )
+                    filed(requirement, document)
                     for (requirement, _inspected), document in zip(uploads, stored, strict=True)
                 ]
                 + [
-                    DossierDocument(
-                        dossier=dossier,
-                        requirement=requirement,
-                        component_name=requirement.name,
-                        stored=document,
-                        is_original=requirement.originals > 0,
-                        copies=max(requirement.originals, requirement.copies, 1),
-                        added_by=user,
-                        digitised_at=now,
-                        digitised_by=user,
-                        reuse=DocumentReuse.NATIONAL,
-                    )
+                    filed(requirement, document, reuse=DocumentReuse.NATIONAL)
                     for requirement, document in national_documents
                 ]
             )

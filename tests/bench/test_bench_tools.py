@@ -6,7 +6,8 @@ import threading
 import pytest
 
 from bench.__main__ import discover, format_figures
-from bench.dbsetup import bench_database_url
+from bench.child import child_command, run_child
+from bench.dbsetup import bench_database_url, smoke_database_url
 from bench.loadgen import _read_response, drive, percentile
 
 
@@ -97,6 +98,26 @@ def test_bench_database_is_derived_from_database_url(monkeypatch):
     assert bench_database_url() == "postgres://postgres@127.0.0.1:5432/portal_bench"
     monkeypatch.setenv("BENCH_DATABASE_URL", "postgres://u@db:5432/elsewhere")
     assert bench_database_url() == "postgres://u@db:5432/elsewhere"
+
+
+def test_smoke_runs_never_use_the_full_runs_database(monkeypatch):
+    """A full run fills the default bench database with a million dossiers; a smoke run of the
+    same benchmark in `make test` goes to its own small one."""
+    monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
+    assert smoke_database_url() == "postgres://postgres@127.0.0.1:5432/portal_bench_smoke"
+    commands = []
+
+    def fake_run(command, **kwargs):
+        commands.append(command)
+        raise SystemExit  # stop before a child really starts
+
+    monkeypatch.setattr("bench.child.subprocess.run", fake_run)
+    for smoke in (True, False):
+        with pytest.raises(SystemExit):
+            run_child("bench.bench_stats", 1, smoke=smoke, what="stats", database="default")
+    assert [c[3] for c in commands] == ["--database=smoke", "--database=default"]
+    assert child_command("bench.x", database=2000)[3] == "--database=2000"
 
 
 def test_discover_finds_the_http_benchmark():
