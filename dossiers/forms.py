@@ -142,7 +142,8 @@ def _status_choices():
     return [
         ("", _("Tất cả trạng thái")),
         (STATUS_DRAFT, DossierState.DRAFT.label),
-        *[(str(value), f"{value}. {label}") for value, label in StatusCode.choices],
+        # The citizen reads the status in words; the national code stays the officers' (issue 19).
+        *[(str(value), label) for value, label in StatusCode.choices],
     ]
 
 

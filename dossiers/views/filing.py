@@ -259,7 +259,7 @@ def _choice_already_made(request, form: ApplicantForm, version, drafts) -> bool:
         and choices[0][0] == ""
         and len(form.fields["agency"].choices) <= 1
         and not drafts
-        and not national_consent_applies(user=request.user, version=version)
+        and "national_consent" not in form.fields
     )
 
 
@@ -286,6 +286,9 @@ def dossier_new(request, procedure_code: str):
     form = ApplicantForm(
         request.POST if request.method == "POST" else None, version=version, organisations=organisations
     )
+    if not national_consent_applies(user=request.user, version=version):
+        # No consent question the filing would not use (issue 19): no source, no ID, no field it answers.
+        del form.fields["national_consent"]
     context["form"] = form
     context["drafts"] = (
         Dossier.objects.filter(applicant=request.user, state=DossierState.DRAFT, procedure=version.procedure)
@@ -319,7 +322,7 @@ def dossier_new(request, procedure_code: str):
                 procedure_code=procedure_code,
                 organisation_id=form.cleaned_data["on_behalf_of"],
                 agency_code=form.cleaned_data["agency"] or None,
-                national_consent=form.cleaned_data["national_consent"],
+                national_consent=form.cleaned_data.get("national_consent", False),
             )
         except PermissionDenied as error:
             form.add_error("on_behalf_of", str(error))

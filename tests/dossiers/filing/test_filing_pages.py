@@ -213,6 +213,14 @@ def test_documents_step_checks_content_and_requires_every_required_component(
     )
     assert response.status_code == 400
     assert not draft.documents.exists()
+    # The error summary at the top, as on the form step: a link to the document's own input,
+    # naming the document; the input is tied to its message (issue 19).
+    html = response.content.decode()
+    summary = html[html.index('id="error-summary"') : html.index("</div>", html.index('id="error-summary"'))]
+    input_id = re.search(rf'name="documents\[{chung_sinh.pk}\]" id="([^"]+)"', html)[1]
+    assert f'<a href="#{input_id}">{chung_sinh.name}: ' in summary
+    assert html.index('id="error-summary"') < html.index(f'id="{input_id}"')
+    assert f'aria-describedby="err-{chung_sinh.pk}"' in html
     # Nothing uploaded: cannot go on, and the message names the missing paper, not the declaration.
     response = citizen_client.post(url, {"action": "next"})
     assert response.status_code == 400
@@ -220,6 +228,7 @@ def test_documents_step_checks_content_and_requires_every_required_component(
     assert (
         f"Thiếu giấy tờ bắt buộc: {chung_sinh.name}" in html and f"Thiếu giấy tờ bắt buộc: {to_khai.name}" not in html
     )
+    assert f'<a href="#{input_id}">Thiếu giấy tờ bắt buộc: {chung_sinh.name}.</a>' in html
     response = citizen_client.post(url, {f"documents[{chung_sinh.pk}]": _file(make_pdf(), "cs.pdf"), "action": "next"})
     assert response.status_code == 302 and response["Location"] == reverse("dossiers:draft_review", args=[draft.pk])
     assert draft.documents.get().stored.name == "cs.pdf"
@@ -362,6 +371,21 @@ def test_list_shows_the_action_expected(client, citizen, trait, label, link):
         assert "Không cần thao tác" in page
     else:
         assert f'href="/dossiers/{dossier.code}{link}">{label}</a>' in page
+
+
+def test_list_says_the_status_in_words_without_the_national_code(client, citizen):
+    """The citizen's list reads "Yêu cầu bổ sung" style words, never a bare national code (the
+    codes stay on the officers' pages); the status filter's options too (issue 19)."""
+    dossier = DossierFactory(applicant=citizen, supplement_requested=True)
+    assert dossier.status_code == 5
+    client.force_login(citizen)
+    page = client.get("/dossiers/").content.decode()
+    row = page[page.index(dossier.code) :]
+    row = row[: row.index("</tr>")]
+    assert dossier.get_state_display() in row
+    assert 'class="badge' not in row and ">5<" not in row
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', page)
+    assert options and all(not label.strip().startswith(f"{value}.") for value, label in options)
 
 
 def test_rated_dossier_asks_nothing_more(client, citizen):

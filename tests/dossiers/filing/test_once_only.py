@@ -142,3 +142,32 @@ def test_an_organisation_is_prefilled_from_the_business_registry(client, sandbox
     # The review page shows where each answer came from.
     page = client.get(f"/dossiers/drafts/{dossier.pk}/review/").content.decode()
     assert page.count("từ Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp") == 3
+
+
+CONSENT = "Tôi đồng ý để Cổng tra cứu thông tin của tôi"
+
+
+@pytest.mark.parametrize(
+    ("schema", "citizen_id", "asked"),
+    [
+        (SCHEMA, "079190001234", True),  # a field the population database answers, an ID to ask by
+        ({"fields": [{"name": "note", "type": "text", "label": "Ghi chú"}]}, "079190001234", False),  # no such field
+        (SCHEMA, "", False),  # no ID to ask by
+    ],
+    ids=["applies", "no-field-it-answers", "no-id"],
+)
+def test_step_one_asks_for_consent_only_when_the_filing_would_use_it(client, sandbox_lgsp, schema, citizen_id, asked):
+    """Step 1 shows here because the citizen may file for an organisation; the consent box is
+    on it only when the population database would really be asked (issue 19). A consent posted
+    by hand where it does not apply asks nothing."""
+    profile = CitizenProfileFactory(citizen_id=citizen_id, full_name="Tran Thi Binh")
+    OrganisationMembershipFactory(user=profile.user)
+    version = OnlineVersionFactory(form_schema=schema, for_organisations=True)
+    client.force_login(profile.user)
+    page = client.get(f"/dossiers/new/{version.procedure.code}/")
+    assert page.status_code == 200 and "on_behalf_of" in page.content.decode()
+    assert (CONSENT in page.content.decode()) is asked
+    assert ('name="national_consent"' in page.content.decode()) is asked
+    if not asked:
+        _start(client, version, on_behalf_of="", national_consent="on")
+        assert Dossier.objects.count() == 1 and not NationalDataLookup.objects.exists()
