@@ -89,6 +89,7 @@ FIELD_KEYS = {
     "prefill",
     "correctable",
     "fields",
+    "page",
 }
 VALIDATION_KEYS = {
     "text": {"min_length", "max_length", "regex", "regex_message"},
@@ -247,6 +248,16 @@ def _check_field(spec: Any, path: str, errors: list[str], *, in_group: bool) -> 
         errors.append(f"{path}.correctable: " + str(_("chỉ trường có nguồn điền sẵn mới cho phép sửa có lý do.")))
     elif correctable:
         clean["correctable"] = True
+    # page: the title of the wizard page the field is asked on (a run of fields with the same
+    # title is one page); none on any field: the whole form on one page.
+    page = spec.get("page")
+    if page not in (None, ""):
+        if in_group:
+            errors.append(f"{path}.page: " + str(_("trường con của nhóm lặp lại ở cùng trang với nhóm.")))
+        elif not isinstance(page, str) or not page.strip() or len(page) > 200:
+            errors.append(f"{path}.page: " + str(_("tên trang phải là chuỗi, tối đa 200 ký tự.")))
+        else:
+            clean["page"] = page.strip()
     # group
     if field_type == "group":
         sub = spec.get("fields")
@@ -294,6 +305,26 @@ def form_schema_validate(schema: Any) -> dict:
     if errors:
         raise ValidationError(errors, code="form_schema")
     return {"fields": fields}
+
+
+def form_schema_pages(schema: dict | None) -> list[dict]:
+    """The wizard pages of a (validated) schema: ``[{"title", "fields": [spec, ...]}]``, a page
+    per run of consecutive fields with the same ``page`` title (a field without one joins the
+    page before it). A schema without pages, or with one, is a single page titled ""."""
+    pages: list[dict] = []
+    for spec in (schema or {}).get("fields", []):
+        title = spec.get("page")
+        if not pages or (title and title != pages[-1]["title"]):
+            pages.append({"title": title or "", "fields": []})
+        pages[-1]["fields"].append(spec)
+    return pages or [{"title": "", "fields": []}]
+
+
+def form_schema_page(schema: dict | None, number: int) -> dict:
+    """Page ``number`` (from 1) of the schema as a schema of its own (for building and checking
+    that page's part of the form)."""
+    pages = form_schema_pages(schema)
+    return {"fields": pages[number - 1]["fields"]}
 
 
 # --- rendering and checking answers ----------------------------------------------------------

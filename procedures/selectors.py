@@ -46,7 +46,13 @@ from procedures.constants import (
 from procedures.form_answers import form_answers_present
 from procedures.form_schema import build_form as form_schema_build_form
 from procedures.form_schema import date_parts_iso as form_schema_date_parts_iso
-from procedures.form_schema import form_schema_prefill, form_schema_validate, form_schema_validate_data
+from procedures.form_schema import (
+    form_schema_page,
+    form_schema_pages,
+    form_schema_prefill,
+    form_schema_validate,
+    form_schema_validate_data,
+)
 from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, RuleSet, Sector
 from procedures.workflow_template import workflow_steps_validate
 
@@ -61,6 +67,8 @@ __all__ = [
     "form_schema_prefill",
     "form_schema_validate",
     "form_schema_validate_data",
+    "form_schema_page",
+    "form_schema_pages",
     "normalise_search_query",
     "parse_level",
     "procedure_get_by_code",

@@ -338,24 +338,42 @@ def dossier_new(request, procedure_code: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def draft_form(request, pk: int):
-    """Step 2: the procedure's form, prefilled from the profile or organisation (once-only)."""
+    """Step 2: the procedure's form, prefilled from the profile or organisation (once-only).
+
+    A long form whose schema gives its fields ``page`` titles is asked a page at a time
+    (``?page=N``), each page checked on its own and saved to the draft before the next one;
+    ``&return=review`` (the "Sửa" links of the review step) goes back to the review after
+    saving. The whole form is checked again at submission."""
     dossier = _draft_or_404(request, pk)
     if dossier.state != DossierState.DRAFT:
         return _submitted_redirect(dossier)
     schema = dossier.procedure_version.form_schema or {"fields": []}
+    pages = procedure_selectors.form_schema_pages(schema)
+    number = request.GET.get("page", "1")
+    number = min(max(int(number), 1), len(pages)) if number.isdigit() else 1
+    page_schema = {"fields": pages[number - 1]["fields"]}
+    page_names = {spec["name"] for spec in page_schema["fields"]}
+    back_to_review = request.GET.get("return") == "review"
+
+    def page_url(n: int) -> str:
+        url = reverse("dossiers:draft_form", args=[dossier.pk])
+        return f"{url}?page={n}" if len(pages) > 1 else url
+
     status = 200
     if request.method == "POST":
-        form = procedure_selectors.form_schema_build_form(schema, data=request.POST, prefix="data")
+        form = procedure_selectors.form_schema_build_form(page_schema, data=request.POST, prefix="data")
         raw = _raw_answers(form)
         try:
-            cleaned = procedure_selectors.form_schema_validate_data(schema, raw)
+            cleaned = procedure_selectors.form_schema_validate_data(page_schema, raw)
         except ValidationError:
             cleaned = None
             form.is_valid()  # the bound form shows every error beside its field
         answers = dict(cleaned if cleaned is not None else raw)
         for name in dossier.form_sources or {}:
-            if f"data-{name}" not in request.POST:
+            if name in page_names and f"data-{name}" not in request.POST:
                 answers.pop(name, None)  # not sent at all: what the database said stands
+        # The other pages' answers stay as saved.
+        answers = {**{k: v for k, v in (dossier.form_data or {}).items() if k not in page_names}, **answers}
         try:
             # A national answer changed where the form does not allow it, or without a reason,
             # is refused here, by the service: nothing of the post is saved.
@@ -370,21 +388,43 @@ def draft_form(request, pk: int):
             for key, field_errors in errors_of(error).items():
                 name = key.removeprefix("data.")
                 form.add_error(name if name in form.fields else None, field_errors)
-            context = _wizard_context(dossier, "form", form=form, lookups=list(dossier.national_lookups.all()))
+            context = _form_context(dossier, form, pages, number, page_url)
             return render(request, "dossiers/filing/form.html", context, status=400)
         if request.POST.get("action") == "save":
             messages.success(request, _("Đã lưu bản nháp."))
-            return redirect("dossiers:draft_form", pk=dossier.pk)
+            return redirect(_back_to_review(page_url(number)) if back_to_review else page_url(number))
         if cleaned is not None:
+            if back_to_review:
+                return redirect("dossiers:draft_review", pk=dossier.pk)
+            if number < len(pages):
+                return redirect(page_url(number + 1))
             return redirect("dossiers:draft_documents", pk=dossier.pk)
         status = 400
     else:
         form = procedure_selectors.form_schema_build_form(
-            schema, initial=_form_initial(schema, dossier.form_data), prefix="data"
+            page_schema, initial=_form_initial(page_schema, dossier.form_data), prefix="data"
         )
     _mark_national(form, dossier)
-    context = _wizard_context(dossier, "form", form=form, lookups=list(dossier.national_lookups.all()))
+    context = _form_context(dossier, form, pages, number, page_url)
     return render(request, "dossiers/filing/form.html", context, status=status)
+
+
+def _back_to_review(url: str) -> str:
+    """``url`` (a page of the form step) returning to the review step once saved."""
+    return url + ("&" if "?" in url else "?") + "return=review"
+
+
+def _form_context(dossier: Dossier, form, pages: list[dict], number: int, page_url) -> dict:
+    return _wizard_context(
+        dossier,
+        "form",
+        form=form,
+        lookups=list(dossier.national_lookups.all()),
+        pages=[{"number": n, "title": p["title"], "url": page_url(n)} for n, p in enumerate(pages, 1)],
+        page_number=number,
+        page_title=pages[number - 1]["title"],
+        previous_page_url=page_url(number - 1) if number > 1 else "",
+    )
 
 
 @camera_allowed
@@ -523,6 +563,11 @@ def draft_review(request, pk: int):
             return redirect("dossiers:submitted", code=dossier.code)
     schema = dossier.procedure_version.form_schema or {"fields": []}
     labels = {f["name"]: f["label"] for f in schema.get("fields", [])}
+    form_pages = procedure_selectors.form_schema_pages(schema)
+    form_url = reverse("dossiers:draft_form", args=[dossier.pk])
+    page_urls = [f"{form_url}?page={n}" if len(form_pages) > 1 else form_url for n in range(1, len(form_pages) + 1)]
+    # A form error's "Sửa" opens the page that asks for the field.
+    page_of = {spec["name"]: page_urls[n] for n, page in enumerate(form_pages) for spec in page["fields"]}
     requirements = {r.pk: r.name for r in dossier.procedure_version.documents.all()}
     error_list = []
     for key, msgs in errors.items():
@@ -534,7 +579,17 @@ def draft_review(request, pk: int):
             error_list += [{"field": _("Hình thức nhận kết quả"), "message": m, "anchor": anchor} for m in msgs]
             continue
         if key.startswith("data."):
+            name = key.removeprefix("data.").split(".", 1)[0].split("[", 1)[0]
             prefix, link = labels.get(key.removeprefix("data."), key), "form"
+            error_list += [
+                {
+                    "field": prefix,
+                    "message": m,
+                    "url": _back_to_review(page_of.get(name, form_url)),
+                }
+                for m in msgs
+            ]
+            continue
         elif key.startswith("documents["):
             prefix, link = "", "documents"
             try:
@@ -558,6 +613,7 @@ def draft_review(request, pk: int):
             key.removeprefix("delivery_"): msgs for key, msgs in errors.items() if key.startswith("delivery_")
         },
         errors=error_list,
+        form_pages=[{"title": p["title"], "url": u} for p, u in zip(form_pages, page_urls, strict=True)],
         fees=payment_services.dossier_fees(dossier=dossier),
         delivery=_delivery_initial(request, dossier),
         delivery_methods=ReturnMethod.choices,

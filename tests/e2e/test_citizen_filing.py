@@ -40,6 +40,8 @@ def test_citizen_files_a_birth_registration_and_tracks_it(page, login, tmp_path)
     expect(page.locator("#id_data-requester_name")).to_have_value("Nguyễn Văn Cha")
     expect(page.locator("#id_data-requester_id")).to_have_value(profile.citizen_id)
     expect(page.locator("#id_data-requester_address")).to_have_value("Số 1 đường Trung Tâm, Phường Trung Tâm")
+    with page.expect_navigation():  # the form's next page: the child
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
     page.fill("#id_data-child_name", "Nguyễn Văn Bé")
     page.select_option("#id_data-child_sex", "male")
     page.fill("#id_data-child_birth_date", "1")  # the date group: day, month, year
@@ -47,7 +49,11 @@ def test_citizen_files_a_birth_registration_and_tracks_it(page, login, tmp_path)
     page.fill("#id_data-child_birth_date-year", "2026")
     page.fill("#id_data-birth_place", "Bệnh viện Đa khoa Tỉnh Demo")
     page.fill("#id_data-ethnicity", "Kinh")
+    with page.expect_navigation():  # next page: the parents
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
     page.fill("#id_data-mother_name", "Trần Thị Mẹ")
+    with page.expect_navigation():  # next page: the relationship
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
     page.select_option("#id_data-relationship", "father")
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu và tiếp tục").click()
@@ -125,6 +131,18 @@ def test_the_error_summary_links_to_each_field_and_takes_the_focus(page, login):
     with page.expect_navigation():
         page.get_by_role("button", name="Tiếp tục").click()
     page.fill("#id_data-requester_id", "12")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
+    # Page 1 of the form (the applicant) is checked on its own (issue 19): its own summary.
+    assert page.title().startswith("Lỗi: ")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.locator("a[href='#id_data-requester_id']")).to_have_count(1)
+    page.fill("#id_data-requester_id", "001090000001")
+    page.fill("#id_data-requester_address", "Số 1 đường Trung Tâm")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
+    expect(page.locator("#form-page-progress")).to_contain_text("Trang 2/4")
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu và tiếp tục").click()
     assert page.title().startswith("Lỗi: ")

@@ -78,6 +78,7 @@ def test_a_citizen_files_pays_and_tracks_on_a_phone(page, sandbox, user_password
     if page.get_by_label("Tôi (công dân) tự nộp hồ sơ").count():
         _click(page, page.get_by_role("button", name="Tiếp tục"))
     _fits(page, problems)
+    _click(page, page.get_by_role("button", name="Lưu và tiếp tục"))  # the form's next page: the child
     page.fill("#id_data-child_name", "Nguyễn Văn Bé")
     page.select_option("#id_data-child_sex", "male")
     page.fill("#id_data-child_birth_date", "1")  # the date group: day, month, year
@@ -85,7 +86,9 @@ def test_a_citizen_files_pays_and_tracks_on_a_phone(page, sandbox, user_password
     page.fill("#id_data-child_birth_date-year", "2026")
     page.fill("#id_data-birth_place", "Bệnh viện Đa khoa Tỉnh Demo")
     page.fill("#id_data-ethnicity", "Kinh")
+    _click(page, page.get_by_role("button", name="Lưu và tiếp tục"))  # next page: the parents
     page.fill("#id_data-mother_name", "Trần Thị Mẹ")
+    _click(page, page.get_by_role("button", name="Lưu và tiếp tục"))  # next page: the relationship
     page.select_option("#id_data-relationship", "father")
     _click(page, page.get_by_role("button", name="Lưu và tiếp tục"))
 

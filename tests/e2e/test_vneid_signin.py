@@ -87,6 +87,8 @@ def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(
     expect(page.locator("#id_data-requester_name")).to_have_attribute("readonly", "")
     expect(page.locator("#dossier-form")).to_contain_text("Lấy từ Cơ sở dữ liệu quốc gia về dân cư")
     expect(page.locator(".national-lookup")).to_contain_text("Môi trường thử nghiệm")
+    with page.expect_navigation():  # the form's next page: the child
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
     page.fill("#id_data-child_name", "Lê Văn Bé")
     page.select_option("#id_data-child_sex", "male")
     page.fill("#id_data-child_birth_date", "1")  # the date group: day, month, year
@@ -94,7 +96,11 @@ def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(
     page.fill("#id_data-child_birth_date-year", "2026")
     page.fill("#id_data-birth_place", "Bệnh viện Đa khoa Tỉnh Demo")
     page.fill("#id_data-ethnicity", "Kinh")
+    with page.expect_navigation():  # next page: the parents
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
     page.fill("#id_data-mother_name", "Trần Thị Bình")
+    with page.expect_navigation():  # next page: the relationship
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
     page.select_option("#id_data-relationship", "mother")
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu và tiếp tục").click()

@@ -108,8 +108,10 @@ def _birth_draft(client, user) -> Dossier:
 
 def _post_date(client, draft, day, month, year):
     parts = {"data-child_birth_date-day": day, "data-child_birth_date-month": month}
+    # The child's date of birth is on page 2 of the birth registration's form.
     return client.post(
-        reverse("dossiers:draft_form", args=[draft.pk]), {**BIRTH, **parts, "data-child_birth_date-year": year}
+        reverse("dossiers:draft_form", args=[draft.pk]) + "?page=2",
+        {**BIRTH, **parts, "data-child_birth_date-year": year},
     )
 
 
@@ -119,7 +121,7 @@ def _html(response):
 
 def test_a_date_is_three_labelled_numeric_inputs_in_one_fieldset(client, citizen, demo_catalogue):  # noqa: F811
     draft = _birth_draft(client, citizen)
-    tree = _html(client.get(reverse("dossiers:draft_form", args=[draft.pk])))
+    tree = _html(client.get(reverse("dossiers:draft_form", args=[draft.pk]) + "?page=2"))
     group = tree.get_element_by_id("id_data-child_birth_date-group")
     fieldset = next(a for a in group.iterancestors() if a.tag == "fieldset")
     assert "Ngày, tháng, năm sinh" in fieldset.find("legend").text_content()
@@ -142,7 +144,7 @@ def test_the_parts_make_an_iso_date_in_the_draft(client, citizen, demo_catalogue
     assert response.status_code == 302, response.content.decode()[-3000:]
     draft.refresh_from_db()
     assert draft.form_data["child_birth_date"] == "2026-11-01"
-    page = client.get(reverse("dossiers:draft_form", args=[draft.pk])).content.decode()
+    page = client.get(reverse("dossiers:draft_form", args=[draft.pk]) + "?page=2").content.decode()
     assert 'name="data-child_birth_date-day" id="id_data-child_birth_date" value="01"' in page
     assert 'value="11"' in page and 'value="2026"' in page
 
@@ -243,19 +245,22 @@ def _untied_errors(tree) -> list[str]:
 
 def test_every_error_of_the_form_step_is_tied_to_its_field(client, citizen, demo_catalogue):  # noqa: F811
     draft = _birth_draft(client, citizen)
-    response = client.post(
-        reverse("dossiers:draft_form", args=[draft.pk]),
-        {"data-requester_id": "12", "data-requester_email": "not-an-email", "data-child_sex": "", "action": "next"},
-    )
-    assert response.status_code == 400
-    tree = _html(response)
-    invalid = tree.xpath('//*[contains(concat(" ", @class, " "), " is-invalid ")]')
-    assert len(invalid) >= 6
-    assert _untied_errors(tree) == []
-    # Radios and checkbox lists: the fieldset names the error.
-    for fieldset in tree.xpath("//fieldset[.//input[@type='radio']]"):
-        if fieldset.xpath('.//*[contains(@class, "invalid-feedback")]'):
-            assert fieldset.get("aria-describedby")
+    url = reverse("dossiers:draft_form", args=[draft.pk])
+    # Page 1 (the applicant) and page 2 (the child: radios, the date group), each on its own.
+    for page, least in (("1", 5), ("2", 4)):
+        response = client.post(
+            f"{url}?page={page}",
+            {"data-requester_id": "12", "data-requester_email": "not-an-email", "data-child_sex": "", "action": "next"},
+        )
+        assert response.status_code == 400
+        tree = _html(response)
+        invalid = tree.xpath('//*[contains(concat(" ", @class, " "), " is-invalid ")]')
+        assert len(invalid) >= least, page
+        assert _untied_errors(tree) == []
+        # Radios and checkbox lists: the fieldset names the error.
+        for fieldset in tree.xpath("//fieldset[.//input[@type='radio']]"):
+            if fieldset.xpath('.//*[contains(@class, "invalid-feedback")]'):
+                assert fieldset.get("aria-describedby")
 
 
 def test_the_declaration_and_delivery_errors_are_tied_to_their_inputs(client, citizen, demo_catalogue):  # noqa: F811
