@@ -1,4 +1,4 @@
-"""Notifications (thông báo) to portal users: in-app, email and SMS, never lost.
+"""Notifications (thông báo) to portal users: in-app, email, SMS and Zalo, never lost.
 
 `notify(recipient, event, context)` is the one way to tell a user something:
 
@@ -13,6 +13,10 @@
   A rolled-back change notifies nobody; a broker outage delays messages but loses none.
   The task `portal.tasks.deliver_notification` sends each one once and retries failures
   with exponential backoff, then marks the delivery failed.
+
+Zalo (`portal.zalo`, when configured) is opt-in per event: the delivery is the event's ZNS
+template (``ZALO_ZNS_TEMPLATES``) and its parameters, to the profile's phone; events without
+a template are not sent on Zalo.
 
 Channels follow the user's preferences (/account/notifications/) over the event's
 defaults; in-app is always on, and officers can not turn off the events flagged
