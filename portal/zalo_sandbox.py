@@ -82,7 +82,17 @@ class ZaloSandbox:
 
     def _deliver(self, msg_id: str, phone: str) -> None:
         time.sleep(self.callback_delay)
-        status = self.post_event(
+        try:
+            status = self._post_delivery(msg_id, phone)
+        except requests.RequestException as error:
+            logger.warning(
+                "%s: delivery callback to %s failed: %s", SANDBOX_LABEL, self.webhook_url, type(error).__name__
+            )
+            status = 0
+        self.callbacks.append((msg_id, status))
+
+    def _post_delivery(self, msg_id: str, phone: str) -> int:
+        return self.post_event(
             {
                 "event_name": "user_received_message",
                 "sender": {"id": "sandbox-oa"},
@@ -90,7 +100,6 @@ class ZaloSandbox:
                 "message": {"msg_id": msg_id, "delivery_time": str(int(time.time() * 1000))},
             }
         )
-        self.callbacks.append((msg_id, status))
 
     # --- the HTTP side --------------------------------------------------------------------------
 
@@ -129,9 +138,12 @@ class ZaloSandbox:
                 if payload is None:
                     return self._answer(200, {"error": -100, "message": "Invalid JSON"})
                 if self.path == "/sandbox/inject":
-                    status = sandbox.inject_user_text(
-                        sender_id=str(payload.get("sender_id", "")), text=str(payload.get("text", ""))
-                    )
+                    try:
+                        status = sandbox.inject_user_text(
+                            sender_id=str(payload.get("sender_id", "")), text=str(payload.get("text", ""))
+                        )
+                    except requests.RequestException as error:
+                        return self._answer(502, {"error": -1, "message": type(error).__name__})
                     return self._answer(200, {"error": 0, "webhook_status": status})
                 if self.headers.get("access_token") != sandbox.access_token:
                     return self._answer(200, {"error": -124, "message": "Access token is invalid"})

@@ -80,17 +80,25 @@ def test_no_zalo_message_without_opt_in(sandbox_factory, django_capture_on_commi
 
 
 @pytest.mark.django_db
-def test_zalo_is_offered_only_where_configured(client, settings, sandbox_factory):
+def test_zalo_is_offered_only_where_configured_and_chosen_per_person(
+    client, settings, sandbox_factory, django_capture_on_commit_callbacks
+):
     user = _citizen(opt_in=False)
+    client.force_login(user)
     settings.ZALO_ACCESS_TOKEN = ""
     assert "zalo" not in notifications.optional_channels()
-    sandbox_factory("http://127.0.0.1:9/unused/")
-    assert "zalo" in notifications.optional_channels()
-    client.force_login(user)
-    response = client.get("/account/notifications/")
-    assert 'name="dossier.result_ready:zalo"' in response.content.decode() or "dossier.result_ready:zalo" in (
-        response.content.decode()
-    )
+    assert 'value="dossier.result_ready:zalo"' not in client.get("/account/notifications/").content.decode()
+    sandbox = sandbox_factory("http://127.0.0.1:9/unused/")
+    page = client.get("/account/notifications/").content.decode()
+    assert 'value="dossier.result_ready:zalo"' in page and ">Zalo<" in page
+    # The citizen ticks Zalo for "result ready" only.
+    response = client.post("/account/notifications/", {"on": ["dossier.result_ready:zalo"], "language": "vi"})
+    assert response.status_code == 302
+    assert NotificationPreference.objects.get(user=user, event="dossier.result_ready", channel="zalo").enabled
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(user, "dossier.result_ready", CONTEXT)
+        notifications.notify(user, "dossier.status_changed", {**CONTEXT, "status": "Đang xử lý"})
+    assert [m["template_id"] for m in sandbox.templates] == ["301234"]
 
 
 @pytest.mark.django_db
