@@ -19,6 +19,9 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import selectors
@@ -26,6 +29,7 @@ from dossiers.constants import DossierState, StatusCode
 from dossiers.core.cache import public_answer_key
 from dossiers.models import Dossier, DossierEvent
 from portal.client_address import client_ip
+from portal.notifications import absolute_url
 from portal.ratelimit import count_hit, raw_client
 from procedures.models import Agency, Procedure, ProcedureVersion
 
@@ -206,10 +210,20 @@ def tracking_count_and_peek(request, *, cost: int = 1, public_code: str = "") ->
     """Count one look-up for the caller's address and, for an anonymous look-up by code alone,
     fetch the cached public answer (`public_answer_key`) in the same Redis round trip.
     Returns (over the limit, cached JSON or None)."""
+    return _count(client_ident(request), cost=cost, peek=public_answer_key(public_code) if public_code else "")
+
+
+def tracking_count_ident(ident: str, *, cost: int = 1) -> bool:
+    """Count one look-up for a caller known by ``ident`` rather than an address (the Zalo chatbot:
+    ``zalo:<sender id>``), under the same limit as ``/track/``; True once it is over."""
+    return _count(ident, cost=cost)[0]
+
+
+def _count(ident: str, *, cost: int, peek: str = "") -> tuple[bool, bytes | None]:
     limit = getattr(settings, "TRACKING_RATE_LIMIT", 30)
     window = max(1, getattr(settings, "TRACKING_RATE_WINDOW", 60))
-    key = f"tracking-rate:{client_ident(request)}:{int(time.time() // window)}"
-    count, _left, cached = count_hit(key, cost, window + 5, peek=public_answer_key(public_code) if public_code else "")
+    key = f"tracking-rate:{ident}:{int(time.time() // window)}"
+    count, _left, cached = count_hit(key, cost, window + 5, peek=peek)
     return count > limit, cached
 
 
@@ -281,3 +295,46 @@ def bulk_tracking(*, user, codes: list[str]) -> list[dict]:
                 }
             )
     return rows
+
+
+# --- the Zalo Official Account chatbot (portal.zalo; webhook in dossiers.views.zalo) ------------
+
+
+def zalo_answer(*, sender_id: str, text: str) -> str:
+    """The bot's answer (in Vietnamese) to ``text`` from Zalo user ``sender_id``.
+
+    ``text`` is a dossier code, optionally followed by the tracking PIN. The look-up is the
+    public tracking's (`tracking_lookup`) and counts against the same limit
+    as ``/track/``, keyed per Zalo sender instead of per address."""
+    with translation.override("vi"):
+        words = str(text or "").split()
+        if tracking_count_ident(f"zalo:{sender_id}"):
+            return str(RATE_LIMIT_MESSAGE)
+        code = normalise_code(words[0]) if words else ""
+        if not code:
+            return gettext(
+                "Vui lòng gửi mã hồ sơ (và mã PIN tra cứu nếu muốn xem chi tiết), ví dụ: H12.34-260101-0001 123456"
+            )
+        pin = words[1] if len(words) > 1 else None
+        result = tracking_lookup(code=code, pin=pin)
+        if result is None:
+            return gettext("Không tìm thấy hồ sơ %(code)s. Vui lòng kiểm tra lại mã hồ sơ và mã PIN tra cứu.") % {
+                "code": code
+            }
+        dossier = result.dossier
+        lines = [
+            gettext("Hồ sơ %(code)s") % {"code": dossier.code},
+            gettext("Thủ tục: %(name)s") % {"name": dossier.procedure_version.name},
+            gettext("Trạng thái: %(status)s") % {"status": status_label(dossier)},
+        ]
+        if dossier.due_at:
+            due = formats.date_format(timezone.localtime(dossier.due_at), "d/m/Y")
+            lines.append(gettext("Ngày hẹn trả kết quả: %(date)s") % {"date": due})
+        if result.personal:
+            lines.append(gettext("Người nộp: %(name)s") % {"name": dossier.applicant_name})
+        elif pin is None:
+            lines.append(gettext("Gửi kèm mã PIN tra cứu sau mã hồ sơ để xem chi tiết."))
+        lines.append(
+            gettext("Xem hồ sơ: %(url)s") % {"url": absolute_url(reverse("dossiers:detail", args=[dossier.code]))}
+        )
+        return "\n".join(lines)

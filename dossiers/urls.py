@@ -14,6 +14,7 @@ from dossiers.views import (
     tracking,
     verify,
     worklists,
+    zalo,
 )
 
 app_name = "dossiers"
@@ -23,6 +24,7 @@ urlpatterns = [
     *applicant.urlpatterns,
     *files.urlpatterns,
     *tracking.urlpatterns,
+    *zalo.urlpatterns,
     *officer.urlpatterns,
     *officer_dossier.urlpatterns,
     *intake.urlpatterns,

@@ -1,5 +1,6 @@
 from allauth.account.decorators import secure_admin_login
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -100,7 +101,7 @@ class NotificationDeliveryInline(admin.TabularInline):
     model = NotificationDelivery
     extra = 0
     can_delete = False
-    fields = ["channel", "recipient", "status", "attempts", "last_error", "created_at", "sent_at"]
+    fields = ["channel", "recipient", "status", "attempts", "last_error", "created_at", "sent_at", "delivered_at"]
     readonly_fields = fields
 
 
@@ -118,13 +119,22 @@ class NotificationAdmin(admin.ModelAdmin):
 class NotificationDeliveryAdmin(admin.ModelAdmin):
     """Every message that left (or tried to leave) the portal, with its outcome."""
 
-    list_display = ["notification", "channel", "recipient", "status", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "notification", "channel", "recipient", "status", "attempts", "created_at", "sent_at", "delivered_at",
+    ]  # fmt: skip
     list_filter = ["status", "channel"]
-    search_fields = ["recipient", "subject", "notification__dossier_code"]
+    search_fields = ["recipient", "subject", "notification__dossier_code", "provider_message_id"]
     list_select_related = ["notification"]
     readonly_fields = [f.name for f in NotificationDelivery._meta.fields]
     date_hierarchy = "created_at"
     actions = ["retry_failed"]
+
+    def changelist_view(self, request, extra_context=None):
+        if getattr(settings, "ZALO_SANDBOX", False) and settings.ZALO_ACCESS_TOKEN:
+            messages.warning(
+                request, _("Kênh Zalo đang gửi tới máy chủ Zalo thử nghiệm (SANDBOX), không phải Zalo thật.")
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Gửi lại các lượt gửi không thành công"))
     def retry_failed(self, request, queryset):

@@ -91,6 +91,7 @@ TASK_ROUTES = {
     "portal.tasks.deliver_notification": {"queue": "notifications"},
     "portal.tasks.send_notification_email": {"queue": "notifications"},
     "portal.tasks.send_invitation": {"queue": "notifications"},
+    "portal.tasks.zalo_oa_reply": {"queue": "notifications"},
     "portal.tasks.deliver_webhook": {"queue": "notifications"},
     "portal.tasks.webhooks_retry_due": {"queue": "notifications"},
     "dossiers.tasks.send_acknowledgement": {"queue": "notifications"},

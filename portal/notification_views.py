@@ -68,7 +68,7 @@ def notification_preferences(request):
         status = 200
     context = {
         "rows": notifications.preferences_for_user(user=request.user),
-        "channels": [NotificationChannel(c).label for c in notifications.OPTIONAL_CHANNELS],
+        "channels": [NotificationChannel(c).label for c in notifications.optional_channels()],
         "languages": settings.LANGUAGES,
     }
     return render(request, "portal/notification_preferences.html", context, status=status)

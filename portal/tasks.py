@@ -9,6 +9,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.core.cache import cache
 from django.utils import timezone
 
+from portal import zalo
 from portal.models import NotificationChannel, NotificationDelivery
 from portal.notifications import DELIVERY_MAX_ATTEMPTS, delivery_send
 from portal.services.national_sync import sync_record_push, sync_records_due
@@ -41,6 +42,19 @@ def deliver_notification(self, delivery_id: int) -> str:
         )
         raise self.retry(countdown=countdown, max_retries=DELIVERY_MAX_ATTEMPTS - 1)
     return outcome
+
+
+@shared_task(bind=True)
+def zalo_oa_reply(self, reply_id: str, sender_id: str, text: str) -> str:
+    """Published from the outbox when the Zalo chatbot answers: send the OA message once,
+    retried with backoff while Zalo cannot take it."""
+    try:
+        return zalo.chatbot_reply_send(reply_id=reply_id, sender_id=sender_id, text=text)
+    except zalo.ZaloError as error:
+        countdown = get_exponential_backoff_interval(
+            factor=DELIVERY_BACKOFF_FACTOR, retries=self.request.retries, maximum=DELIVERY_BACKOFF_MAX, full_jitter=True
+        )
+        raise self.retry(exc=error, countdown=countdown, max_retries=DELIVERY_MAX_ATTEMPTS - 1) from None
 
 
 @shared_task

@@ -35,6 +35,9 @@ trap cleanup INT TERM EXIT
 pids+=($!)
 $PY manage.py runserver 127.0.0.1:8000 --noreload &
 pids+=($!)
+# The sandbox Zalo server (ZNS notices, OA chatbot messages), labelled SANDBOX in its log.
+$PY manage.py zalo_sandbox &
+pids+=($!)
 sleep 2
 cat <<MSG
 
@@ -48,6 +51,8 @@ cat <<MSG
     leader@example.com       lãnh đạo cơ quan / agency leader
     admin@example.com        quản trị cơ quan / agency admin (also /admin/)
   Thư điện tử được in ra màn hình này / emails are printed to this console.
+  Zalo (SANDBOX): http://127.0.0.1:8026/sandbox/ lists the notices and chatbot answers sent;
+    POST {"sender_id": "u1", "text": "<mã hồ sơ> [PIN]"} to /sandbox/inject to write to the OA.
   Ctrl-C để dừng / to stop.
 
 MSG

@@ -150,3 +150,22 @@ def test_collectstatic_succeeds_under_production_settings(tmp_path):
     result = _manage("collectstatic", "--no-input", env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_zalo_is_off_in_production_unless_configured():
+    code = (
+        "from django.conf import settings as s; from portal import zalo; "
+        "print(zalo.zalo_enabled(), s.ZALO_SANDBOX, bool(s.ZALO_OA_SECRET_KEY), s.ZALO_ZNS_URL, s.ZALO_OA_MESSAGE_URL)"
+    )
+    result = _manage("shell", "-v", "0", "-c", code, env=_production_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "False",
+        "False",
+        "https://business.openapi.zalo.me/message/template",
+        "https://openapi.zalo.me/v3.0/oa/message/cs",
+    ]
+    configured = _production_env(ZALO_ACCESS_TOKEN="t", ZALO_APP_ID="a", ZALO_OA_SECRET_KEY="k")  # noqa: S106
+    result = _manage("shell", "-v", "0", "-c", code, env=configured)
+    assert result.stdout.split()[:3] == ["True", "False", "True"]

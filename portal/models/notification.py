@@ -17,6 +17,7 @@ class NotificationChannel(models.TextChoices):
     IN_APP = "in_app", _("Trong ứng dụng")
     EMAIL = "email", _("Thư điện tử")
     SMS = "sms", _("Tin nhắn SMS")
+    ZALO = "zalo", _("Zalo")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -76,6 +77,10 @@ class NotificationDelivery(models.Model):
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
     sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    # The provider's id of the message (Zalo ZNS ``msg_id``), and when the provider reported it
+    # received on the phone (ZNS delivery callback ``user_received_message``).
+    provider_message_id = models.CharField(_("mã tin của nhà cung cấp"), max_length=64, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(_("đã đến máy lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lượt gửi thông báo")

@@ -1,4 +1,4 @@
-"""Notifications (thông báo) to portal users: in-app, email and SMS, never lost.
+"""Notifications (thông báo) to portal users: in-app, email, SMS and Zalo, never lost.
 
 `notify(recipient, event, context)` is the one way to tell a user something:
 
@@ -13,6 +13,10 @@
   A rolled-back change notifies nobody; a broker outage delays messages but loses none.
   The task `portal.tasks.deliver_notification` sends each one once and retries failures
   with exponential backoff, then marks the delivery failed.
+
+Zalo (`portal.zalo`, when configured) is opt-in per event: the delivery is the event's ZNS
+template (``ZALO_ZNS_TEMPLATES``) and its parameters, to the profile's phone; events without
+a template are not sent on Zalo.
 
 Channels follow the user's preferences (/account/notifications/) over the event's
 defaults; in-app is always on, and officers can not turn off the events flagged
@@ -48,6 +52,7 @@ Vietnamese source text in ``{% translate %}``/``{% blocktranslate %}``, English 
 locale/en); add it to the table above and to the template tests.
 """
 
+import json
 import logging
 
 from django.conf import settings
@@ -60,6 +65,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal import zalo
 from portal.models import (
     DeliveryStatus,
     Notification,
@@ -95,6 +101,11 @@ _UNREAD_TTL = 300
 DELIVERY_MAX_ATTEMPTS = 6
 SMS_MAX_LENGTH = 320
 OPTIONAL_CHANNELS = (NotificationChannel.EMAIL, NotificationChannel.SMS)
+
+
+def optional_channels() -> tuple[str, ...]:
+    """The channels a user may choose: Zalo only where it is configured (``ZALO_ACCESS_TOKEN``)."""
+    return OPTIONAL_CHANNELS + ((NotificationChannel.ZALO,) if zalo.zalo_enabled() else ())
 
 
 def _forget_unread(user_id: int) -> None:
@@ -258,6 +269,24 @@ def notify(
                 body_text=_one_line(f"{rendered['subject']} {link}")[:SMS_MAX_LENGTH],
             )
         )
+    zalo_phone = zalo.normalise_phone(_phone(recipient)) if NotificationChannel.ZALO in channels else ""
+    template = (
+        zalo.zns_template_for(event, context, url=absolute_url(str(context.get("url", ""))))
+        if recipient.is_active and zalo_phone and zalo.zalo_enabled()
+        else None
+    )
+    if template is not None:
+        # The ZNS template and its parameters are the message; kept as JSON for the task and the admin.
+        deliveries.append(
+            NotificationDelivery(
+                notification=notification,
+                channel=NotificationChannel.ZALO,
+                recipient=zalo_phone,
+                language=language,
+                subject=rendered["subject"],
+                body_text=json.dumps(template, ensure_ascii=False),
+            )
+        )
     NotificationDelivery.objects.bulk_create(deliveries)
 
     for delivery in deliveries:
@@ -305,6 +334,14 @@ def delivery_send(*, delivery_id: int, final: bool = False) -> str:
                 _send_email(delivery)
             elif delivery.channel == NotificationChannel.SMS:
                 get_sms_backend().send(phone=delivery.recipient, text=delivery.body_text)
+            elif delivery.channel == NotificationChannel.ZALO:
+                template = json.loads(delivery.body_text)
+                delivery.provider_message_id = zalo.zns_send(
+                    phone=delivery.recipient,
+                    template_id=template["template_id"],
+                    template_data=template["template_data"],
+                    tracking_id=str(delivery.pk),
+                )[:64]
         except Exception as error:  # noqa: BLE001 - any gateway failure is a failed attempt, retried
             delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
             if final:
@@ -315,7 +352,9 @@ def delivery_send(*, delivery_id: int, final: bool = False) -> str:
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = timezone.now()
         delivery.last_error = ""
-        delivery.save(update_fields=["attempts", "last_error", "status", "sent_at", "updated_at"])
+        delivery.save(
+            update_fields=["attempts", "last_error", "status", "sent_at", "provider_message_id", "updated_at"]
+        )
         if delivery.channel == NotificationChannel.EMAIL:
             Notification.objects.filter(pk=delivery.notification_id).update(emailed_at=delivery.sent_at)
     return "sent"
@@ -342,7 +381,7 @@ def preferences_for_user(*, user) -> list[dict]:
     rows = []
     for event in events_for_user(user):
         channels = []
-        for channel in OPTIONAL_CHANNELS:
+        for channel in optional_channels():
             locked = officer and event.mandatory_for_officers and channel in event.default_channels
             enabled = True if locked else saved.get((event.name, channel), channel in event.default_channels)
             channels.append({"channel": channel, "field": f"{event.name}:{channel}", "on": enabled, "locked": locked})

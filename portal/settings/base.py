@@ -577,6 +577,37 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # the default only logs the messages.
 NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", default="portal.notifications.sms.LoggingSmsBackend")
 
+# Zalo (portal/zalo.py): ZNS template notices and the Official Account tracking chatbot. Off
+# while ZALO_ACCESS_TOKEN is empty (no Zalo channel offered; the webhook answers 404 while
+# ZALO_OA_SECRET_KEY is empty). ZALO_APP_ID and ZALO_OA_SECRET_KEY verify the webhook's
+# X-ZEvent-Signature; the URLs default to Zalo's real endpoints. Dev points at the sandbox.
+ZALO_ACCESS_TOKEN = env("ZALO_ACCESS_TOKEN", default="")
+ZALO_APP_ID = env("ZALO_APP_ID", default="")
+ZALO_OA_SECRET_KEY = env("ZALO_OA_SECRET_KEY", default="")
+ZALO_ZNS_URL = env("ZALO_ZNS_URL", default="https://business.openapi.zalo.me/message/template")
+ZALO_OA_MESSAGE_URL = env("ZALO_OA_MESSAGE_URL", default="https://openapi.zalo.me/v3.0/oa/message/cs")
+ZALO_TIMEOUT = env.float("ZALO_TIMEOUT", default=10.0)
+# Webhook calls whose timestamp is further than this from now (seconds) are refused (replays).
+ZALO_WEBHOOK_MAX_AGE = env.int("ZALO_WEBHOOK_MAX_AGE", default=300)
+# True where the endpoints are the sandbox Zalo server (portal/zalo_sandbox.py): dev, test.
+ZALO_SANDBOX = False
+# Per notice event: the approved ZNS template id and its parameters (template parameter →
+# notice context key). An event without a template id is not sent on Zalo. The ids come from
+# the OA's ZNS console (JSON in ZALO_ZNS_TEMPLATES, same shape, replaces this default).
+_ZNS_DOSSIER = {"ma_ho_so": "dossier_code", "ten_thu_tuc": "procedure", "duong_dan": "url"}
+ZALO_ZNS_TEMPLATES = env.json(
+    "ZALO_ZNS_TEMPLATES",
+    default={
+        "dossier.status_changed": {"template_id": "", "params": {**_ZNS_DOSSIER, "trang_thai": "status"}},
+        "dossier.supplement_requested": {"template_id": "", "params": _ZNS_DOSSIER},
+        "dossier.result_ready": {"template_id": "", "params": _ZNS_DOSSIER},
+        "dossier.apology": {
+            "template_id": "",
+            "params": {**_ZNS_DOSSIER, "ly_do": "reason", "ngay_hen_moi": "new_due"},
+        },
+    },
+)
+
 # Prometheus metrics at /metrics: answered to a bearer token equal to METRICS_TOKEN, or to a
 # client address in METRICS_ALLOWED_NETWORKS (comma-separated CIDRs); to nobody else.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")

@@ -74,3 +74,17 @@ LGSP_URL = env("LGSP_URL", default=SITE_URL.rstrip("/") + "/sandbox-lgsp")  # no
 LGSP_CLIENT_ID = env("LGSP_CLIENT_ID", default="portal-sandbox")
 LGSP_SECRET = env("LGSP_SECRET", default="sandbox-only-lgsp-secret-not-for-production")  # noqa: S105
 NATIONAL_DATA_SOURCES = national_data_sources(LGSP_URL, LGSP_CLIENT_ID, LGSP_SECRET, LGSP_TIMEOUT)  # noqa: F405
+
+# Zalo notices and the OA chatbot against the sandbox Zalo server `make run` starts
+# (portal/zalo_sandbox.py, port ZALO_SANDBOX_PORT), which calls back our webhook signed as Zalo does.
+ZALO_SANDBOX = True
+ZALO_SANDBOX_PORT = env.int("ZALO_SANDBOX_PORT", default=8026)
+ZALO_ACCESS_TOKEN = env("ZALO_ACCESS_TOKEN", default="sandbox-only-zalo-token-not-for-production")  # noqa: S105
+ZALO_APP_ID = env("ZALO_APP_ID", default="sandbox-app")
+ZALO_OA_SECRET_KEY = env("ZALO_OA_SECRET_KEY", default="sandbox-only-zalo-oa-secret-not-for-production")  # noqa: S105
+ZALO_ZNS_URL = env("ZALO_ZNS_URL", default=f"http://127.0.0.1:{ZALO_SANDBOX_PORT}/message/template")
+ZALO_OA_MESSAGE_URL = env("ZALO_OA_MESSAGE_URL", default=f"http://127.0.0.1:{ZALO_SANDBOX_PORT}/v3.0/oa/message/cs")
+ZALO_ZNS_TEMPLATES = {  # noqa: F405 - sandbox template ids for every dossier notice
+    event: {**entry, "template_id": entry["template_id"] or f"sandbox-{event}"}
+    for event, entry in ZALO_ZNS_TEMPLATES.items()  # noqa: F405
+}
