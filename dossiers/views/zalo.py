@@ -36,7 +36,7 @@ def zalo_webhook(request):
     raw = request.body
     try:
         payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
         return _refuse(400, _("Dữ liệu gửi lên không phải JSON hợp lệ."))
     if not isinstance(payload, dict):
         return _refuse(400, _("Dữ liệu gửi lên không phải JSON hợp lệ."))

@@ -125,6 +125,7 @@ def test_the_rate_limit_is_the_tracking_one_per_sender(
         (b"[1, 2]", 400),
         (b'"text"', 400),
         (b"{}", 403),  # no timestamp: nothing to check the signature against
+        (b"[" * 5000 + b"]" * 5000, 400),  # nested deeper than the parser's recursion limit
     ],
 )
 def test_malformed_bodies_are_4xx(client, sandbox, body, status):
