@@ -116,7 +116,12 @@ def lighthouse(url: str, *, cookie: str | None, output: Path) -> dict[str, int]:
     ]
     if cookie:
         command.append(f"--extra-headers={json.dumps({'Cookie': cookie})}")
-    subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROMIUM}, check=True)  # noqa: S603
+    # Lighthouse's own trace recording fails now and then ("NO_NAVSTART", seen 2026-12-02 on an
+    # idle machine): a run that fails is made once more before the page counts as failed.
+    for attempt in (1, 2):
+        done = subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROMIUM}, check=attempt == 2)  # noqa: S603
+        if done.returncode == 0:
+            break
     report = json.loads(output.read_text(encoding="utf-8"))
     return {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
 
