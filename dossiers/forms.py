@@ -5,10 +5,12 @@ The procedure's own form (tờ khai) is built from its schema by the catalogue
 """
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import DocumentSource, DossierState, StatusCode
+from dossiers.services.documents import PHOTOS_MERGE, photo_size_problem, photos_count_problem, photos_mode
 from portal.upload_policy import size_pair
 from procedures import selectors as procedure_selectors
 
@@ -72,6 +74,27 @@ def store_slot_name(requirement_id: int) -> str:
     return f"store[{requirement_id}]"
 
 
+def photo_slot_name(requirement_id: int) -> str:
+    """The camera input of a component: several photos of one paper (issue 25)."""
+    return f"photos[{requirement_id}]"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Any number of files under one name (``request.FILES.getlist``), as a list, in the order sent."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(item, initial) for item in data if item]
+        return [one(data, initial)] if data else []
+
+
 def _store_option_label(doc) -> str:
     label = f"{doc.title or doc.name} — {doc.name} ({timezone.localtime(doc.created_at):%d/%m/%Y})"
     if doc.source == DocumentSource.NATIONAL:
@@ -104,19 +127,44 @@ class DocumentsForm(forms.Form):
             kind = requirement.national_document
             fitting.sort(key=lambda doc: not (kind and doc.national_document == kind))
             options = [(str(doc.pk), _store_option_label(doc)) for doc in fitting]
+            if photos_mode(requirement.accepted_types) is not None:
+                self.fields[photo_slot_name(requirement.pk)] = PhotosField(
+                    label=_("Chụp ảnh giấy tờ"), required=False, allow_empty_file=True
+                )
             self.fields[store_slot_name(requirement.pk)] = forms.ChoiceField(
                 label=_("hoặc chọn từ kho giấy tờ"),
                 required=False,
                 choices=[("", _("— Không chọn —")), *options],
             )
 
-    def slots(self):
-        """(requirement, upload field, store field) for the template."""
-        return [(r, self[document_slot_name(r.pk)], self[store_slot_name(r.pk)]) for r in self.requirements]
+    def slots(self) -> list[dict]:
+        """Per component, for the template: the requirement, its upload, store and camera
+        fields (no camera when it takes neither PDF nor images), and whether the photos are
+        merged into one PDF."""
+        slots = []
+        for r in self.requirements:
+            photos = photo_slot_name(r.pk)
+            merged = photos_mode(r.accepted_types) == PHOTOS_MERGE
+            slots.append(
+                {
+                    "requirement": r,
+                    "upload": self[document_slot_name(r.pk)],
+                    "store": self[store_slot_name(r.pk)],
+                    "photos": self[photos] if photos in self.fields else None,
+                    "photos_merged": merged,
+                    # A photo kept as it is must also fit the component's own limit.
+                    "photo_max_size": settings.DOCUMENT_PHOTO_MAX_SIZE
+                    if merged
+                    else min(settings.DOCUMENT_PHOTO_MAX_SIZE, r.max_size),
+                    "photos_max": settings.DOCUMENT_PHOTOS_MAX,
+                }
+            )
+        return slots
 
     def clean(self):
         cleaned = super().clean()
         for requirement in self.requirements:
+            self._clean_photos(requirement, cleaned)
             upload = cleaned.get(document_slot_name(requirement.pk))
             if upload is not None and upload.size > requirement.max_size:
                 shown, shown_limit = size_pair(upload.size, requirement.max_size)
@@ -126,6 +174,26 @@ class DocumentsForm(forms.Form):
                     % {"name": upload.name, "size": shown, "limit": shown_limit},
                 )
         return cleaned
+
+    def _clean_photos(self, requirement, cleaned) -> None:
+        """Count and sizes of a component's photos, before their bytes are read."""
+        name = photo_slot_name(requirement.pk)
+        photos = cleaned.get(name) or []
+        if not photos:
+            return
+        if cleaned.get(document_slot_name(requirement.pk)) is not None:
+            self.add_error(
+                name,
+                _("Mỗi giấy tờ chỉ gửi một cách: tải tệp lên hoặc chụp ảnh. Hãy bỏ tệp hoặc bỏ các ảnh rồi gửi lại."),
+            )
+            return
+        problems = [photos_count_problem(len(photos))] + [
+            photo_size_problem(position=position, name=photo.name, size=photo.size)
+            for position, photo in enumerate(photos, 1)
+        ]
+        problem = next((p for p in problems if p), None)
+        if problem:
+            self.add_error(name, problem)
 
 
 class DeclarationForm(forms.Form):

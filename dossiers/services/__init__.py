@@ -15,6 +15,7 @@ from .declarations import dossier_declarations_render
 from .documents import document_inspect, sanitise_filename, stored_document_create
 from .filing import (
     dossier_document_from_store,
+    dossier_document_photos_upload,
     dossier_document_remove,
     dossier_document_upload,
     dossier_draft_create,
@@ -77,6 +78,7 @@ __all__ = [
     "dossier_withdraw_request",
     "supplement_request_get",
     "dossier_document_from_store",
+    "dossier_document_photos_upload",
     "dossier_document_remove",
     "dossier_document_upload",
     "dossier_draft_create",

@@ -4,19 +4,28 @@ A file is accepted only when libmagic's reading of its bytes is one of the types
 document component allows, it fits the size limit, and it passes the upload policy
 (`portal.upload_policy`: active content of PDFs, decompression and pixel limits, polyglots,
 antivirus).
+
+Photos of one paper taken with the camera (issue 25) are checked the same way one by one, then
+merged by `photos_merge_pdf` into one PDF of a page each, which is then checked like any file.
 """
 
 import hashlib
+import io
 import logging
 import re
+import struct
 import unicodedata
+import warnings
 from dataclasses import dataclass
 
 import magic
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 from dossiers.constants import DocumentSource
 from dossiers.models import StoredDocument
@@ -154,3 +163,168 @@ def stored_document_create(*, inspected: InspectedFile, **fields) -> StoredDocum
     doc = stored_document_build(inspected=inspected, **fields)
     doc.save()
     return doc
+
+
+# --- photos taken with the camera (issue 25) ----------------------------------------------
+
+PHOTO_TYPES = ("image/jpeg", "image/png")
+# The long side of a page made from a photo: a paper stays legible, and the page light.
+PHOTO_LONG_SIDE = 2000
+PHOTO_JPEG_QUALITY = 75
+# 2000 pixels at 170 dpi are 29.9 cm, about the long side of an A4 page.
+PHOTO_PDF_RESOLUTION = 170
+# How photos can serve a document component.
+PHOTOS_MERGE = "merge"  # the component takes PDF: the photos become one PDF
+PHOTOS_SINGLE = "single"  # no PDF, but an image type: one photo, kept as it is
+_IMAGE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    struct.error,
+    EOFError,
+    MemoryError,
+    Image.DecompressionBombError,
+)
+
+
+def photos_mode(accepted_types: list[str] | tuple[str, ...] | None) -> str | None:
+    """How photos can serve a component accepting ``accepted_types``: `PHOTOS_MERGE`,
+    `PHOTOS_SINGLE`, or None when it takes neither PDF nor any image."""
+    accepted = tuple(accepted_types or DEFAULT_ACCEPTED)
+    if "application/pdf" in accepted:
+        return PHOTOS_MERGE
+    if any(kind in accepted for kind in PHOTO_TYPES):
+        return PHOTOS_SINGLE
+    return None
+
+
+def photos_count_problem(count: int) -> str | None:
+    """The message when ``count`` photos are too many for one component (``DOCUMENT_PHOTOS_MAX``)."""
+    limit = settings.DOCUMENT_PHOTOS_MAX
+    if count <= limit:
+        return None
+    return _(
+        "Mỗi giấy tờ nhận tối đa %(limit)d ảnh chụp; bạn đã gửi %(count)d ảnh. Hãy bỏ bớt ảnh, "
+        "hoặc tải lên bản quét thành một tệp PDF."
+    ) % {"limit": limit, "count": count}
+
+
+def photo_size_problem(*, position: int, name: str, size: int) -> str | None:
+    """The message when one photo is over ``DOCUMENT_PHOTO_MAX_SIZE`` (read before its bytes are)."""
+    limit = settings.DOCUMENT_PHOTO_MAX_SIZE
+    if size <= limit:
+        return None
+    shown, shown_limit = size_pair(size, limit)
+    return _("Ảnh thứ %(position)d (“%(name)s”) có dung lượng %(size)s, vượt quá giới hạn %(limit)s cho mỗi ảnh.") % {
+        "position": position,
+        "name": name,
+        "size": shown,
+        "limit": shown_limit,
+    }
+
+
+def _photo_refused(message: str, code: str) -> ValidationError:
+    return ValidationError(
+        _("%(problem)s Chưa ảnh nào của giấy tờ này được lưu; hãy chụp hoặc chọn lại các ảnh.") % {"problem": message},
+        code=code,
+    )
+
+
+def photos_check(photos: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Each photo checked as any upload is, by its bytes (a JPEG or PNG image, then the upload
+    policy: pixel limits, polyglots, antivirus); the photos as they are to be kept. The first
+    refused photo raises a ValidationError naming it and its position."""
+    problem = photos_count_problem(len(photos))
+    if problem:
+        raise ValidationError(problem, code="too_many_photos")
+    checked = []
+    for position, (name, content) in enumerate(photos, 1):
+        if not content:
+            raise _photo_refused(
+                _("Ảnh thứ %(position)d (“%(name)s”) rỗng.") % {"position": position, "name": name}, "empty"
+            )
+        problem = photo_size_problem(position=position, name=name, size=len(content))
+        if problem:
+            raise _photo_refused(problem, "too_large")
+        mime_type = magic.from_buffer(content[:65536], mime=True)
+        if mime_type not in PHOTO_TYPES:
+            raise _photo_refused(
+                _("Ảnh thứ %(position)d (“%(name)s”) không phải ảnh JPEG hay PNG (nội dung tệp là %(type)s).")
+                % {"position": position, "name": name, "type": mime_type},
+                "bad_type",
+            )
+        try:
+            content = upload_check(name=name, content=content, mime_type=mime_type)
+        except ValidationError as error:
+            # The policy's messages about an image start with its quoted name: said once here.
+            reason = " ".join(message.removeprefix(f"“{name}”: ") for message in error.messages)
+            raise _photo_refused(
+                _("Ảnh thứ %(position)d (“%(name)s”): %(reason)s")
+                % {"position": position, "name": name, "reason": reason},
+                error.code or "refused",
+            ) from None
+        checked.append((name, content))
+    return checked
+
+
+def _photo_page(content: bytes) -> Image.Image:
+    """One photo as a page: upright, its long side at most PHOTO_LONG_SIDE, in RGB or grey."""
+    with warnings.catch_warnings():
+        # The pixel count was checked against UPLOAD_IMAGE_MAX_PIXELS by the upload policy.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+            scale = min(1.0, PHOTO_LONG_SIDE / max(width, height, 1))
+            # A JPEG is decoded straight at a reduced scale (1/2, 1/4, 1/8) no smaller than the page.
+            image.draft(None, (max(1, int(width * scale)), max(1, int(height * scale))))
+            page = ImageOps.exif_transpose(image)
+    page.thumbnail((PHOTO_LONG_SIDE, PHOTO_LONG_SIDE), Image.Resampling.LANCZOS)
+    if page.mode in ("RGB", "L"):
+        return page
+    if page.mode in ("RGBA", "LA", "PA") or (page.mode == "P" and "transparency" in page.info):
+        # A transparent background reads as white paper.
+        rgba = page.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return page.convert("L" if page.mode in ("1", "I;16", "I", "F") else "RGB")
+
+
+def photos_merge_pdf(photos: list[tuple[str, bytes]]) -> bytes:
+    """One PDF of the photos, a page each in the order given: each page turned upright by its
+    EXIF orientation, brought down to PHOTO_LONG_SIDE pixels on its long side and stored as a
+    JPEG of quality PHOTO_JPEG_QUALITY. The photos are to have passed `photos_check`; one that
+    still cannot be decoded raises a ValidationError naming it."""
+    if not photos:
+        raise ValueError("no photos to merge")
+    pages = []
+    for position, (name, content) in enumerate(photos, 1):
+        try:
+            pages.append(_photo_page(content))
+        except _IMAGE_ERRORS:
+            raise _photo_refused(
+                _("Ảnh thứ %(position)d (“%(name)s”) bị hỏng hoặc không đọc được.")
+                % {"position": position, "name": name},
+                "bad_image",
+            ) from None
+    buffer = io.BytesIO()
+    pages[0].save(
+        buffer,
+        "PDF",
+        save_all=True,
+        append_images=pages[1:],
+        resolution=PHOTO_PDF_RESOLUTION,
+        quality=PHOTO_JPEG_QUALITY,
+        optimize=True,
+    )
+    return buffer.getvalue()
+
+
+def photos_pdf_name(title: str) -> str:
+    """The file name of the PDF made from a component's photos: ``giay-chung-sinh-anh-chup.pdf``."""
+    # slugify drops what does not decompose to ASCII: đ must be turned to d first.
+    slug = slugify(title.replace("đ", "d").replace("Đ", "D"))[:80].strip("-") or "giay-to"
+    return f"{slug}-anh-chup.pdf"

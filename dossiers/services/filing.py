@@ -23,7 +23,14 @@ from dossiers.core.pins import pin_hash, pin_new
 from dossiers.models import Dossier, DossierDocument, StoredDocument
 from dossiers.selectors import stored_documents_for_user
 from dossiers.services.documents import (
+    DEFAULT_ACCEPTED,
+    EXTENSIONS,
+    PHOTOS_MERGE,
     document_inspect,
+    photos_check,
+    photos_merge_pdf,
+    photos_mode,
+    photos_pdf_name,
     stored_document_build,
     stored_document_create,
     stored_files_discard,
@@ -38,6 +45,7 @@ from dossiers.services.once_only import (
 )
 from portal import selectors as portal_selectors
 from portal.assurance import assurance_check
+from portal.upload_policy import size_pair
 from procedures import selectors as procedure_selectors
 
 
@@ -276,6 +284,78 @@ def upload_and_attach(*, user, dossier: Dossier, requirement_id, name: str, cont
             inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name
         )
     return document_attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
+
+
+def dossier_document_photos_upload(
+    *, user, dossier: Dossier, requirement_id, photos: list[tuple[str, bytes]]
+) -> DossierDocument:
+    """Photos of one paper taken with the camera (issue 25), as one document of the component.
+
+    ``photos`` are (name, bytes) in the order sent. Each is checked as any upload is; then they
+    are merged, in that order, into one PDF of a page each (`photos_merge_pdf`), which is
+    checked against the component's size limit and types and kept like an uploaded file. A
+    component that takes no PDF takes one photo as it is, when it accepts that image type.
+    Nothing is kept when any photo is refused.
+    """
+    _require_applicant(user=user, dossier=dossier)
+    if dossier.state not in (DossierState.DRAFT, DossierState.SUPPLEMENT_REQUESTED):
+        raise ValidationError(_("Không thể thêm giấy tờ vào hồ sơ ở trạng thái này."), code="not_editable")
+    requirement = requirement_get(dossier, requirement_id)
+    key = f"documents[{requirement.pk}]"
+    mode = photos_mode(requirement.accepted_types)
+    accepted = requirement.accepted_types or DEFAULT_ACCEPTED
+    allowed = ", ".join(sorted({EXTENSIONS.get(t, t).upper() for t in accepted}))
+    if mode is None:
+        raise ValidationError(
+            {
+                key: [
+                    _("Giấy tờ này không nhận ảnh chụp (chỉ nhận %(allowed)s); hãy tải tệp lên.") % {"allowed": allowed}
+                ]
+            }
+        )
+    if mode != PHOTOS_MERGE and len(photos) > 1:
+        raise ValidationError(
+            {
+                key: [
+                    _(
+                        "Giấy tờ này chỉ nhận %(allowed)s, không nhận PDF, nên không ghép được nhiều ảnh: "
+                        "hãy gửi một ảnh duy nhất."
+                    )
+                    % {"allowed": allowed}
+                ]
+            }
+        )
+    try:
+        checked = photos_check(photos)
+    except ValidationError as error:
+        raise ValidationError({key: error.messages}) from None
+    if mode != PHOTOS_MERGE:
+        name, content = checked[0]
+        return upload_and_attach(user=user, dossier=dossier, requirement_id=requirement.pk, name=name, content=content)
+    try:
+        merged = photos_merge_pdf(checked)
+    except ValidationError as error:
+        raise ValidationError({key: error.messages}) from None
+    if len(merged) > requirement.max_size:
+        shown, shown_limit = size_pair(len(merged), requirement.max_size)
+        raise ValidationError(
+            {
+                key: [
+                    _(
+                        "%(count)d ảnh chụp ghép thành tệp PDF có dung lượng %(size)s, vượt quá giới hạn %(limit)s "
+                        "của giấy tờ này. Hãy gửi ít ảnh hơn, hoặc tải lên bản quét có dung lượng nhỏ hơn."
+                    )
+                    % {"count": len(checked), "size": shown, "limit": shown_limit}
+                ]
+            }
+        )
+    return upload_and_attach(
+        user=user,
+        dossier=dossier,
+        requirement_id=requirement.pk,
+        name=photos_pdf_name(requirement.name),
+        content=merged,
+    )
 
 
 @transaction.atomic

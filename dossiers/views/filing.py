@@ -34,6 +34,7 @@ from dossiers.forms import (
     DocumentsForm,
     DossierFilterForm,
     document_slot_name,
+    photo_slot_name,
     store_slot_name,
 )
 from dossiers.models import Dossier
@@ -462,9 +463,11 @@ def draft_documents(request, pk: int):
         form.is_valid()
         for requirement in requirements:
             slot = document_slot_name(requirement.pk)
-            if slot in form.errors:
+            photo_slot = photo_slot_name(requirement.pk)
+            if slot in form.errors or photo_slot in form.errors:
                 continue
             upload = form.cleaned_data.get(slot)
+            photos = form.cleaned_data.get(photo_slot) or []
             store_id = form.cleaned_data.get(store_slot_name(requirement.pk))
             try:
                 if upload is not None:
@@ -474,6 +477,14 @@ def draft_documents(request, pk: int):
                         requirement_id=requirement.pk,
                         name=upload.name,
                         content=upload.read(),
+                    )
+                elif photos:
+                    slot = photo_slot  # the messages go beside the camera input
+                    services.dossier_document_photos_upload(
+                        user=request.user,
+                        dossier=dossier,
+                        requirement_id=requirement.pk,
+                        photos=[(photo.name, photo.read()) for photo in photos],
                     )
                 elif store_id:
                     services.dossier_document_from_store(
@@ -498,7 +509,7 @@ def draft_documents(request, pk: int):
                 )
         status = 400
     current = {d.requirement_id: d for d in selectors.dossier_documents(dossier=dossier)}
-    slots = [{"requirement": r, "upload": up, "store": st, "current": current.get(r.pk)} for r, up, st in form.slots()]
+    slots = [{**slot, "current": current.get(slot["requirement"].pk)} for slot in form.slots()]
     context = _wizard_context(dossier, "documents", form=form, slots=slots, from_form=from_form)
     return render(request, "dossiers/filing/documents.html", context, status=status)
 

@@ -317,6 +317,11 @@ DOCUMENT_PREVIEW_WIDTH = env.int("DOCUMENT_PREVIEW_WIDTH", default=1240)
 # appointment at the latest (0: any moment before it); see dossiers/core/apology.py.
 APOLOGY_LEAD_WORKING_MINUTES = env.int("APOLOGY_LEAD_WORKING_MINUTES", default=0)
 DOCUMENT_PREVIEW_MAX_BYTES = env.int("DOCUMENT_PREVIEW_MAX_BYTES", default=25 * 1024 * 1024)
+# Photos of one paper taken with the camera on the documents step (issue 25): at most
+# DOCUMENT_PHOTOS_MAX per document component, each at most DOCUMENT_PHOTO_MAX_SIZE bytes before
+# they are merged into one PDF (which must then fit the component's own size limit).
+DOCUMENT_PHOTOS_MAX = env.int("DOCUMENT_PHOTOS_MAX", default=20)
+DOCUMENT_PHOTO_MAX_SIZE = env.int("DOCUMENT_PHOTO_MAX_SIZE", default=15 * 1024 * 1024)
 
 # --- Upload policy (portal/upload_policy.py enforces every line of this block) ---
 # A request body past this size is answered 413 before it is read (the proxy's
