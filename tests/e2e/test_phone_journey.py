@@ -97,7 +97,7 @@ def test_a_citizen_files_pays_and_tracks_on_a_phone(page, sandbox, user_password
     _fits(page, problems)
     paper = tmp_path / "giay-chung-sinh.pdf"
     paper.write_bytes(make_pdf())
-    page.locator(".document-slot").nth(0).locator("input[type=file]").set_input_files(str(paper))
+    page.locator(".document-slot").nth(0).locator("input[type=file]:not([capture])").set_input_files(str(paper))
     _click(page, page.get_by_role("button", name="Tiếp tục", exact=True))
     _fits(page, problems)
     page.get_by_label(re.compile("Tôi xin cam đoan")).check()

@@ -108,8 +108,8 @@ def test_citizen_signs_in_with_vneid_and_files_with_prefilled_identity(
     to_khai.write_bytes(make_pdf())
     chung_sinh.write_bytes(make_pdf())
     slots = page.locator(".document-slot")
-    slots.nth(0).locator("input[type=file]").set_input_files(str(to_khai))
-    slots.nth(1).locator("input[type=file]").set_input_files(str(chung_sinh))
+    slots.nth(0).locator("input[type=file]:not([capture])").set_input_files(str(to_khai))
+    slots.nth(1).locator("input[type=file]:not([capture])").set_input_files(str(chung_sinh))
     with page.expect_navigation():
         page.get_by_role("button", name="Tiếp tục", exact=True).click()
     expect(page.locator("table.answers .national-source").first).to_have_text("từ Cơ sở dữ liệu quốc gia về dân cư")
