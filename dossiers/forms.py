@@ -79,7 +79,7 @@ def photo_slot_name(requirement_id: int) -> str:
     return f"photos[{requirement_id}]"
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 

@@ -305,6 +305,8 @@ def dossier_document_photos_upload(
     mode = photos_mode(requirement.accepted_types)
     accepted = requirement.accepted_types or DEFAULT_ACCEPTED
     allowed = ", ".join(sorted({EXTENSIONS.get(t, t).upper() for t in accepted}))
+    if not photos:
+        raise ValidationError({key: [_("Chưa có ảnh chụp nào được gửi cho giấy tờ này.")]}, code="no_photos")
     if mode is None:
         raise ValidationError(
             {

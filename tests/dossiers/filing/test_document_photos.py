@@ -281,3 +281,17 @@ def test_photos_for_a_submitted_dossier_are_refused(draft, paper):
         services.dossier_document_photos_upload(
             user=submitted.applicant, dossier=submitted, requirement_id=paper.pk, photos=[("a.jpg", _photo(200, 150))]
         )
+
+
+def test_the_service_refuses_no_photos_and_a_component_without_pdf_or_images(draft, paper):
+    with pytest.raises(ValidationError, match="Chưa có ảnh chụp nào"):
+        services.dossier_document_photos_upload(user=draft.applicant, dossier=draft, requirement_id=paper.pk, photos=[])
+    docx_only = DocumentRequirementFactory(
+        version=draft.procedure_version,
+        accepted_types=["application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
+    )
+    with pytest.raises(ValidationError, match=r"không nhận ảnh chụp \(chỉ nhận DOCX\)"):
+        services.dossier_document_photos_upload(
+            user=draft.applicant, dossier=draft, requirement_id=docx_only.pk, photos=[("a.jpg", _photo(200, 150))]
+        )
+    assert not StoredDocument.objects.exists()
