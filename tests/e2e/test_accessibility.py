@@ -9,7 +9,7 @@ intake, register, search) and the leaders' statistics. Every page is scanned at 
 test collects every finding before failing, so one run lists them all.
 """
 
-import sys
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -39,9 +39,9 @@ def _choose(page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
-def _scan(page, language: str, pages: list[tuple[str, object]]) -> list[str]:
+def _scan(page, scan: str, language: str, pages: list[tuple[str, object]]) -> list[str]:
     """Open each page (a path, or a callable that brings the browser to it) at each width."""
-    STARTED.add((sys._getframe(1).f_code.co_name.removeprefix("test_").removesuffix("_pages"), language))
+    STARTED.add((scan, language))
     problems = []
     for name, target in pages:
         for width in WIDTHS:
@@ -73,6 +73,19 @@ def _form_with_errors(page):
     expect(page.locator("main .is-invalid, main .errorlist, main .invalid-feedback").first).to_be_visible()
 
 
+def _draft(page) -> str:
+    """The form step's URL of a draft of the birth registration, begun as a citizen begins one
+    (step 1, then "Tiếp tục"), once per test: the later pages open the same draft."""
+    if not getattr(page, "_draft_url", None):
+        page.goto("/dossiers/new/1.001193/")
+        if "/form/" not in page.url:  # step 1 asks something: its defaults are kept
+            with page.expect_navigation():
+                page.locator("main form button.btn-danger[type=submit]").click()
+        assert re.search(r"/dossiers/drafts/\d+/form/", page.url), page.url
+        page._draft_url = page.url.split("?")[0]
+    return page._draft_url
+
+
 @pytest.fixture
 def demo():
     """The demo catalogue, a citizen with a dossier in processing and the receiving ward's team."""
@@ -92,6 +105,7 @@ def test_public_pages(page, demo, language):
     _choose(page, language)
     problems = _scan(
         page,
+        "public",
         language,
         [
             ("home", "/"),
@@ -120,6 +134,7 @@ def test_citizen_pages(page, login, demo, language):
     _choose(page, language)
     problems = _scan(
         page,
+        "citizen",
         language,
         [
             ("my dossiers", "/dossiers/"),
@@ -130,6 +145,8 @@ def test_citizen_pages(page, login, demo, language):
             ("notifications", "/notifications/"),
             ("organisations", "/organisations/"),
             ("filing, first step", "/dossiers/new/1.001193/"),
+            ("filing, a middle page of the form", lambda p: p.goto(f"{_draft(p)}?page=2")),
+            ("filing, review with its change links", lambda p: p.goto(_draft(p).replace("/form/", "/review/"))),
             ("403", "/officer/"),
         ],
     )
@@ -146,6 +163,7 @@ def test_officer_pages(page, login, activate_totp, demo, language):
     _choose(page, language)
     problems = _scan(
         page,
+        "officer",
         language,
         [
             ("officer home", "/officer/"),
@@ -172,6 +190,7 @@ def test_statistics_pages(page, login, activate_totp, hand_built, language):
     period = "date_from=2026-03-09&date_to=2026-03-20"
     problems = _scan(
         page,
+        "statistics",
         language,
         [
             ("statistics dashboard", f"/officer/stats/?{period}"),
