@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import notification_views, views, vneid_views
+from portal import notification_views, pwa, views, vneid_views
 from portal.api import urls as api_urls
 from portal.language import language_set
 from portal.metrics import metrics_view
@@ -45,6 +45,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
     path("robots.txt", views.robots),
+    # The installable portal: manifest, service worker (at the root, so that its scope is the
+    # whole site) and the page it shows offline.
+    path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
+    path("sw.js", pwa.service_worker, name="pwa_service_worker"),
+    path("offline/", pwa.offline, name="pwa_offline"),
     path("i18n/setlang/", language_set, name="set_language"),
     # VNeID's login and callback: allauth's OpenID Connect views with the portal's adapter, at
     # the paths allauth gives them (so its URL names still point here).

@@ -14,6 +14,7 @@ from .applicant import (
 from .declarations import dossier_declarations_render
 from .documents import document_inspect, sanitise_filename, stored_document_create
 from .filing import (
+    DRAFT_CHANGED,
     dossier_document_from_store,
     dossier_document_photos_upload,
     dossier_document_remove,
@@ -22,6 +23,7 @@ from .filing import (
     dossier_draft_update,
     dossier_file,
     dossier_submit,
+    draft_version,
     drafts_purge,
     missing_requirements,
 )
@@ -83,6 +85,8 @@ __all__ = [
     "dossier_document_upload",
     "dossier_draft_create",
     "dossier_draft_update",
+    "draft_version",
+    "DRAFT_CHANGED",
     "dossier_file",
     "dossier_submit",
     "drafts_purge",

@@ -150,10 +150,26 @@ def dossier_draft_create(
     return dossier
 
 
-def dossier_draft_update(*, user, dossier: Dossier, data: dict, reasons: dict | None = None) -> Dossier:
+DRAFT_CHANGED = "draft_changed"
+
+
+def draft_version(dossier: Dossier) -> str:
+    """The version of a draft's saved answers: the form step's pages carry it, and a post made
+    from a page older than the draft (answers kept on a phone while offline, another tab) is
+    refused rather than written over newer answers. The server's draft is the truth."""
+    return f"{dossier.updated_at.timestamp():.6f}" if dossier.updated_at else ""
+
+
+def dossier_draft_update(
+    *, user, dossier: Dossier, data: dict, reasons: dict | None = None, expected_version: str | None = None
+) -> Dossier:
     """Save the form answers of a draft as they are; they are fully checked on submit. An answer
     a national database gave stays as it said, unless the form allows its correction and
-    ``reasons`` says why (`once_only.national_answers_merge`); a refused change saves nothing."""
+    ``reasons`` says why (`once_only.national_answers_merge`); a refused change saves nothing.
+
+    With ``expected_version`` (`draft_version` of the draft the answers were typed on), the
+    draft's row is locked and the answers are refused (code ``draft_changed``) when it has been
+    saved since."""
     _require_applicant(user=user, dossier=dossier)
     _require_draft(dossier)
     if not isinstance(data, dict):
@@ -168,8 +184,18 @@ def dossier_draft_update(*, user, dossier: Dossier, data: dict, reasons: dict | 
         data={k: v for k, v in data.items() if k in known},
         reasons=reasons or {},
     )
-    dossier.form_data, dossier.form_corrections = answers, corrections
     with transaction.atomic():
+        if expected_version is not None:
+            saved = Dossier.objects.select_for_update().only("updated_at").get(pk=dossier.pk)
+            if draft_version(saved) != expected_version:
+                raise ValidationError(
+                    _(
+                        "Bản nháp đã được lưu ở nơi khác sau khi trang này được mở, nên câu trả lời vừa gửi "
+                        "không được lưu. Bản nháp trên cổng được giữ nguyên: hãy xem lại rồi sửa nếu cần."
+                    ),
+                    code=DRAFT_CHANGED,
+                )
+        dossier.form_data, dossier.form_corrections = answers, corrections
         dossier.save(update_fields=["form_data", "form_corrections", "updated_at"])
         national_corrections_audit(dossier=dossier)
     return dossier

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, register_converter, reverse
 from django.utils import timezone
@@ -76,6 +76,10 @@ register_converter(DossierCodeConverter, "dossier_code")
 
 # Vietnamese names of the events of the timeline; an unknown action falls back to its new state.
 # --- helpers ----------------------------------------------------------------------------
+
+
+# Sent by static/js/offline-drafts.js with the answers it kept while offline: answered in JSON.
+OFFLINE_DRAFT_HEADER = "X-Offline-Draft"
 
 
 def _draft_or_404(request, pk: int) -> Dossier:
@@ -361,6 +365,7 @@ def draft_form(request, pk: int):
         return f"{url}?page={n}" if len(pages) > 1 else url
 
     status = 200
+    offline_sync = request.method == "POST" and request.headers.get(OFFLINE_DRAFT_HEADER) == "1"
     if request.method == "POST":
         form = procedure_selectors.form_schema_build_form(page_schema, data=request.POST, prefix="data")
         raw = _raw_answers(form)
@@ -383,14 +388,21 @@ def draft_form(request, pk: int):
                 dossier=dossier,
                 data=answers,
                 reasons=_posted_reasons(request, dossier),
+                expected_version=request.POST.get("draft_version"),
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == services.DRAFT_CHANGED:
+                return _draft_changed(request, dossier, error, pages, number, page_url)
+            if offline_sync:
+                return JsonResponse({"saved": False, "errors": errors_of(error)}, status=400)
             _mark_national(form, dossier)
             for key, field_errors in errors_of(error).items():
                 name = key.removeprefix("data.")
                 form.add_error(name if name in form.fields else None, field_errors)
             context = _form_context(dossier, form, pages, number, page_url)
             return render(request, "dossiers/filing/form.html", context, status=400)
+        if offline_sync:  # answers kept on the phone while offline, sent back (offline-drafts.js)
+            return JsonResponse({"saved": True, "draft_version": services.draft_version(dossier)})
         if request.POST.get("action") == "save":
             messages.success(request, _("Đã lưu bản nháp."))
             return redirect(_back_to_review(page_url(number)) if back_to_review else page_url(number))
@@ -410,6 +422,23 @@ def draft_form(request, pk: int):
     return render(request, "dossiers/filing/form.html", context, status=status)
 
 
+def _draft_changed(request, dossier: Dossier, error: ValidationError, pages, number: int, page_url):
+    """Answers typed on a page older than the saved draft: nothing saved, the draft shown as saved."""
+    message = error.messages[0]
+    if request.headers.get(OFFLINE_DRAFT_HEADER) == "1":
+        return JsonResponse({"saved": False, "code": services.DRAFT_CHANGED, "detail": message}, status=409)
+    dossier.refresh_from_db()
+    page_schema = {"fields": pages[number - 1]["fields"]}
+    form = procedure_selectors.form_schema_build_form(
+        page_schema, initial=_form_initial(page_schema, dossier.form_data), prefix="data"
+    )
+    _mark_national(form, dossier)
+    messages.error(request, message)
+    return render(
+        request, "dossiers/filing/form.html", _form_context(dossier, form, pages, number, page_url), status=409
+    )
+
+
 def _back_to_review(url: str) -> str:
     """``url`` (a page of the form step) returning to the review step once saved."""
     return url + ("&" if "?" in url else "?") + "return=review"
@@ -425,6 +454,7 @@ def _form_context(dossier: Dossier, form, pages: list[dict], number: int, page_u
         page_number=number,
         page_title=pages[number - 1]["title"],
         previous_page_url=page_url(number - 1) if number > 1 else "",
+        draft_version=services.draft_version(dossier),
     )
 
 

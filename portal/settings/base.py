@@ -637,6 +637,9 @@ _CSP_DIRECTIVES = {
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
+    # The service worker (/sw.js) and the manifest (/manifest.webmanifest) of the installable portal.
+    "worker-src": ["'self'"],
+    "manifest-src": ["'self'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
     "base-uri": ["'self'"],

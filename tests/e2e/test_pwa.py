@@ -1,0 +1,123 @@
+"""The installable portal on a phone (issue 25), at 360 × 800 with a touch screen: Chromium finds
+the manifest valid and the app installable, the service worker is registered and controls the
+pages, the offline page shows once the network is cut, and a draft typed without a network reaches
+the server when it is back. (Three photos becoming one three-page PDF, in the same phone context:
+tests/e2e/test_document_photos.py.)"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from dossiers.models import Dossier
+from tests.e2e.factories import _load_demo_catalogue
+from tests.factories import CitizenProfileFactory
+
+PHONE = {"width": 360, "height": 800}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
+
+
+def _service_worker_ready(page) -> str:
+    """The scope of the registration, once its worker is active and controls this page."""
+    scope = page.evaluate("navigator.serviceWorker.ready.then((registration) => registration.scope)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()  # clients.claim() may land after the first load: the next one is controlled
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+    return scope
+
+
+def test_the_portal_installs_and_shows_its_offline_page_without_a_network(page, context, live_server):
+    page.goto("/")
+    cdp = context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].endswith("/manifest.webmanifest")
+    assert manifest["errors"] == [], manifest["errors"]
+    assert '"lang": "vi"' in manifest["data"] and "Cổng Dịch vụ công" in manifest["data"]
+    assert _service_worker_ready(page) == f"{live_server.url}/"
+    # Playwright's contexts are off the record, which Chromium never installs from: every other
+    # reason (no icon, no worker, a bad manifest, not secure) would be listed here.
+    errors = [e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
+    assert [e for e in errors if e != "in-incognito"] == [], errors
+    # Cached: the static files of every page and the offline page, nothing personal.
+    cached = page.evaluate(
+        """caches.keys().then((keys) => Promise.all(keys.map((key) => caches.open(key).then((cache) => cache.keys()))))
+             .then((lists) => lists.flat().map((request) => new URL(request.url).pathname))"""
+    )
+    assert "/offline/" in cached and any(re.match(r"/static/css/portal\b", path) for path in cached), cached
+    assert all(path.startswith("/static/") or path == "/offline/" for path in cached), cached
+
+    context.set_offline(True)
+    try:
+        page.goto("/procedures/")
+        expect(page.locator("h1")).to_have_text("Không có kết nối mạng")
+        expect(page.locator('section[lang="en"]')).to_contain_text("You are offline")
+        # Styled from the cache: the header keeps its colour.
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.portal-header')).backgroundColor")
+            != "rgba(0, 0, 0, 0)"
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.set_offline(False)
+    page.locator("[data-reload]").click()
+    expect(page.locator("h1").first).not_to_have_text("Không có kết nối mạng")
+    assert page.url.endswith("/procedures/")
+
+
+def test_a_draft_typed_offline_reaches_the_server_when_the_network_is_back(page, context, login):
+    _load_demo_catalogue()
+    profile = CitizenProfileFactory(full_name="Nguyễn Văn Cha", phone="0912345678")
+    login(profile.user)
+    page.goto("/dossiers/new/1.001193/")
+    if "/form/" not in page.url:
+        with page.expect_navigation():
+            page.locator("main form button.btn-danger[type=submit]").click()
+    assert re.search(r"/dossiers/drafts/\d+/form/", page.url), page.url
+    draft = Dossier.objects.get(pk=int(re.search(r"/drafts/(\d+)/", page.url).group(1)))
+    _service_worker_ready(page)
+    form_url = page.url
+
+    context.set_offline(True)
+    page.fill('input[name="data-requester_id"]', "001090000001")
+    page.fill('input[name="data-requester_name"]', "Nguyễn Văn Cha")
+    page.locator('button[name="action"][value="save"]').tap()
+    notice = page.locator("#offline-draft-notice")
+    expect(notice).to_contain_text("Mất kết nối mạng: câu trả lời của bạn được giữ trên máy này")
+    assert page.url == form_url  # the page was not left for the offline page
+    draft.refresh_from_db()
+    assert (draft.form_data or {}).get("requester_id") != "001090000001"
+
+    context.set_offline(False)  # the online event: the kept answers are sent
+    expect(notice).to_contain_text("Đã có mạng trở lại")
+    draft.refresh_from_db()
+    assert draft.form_data["requester_id"] == "001090000001"
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length") == 0
+
+    # The page took the server's new version: going on now is an ordinary step, not a conflict.
+    page.fill('input[name="data-requester_phone"]', "0912345678")
+    page.fill('[name="data-requester_address"]', "Số 1 đường Trung Tâm, Phường Trung Tâm")
+    with page.expect_navigation():
+        page.locator('button[name="action"][value="next"]').tap()
+    assert page.url.endswith("?page=2"), (page.url, page.locator("#error-summary").inner_text())
+    draft.refresh_from_db()
+    assert draft.form_data["requester_phone"] == "0912345678"
+    # The copy kept as the form was sent is dropped once the draft is known to be newer.
+    page.wait_for_function("Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length === 0")
+
+
+def test_signing_out_forgets_the_answers_kept_on_the_phone(page, login):
+    profile = CitizenProfileFactory()
+    login(profile.user)
+    page.goto("/")
+    page.evaluate(
+        """localStorage.setItem('portal-draft:someone:/dossiers/drafts/1/form/',
+             JSON.stringify({user: 'someone', url: '/dossiers/drafts/1/form/', version: '', pairs: [], saved: Date.now()}))"""
+    )
+    page.locator("button.navbar-toggler").tap()
+    with page.expect_navigation():
+        page.locator('form[action*="logout"] button[type=submit]').tap()
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length") == 0
