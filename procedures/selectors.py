@@ -58,6 +58,7 @@ from procedures.models import Agency, Department, DocumentRequirement, Procedure
 from procedures.workflow_template import workflow_steps_validate
 
 __all__ = [
+    "active_agency_ids",
     "agency_get_by_code",
     "agency_list",
     "catalogue_content_counts",
@@ -181,6 +182,15 @@ def procedure_versions_in_force(*, on: dt.date | None = None) -> QuerySet[Proced
         effective_date__lte=on,
         procedure__is_active=True,
         pk=_in_force_pk(on),
+    )
+
+
+def active_agency_ids() -> frozenset[int]:
+    """The ids of the active agencies, cached per catalogue generation (an agency saved changes it)."""
+    return frozenset(
+        catalogue_cached(
+            "active_agency_ids", (), lambda: list(Agency.objects.filter(is_active=True).values_list("pk", flat=True))
+        )
     )
 
 

@@ -58,7 +58,6 @@ from dossiers.stats import definitions as d
 from dossiers.stats import service
 from portal.db_router import replica_reads
 from procedures import selectors as catalogue
-from procedures.models import Agency
 
 I = IndexIndicator  # noqa: E741 - the indicators' table below reads better with a short name
 T = MissionTargetKey
@@ -612,9 +611,7 @@ def index_compute(*, agency_ids: frozenset[int] | None, period: Period) -> dict:
 
 def scope_is_province(agency_ids: frozenset[int] | None) -> bool:
     """The scope is the whole province: no agency named, or every active agency in it."""
-    if agency_ids is None:
-        return True
-    return not Agency.objects.filter(is_active=True).exclude(pk__in=agency_ids).exists()
+    return agency_ids is None or agency_ids >= catalogue.active_agency_ids()
 
 
 def index_by_agency(*, agency_ids: frozenset[int] | None, period: Period) -> dict[int, dict]:
