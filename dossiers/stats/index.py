@@ -26,8 +26,11 @@ both as copied in a public code repository; baocaotaichinh.vn's summary of the d
 electronic result (code and link), 80 % digitisation and reuse, 80 % online payment, 90 %
 satisfaction, and the rules "on time = no later than the appointment", "supplementing time not
 counted", "more than one supplement request = late" are in the same description (the reference
-figures of issue 22), not the annex. The split of the other groups' points between their
-indicators and the linear scoring below a threshold are the portal's assumptions. Each rule line
+figures of issue 22), not the annex; so is the linear scoring below a threshold ("under 80 %:
+rate × maximum points / 80 %", items 3.1, 3.3, 3.5, 4.2, 4.3, 5.4). The split of the other
+groups' points between their indicators is the portal's assumption: the national point table
+splits them otherwise (digitisation 6 + 4 + 2 + 2 + 4 + 2 + 2, online 12 + 2 + 2 + 6 over
+indicators the portal partly lacks), not applied here. Each rule line
 says which (``IndexRule.max_points_source`` and ``full_at_source``), next to the figure on the
 pages and in the API.
 
