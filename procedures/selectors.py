@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
+    Exists,
     F,
     FloatField,
     Func,
@@ -57,8 +58,10 @@ from procedures.models import Agency, Department, DocumentRequirement, Procedure
 from procedures.workflow_template import workflow_steps_validate
 
 __all__ = [
+    "active_agency_ids",
     "agency_get_by_code",
     "agency_list",
+    "catalogue_content_counts",
     "document_requirement_get",
     "fold_accents",
     "form_answers_present",
@@ -180,6 +183,39 @@ def procedure_versions_in_force(*, on: dt.date | None = None) -> QuerySet[Proced
         procedure__is_active=True,
         pk=_in_force_pk(on),
     )
+
+
+def active_agency_ids() -> frozenset[int]:
+    """The ids of the active agencies, cached per catalogue generation (an agency saved changes it)."""
+    return frozenset(
+        catalogue_cached(
+            "active_agency_ids", (), lambda: list(Agency.objects.filter(is_active=True).values_list("pk", flat=True))
+        )
+    )
+
+
+def catalogue_content_counts(*, on: dt.date | None = None) -> tuple[int, int]:
+    """(procedures in force whose version has every component, procedures in force) on ``on``
+    (default today), for item 1.3 of the service-quality index: the components of Decree
+    63/2010/NĐ-CP art. 8(2) as the national description lists them — name, sequence (steps),
+    method (a channel), documents (one requirement at least), time limit (always held: a required
+    field, 0 working days meaning "within the day"), applicants (citizens or organisations),
+    agency (one at least). Cached per catalogue generation."""
+    on = on or timezone.localdate()
+
+    def compute() -> tuple[int, int]:
+        versions = procedure_versions_in_force(on=on)
+        complete = versions.filter(
+            ~Q(name=""),
+            ~Q(steps_text=""),
+            Q(channel_in_person=True) | Q(channel_online=True) | Q(channel_post=True),
+            Q(for_citizens=True) | Q(for_organisations=True),
+            Exists(DocumentRequirement.objects.filter(version=OuterRef("pk"))),
+            Exists(Procedure.agencies.through.objects.filter(procedure=OuterRef("procedure"))),
+        )
+        return complete.count(), versions.count()
+
+    return tuple(catalogue_cached("content_counts", (on.isoformat(),), compute))
 
 
 def procedure_version_in_force(procedure: Procedure, *, on: dt.date | None = None) -> ProcedureVersion | None:

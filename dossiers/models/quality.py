@@ -73,8 +73,20 @@ class IndexRule(models.Model):
         return f"{self.get_indicator_display()}: {self.max_points}"
 
 
+# Indicators tracked as a figure, never scored: no text at hand gives them points or a rule to
+# turn the figure into points (item 2.2, the average processing time).
+TRACKED_ONLY = frozenset({IndexIndicator.AVG_PROCESSING_TIME})
+
+
 def rule_points_validate(rules: list[tuple[str, Decimal]]) -> None:
-    """The points of a rule set's lines add up to at most 100 (Decision 766/QĐ-TTg scores out of 100)."""
+    """The points of a rule set's lines add up to at most 100 (Decision 766/QĐ-TTg scores out of
+    100); an indicator only tracked has no points."""
+    for indicator, points in rules:
+        if indicator in TRACKED_ONLY and points:
+            raise ValidationError(
+                _("Chỉ số “%(name)s” chỉ theo dõi, không chấm điểm: điểm tối đa phải là 0.")
+                % {"name": IndexIndicator(indicator).label}
+            )
     total = sum((points for _indicator, points in rules), Decimal("0"))
     if total > 100:
         raise ValidationError(_("Tổng điểm tối đa của bộ quy tắc là %(total)s, vượt quá 100.") % {"total": total})

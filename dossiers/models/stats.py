@@ -121,6 +121,8 @@ class MonthlyStat(models.Model):
     rating_very_satisfied = models.PositiveIntegerField(default=0)
     rating_satisfied = models.PositiveIntegerField(default=0)
     rating_dissatisfied = models.PositiveIntegerField(default=0)
+    # Working minutes of the dossiers resolved, for the average processing time (index item 2.2).
+    processing_minutes = models.BigIntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:

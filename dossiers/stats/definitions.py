@@ -436,5 +436,6 @@ MONTHLY_FIELDS = (
     "rating_very_satisfied",
     "rating_satisfied",
     "rating_dissatisfied",
+    "processing_minutes",
 )
 STOCK_FIELDS = ("open_on_time", "open_overdue", "paused_supplement", "paused_payment")

@@ -11,21 +11,35 @@ full_at)``; one whose rate has no denominator in the period scores nothing and s
 whose source data the portal does not hold (``source=None``) is shown as unavailable with the
 reason, never estimated, and the total is then out of what is available.
 
-Where the figures come from (checked on 2 December 2026 with the stored public pages). The
-decision's body (Article 1 approves the index; the national evaluation system in operation from
-1 August 2022) was found; its annex — the formula table with each indicator's points and
+Where the figures come from (checked on 3 December 2026 with the stored public pages and code).
+The decision's body (Article 1 approves the index; the national evaluation system in operation
+from 1 August 2022) was found; its annex — the formula table with each indicator's points and
 threshold — and the Government Office's guidance were not. The five groups and their maxima
 (18, 20, 22, 22, 18) come from secondary descriptions (news pages of provincial departments
-introducing the decision: sonoivu.namdinh.gov.vn, cchc.soctrang.gov.vn; dinte.gov.vn lists the
-transparency indicators: procedures published on time, updated and made public on time, made
-public with every component, dossiers synced to the national portal). The thresholds 80 %
-online, 50 % online with an electronic result (code and link), 80 % digitisation and reuse,
-80 % online payment, 90 % satisfaction, and the rules "on time = no later than the
-appointment", "supplementing time not counted", "more than one supplement request = late" are
-the reference figures of issue 22, a written description of the formulas, not the annex. The
-split of a group's points between its indicators and the linear scoring below a threshold are
-the portal's assumptions. Each rule line says which (``IndexRule.max_points_source`` and
-``full_at_source``), next to the figure on the pages and in the API.
+introducing the decision: sonoivu.namdinh.gov.vn, cchc.soctrang.gov.vn). The transparency and
+progress groups follow the national list of a written description of the formulas ("Mô tả công
+thức tính chỉ số 766", items 1.1–1.4, 2.1, 2.2) and the national evaluation system's point table
+(1.1 published on time 6, 1.2 updated and made public on time 4, 1.3 made public with every
+component 2, 1.4 dossiers synced 6; 2.1 on time 20; 2.2 average time: a formula, no points),
+both as copied in a public code repository; baocaotaichinh.vn's summary of the decision gives
+1.2 its 4 of 18 and on time "at most 20". The thresholds 80 % online, 50 % online with an
+electronic result (code and link), 80 % digitisation and reuse, 80 % online payment, 90 %
+satisfaction, and the rules "on time = no later than the appointment", "supplementing time not
+counted", "more than one supplement request = late" are in the same description (the reference
+figures of issue 22), not the annex; so is the linear scoring below a threshold ("under 80 %:
+rate × maximum points / 80 %", items 3.1, 3.3, 3.5, 4.2, 4.3, 5.4). The split of the other
+groups' points between their indicators is the portal's assumption: the national point table
+splits them otherwise (digitisation 6 + 4 + 2 + 2 + 4 + 2 + 2, online 12 + 2 + 2 + 6 over
+indicators the portal partly lacks), not applied here. Each rule line
+says which (``IndexRule.max_points_source`` and ``full_at_source``), next to the figure on the
+pages and in the API.
+
+Without data. Neither text at hand says how an indicator with nothing to count (no dossier in
+the period) is scored: the description only says "when the denominator is 0, show 0 or N/A as
+the reporting rules say". Such an indicator is left out of the total, which is then out of the
+points that had data (``max_points_scored``; ``left_out`` lists the rest, ``no_data_rule`` says
+why). One exception is written: item 1.4 (sync) takes, in a period without dossiers, the previous
+year's count as its denominator and 0 when there is none, so its rate is then 0 % and it scores 0.
 """
 
 import calendar
@@ -46,6 +60,7 @@ from dossiers.models import IndexRule, IndexRuleSet, MissionTarget, MonthlyStat
 from dossiers.stats import definitions as d
 from dossiers.stats import service
 from portal.db_router import replica_reads
+from procedures import selectors as catalogue
 
 I = IndexIndicator  # noqa: E741 - the indicators' table below reads better with a short name
 T = MissionTargetKey
@@ -134,6 +149,11 @@ SOURCE_LABELS = {
     "paid_online": gettext_lazy("Nộp phí, lệ phí trực tuyến"),
     "ratings": gettext_lazy("Lượt đánh giá"),
     "ratings_satisfied": gettext_lazy("Rất hài lòng và hài lòng"),
+    "processing_minutes": gettext_lazy("Tổng số phút làm việc giải quyết các hồ sơ đã giải quyết"),
+    "avg_processing_days": gettext_lazy("Thời gian giải quyết trung bình (ngày làm việc)"),
+    # The procedure catalogue (item 1.3), the whole province, now.
+    "procedures_public": gettext_lazy("Thủ tục hành chính đang công khai"),
+    "procedures_complete": gettext_lazy("Thủ tục công khai đủ các bộ phận tạo thành"),
 }
 
 
@@ -167,7 +187,23 @@ def source_totals(rows) -> dict[str, int]:
         "received_synced": total["received_synced"],
         "ratings": total["rating_very_satisfied"] + total["rating_satisfied"] + total["rating_dissatisfied"],
         "ratings_satisfied": total["rating_very_satisfied"] + total["rating_satisfied"],
+        "processing_minutes": total["processing_minutes"],
+        "avg_processing_days": average_days(total["processing_minutes"], in_time + total["resolved_late"]),
     }
+
+
+def average_days(minutes: int, resolved: int) -> float | None:
+    """Working minutes over the resolved dossiers, in working days of 480 minutes (two decimals,
+    half up); None when none was resolved."""
+    if not resolved:
+        return None
+    return float(_round(Decimal(minutes) / d.MINUTES_PER_WORKING_DAY / resolved))
+
+
+def catalogue_figures() -> dict[str, int]:
+    """Item 1.3's figures from the procedure catalogue, now (the description: not by period)."""
+    complete, public = catalogue.catalogue_content_counts()
+    return {"procedures_complete": complete, "procedures_public": public}
 
 
 # --------------------------------------------------------------------------- indicators
@@ -184,10 +220,22 @@ class Indicator:
     missing: str = ""
     # Why the data is not held at this moment (a setting off), or None when it is.
     unavailable_when: Callable[[], str | None] | None = None
+    # "rate" (scored from numerator / denominator) or "average" (a figure tracked, never scored;
+    # ``average`` gives it from the source figures).
+    kind: str = "rate"
+    average: Callable[[dict], float | None] | None = None
+    unit: str = ""
+    # Computed for the whole province only (the national description), or for any scope.
+    province_only: bool = False
+    # With nothing to count: left out of the total (no text says otherwise), or rate 0 (the text).
+    when_empty: str = "left_out"
+    when_empty_note: str = ""
+    # What "nothing to count" means for it (default: no dossier in the period).
+    empty_note: str = ""
 
 
-def _unavailable(key, group, formula, missing) -> Indicator:
-    return Indicator(key, group, formula, None, (), missing)
+def _unavailable(key, group, formula, missing, **extra) -> Indicator:
+    return Indicator(key, group, formula, None, (), missing, **extra)
 
 
 def _sync_off() -> str | None:
@@ -199,39 +247,92 @@ def _sync_off() -> str | None:
     )
 
 
+_NO_DECISION = gettext_lazy(
+    "Cổng chưa lưu quyết định công bố thủ tục (số, ngày quyết định) nên chưa tính được; ngày công bố trên cổng "
+    "(thời điểm công bố phiên bản) không thay được ngày quyết định."
+)
 INDICATORS: list[Indicator] = [
     _unavailable(
         I.PUBLICATION,
         IndexGroup.TRANSPARENCY,
-        gettext_lazy("Số TTHC công bố, công khai đúng hạn / Tổng số TTHC phải công bố"),
-        gettext_lazy("Cổng chưa lưu hạn công bố của quyết định công bố thủ tục nên chưa tính được."),
+        gettext_lazy(
+            "Mục 1.1: Số TTHC công bố đúng hạn / Tổng số TTHC đã công bố trong kỳ. Cấp tỉnh: ngày quyết định công bố "
+            "không muộn hơn ngày hiệu lực mới nhất của văn bản quy định thủ tục trừ 5 ngày làm việc."
+        ),
+        _NO_DECISION,
+        province_only=True,
+    ),
+    _unavailable(
+        I.PUBLIC_UPDATE,
+        IndexGroup.TRANSPARENCY,
+        gettext_lazy(
+            "Mục 1.2: Số TTHC cập nhật, công khai đúng hạn trên CSDL quốc gia về TTHC / Tổng số TTHC phải cập nhật, "
+            "công khai trong kỳ. Cấp tỉnh: công khai trong 5 ngày làm việc kể từ ngày quyết định công bố."
+        ),
+        _NO_DECISION,
+        province_only=True,
+    ),
+    Indicator(
+        I.PUBLIC_CONTENT,
+        IndexGroup.TRANSPARENCY,
+        gettext_lazy(
+            "Mục 1.3: Số TTHC đang công khai có đủ các bộ phận tạo thành (tên, trình tự, cách thức, thành phần hồ "
+            "sơ, thời hạn, đối tượng, cơ quan thực hiện) / Tổng số TTHC đang công khai; tính đến thời điểm hiện tại, "
+            "không theo kỳ."
+        ),
+        lambda f: (f["procedures_complete"], f["procedures_public"]),
+        ("procedures_complete", "procedures_public"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai."),
     ),
     Indicator(
         I.NATIONAL_SYNC,
         IndexGroup.TRANSPARENCY,
         gettext_lazy(
-            "Số hồ sơ tiếp nhận trong kỳ đã đồng bộ thành công lên Cổng Dịch vụ công quốc gia / Tổng số hồ sơ "
-            "tiếp nhận trong kỳ"
+            "Mục 1.4: Số hồ sơ tiếp nhận trong kỳ đã đồng bộ thành công lên Cổng Dịch vụ công quốc gia / Tổng số "
+            "hồ sơ tiếp nhận trong kỳ"
         ),
         lambda f: (f["received_synced"], f["received"]),
         ("received_synced", "received"),
         unavailable_when=_sync_off,
+        when_empty="zero",
+        when_empty_note=gettext_lazy(
+            "Không có hồ sơ tiếp nhận trong kỳ: theo bản mô tả công thức (mục 1.4), mẫu số lấy số hồ sơ của năm "
+            "trước liền kề (chia 12 với kỳ tháng, chia 4 với kỳ quý), không có thì tỷ lệ bằng 0; tử số là 0 nên tỷ "
+            "lệ là 0 % và chỉ số được 0 điểm."
+        ),
     ),
     _unavailable(
         I.PUBLIC_PROGRESS,
         IndexGroup.TRANSPARENCY,
         gettext_lazy("Số hồ sơ công khai tiến độ, kết quả / Tổng số hồ sơ"),
-        gettext_lazy("Tiêu chí chấm của nội dung này chưa có văn bản hướng dẫn trong tay; chưa tính."),
+        gettext_lazy(
+            "Không thuộc danh mục chỉ số quốc gia (mục 1.1–1.4 của bản mô tả công thức); bộ quy tắc này vẫn ghi "
+            "nên dòng được giữ, không chấm."
+        ),
     ),
     Indicator(
         I.ON_TIME,
         IndexGroup.TIMELINESS,
         gettext_lazy(
-            "(Giải quyết trước hạn, đúng hạn − số hồ sơ yêu cầu bổ sung quá một lần) / Tổng số hồ sơ đã giải "
-            "quyết. Đúng hạn: xong không muộn hơn thời điểm hẹn trả; thời gian công dân bổ sung không tính."
+            "Mục 2.1: (Giải quyết trước hạn, đúng hạn − số hồ sơ yêu cầu bổ sung quá một lần) / Tổng số hồ sơ đã "
+            "giải quyết. Đúng hạn: xong không muộn hơn thời điểm hẹn trả; thời gian công dân bổ sung không tính."
         ),
         lambda f: (f["resolved_in_time"] - f["resolved_multi_supplement"], f["resolved"]),
         ("resolved_in_time", "resolved_multi_supplement", "resolved_late", "resolved"),
+    ),
+    Indicator(
+        I.AVG_PROCESSING_TIME,
+        IndexGroup.TIMELINESS,
+        gettext_lazy(
+            "Mục 2.2: Tổng thời gian giải quyết / Tổng số hồ sơ đã giải quyết trong kỳ (phút làm việc theo lịch của "
+            "cơ quan, trừ thời gian chờ công dân, 480 phút một ngày làm việc)."
+        ),
+        None,
+        ("avg_processing_days", "processing_minutes", "resolved"),
+        kind="average",
+        average=lambda f: f["avg_processing_days"],
+        unit=gettext_lazy("ngày làm việc"),
     ),
     Indicator(
         I.DIGITISED,
@@ -349,21 +450,50 @@ def _group_source(group: str, max_points: Decimal, indicators: list[dict]) -> st
     return str(weakest)
 
 
-def index_score(*, figures: dict, rules: list[IndexRule]) -> dict:
-    """The index of one scope and period from its source figures, under a rule set's lines."""
+NO_DATA_RULE = gettext_lazy(
+    "Chỉ số không có số liệu trong kỳ (không có hồ sơ để tính) hoặc cổng chưa có nguồn số liệu thì không tính vào "
+    "tổng: Quyết định 766/QĐ-TTg và bản mô tả công thức có trong tay không nói cách chấm điểm khi không có số liệu "
+    "(bản mô tả chỉ ghi “mẫu số bằng 0: hiển thị 0 hoặc N/A”). Tổng điểm vì vậy là điểm đạt trên số điểm có số "
+    "liệu. Riêng mục 1.4 (đồng bộ hồ sơ) bản mô tả quy định tỷ lệ bằng 0 khi không có hồ sơ."
+)
+TRACKED_NOTE = gettext_lazy(
+    "Chỉ theo dõi, không chấm điểm: bảng điểm quốc gia không có điểm cho mục 2.2 và bản mô tả công thức không có "
+    "quy tắc quy đổi; 20 điểm của nhóm dành cho tỷ lệ đúng hạn (mục 2.1). Bản mô tả tính theo từng thủ tục, cho hồ "
+    "sơ có ngày bắt đầu xử lý trong kỳ; cổng lấy các hồ sơ xử lý xong trong kỳ từ bảng tổng hợp."
+)
+NOTHING_TO_COUNT = gettext_lazy("Không có hồ sơ nào để tính trong kỳ.")
+PROVINCE_ONLY = gettext_lazy(
+    "Bản mô tả công thức chỉ tính chỉ số này cho cả tỉnh, không tính cho từng cơ quan; xem chỉ số của toàn tỉnh."
+)
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def index_score(*, figures: dict, rules: list[IndexRule], province: bool = False) -> dict:
+    """The index of one scope and period from its source figures, under a rule set's lines;
+    ``province``: the scope is the whole province (the indicators computed for it only)."""
     rules = {r.indicator: r for r in rules}
-    groups = []
+    groups, left_out = [], []
     for group in IndexGroup:
         indicators = []
         for spec in (i for i in INDICATORS if i.group == group and i.key in rules):
             rule = rules[spec.key]
-            reason = spec.unavailable_when() if spec.unavailable_when else None
-            available = spec.source is not None and reason is None
+            tracked = spec.kind == "average"
+            if spec.province_only and not province:
+                reason = str(PROVINCE_ONLY)
+            else:
+                reason = spec.unavailable_when() if spec.unavailable_when else None
+            held = spec.source is not None or spec.average is not None
+            available = held and reason is None
             entry = {
                 "key": spec.key,
                 "name": str(IndexIndicator(spec.key).label),
                 "formula": str(spec.formula),
-                "max_points": float(rule.max_points),
+                "kind": spec.kind,
+                # A tracked figure is worth nothing, whatever a line written past the admin says.
+                "max_points": 0.0 if tracked else float(rule.max_points),
                 "full_at": float(rule.full_at),
                 "max_points_source": rule.max_points_source,
                 "max_points_source_label": str(FigureSource(rule.max_points_source).label),
@@ -371,7 +501,8 @@ def index_score(*, figures: dict, rules: list[IndexRule]) -> dict:
                 "full_at_source_label": str(FigureSource(rule.full_at_source).label),
                 "note": rule.note,
                 "available": available,
-                "figures": [{"key": k, "label": str(SOURCE_LABELS[k]), "value": figures[k]} for k in spec.figures],
+                "status": "unavailable",
+                "figures": [{"key": k, "label": str(SOURCE_LABELS[k]), "value": figures.get(k)} for k in spec.figures],
                 "numerator": None,
                 "denominator": None,
                 "rate": None,
@@ -379,38 +510,60 @@ def index_score(*, figures: dict, rules: list[IndexRule]) -> dict:
             }
             if not available:
                 entry["missing"] = str(reason or spec.missing)
+            elif tracked:
+                value = spec.average(figures)
+                entry.update(value=value, unit=str(spec.unit), status="tracked", tracked_note=str(TRACKED_NOTE))
+                if value is None:
+                    entry["missing"] = str(NOTHING_TO_COUNT)
             else:
                 numerator, denominator = spec.source(figures)
-                rate, points = indicator_points(
-                    numerator=numerator, denominator=denominator, max_points=rule.max_points, full_at=rule.full_at
+                entry.update(numerator=max(0, numerator), denominator=denominator, status="scored")
+                if denominator == 0 and spec.when_empty == "zero":
+                    entry.update(rate=0.0, points=0.0, missing=str(spec.when_empty_note))
+                else:
+                    rate, points = indicator_points(
+                        numerator=numerator, denominator=denominator, max_points=rule.max_points, full_at=rule.full_at
+                    )
+                    entry.update(
+                        rate=None if rate is None else float(rate), points=None if points is None else float(points)
+                    )
+                    if denominator == 0:
+                        entry.update(status="no_data", missing=str(spec.empty_note or NOTHING_TO_COUNT))
+            if entry["points"] is None and entry["max_points"]:
+                left_out.append(
+                    {
+                        "key": spec.key,
+                        "name": entry["name"],
+                        "max_points": entry["max_points"],
+                        "status": entry["status"],
+                    }
                 )
-                entry.update(numerator=max(0, numerator), denominator=denominator)
-                entry.update(
-                    rate=None if rate is None else float(rate), points=None if points is None else float(points)
-                )
-                if denominator == 0:
-                    entry["missing"] = _("Không có hồ sơ nào để tính trong kỳ.")
             indicators.append(entry)
-        max_points = sum(Decimal(str(i["max_points"])) for i in indicators)
+        max_points = sum(_decimal(i["max_points"]) for i in indicators)
         scored = [i for i in indicators if i["points"] is not None]
-        source = _group_source(group, max_points, indicators)
+        source = _group_source(group, max_points, [i for i in indicators if not i["kind"] == "average"])
         groups.append(
             {
                 "key": group.value,
                 "name": str(group.label),
-                "points": float(sum(Decimal(str(i["points"])) for i in scored)),
+                "points": float(sum(_decimal(i["points"]) for i in scored)),
                 "max_points": float(max_points),
                 "max_points_source": source,
                 "max_points_source_label": str(FigureSource(source).label),
-                "max_points_scored": float(sum(Decimal(str(i["max_points"])) for i in scored)),
+                "max_points_scored": float(sum(_decimal(i["max_points"]) for i in scored)),
                 "indicators": indicators,
             }
         )
-    total = min(Decimal(100), sum(Decimal(str(g["points"])) for g in groups))
+    total = min(Decimal(100), sum(_decimal(g["points"]) for g in groups))
+    max_total = min(Decimal(100), sum(_decimal(g["max_points"]) for g in groups))
+    scored_total = min(max_total, sum(_decimal(g["max_points_scored"]) for g in groups))
     return {
         "total": float(total),
-        "max_points": float(min(Decimal(100), sum(Decimal(str(g["max_points"])) for g in groups))),
-        "max_points_scored": float(sum(Decimal(str(g["max_points_scored"])) for g in groups)),
+        "max_points": float(max_total),
+        "max_points_scored": float(scored_total),
+        "points_left_out": float(max_total - scored_total),
+        "left_out": left_out,
+        "no_data_rule": str(NO_DATA_RULE),
         "groups": groups,
     }
 
@@ -441,7 +594,12 @@ def index_compute(*, agency_ids: frozenset[int] | None, period: Period) -> dict:
         raise BadPeriod(_("Chưa có bộ quy tắc chấm điểm nào áp dụng cho kỳ này."))
     rule_set = rules[0].rule_set
     figures = source_totals(index_rows(agency_ids=agency_ids, period=period))
-    result = index_score(figures=figures, rules=rules)
+    province = scope_is_province(agency_ids)
+    if province and any(
+        INDICATORS_BY_KEY[r.indicator].province_only for r in rules if r.indicator in INDICATORS_BY_KEY
+    ):
+        figures |= catalogue_figures()
+    result = index_score(figures=figures, rules=rules, province=province)
     return {
         "period": period.as_dict(),
         "rule_set": {
@@ -454,8 +612,14 @@ def index_compute(*, agency_ids: frozenset[int] | None, period: Period) -> dict:
     }
 
 
+def scope_is_province(agency_ids: frozenset[int] | None) -> bool:
+    """The scope is the whole province: no agency named, or every active agency in it."""
+    return agency_ids is None or agency_ids >= catalogue.active_agency_ids()
+
+
 def index_by_agency(*, agency_ids: frozenset[int] | None, period: Period) -> dict[int, dict]:
-    """The index of each agency on its own (no sub-agencies) for the period: one roll-up read."""
+    """The index of each agency on its own (no sub-agencies) for the period: one roll-up read.
+    The indicators computed for the whole province only are not scored here."""
     rules = rule_set_for(period.first_day)
     if not rules:
         return {}

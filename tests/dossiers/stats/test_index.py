@@ -36,9 +36,17 @@ pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)
 APRIL = dt.date(2026, 4, 1)
 AVAILABLE = [i.key for i in quality_index.INDICATORS if i.source is not None]
-# Scored whatever the settings; national sync needs NATIONAL_SYNC_URL (empty in the tests).
-ALWAYS = [i.key for i in quality_index.INDICATORS if i.source is not None and i.unavailable_when is None]
-UNAVAILABLE = [i.key for i in quality_index.INDICATORS if i.source is None]
+# Scored for an agency whatever the settings; national sync needs NATIONAL_SYNC_URL (empty in the
+# tests); item 1.3 is computed for the whole province only.
+ALWAYS = [
+    i.key
+    for i in quality_index.INDICATORS
+    if i.source is not None and i.unavailable_when is None and not i.province_only
+]
+# Seeded, but the portal lacks their data (1.1, 1.2: no announcement decision; feedback).
+UNAVAILABLE = [
+    i.key for i in quality_index.INDICATORS if i.source is None and i.kind == "rate" and i.key != "public_progress"
+]
 SYNC_ON = override_settings(NATIONAL_SYNC_URL="https://lgsp.example.vn/dvcqg/sync")
 
 
@@ -56,6 +64,7 @@ def indicators(result) -> dict:
 
 def test_an_agency_at_full_points():
     agency = AgencyFactory()
+    AgencyFactory()  # another agency: the first is not the whole province
     month_row(
         agency,
         MARCH,
@@ -78,15 +87,25 @@ def test_an_agency_at_full_points():
     found = indicators(result)
     for key in ALWAYS:
         assert found[key]["points"] == found[key]["max_points"], key
-    # What the portal can score: 20 + 8 + 7 + 7 + 8 + 7 + 7 + 6 = 70 of the seeded 100 (national
-    # sync off: its 8 points are left out and say why).
+    # What the portal can score for an agency: 20 + 8 + 7 + 7 + 8 + 7 + 7 + 6 = 70 of the seeded
+    # 100 (national sync off: its 6 points are left out and say why; 1.3 is the province's).
     assert result["total"] == 70.0 == result["max_points_scored"]
+    assert result["points_left_out"] == 30.0
+    assert {i["key"]: i["max_points"] for i in result["left_out"]} == {
+        "publication": 6.0,
+        "public_update": 4.0,
+        "public_content": 2.0,
+        "national_sync": 6.0,
+        "feedback_on_time": 6.0,
+        "feedback_satisfied": 6.0,
+    }
+    assert "Bản mô tả công thức chỉ tính" in found["public_content"]["missing"]
     assert found["national_sync"]["available"] is False and "NATIONAL_SYNC_URL" in found["national_sync"]["missing"]
     assert (found["digitised"]["numerator"], found["digitised"]["denominator"]) == (8, 10)
     with SYNC_ON:
         synced = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
-    assert indicators(synced)["national_sync"]["points"] == 8.0
-    assert synced["total"] == 78.0 == synced["max_points_scored"]
+    assert indicators(synced)["national_sync"]["points"] == 6.0
+    assert synced["total"] == 76.0 == synced["max_points_scored"]
     assert result["max_points"] == 100.0
     assert [(g["key"], g["max_points"]) for g in result["groups"]] == [
         ("transparency", 18.0),
@@ -114,10 +133,10 @@ def test_the_digitisation_and_sync_indicators_in_proportion_below_their_threshol
         "documents": 15,
         "documents_countable": 14,
     }
-    # 2 of 10 received dossiers synced, full at 100 % → 8 × 0.2
-    assert (found["national_sync"]["rate"], found["national_sync"]["points"]) == (20.0, 1.6)
+    # 2 of 10 received dossiers synced, full at 100 % → 6 × 0.2
+    assert (found["national_sync"]["rate"], found["national_sync"]["points"]) == (20.0, 1.2)
     groups = {g["key"]: g for g in result["groups"]}
-    assert groups["transparency"]["points"] == 1.6 and groups["transparency"]["max_points_scored"] == 8.0
+    assert groups["transparency"]["points"] == 1.2 and groups["transparency"]["max_points_scored"] == 6.0
     target = next(t for t in result["targets"] if t["key"] == "digitisation")
     assert (target["available"], target["value"], target["met"]) == (True, 57.14, False)
 
@@ -558,5 +577,5 @@ def test_the_seeded_rule_set_lists_every_indicator_out_of_100_and_cites_its_basi
     rules = quality_index.rule_set_for(dt.date(2026, 1, 1))
     rule_set = rules[0].rule_set
     assert sum(r.max_points for r in rules) == 100
-    assert {r.indicator for r in rules} == {i.key for i in quality_index.INDICATORS}
+    assert {r.indicator for r in rules} == {i.key for i in quality_index.INDICATORS} - {"public_progress"}
     assert "766/QĐ-TTg" in rule_set.basis and all(r.note for r in rules)
