@@ -26,7 +26,10 @@ real account is set up):
   quoting the Zalo developer documentation: "so sánh giá trị trong header X-ZEvent-Signature
   với mã hash SHA256 của chuỗi kết hợp 4 thông tin: ID của ứng dụng, chuỗi JSON trả về trong
   body, timestamp được lấy từ chuỗi JSON, mã bí mật của Official Account"), and implemented
-  the same way, with the ``mac=`` prefix, in public webhook handlers. The webhook must answer
+  the same way, with the ``mac=`` prefix, in public webhook handlers — among them Chatwoot's
+  (chatwoot/chatwoot, app/jobs/webhooks/zalo_events_job.rb: ``"#{app_id}#{post_body}#{timestamp}
+  #{oa_secret_key}"``, SHA-256 hex, compared with ``"mac=#{hash}"``, the timestamp read from the
+  body). Zalo's own developer page (developers.zalo.me) was not at hand. The webhook must answer
   200 within 2 seconds (same page), so the bot's answer goes out through the outbox.
 - **OA send message (customer-service message)**: ``POST https://openapi.zalo.me/v3.0/oa/message/cs``,
   header ``access_token``, body ``{"recipient": {"user_id": "..."}, "message": {"text": "..."}}``,
