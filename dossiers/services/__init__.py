@@ -26,6 +26,8 @@ from .filing import (
     draft_version,
     drafts_purge,
     missing_requirements,
+    photos_as_document,
+    requirement_get,
 )
 from .intake import dossier_counter_intake
 from .official_slips import slip_render
@@ -85,6 +87,8 @@ __all__ = [
     "dossier_document_upload",
     "dossier_draft_create",
     "dossier_draft_update",
+    "photos_as_document",
+    "requirement_get",
     "draft_version",
     "DRAFT_CHANGED",
     "dossier_file",
