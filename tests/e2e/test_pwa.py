@@ -80,6 +80,7 @@ def test_a_draft_typed_offline_reaches_the_server_when_the_network_is_back(page,
     draft = Dossier.objects.get(pk=int(re.search(r"/drafts/(\d+)/", page.url).group(1)))
     _service_worker_ready(page)
     form_url = page.url
+    _one_handed(page)
 
     context.set_offline(True)
     page.fill('input[name="data-requester_id"]', "001090000001")
@@ -107,6 +108,26 @@ def test_a_draft_typed_offline_reaches_the_server_when_the_network_is_back(page,
     assert draft.form_data["requester_phone"] == "0912345678"
     # The copy kept as the form was sent is dropped once the draft is known to be newer.
     page.wait_for_function("Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length === 0")
+
+
+def _one_handed(page) -> None:
+    """One-handed use at 360 px: every visible control at least 44 px high, the primary action in
+    a bar that stays at the bottom of the screen, and nothing wider than the screen."""
+    small = page.evaluate(
+        """[...document.querySelectorAll('main .btn, main .form-control, main .form-select, header .nav-link')]
+             .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
+             .filter((el) => el.getBoundingClientRect().height < 44)
+             .map((el) => `${el.tagName} ${el.name || el.textContent.trim()}: ${el.getBoundingClientRect().height}`)"""
+    )
+    assert small == [], small
+    bar = page.locator(".sticky-actions")
+    assert bar.evaluate("(el) => getComputedStyle(el).position") == "sticky"
+    # Scrolled to the top of a long form, the bar is still at the bottom of the screen.
+    page.evaluate("window.scrollTo(0, 0)")
+    box = bar.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"] + 1 and box["y"] > PHONE["height"] / 2, box
+    assert bar.locator(".btn-danger").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_signing_out_forgets_the_answers_kept_on_the_phone(page, login):
