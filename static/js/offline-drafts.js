@@ -14,6 +14,8 @@
   "use strict";
   var PREFIX = "portal-draft:";
   var MAX_AGE = 7 * 24 * 3600 * 1000;
+  // Kept answers are only ever sent back to a form step of a draft, whatever the storage says.
+  var DRAFT_URL = /^\/dossiers\/drafts\/\d+\/form\/(\?[\w=&%.-]*)?$/;
   var TEXT = {
     vi: {
       kept: "Mất kết nối mạng: câu trả lời của bạn được giữ trên máy này và sẽ tự động gửi lên khi có mạng trở lại.",
@@ -56,7 +58,8 @@
       if (!key || key.indexOf(PREFIX) !== 0 || key === PREFIX + "probe") continue;
       var record = null;
       try { record = JSON.parse(storage.getItem(key)); } catch (error) { record = null; }
-      if (!record || typeof record.url !== "string" || Date.now() - (record.saved || 0) > MAX_AGE) {
+      if (!record || typeof record.url !== "string" || !DRAFT_URL.test(record.url) || !Array.isArray(record.pairs) ||
+          Date.now() - (record.saved || 0) > MAX_AGE) {
         found.push({ key: key, record: null });  // unreadable or too old: dropped below
       } else if (user === null || record.user === user) {
         found.push({ key: key, record: record });

@@ -138,6 +138,17 @@ def test_signing_out_forgets_the_answers_kept_on_the_phone(page, login):
         """localStorage.setItem('portal-draft:someone:/dossiers/drafts/1/form/',
              JSON.stringify({user: 'someone', url: '/dossiers/drafts/1/form/', version: '', pairs: [], saved: Date.now()}))"""
     )
+    # A kept copy naming any other address is never sent, only dropped.
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.evaluate(
+        """(key) => localStorage.setItem('portal-draft:' + key + ':/account/profile/',
+             JSON.stringify({user: key, url: '/account/profile/', version: '', pairs: [['full_name', 'X']], saved: Date.now()}))""",
+        page.locator("body").get_attribute("data-user-key"),
+    )
+    page.reload()
+    page.wait_for_function("!Object.keys(localStorage).some((k) => k.endsWith(':/account/profile/'))")
+    assert not [url for url in posts if "/account/profile/" in url], posts
     page.locator("button.navbar-toggler").tap()
     with page.expect_navigation():
         page.locator('form[action*="logout"] button[type=submit]').tap()
