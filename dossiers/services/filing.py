@@ -160,6 +160,14 @@ def draft_version(dossier: Dossier) -> str:
     return f"{dossier.updated_at.timestamp():.6f}" if dossier.updated_at else ""
 
 
+def dossier_draft_touch(*, user, dossier: Dossier) -> None:
+    """The draft marked as worked on (the 30-day purge counts from then), its answers untouched:
+    answers saved meanwhile by another request are not written over."""
+    _require_applicant(user=user, dossier=dossier)
+    _require_draft(dossier)
+    Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now())
+
+
 def dossier_draft_update(
     *, user, dossier: Dossier, data: dict, reasons: dict | None = None, expected_version: str | None = None
 ) -> Dossier:

@@ -133,7 +133,9 @@ def supplement(request, code: str):
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        files, errors = _read_files(request, dossier, request_info.requirement_ids)
+        # Nothing is read (photos merged) for a supplement no longer asked for: the service refuses it.
+        open_request = dossier.state == DossierState.SUPPLEMENT_REQUESTED
+        files, errors = _read_files(request, dossier, request_info.requirement_ids) if open_request else ({}, {})
         form_ok = form.is_valid()
         if form_ok and not errors:
             data = {name: _json_safe(value) for name, value in form.cleaned_data.items()}

@@ -153,3 +153,51 @@ def test_signing_out_forgets_the_answers_kept_on_the_phone(page, login):
     with page.expect_navigation():
         page.locator('form[action*="logout"] button[type=submit]').tap()
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length") == 0
+
+
+def _start_draft(page) -> Dossier:
+    page.goto("/dossiers/new/1.001193/")
+    if "/form/" not in page.url:
+        with page.expect_navigation():
+            page.locator("main form button.btn-danger[type=submit]").click()
+    return Dossier.objects.get(pk=int(re.search(r"/drafts/(\d+)/", page.url).group(1)))
+
+
+KEPT = "Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length"
+
+
+def _keep_as_sent(page, draft: Dossier) -> None:
+    """What the script keeps as the form step is sent while the browser believes it is online."""
+    page.evaluate(
+        """([key, url, version]) => localStorage.setItem('portal-draft:' + key + ':' + url, JSON.stringify({
+             user: key, url: url, version: version, sent: true, saved: Date.now(),
+             pairs: [['data-requester_id', '001090000001'], ['data-requester_name', 'Nguyễn Văn Cha']]}))""",
+        [
+            page.locator("body").get_attribute("data-user-key"),
+            f"/dossiers/drafts/{draft.pk}/form/",
+            page.locator('input[name="draft_version"]').get_attribute("value"),
+        ],
+    )
+
+
+def test_a_form_sent_that_never_arrived_is_sent_again_and_one_that_arrived_is_forgotten(page, login):
+    _load_demo_catalogue()
+    login(CitizenProfileFactory(full_name="Nguyễn Văn Cha").user)
+    draft = _start_draft(page)
+    # Arrived: the next page came from the server; the copy is dropped, nothing is posted.
+    _keep_as_sent(page, draft)
+    page.goto("/procedures/")
+    page.wait_for_function(f"{KEPT} === 0")
+    draft.refresh_from_db()
+    assert (draft.form_data or {}).get("requester_id") != "001090000001"
+    # Never arrived: the service worker showed the offline page instead; once back on a page of
+    # the portal, the copy is sent as answers kept offline, and saved.
+    page.goto(f"/dossiers/drafts/{draft.pk}/form/")
+    _keep_as_sent(page, draft)
+    page.goto("/offline/")
+    assert page.evaluate("Object.values(localStorage).map(JSON.parse).filter((r) => r.wasSent && !r.sent).length") == 1
+    page.goto("/track/")
+    page.wait_for_function(f"{KEPT} === 0")
+    draft.refresh_from_db()
+    assert draft.form_data["requester_id"] == "001090000001"
+    expect(page.locator("#offline-draft-notice")).to_contain_text("Đã có mạng trở lại")
