@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_cache_control
 
 # Every feature a page of the portal never needs, off for every origin.
 PERMISSIONS_POLICY_OFF = (
@@ -100,3 +101,20 @@ class PortalCSPMiddleware(CSPMiddleware):
             update["form-action"] = [*update.get("form-action", []), *origins]
             parts.update = update
         return parts
+
+
+class PrivatePagesNotStoredMiddleware:
+    """A page answered to a signed-in person is not kept by the browser (``Cache-Control:
+    private, no-store``): on a shared phone, once the person has signed out, the back button
+    must not bring their dossiers back from the browser's cache (nor its back-forward cache). A
+    response that says how it may be cached (a file download, the service worker) keeps that."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
