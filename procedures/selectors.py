@@ -54,7 +54,16 @@ from procedures.form_schema import (
     form_schema_validate,
     form_schema_validate_data,
 )
-from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, RuleSet, Sector
+from procedures.models import (
+    Agency,
+    Department,
+    DocumentRequirement,
+    Fee,
+    Procedure,
+    ProcedureVersion,
+    RuleSet,
+    Sector,
+)
 from procedures.workflow_template import workflow_steps_validate
 
 __all__ = [
@@ -62,6 +71,9 @@ __all__ = [
     "agency_get_by_code",
     "agency_list",
     "catalogue_content_counts",
+    "catalogue_fee_procedures",
+    "catalogue_national_data_counts",
+    "catalogue_online_counts",
     "document_requirement_get",
     "fold_accents",
     "form_answers_present",
@@ -216,6 +228,67 @@ def catalogue_content_counts(*, on: dt.date | None = None) -> tuple[int, int]:
         return complete.count(), versions.count()
 
     return tuple(catalogue_cached("content_counts", (on.isoformat(),), compute))
+
+
+def catalogue_online_counts(*, on: dt.date | None = None) -> tuple[int, int]:
+    """(procedures in force offering an online service, procedures in force) on ``on``, for item
+    3.1 of the service-quality index: offered online partly or fully (một phần, toàn trình) with
+    online filing open, the national description's "DVCTT một phần, toàn trình". Cached."""
+    on = on or timezone.localdate()
+
+    def compute() -> tuple[int, int]:
+        versions = procedure_versions_in_force(on=on)
+        online = versions.filter(channel_online=True, service_level__in=(ServiceLevel.FULL, ServiceLevel.PARTIAL))
+        return online.count(), versions.count()
+
+    return tuple(catalogue_cached("online_counts", (on.isoformat(),), compute))
+
+
+def catalogue_fee_procedures(*, on: dt.date | None = None) -> tuple[list[int], list[int]]:
+    """(ids of the procedures in force with a fee or charge above 0, those of them that take
+    online filings, whose fees the portal asks through its payment gateway) on ``on``, for items
+    3.5 and 3.5b of the service-quality index. Cached."""
+    on = on or timezone.localdate()
+
+    def compute() -> tuple[list[int], list[int]]:
+        with_fee = procedure_versions_in_force(on=on).filter(
+            Exists(Fee.objects.filter(version=OuterRef("pk"), amount__gt=0))
+        )
+        online = with_fee.filter(channel_online=True, service_level__in=(ServiceLevel.FULL, ServiceLevel.PARTIAL))
+        return (
+            sorted(with_fee.values_list("procedure_id", flat=True)),
+            sorted(online.values_list("procedure_id", flat=True)),
+        )
+
+    ids = catalogue_cached("fee_procedures", (on.isoformat(),), compute)
+    return list(ids[0]), list(ids[1])
+
+
+def catalogue_national_data_counts(
+    *, prefills: frozenset[str], documents: frozenset[str], on: dt.date | None = None
+) -> tuple[int, int]:
+    """(procedures in force that citizens file and that take data of a national database, those
+    procedures that citizens file) on ``on``, for item 4.5a of the service-quality index: a form
+    field prefilled from one of ``prefills`` (what the database answers) or a document component
+    bound to one of ``documents`` (a document it gives). Cached."""
+    on = on or timezone.localdate()
+
+    def compute() -> tuple[int, int]:
+        versions = procedure_versions_in_force(on=on).filter(for_citizens=True)
+        bound = set(
+            versions.filter(
+                Exists(DocumentRequirement.objects.filter(version=OuterRef("pk"), national_document__in=documents))
+            ).values_list("pk", flat=True)
+        )
+        connected = 0
+        for pk, schema in versions.values_list("pk", "form_schema"):
+            fields = (schema or {}).get("fields", []) if isinstance(schema, dict) else []
+            if pk in bound or any(isinstance(f, dict) and f.get("prefill") in prefills for f in fields):
+                connected += 1
+        return connected, versions.count()
+
+    parts = (on.isoformat(), sorted(prefills), sorted(documents))
+    return tuple(catalogue_cached("national_data_counts", parts, compute))
 
 
 def procedure_version_in_force(procedure: Procedure, *, on: dt.date | None = None) -> ProcedureVersion | None:

@@ -56,9 +56,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dossiers.constants import FigureSource, IndexGroup, IndexIndicator, MissionTargetKey
-from dossiers.models import IndexRule, IndexRuleSet, MissionTarget, MonthlyStat
+from dossiers.models import DailyStat, IndexRule, IndexRuleSet, MissionTarget, MonthlyStat
 from dossiers.stats import definitions as d
 from dossiers.stats import service
+from portal import national_data
 from portal.db_router import replica_reads
 from procedures import selectors as catalogue
 
@@ -151,16 +152,28 @@ SOURCE_LABELS = {
     "ratings_satisfied": gettext_lazy("Rất hài lòng và hài lòng"),
     "processing_minutes": gettext_lazy("Tổng số phút làm việc giải quyết các hồ sơ đã giải quyết"),
     "avg_processing_days": gettext_lazy("Thời gian giải quyết trung bình (ngày làm việc)"),
-    # The procedure catalogue (item 1.3), the whole province, now.
+    "resolved_digitised": gettext_lazy("Giải quyết có thành phần hồ sơ số hóa và kết quả điện tử"),
+    "received_store_reuse": gettext_lazy("Hồ sơ có giấy tờ lấy từ kho dữ liệu của người nộp"),
+    "received_population_data": gettext_lazy("Hồ sơ sử dụng dữ liệu từ CSDL quốc gia về dân cư"),
+    "received_full_level": gettext_lazy("Hồ sơ tiếp nhận của thủ tục toàn trình"),
+    "received_full_level_online": gettext_lazy("Hồ sơ nộp trực tuyến của thủ tục toàn trình"),
+    # The procedure catalogue (items 1.3, 3.1, 3.5, 4.5a), the whole province, now; with the
+    # roll-up's procedures paid online in the period (3.5b).
     "procedures_public": gettext_lazy("Thủ tục hành chính đang công khai"),
     "procedures_complete": gettext_lazy("Thủ tục công khai đủ các bộ phận tạo thành"),
+    "procedures_online": gettext_lazy("Thủ tục cung cấp dịch vụ công trực tuyến (một phần, toàn trình)"),
+    "procedures_fee": gettext_lazy("Thủ tục đang công khai có phí, lệ phí"),
+    "procedures_fee_online": gettext_lazy("Thủ tục có phí, lệ phí được thu trực tuyến qua cổng thanh toán"),
+    "procedures_fee_paid_online": gettext_lazy("Thủ tục có phí, lệ phí có giao dịch thanh toán trực tuyến trong kỳ"),
+    "procedures_citizen": gettext_lazy("Thủ tục đang công khai có đối tượng thực hiện là công dân"),
+    "procedures_population": gettext_lazy("Thủ tục công dân thực hiện có kết nối dữ liệu dân cư"),
 }
 
 
 def source_totals(rows) -> dict[str, int]:
     """The index's source figures of a set of roll-up rows (``MONTHLY_FIELDS`` and ``channel``)."""
     total = dict.fromkeys(d.MONTHLY_FIELDS, 0)
-    online = dict.fromkeys(("received", "resolved_e_result"), 0)
+    online = dict.fromkeys(("received", "resolved_e_result", "received_full_level"), 0)
     for r in rows:
         for f in d.MONTHLY_FIELDS:
             total[f] += r.get(f, 0) or 0
@@ -188,6 +201,11 @@ def source_totals(rows) -> dict[str, int]:
         "ratings": total["rating_very_satisfied"] + total["rating_satisfied"] + total["rating_dissatisfied"],
         "ratings_satisfied": total["rating_very_satisfied"] + total["rating_satisfied"],
         "processing_minutes": total["processing_minutes"],
+        "resolved_digitised": total["resolved_digitised"],
+        "received_store_reuse": total["received_store_reuse"],
+        "received_population_data": total["received_population_data"],
+        "received_full_level": total["received_full_level"],
+        "received_full_level_online": online["received_full_level"],
         "avg_processing_days": average_days(total["processing_minutes"], in_time + total["resolved_late"]),
     }
 
@@ -200,10 +218,53 @@ def average_days(minutes: int, resolved: int) -> float | None:
     return float(_round(Decimal(minutes) / d.MINUTES_PER_WORKING_DAY / resolved))
 
 
-def catalogue_figures() -> dict[str, int]:
-    """Item 1.3's figures from the procedure catalogue, now (the description: not by period)."""
+# What the national population database answers on a form (the prefill sources of
+# ``dossiers.services.once_only.POPULATION_FIELDS``, which the statistics may not import: a test
+# keeps the two equal) and the documents it gives (item 4.5a).
+POPULATION_PREFILLS = frozenset(
+    {"profile.full_name", "profile.date_of_birth", "profile.sex", "profile.permanent_address"}
+)
+POPULATION_DOCUMENTS = frozenset(
+    kind for kind, (source, _label) in national_data.NATIONAL_DOCUMENTS.items() if source == "population"
+)
+
+
+def catalogue_figures(*, period: Period | None = None) -> dict[str, int]:
+    """The figures of the indicators computed from the procedure catalogue, now (the description:
+    not by period): items 1.3, 3.1, 3.5, 4.5a; and item 3.5b's procedures with a fee paid online
+    in ``period`` (from the roll-up)."""
     complete, public = catalogue.catalogue_content_counts()
-    return {"procedures_complete": complete, "procedures_public": public}
+    online, _in_force = catalogue.catalogue_online_counts()
+    with_fee, fee_online = catalogue.catalogue_fee_procedures()
+    population, citizen = catalogue.catalogue_national_data_counts(
+        prefills=POPULATION_PREFILLS, documents=POPULATION_DOCUMENTS
+    )
+    paid = paid_online_procedure_ids(period) if period is not None else set()
+    return {
+        "procedures_complete": complete,
+        "procedures_public": public,
+        "procedures_online": online,
+        "procedures_fee": len(with_fee),
+        # No payment gateway configured: the portal takes no fee online.
+        "procedures_fee_online": len(fee_online) if settings.PAYMENT_GATEWAY_URL else 0,
+        "procedures_fee_paid_online": len(paid & set(with_fee)),
+        "procedures_citizen": citizen,
+        "procedures_population": population,
+    }
+
+
+@replica_reads()
+def paid_online_procedure_ids(period: Period) -> set[int]:
+    """The procedures with at least one dossier whose fees were paid online in the period, the
+    whole province: the daily roll-up's rows (procedure level), the live current day on top."""
+    ids = set(
+        DailyStat.objects.filter(day__gte=period.first_day, day__lte=period.last_day, paid_online__gt=0)
+        .values_list("procedure_id", flat=True)
+        .distinct()
+    )
+    if period.first_day <= timezone.localdate() <= period.last_day:
+        ids |= {r["procedure_id"] for r in service.live_rows_in_scope(service.Scope()) if r.get("paid_online")}
+    return ids
 
 
 # --------------------------------------------------------------------------- indicators
@@ -335,52 +396,161 @@ INDICATORS: list[Indicator] = [
         unit=gettext_lazy("ngày làm việc"),
     ),
     Indicator(
-        I.DIGITISED,
-        IndexGroup.DIGITISATION,
-        gettext_lazy(
-            "Số giấy tờ đã số hóa (quét tại Bộ phận Một cửa, tải lên, lấy lại từ kho dữ liệu hoặc CSDL quốc gia) / "
-            "(Tổng số giấy tờ của hồ sơ tiếp nhận trong kỳ − số giấy tờ không phải số hóa vì lý do hợp lệ)"
-        ),
-        lambda f: (f["documents_digitised"], f["documents_countable"]),
-        ("documents_digitised", "documents_exempt", "documents", "documents_countable"),
-    ),
-    Indicator(
         I.E_RESULT,
         IndexGroup.DIGITISATION,
-        gettext_lazy("Số hồ sơ có kết quả điện tử (có mã và tệp) / Tổng số hồ sơ đã giải quyết"),
+        gettext_lazy(
+            "Mục 4.1: Số hồ sơ đã giải quyết có kết quả giải quyết điện tử (có mã và tệp kết quả) / Tổng số hồ sơ đã "
+            "giải quyết"
+        ),
         lambda f: (f["resolved_e_result"], f["resolved"]),
         ("resolved_e_result", "resolved"),
     ),
     Indicator(
+        I.DIGITISED_DOSSIERS,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Mục 4.2: Số hồ sơ đã giải quyết có thành phần hồ sơ được số hóa (ít nhất một giấy tờ có tệp) và có kết "
+            "quả giải quyết điện tử (có mã và tệp) / Tổng số hồ sơ đã giải quyết"
+        ),
+        lambda f: (f["resolved_digitised"], f["resolved"]),
+        ("resolved_digitised", "resolved"),
+    ),
+    _unavailable(
+        I.E_CERTIFIED_COPY,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính (bảng điểm quốc gia chỉ nêu tên chỉ tiêu; bản "
+            "mô tả công thức không có mục này)"
+        ),
+        gettext_lazy("Cổng chưa cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính nên chưa có số liệu."),
+    ),
+    Indicator(
         I.REUSE,
         IndexGroup.DIGITISATION,
-        gettext_lazy("Số hồ sơ dùng lại giấy tờ đã có trong kho dữ liệu của người nộp / Tổng số hồ sơ tiếp nhận"),
+        gettext_lazy(
+            "Mục 4.3: Số hồ sơ tiếp nhận trong kỳ có ít nhất một thành phần dùng lại giấy tờ, dữ liệu đã số hóa (kho "
+            "dữ liệu của người nộp, CSDL quốc gia) / Tổng số hồ sơ tiếp nhận trong kỳ"
+        ),
         lambda f: (f["received_reuse"], f["received"]),
         ("received_reuse", "received"),
     ),
     Indicator(
-        I.ONLINE_SHARE,
+        I.SHARED_REUSE,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Mục 4.4: Số hồ sơ tiếp nhận trong kỳ có ít nhất một thành phần lấy từ kho dữ liệu của người nộp / Tổng "
+            "số hồ sơ tiếp nhận trong kỳ. Kho của cổng thay cho kho dữ liệu cá nhân trên Cổng Dịch vụ công quốc "
+            "gia, nơi cổng chưa kết nối."
+        ),
+        lambda f: (f["received_store_reuse"], f["received"]),
+        ("received_store_reuse", "received"),
+    ),
+    Indicator(
+        I.POPULATION_DOSSIERS,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Mục 4.5b: Số hồ sơ tiếp nhận trong kỳ có sử dụng thông tin, dữ liệu từ CSDL quốc gia về dân cư (tra cứu "
+            "tìm thấy người được tra cứu) / Tổng số hồ sơ tiếp nhận trong kỳ"
+        ),
+        lambda f: (f["received_population_data"], f["received"]),
+        ("received_population_data", "received"),
+    ),
+    Indicator(
+        I.POPULATION_PROCEDURES,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Mục 4.5a: Số TTHC công dân thực hiện có kết nối dữ liệu dân cư (biểu mẫu điền sẵn từ CSDL quốc gia về "
+            "dân cư hoặc thành phần hồ sơ lấy từ CSDL này) / Tổng số TTHC đang công khai có đối tượng thực hiện là "
+            "công dân; tính đến thời điểm hiện tại."
+        ),
+        lambda f: (f["procedures_population"], f["procedures_citizen"]),
+        ("procedures_population", "procedures_citizen"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai có đối tượng thực hiện là công dân."),
+    ),
+    _unavailable(
+        I.DIGITISED,
+        IndexGroup.DIGITISATION,
+        gettext_lazy("Số giấy tờ đã số hóa / Số giấy tờ phải số hóa của hồ sơ tiếp nhận"),
+        gettext_lazy(
+            "Không thuộc danh mục chỉ số quốc gia (mục 4.1–4.5 của bản mô tả công thức: mục 4.2 tính theo hồ sơ); "
+            "bộ quy tắc này vẫn ghi nên dòng được giữ, không chấm. Tỷ lệ số hóa giấy tờ có trong mục tiêu số hóa."
+        ),
+    ),
+    Indicator(
+        I.FULLY_ONLINE,
         IndexGroup.ONLINE,
-        gettext_lazy("Số hồ sơ tiếp nhận trực tuyến / Tổng số hồ sơ tiếp nhận"),
-        lambda f: (f["received_online"], f["received"]),
-        ("received_online", "received"),
+        gettext_lazy(
+            "Bảng điểm quốc gia (bản mô tả không có mục này): Số hồ sơ nộp trực tuyến của thủ tục cung cấp dịch vụ công trực tuyến toàn trình / Tổng số hồ sơ tiếp "
+            "nhận của các thủ tục đó (mức toàn trình của phiên bản thủ tục hồ sơ được nộp thay cho dấu “đủ điều kiện "
+            "toàn trình” của CSDL quốc gia về TTHC)"
+        ),
+        lambda f: (f["received_full_level_online"], f["received_full_level"]),
+        ("received_full_level_online", "received_full_level"),
+    ),
+    Indicator(
+        I.ONLINE_PROCEDURES,
+        IndexGroup.ONLINE,
+        gettext_lazy(
+            "Mục 3.1: Số TTHC cung cấp dịch vụ công trực tuyến một phần hoặc toàn trình / Tổng số TTHC đang công khai "
+            "của tỉnh; tính đến thời điểm hiện tại."
+        ),
+        lambda f: (f["procedures_online"], f["procedures_public"]),
+        ("procedures_online", "procedures_public"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai."),
     ),
     Indicator(
         I.ONLINE_E_RESULT,
         IndexGroup.ONLINE,
         gettext_lazy(
-            "Số hồ sơ nộp trực tuyến đã giải quyết có kết quả điện tử (có mã và đường dẫn) / Tổng số hồ sơ đã "
+            "Mục 3.3: Số hồ sơ nộp trực tuyến đã giải quyết có kết quả điện tử (có mã và đường dẫn) / Tổng số hồ sơ đã "
             "giải quyết"
         ),
         lambda f: (f["resolved_online_e_result"], f["resolved"]),
         ("resolved_online_e_result", "resolved"),
     ),
     Indicator(
+        I.PAYMENT_PROCEDURES,
+        IndexGroup.ONLINE,
+        gettext_lazy(
+            "Mục 3.5: Số TTHC có phí, lệ phí (khác 0) mà cổng nhận hồ sơ trực tuyến và thu phí qua cổng thanh toán / "
+            "Tổng số TTHC đang công khai có phí, lệ phí (khác 0); tính đến thời điểm hiện tại."
+        ),
+        lambda f: (f["procedures_fee_online"], f["procedures_fee"]),
+        ("procedures_fee_online", "procedures_fee"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai có phí, lệ phí."),
+    ),
+    Indicator(
+        I.PAYMENT_PROCEDURES_USED,
+        IndexGroup.ONLINE,
+        gettext_lazy(
+            "Mục 3.5b (bảng điểm quốc gia): Số TTHC có phí, lệ phí (khác 0) có ít nhất một hồ sơ nộp phí, lệ phí trực tuyến thành công trong kỳ / "
+            "Tổng số TTHC đang công khai có phí, lệ phí (khác 0)"
+        ),
+        lambda f: (f["procedures_fee_paid_online"], f["procedures_fee"]),
+        ("procedures_fee_paid_online", "procedures_fee"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai có phí, lệ phí."),
+    ),
+    Indicator(
         I.ONLINE_PAYMENT,
         IndexGroup.ONLINE,
-        gettext_lazy("Số hồ sơ nộp phí, lệ phí trực tuyến / Tổng số hồ sơ đã nộp phí, lệ phí"),
+        gettext_lazy(
+            "Mục 3.6: Số hồ sơ nộp phí, lệ phí trực tuyến / Tổng số hồ sơ đã nộp phí, lệ phí (hồ sơ có phí khác 0)"
+        ),
         lambda f: (f["paid_online"], f["paid_any"]),
         ("paid_online", "paid_any"),
+    ),
+    _unavailable(
+        I.ONLINE_SHARE,
+        IndexGroup.ONLINE,
+        gettext_lazy("Số hồ sơ tiếp nhận trực tuyến / Tổng số hồ sơ tiếp nhận"),
+        gettext_lazy(
+            "Không thuộc danh mục chỉ số quốc gia (ngưỡng 80 % của mục 3.1 là tỷ lệ thủ tục, không phải tỷ lệ hồ "
+            "sơ); bộ quy tắc này vẫn ghi nên dòng được giữ, không chấm. Tỷ lệ nộp trực tuyến có trong thống kê."
+        ),
     ),
     _unavailable(
         I.FEEDBACK_ON_TIME,
@@ -598,7 +768,7 @@ def index_compute(*, agency_ids: frozenset[int] | None, period: Period) -> dict:
     if province and any(
         INDICATORS_BY_KEY[r.indicator].province_only for r in rules if r.indicator in INDICATORS_BY_KEY
     ):
-        figures |= catalogue_figures()
+        figures |= catalogue_figures(period=period)
     result = index_score(figures=figures, rules=rules, province=province)
     return {
         "period": period.as_dict(),
