@@ -71,9 +71,7 @@ __all__ = [
     "agency_get_by_code",
     "agency_list",
     "catalogue_content_counts",
-    "catalogue_fee_procedures",
-    "catalogue_national_data_counts",
-    "catalogue_online_counts",
+    "catalogue_index_figures",
     "document_requirement_get",
     "fold_accents",
     "form_answers_present",
@@ -230,65 +228,45 @@ def catalogue_content_counts(*, on: dt.date | None = None) -> tuple[int, int]:
     return tuple(catalogue_cached("content_counts", (on.isoformat(),), compute))
 
 
-def catalogue_online_counts(*, on: dt.date | None = None) -> tuple[int, int]:
-    """(procedures in force offering an online service, procedures in force) on ``on``, for item
-    3.1 of the service-quality index: offered online partly or fully (một phần, toàn trình) with
-    online filing open, the national description's "DVCTT một phần, toàn trình". Cached."""
+def catalogue_index_figures(*, prefills: frozenset[str], documents: frozenset[str], on: dt.date | None = None) -> dict:
+    """What the service-quality index counts in the catalogue on ``on`` (default today), in one
+    query, cached per catalogue generation:
+
+    - ``in_force``, ``online``: procedures in force, and those offering an online service (item
+      3.1: partly or fully online, một phần or toàn trình, with online filing open);
+    - ``fee_ids``, ``fee_online_ids``: the procedures with a fee or charge above 0, and those of
+      them that take online filings, whose fees the portal asks online (items 3.5, 3.5b);
+    - ``citizen``, ``population``: the procedures citizens file, and those of them that take data
+      of the national population database (item 4.5a): a form field prefilled from one of
+      ``prefills`` (what the database answers) or a component bound to one of ``documents``."""
     on = on or timezone.localdate()
 
-    def compute() -> tuple[int, int]:
-        versions = procedure_versions_in_force(on=on)
-        online = versions.filter(channel_online=True, service_level__in=(ServiceLevel.FULL, ServiceLevel.PARTIAL))
-        return online.count(), versions.count()
-
-    return tuple(catalogue_cached("online_counts", (on.isoformat(),), compute))
-
-
-def catalogue_fee_procedures(*, on: dt.date | None = None) -> tuple[list[int], list[int]]:
-    """(ids of the procedures in force with a fee or charge above 0, those of them that take
-    online filings, whose fees the portal asks through its payment gateway) on ``on``, for items
-    3.5 and 3.5b of the service-quality index. Cached."""
-    on = on or timezone.localdate()
-
-    def compute() -> tuple[list[int], list[int]]:
-        with_fee = procedure_versions_in_force(on=on).filter(
-            Exists(Fee.objects.filter(version=OuterRef("pk"), amount__gt=0))
+    def compute() -> dict:
+        versions = procedure_versions_in_force(on=on).annotate(
+            has_fee=Exists(Fee.objects.filter(version=OuterRef("pk"), amount__gt=0)),
+            bound=Exists(DocumentRequirement.objects.filter(version=OuterRef("pk"), national_document__in=documents)),
         )
-        online = with_fee.filter(channel_online=True, service_level__in=(ServiceLevel.FULL, ServiceLevel.PARTIAL))
-        return (
-            sorted(with_fee.values_list("procedure_id", flat=True)),
-            sorted(online.values_list("procedure_id", flat=True)),
+        found = {"in_force": 0, "online": 0, "fee_ids": [], "fee_online_ids": [], "citizen": 0, "population": 0}
+        rows = versions.values_list(
+            "procedure_id", "channel_online", "service_level", "for_citizens", "form_schema", "has_fee", "bound"
         )
+        for procedure_id, channel_online, level, for_citizens, schema, has_fee, bound in rows:
+            online = channel_online and level in (ServiceLevel.FULL, ServiceLevel.PARTIAL)
+            found["in_force"] += 1
+            found["online"] += online
+            if has_fee:
+                found["fee_ids"].append(procedure_id)
+                if online:
+                    found["fee_online_ids"].append(procedure_id)
+            if for_citizens:
+                found["citizen"] += 1
+                fields = (schema or {}).get("fields", []) if isinstance(schema, dict) else []
+                found["population"] += bound or any(
+                    isinstance(f, dict) and f.get("prefill") in prefills for f in fields
+                )
+        return found
 
-    ids = catalogue_cached("fee_procedures", (on.isoformat(),), compute)
-    return list(ids[0]), list(ids[1])
-
-
-def catalogue_national_data_counts(
-    *, prefills: frozenset[str], documents: frozenset[str], on: dt.date | None = None
-) -> tuple[int, int]:
-    """(procedures in force that citizens file and that take data of a national database, those
-    procedures that citizens file) on ``on``, for item 4.5a of the service-quality index: a form
-    field prefilled from one of ``prefills`` (what the database answers) or a document component
-    bound to one of ``documents`` (a document it gives). Cached."""
-    on = on or timezone.localdate()
-
-    def compute() -> tuple[int, int]:
-        versions = procedure_versions_in_force(on=on).filter(for_citizens=True)
-        bound = set(
-            versions.filter(
-                Exists(DocumentRequirement.objects.filter(version=OuterRef("pk"), national_document__in=documents))
-            ).values_list("pk", flat=True)
-        )
-        connected = 0
-        for pk, schema in versions.values_list("pk", "form_schema"):
-            fields = (schema or {}).get("fields", []) if isinstance(schema, dict) else []
-            if pk in bound or any(isinstance(f, dict) and f.get("prefill") in prefills for f in fields):
-                connected += 1
-        return connected, versions.count()
-
-    parts = (on.isoformat(), sorted(prefills), sorted(documents))
-    return tuple(catalogue_cached("national_data_counts", parts, compute))
+    return catalogue_cached("index_figures", (on.isoformat(), sorted(prefills), sorted(documents)), compute)
 
 
 def procedure_version_in_force(procedure: Procedure, *, on: dt.date | None = None) -> ProcedureVersion | None:

@@ -53,6 +53,11 @@ class Migration(migrations.Migration):
             name='resolved_digitised',
             field=models.PositiveIntegerField(default=0),
         ),
+        migrations.AddField(
+            model_name='monthlystat',
+            name='paid_online_procedures',
+            field=models.JSONField(blank=True, default=list),
+        ),
         migrations.AlterField(
             model_name='indexrule',
             name='indicator',
@@ -111,6 +116,15 @@ FROM (
 ) AS s
 WHERE m.month = s.month AND m.agency_id = s.agency_id AND m.channel = s.channel
 """
+FILL_PAID_PROCEDURES = """
+UPDATE dossiers_monthlystat AS m SET paid_online_procedures = s.ids
+FROM (
+    SELECT date_trunc('month', day)::date AS month, agency_id, channel,
+        jsonb_agg(DISTINCT procedure_id ORDER BY procedure_id) AS ids
+    FROM dossiers_dailystat WHERE paid_online > 0 GROUP BY 1, 2, 3
+) AS s
+WHERE m.month = s.month AND m.agency_id = s.agency_id AND m.channel = s.channel
+"""
 
 
 def fill_counters(apps, schema_editor):
@@ -121,6 +135,7 @@ def fill_counters(apps, schema_editor):
         for field, (day, condition) in FILL_CONDITIONS.items():
             cursor.execute(FILL_DAILY.format(field=field, day=day, condition=condition), [settings.TIME_ZONE])
         cursor.execute(FILL_MONTHLY)
+        cursor.execute(FILL_PAID_PROCEDURES)
 
 
 def national_list(apps, schema_editor):

@@ -139,6 +139,9 @@ class MonthlyStat(models.Model):
     received_store_reuse = models.PositiveIntegerField(default=0)
     received_population_data = models.PositiveIntegerField(default=0)
     received_full_level = models.PositiveIntegerField(default=0)
+    # The procedures with a dossier whose fees were paid online in the month (index item 3.5b: a
+    # count of distinct procedures, which sums do not give).
+    paid_online_procedures = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:

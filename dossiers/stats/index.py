@@ -56,7 +56,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dossiers.constants import FigureSource, IndexGroup, IndexIndicator, MissionTargetKey
-from dossiers.models import DailyStat, IndexRule, IndexRuleSet, MissionTarget, MonthlyStat
+from dossiers.models import IndexRule, IndexRuleSet, MissionTarget, MonthlyStat
 from dossiers.stats import definitions as d
 from dossiers.stats import service
 from portal import national_data
@@ -234,34 +234,31 @@ def catalogue_figures(*, period: Period | None = None) -> dict[str, int]:
     not by period): items 1.3, 3.1, 3.5, 4.5a; and item 3.5b's procedures with a fee paid online
     in ``period`` (from the roll-up)."""
     complete, public = catalogue.catalogue_content_counts()
-    online, _in_force = catalogue.catalogue_online_counts()
-    with_fee, fee_online = catalogue.catalogue_fee_procedures()
-    population, citizen = catalogue.catalogue_national_data_counts(
-        prefills=POPULATION_PREFILLS, documents=POPULATION_DOCUMENTS
-    )
+    found = catalogue.catalogue_index_figures(prefills=POPULATION_PREFILLS, documents=POPULATION_DOCUMENTS)
     paid = paid_online_procedure_ids(period) if period is not None else set()
     return {
         "procedures_complete": complete,
         "procedures_public": public,
-        "procedures_online": online,
-        "procedures_fee": len(with_fee),
+        "procedures_online": found["online"],
+        "procedures_fee": len(found["fee_ids"]),
         # No payment gateway configured: the portal takes no fee online.
-        "procedures_fee_online": len(fee_online) if settings.PAYMENT_GATEWAY_URL else 0,
-        "procedures_fee_paid_online": len(paid & set(with_fee)),
-        "procedures_citizen": citizen,
-        "procedures_population": population,
+        "procedures_fee_online": len(found["fee_online_ids"]) if settings.PAYMENT_GATEWAY_URL else 0,
+        "procedures_fee_paid_online": len(paid & set(found["fee_ids"])),
+        "procedures_citizen": found["citizen"],
+        "procedures_population": found["population"],
     }
 
 
 @replica_reads()
 def paid_online_procedure_ids(period: Period) -> set[int]:
     """The procedures with at least one dossier whose fees were paid online in the period, the
-    whole province: the daily roll-up's rows (procedure level), the live current day on top."""
-    ids = set(
-        DailyStat.objects.filter(day__gte=period.first_day, day__lte=period.last_day, paid_online__gt=0)
-        .values_list("procedure_id", flat=True)
-        .distinct()
-    )
+    whole province: the monthly roll-up's lists (``MonthlyStat.paid_online_procedures``), the live
+    current day on top."""
+    ids: set[int] = set()
+    for listed in MonthlyStat.objects.filter(month__in=period_months(period)).values_list(
+        "paid_online_procedures", flat=True
+    ):
+        ids.update(listed or ())
     if period.first_day <= timezone.localdate() <= period.last_day:
         ids |= {r["procedure_id"] for r in service.live_rows_in_scope(service.Scope()) if r.get("paid_online")}
     return ids
