@@ -3,7 +3,9 @@ dân, doanh nghiệp, Decision 766/QĐ-TTg of 23 June 2022, in force from that d
 targets, per agency (with its sub-agencies) or the province, per month, quarter or year.
 
 Read from the monthly roll-up (``MonthlyStat``, itself summed from ``DailyStat``) plus the live
-current day, never from the dossier table. Five groups out of 100: transparency 18, timeliness
+current day, never from the dossier table; the procedure-level items of the whole province (1.3,
+3.1, 3.5, 3.5b, 4.5a) from the catalogue in force (cached), 3.5b with the monthly rows' lists of
+procedures paid online. Five groups out of 100: transparency 18, timeliness
 20, digitisation 22, online services 22, satisfaction 18 (DESIGN.md §2). The points and the
 full-points thresholds of each indicator come from the rule set in force on the period's first
 day (``IndexRuleSet``, edited in the admin). An indicator scores ``max_points × min(1, rate /
@@ -16,23 +18,27 @@ The decision's body (Article 1 approves the index; the national evaluation syste
 from 1 August 2022) was found; its annex — the formula table with each indicator's points and
 threshold — and the Government Office's guidance were not. The five groups and their maxima
 (18, 20, 22, 22, 18) come from secondary descriptions (news pages of provincial departments
-introducing the decision: sonoivu.namdinh.gov.vn, cchc.soctrang.gov.vn). The transparency and
-progress groups follow the national list of a written description of the formulas ("Mô tả công
-thức tính chỉ số 766", items 1.1–1.4, 2.1, 2.2) and the national evaluation system's point table
-(1.1 published on time 6, 1.2 updated and made public on time 4, 1.3 made public with every
-component 2, 1.4 dossiers synced 6; 2.1 on time 20; 2.2 average time: a formula, no points),
-both as copied in a public code repository; baocaotaichinh.vn's summary of the decision gives
-1.2 its 4 of 18 and on time "at most 20". The thresholds 80 % online, 50 % online with an
-electronic result (code and link), 80 % digitisation and reuse, 80 % online payment, 90 %
-satisfaction, and the rules "on time = no later than the appointment", "supplementing time not
-counted", "more than one supplement request = late" are in the same description (the reference
-figures of issue 22), not the annex; so is the linear scoring below a threshold ("under 80 %:
-rate × maximum points / 80 %", items 3.1, 3.3, 3.5, 4.2, 4.3, 5.4). The split of the other
-groups' points between their indicators is the portal's assumption: the national point table
-splits them otherwise (digitisation 6 + 4 + 2 + 2 + 4 + 2 + 2, online 12 + 2 + 2 + 6 over
-indicators the portal partly lacks), not applied here. Each rule line
-says which (``IndexRule.max_points_source`` and ``full_at_source``), next to the figure on the
-pages and in the API.
+introducing the decision: sonoivu.namdinh.gov.vn, cchc.soctrang.gov.vn). All five groups follow
+the national list of a written description of the formulas ("Mô tả công thức tính chỉ số 766")
+and the national evaluation system's point table, both as copied in public code repositories:
+1.1 published on time 6, 1.2 updated and made public on time 4, 1.3 made public with every
+component 2, 1.4 dossiers synced 6; 2.1 on time 20, 2.2 average time (a formula, no points);
+4.1 electronic results 6, 4.2 digitised dossiers 4, electronic certified copies 2 (no item in the
+description; the portal offers none), 4.3 reuse 2, 4.4 shared for reuse 4, 4.5b dossiers and 4.5a
+procedures using population data 2 + 2; fully online dossiers over the dossiers of procedures
+eligible for it 12 (no item in the description), 3.1 procedures online and 3.3 online with an
+electronic result (no points in the table: shown with their rate and threshold for 0 points),
+3.5 procedures with fees integrated for online payment 2, 3.5b procedures with an online payment
+2, 3.6 dossiers paid online 6; 5.2, 5.3, 5.4 6 each. baocaotaichinh.vn's summary of the decision
+gives 1.2 its 4 of 18 and on time "at most 20". The thresholds the issue states are the
+description's and sit on its items: 80 % for 3.1 (a share of procedures), 50 % for 3.3 (counting
+only dossiers with an electronic result that has a code and a link), 80 % for 4.2 and 4.3, 80 %
+for 3.5, 90 % for 5.4, with its linear scoring below them ("rate × maximum points / 80 %"); the
+rules "on time = no later than the appointment", "supplementing time not counted", "more than
+one supplement request = late" are in it too (2.1). Where the description gives no threshold,
+the portal scores in proportion up to 100 % (an assumption). None of it is the annex. Each rule
+line says which (``IndexRule.max_points_source`` and ``full_at_source``), next to the figure on
+the pages and in the API.
 
 Without data. Neither text at hand says how an indicator with nothing to count (no dossier in
 the period) is scored: the description only says "when the denominator is 0, show 0 or N/A as
