@@ -45,7 +45,8 @@ def manifest_data() -> dict:
     return {
         "id": "/",
         "name": name,
-        "short_name": settings.PORTAL_NAME[:30] or "Dịch vụ công",
+        # Launchers show about 12 characters under the icon.
+        "short_name": "Dịch vụ công",
         "description": "Nộp hồ sơ, theo dõi và nhận kết quả thủ tục hành chính trực tuyến.",
         "lang": "vi",
         "dir": "ltr",
@@ -93,6 +94,7 @@ const CACHE = %(cache)s;
 const PRECACHE = %(precache)s;
 const OFFLINE_URL = %(offline)s;
 const STATIC_PREFIX = %(static_prefix)s;
+const HASHED = /\\.[0-9a-f]{12}\\.[A-Za-z0-9]+$/;
 
 self.addEventListener("install", (event) => {
   // The offline page is fetched without cookies: it must not carry anybody's name.
@@ -120,14 +122,24 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL)));
     return;
   }
-  if (request.method === "GET" && url.pathname.startsWith(STATIC_PREFIX)) {
-    // Static files have their content's hash in their name: what is cached never goes stale.
+  if (request.method !== "GET" || !url.pathname.startsWith(STATIC_PREFIX)) return;
+  if (HASHED.test(url.pathname)) {
+    // The content's hash is in the name (production's manifest storage): never stale.
     event.respondWith(caches.open(CACHE).then((cache) => cache.match(request).then((hit) => hit ||
       fetch(request).then((response) => {
         if (response.ok) cache.put(request, response.clone());
         return response;
       })
     )));
+  } else {
+    // A name without its hash (development): the network first, the cache without one.
+    event.respondWith(fetch(request).then((response) => {
+      if (response.ok && PRECACHE.includes(url.pathname)) {
+        const copy = response.clone();
+        caches.open(CACHE).then((cache) => cache.put(request, copy));
+      }
+      return response;
+    }).catch(() => caches.match(request)));
   }
 });
 """
@@ -137,7 +149,9 @@ self.addEventListener("fetch", (event) => {
 @cache_control(no_cache=True, max_age=0)
 def service_worker(request):
     urls = precache_urls()
-    version = hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12]
+    # A new offline page (its text, the portal's name) is a new worker too, not only new files.
+    offline_page = render(request, "portal/offline.html").content
+    version = hashlib.sha256("\n".join(urls).encode() + offline_page).hexdigest()[:12]
     body = SERVICE_WORKER % {
         "cache": json.dumps(CACHE_PREFIX + version),
         "precache": json.dumps(urls),

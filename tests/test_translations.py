@@ -175,10 +175,11 @@ def test_en_plural_entries_have_both_forms(en_entries):
 def test_en_translations_are_english(en_entries):
     """A msgstr still holding Vietnamese letters was copied, not translated.
 
-    Only proper names may keep their diacritics (Nghị định ... NĐ-CP, the portal's name).
+    Only proper names may keep their diacritics (Nghị định ... NĐ-CP, Quyết định .../QĐ-TTg, the
+    portal's name).
     """
     vietnamese_letters = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
-    allowed_names = re.compile(r"\d+/\d{4}/NĐ-CP|Cổng Dịch vụ công")
+    allowed_names = re.compile(r"\d+/\d{4}/NĐ-CP|\d+/QĐ-TTg|Cổng Dịch vụ công")
     suspicious = [
         _describe(e)
         for e in _messages(en_entries)

@@ -36,11 +36,26 @@ WHERE m.month = s.month AND m.agency_id = s.agency_id AND m.channel = s.channel 
 """
 
 
+def fill_processing_minutes(apps, schema_editor):
+    """One statement on PostgreSQL; elsewhere (the zero-setup demo's SQLite) the same sums in Python."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FILL_PROCESSING_MINUTES)
+        return
+    DailyStat = apps.get_model("dossiers", "DailyStat")
+    MonthlyStat = apps.get_model("dossiers", "MonthlyStat")
+    for row in MonthlyStat.objects.all():
+        minutes = DailyStat.objects.filter(
+            day__year=row.month.year, day__month=row.month.month, agency_id=row.agency_id, channel=row.channel
+        ).aggregate(total=models.Sum("processing_minutes"))["total"]
+        if minutes:
+            MonthlyStat.objects.filter(pk=row.pk).update(processing_minutes=minutes)
+
+
 def national_list(apps, schema_editor):
     quality_seed.national_list_update(apps)
 
 
 Migration.operations += [
-    migrations.RunSQL(FILL_PROCESSING_MINUTES, migrations.RunSQL.noop),
+    migrations.RunPython(fill_processing_minutes, migrations.RunPython.noop),
     migrations.RunPython(national_list, migrations.RunPython.noop),
 ]

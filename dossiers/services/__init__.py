@@ -20,12 +20,15 @@ from .filing import (
     dossier_document_remove,
     dossier_document_upload,
     dossier_draft_create,
+    dossier_draft_touch,
     dossier_draft_update,
     dossier_file,
     dossier_submit,
     draft_version,
     drafts_purge,
     missing_requirements,
+    photos_as_document,
+    requirement_get,
 )
 from .intake import dossier_counter_intake
 from .official_slips import slip_render
@@ -84,7 +87,10 @@ __all__ = [
     "dossier_document_remove",
     "dossier_document_upload",
     "dossier_draft_create",
+    "dossier_draft_touch",
     "dossier_draft_update",
+    "photos_as_document",
+    "requirement_get",
     "draft_version",
     "DRAFT_CHANGED",
     "dossier_file",

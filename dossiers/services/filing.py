@@ -160,6 +160,14 @@ def draft_version(dossier: Dossier) -> str:
     return f"{dossier.updated_at.timestamp():.6f}" if dossier.updated_at else ""
 
 
+def dossier_draft_touch(*, user, dossier: Dossier) -> None:
+    """The draft marked as worked on (the 30-day purge counts from then), its answers untouched:
+    answers saved meanwhile by another request are not written over."""
+    _require_applicant(user=user, dossier=dossier)
+    _require_draft(dossier)
+    Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now())
+
+
 def dossier_draft_update(
     *, user, dossier: Dossier, data: dict, reasons: dict | None = None, expected_version: str | None = None
 ) -> Dossier:
@@ -327,6 +335,15 @@ def dossier_document_photos_upload(
     if dossier.state not in (DossierState.DRAFT, DossierState.SUPPLEMENT_REQUESTED):
         raise ValidationError(_("Không thể thêm giấy tờ vào hồ sơ ở trạng thái này."), code="not_editable")
     requirement = requirement_get(dossier, requirement_id)
+    name, content = photos_as_document(requirement, photos)
+    return upload_and_attach(user=user, dossier=dossier, requirement_id=requirement.pk, name=name, content=content)
+
+
+def photos_as_document(requirement, photos: list[tuple[str, bytes]]) -> tuple[str, bytes]:
+    """The file that photos of one paper become for ``requirement``: one PDF of a page each (or,
+    where the component takes no PDF, the one photo as it is), checked photo by photo; the
+    ValidationError names the photo and is keyed ``documents[<requirement pk>]``. Used by the
+    filing wizard and by the supplement page, whose upload path then checks the file as any."""
     key = f"documents[{requirement.pk}]"
     mode = photos_mode(requirement.accepted_types)
     accepted = requirement.accepted_types or DEFAULT_ACCEPTED
@@ -358,8 +375,7 @@ def dossier_document_photos_upload(
     except ValidationError as error:
         raise ValidationError({key: error.messages}) from None
     if mode != PHOTOS_MERGE:
-        name, content = checked[0]
-        return upload_and_attach(user=user, dossier=dossier, requirement_id=requirement.pk, name=name, content=content)
+        return checked[0]
     try:
         merged = photos_merge_pdf(checked)
     except ValidationError as error:
@@ -377,13 +393,7 @@ def dossier_document_photos_upload(
                 ]
             }
         )
-    return upload_and_attach(
-        user=user,
-        dossier=dossier,
-        requirement_id=requirement.pk,
-        name=photos_pdf_name(requirement.name),
-        content=merged,
-    )
+    return photos_pdf_name(requirement.name), merged
 
 
 @transaction.atomic

@@ -350,7 +350,11 @@ def draft_form(request, pk: int):
     ``&return=review`` (the "Sửa" links of the review step) goes back to the review after
     saving. The whole form is checked again at submission."""
     dossier = _draft_or_404(request, pk)
+    offline_sync = request.method == "POST" and request.headers.get(OFFLINE_DRAFT_HEADER) == "1"
     if dossier.state != DossierState.DRAFT:
+        if offline_sync:  # submitted since the answers were kept: they are not for it any more
+            message = _("Hồ sơ đã được nộp; câu trả lời giữ trên máy không còn được lưu vào bản nháp.")
+            return JsonResponse({"saved": False, "code": "not_draft", "detail": message}, status=409)
         return _submitted_redirect(dossier)
     schema = dossier.procedure_version.form_schema or {"fields": []}
     pages = procedure_selectors.form_schema_pages(schema)
@@ -365,7 +369,6 @@ def draft_form(request, pk: int):
         return f"{url}?page={n}" if len(pages) > 1 else url
 
     status = 200
-    offline_sync = request.method == "POST" and request.headers.get(OFFLINE_DRAFT_HEADER) == "1"
     if request.method == "POST":
         form = procedure_selectors.form_schema_build_form(page_schema, data=request.POST, prefix="data")
         raw = _raw_answers(form)
@@ -388,11 +391,13 @@ def draft_form(request, pk: int):
                 dossier=dossier,
                 data=answers,
                 reasons=_posted_reasons(request, dossier),
-                expected_version=request.POST.get("draft_version"),
+                # Only answers kept on a phone while offline are checked against the saved draft:
+                # a page of the form posted in the ordinary way is the person's latest word.
+                expected_version=request.POST.get("draft_version", "") if offline_sync else None,
             )
         except ValidationError as error:
             if getattr(error, "code", None) == services.DRAFT_CHANGED:
-                return _draft_changed(request, dossier, error, pages, number, page_url)
+                return _draft_changed(error)
             if offline_sync:
                 return JsonResponse({"saved": False, "errors": errors_of(error)}, status=400)
             _mark_national(form, dossier)
@@ -422,21 +427,9 @@ def draft_form(request, pk: int):
     return render(request, "dossiers/filing/form.html", context, status=status)
 
 
-def _draft_changed(request, dossier: Dossier, error: ValidationError, pages, number: int, page_url):
-    """Answers typed on a page older than the saved draft: nothing saved, the draft shown as saved."""
-    message = error.messages[0]
-    if request.headers.get(OFFLINE_DRAFT_HEADER) == "1":
-        return JsonResponse({"saved": False, "code": services.DRAFT_CHANGED, "detail": message}, status=409)
-    dossier.refresh_from_db()
-    page_schema = {"fields": pages[number - 1]["fields"]}
-    form = procedure_selectors.form_schema_build_form(
-        page_schema, initial=_form_initial(page_schema, dossier.form_data), prefix="data"
-    )
-    _mark_national(form, dossier)
-    messages.error(request, message)
-    return render(
-        request, "dossiers/filing/form.html", _form_context(dossier, form, pages, number, page_url), status=409
-    )
+def _draft_changed(error: ValidationError):
+    """Answers kept on a phone, typed on a draft saved since: nothing saved (JSON for the script)."""
+    return JsonResponse({"saved": False, "code": services.DRAFT_CHANGED, "detail": error.messages[0]}, status=409)
 
 
 def _back_to_review(url: str) -> str:
@@ -524,7 +517,7 @@ def draft_documents(request, pk: int):
                 for slot_messages in errors_of(error).values():
                     form.add_error(slot, slot_messages)
         # Touch the draft, so that the 30-day purge counts from the last upload too.
-        services.dossier_draft_update(user=request.user, dossier=dossier, data=dossier.form_data)
+        services.dossier_draft_touch(user=request.user, dossier=dossier)
         if not form.errors:
             if request.POST.get("action") != "next":
                 messages.success(request, _("Đã lưu giấy tờ vào bản nháp."))

@@ -6,7 +6,7 @@
 // event, or the next page opened with one) they are posted as "Lưu bản nháp", with the version of
 // the server's draft they were typed on (draft_version): the server refuses them when its draft
 // has been saved since, so the server's draft stays the truth. A form sent while the connection
-// seemed up is kept too, marked as sent, in case it never arrived: the version tells.
+// seemed up is kept too, marked as sent, until the next page says whether it arrived.
 //
 // The answers are kept under the signed-in person's key (data-user-key on <body>, made by the
 // server), are only sent for that person, are dropped after seven days and on signing out.
@@ -14,6 +14,8 @@
   "use strict";
   var PREFIX = "portal-draft:";
   var MAX_AGE = 7 * 24 * 3600 * 1000;
+  // Kept answers are only ever sent back to a form step of a draft, whatever the storage says.
+  var DRAFT_URL = /^\/dossiers\/drafts\/\d+\/form\/(\?[\w=&%.-]*)?$/;
   var TEXT = {
     vi: {
       kept: "Mất kết nối mạng: câu trả lời của bạn được giữ trên máy này và sẽ tự động gửi lên khi có mạng trở lại.",
@@ -56,7 +58,8 @@
       if (!key || key.indexOf(PREFIX) !== 0 || key === PREFIX + "probe") continue;
       var record = null;
       try { record = JSON.parse(storage.getItem(key)); } catch (error) { record = null; }
-      if (!record || typeof record.url !== "string" || Date.now() - (record.saved || 0) > MAX_AGE) {
+      if (!record || typeof record.url !== "string" || !DRAFT_URL.test(record.url) || !Array.isArray(record.pairs) ||
+          Date.now() - (record.saved || 0) > MAX_AGE) {
         found.push({ key: key, record: null });  // unreadable or too old: dropped below
       } else if (user === null || record.user === user) {
         found.push({ key: key, record: record });
@@ -118,25 +121,31 @@
     body.append("csrfmiddlewaretoken", csrfToken());
     body.append("action", "save");
     body.append("draft_version", record.version);
+    // Redirects are not followed: a sign-in page or a submitted dossier's page is no answer.
     return fetch(record.url, {
-      method: "POST", body: body, credentials: "same-origin", headers: { "X-Offline-Draft": "1" }
+      method: "POST", body: body, credentials: "same-origin", redirect: "manual", headers: { "X-Offline-Draft": "1" }
     }).then(function (response) {
-      if (response.status >= 500) return null;  // kept: tried again later
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (response.status === 404) {
+        storage.removeItem(entry.key);  // no such draft of this person's any more
+        return null;
+      }
+      if (!json) return null;  // signed out, a refused token, a server error: kept, tried again later
       storage.removeItem(entry.key);
-      if (response.ok) {
-        return response.json().then(function (data) {
-          if (!record.sent) notice(text("sent"));
+      return response.json().then(function (data) {
+        if (response.ok && data.saved) {
+          notice(text("sent"));
           var form = document.querySelector("form[data-offline-draft]");
           if (form && formUrl(form) === record.url) {
             var version = form.querySelector('input[name="draft_version"]');
             if (version && data.draft_version) version.value = data.draft_version;
           }
           return "saved";
-        });
-      }
-      if (record.sent) return null;  // the form did arrive: its draft is newer than this copy
-      notice(response.status === 409 ? text("changed") : text("refused"));
-      return null;
+        }
+        // A copy kept as its form was sent, when that form did arrive: its draft is newer.
+        if (!record.wasSent) notice(response.status === 409 ? text("changed") : text("refused"));
+        return null;
+      });
     }).catch(function () { return null; });  // still no connection: kept
   }
 
@@ -144,7 +153,7 @@
     var storage = store();
     var user = userKey();
     if (!storage || !user || syncing || navigator.onLine === false || !csrfToken()) return;
-    var pending = entries(storage, user);
+    var pending = entries(storage, user).filter(function (entry) { return !entry.record.sent; });
     if (!pending.length) return;
     syncing = true;
     pending.reduce(function (chain, entry) {
@@ -186,10 +195,39 @@
   });
   window.addEventListener("online", sync);
 
+  // A copy kept as a form was sent (sent: true) is only needed if the form never arrived. The
+  // offline page, which the service worker shows for a navigation that failed, says it did
+  // not: the copy is then sent back later. Any page from the server says it did: dropped.
+  function settleSent(storage, offlinePage) {
+    entries(storage, null).forEach(function (entry) {
+      if (!entry.record.sent) return;
+      if (offlinePage) {
+        entry.record.sent = false;
+        entry.record.wasSent = true;
+        try { storage.setItem(entry.key, JSON.stringify(entry.record)); } catch (error) { /* kept as it was */ }
+      } else {
+        storage.removeItem(entry.key);
+      }
+    });
+  }
+
+  // Signed in as somebody else on this phone: the answers kept for another person are dropped
+  // (they were never sent for anybody but their own person, whose draft stays on the server).
+  function forgetOthers(storage, user) {
+    if (!user) return;
+    entries(storage, null).forEach(function (entry) {
+      if (entry.record.user !== user) storage.removeItem(entry.key);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var storage = store();
+    if (storage) {
+      settleSent(storage, document.body.hasAttribute("data-offline-page"));
+      forgetOthers(storage, userKey());
+    }
     // The offline page: how many drafts this phone keeps (for anybody: it knows nobody).
     var count = document.getElementById("offline-drafts");
-    var storage = store();
     if (count && storage) {
       var n = entries(storage, null).length;
       if (n) {

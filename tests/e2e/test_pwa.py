@@ -80,6 +80,7 @@ def test_a_draft_typed_offline_reaches_the_server_when_the_network_is_back(page,
     draft = Dossier.objects.get(pk=int(re.search(r"/drafts/(\d+)/", page.url).group(1)))
     _service_worker_ready(page)
     form_url = page.url
+    _one_handed(page)
 
     context.set_offline(True)
     page.fill('input[name="data-requester_id"]', "001090000001")
@@ -109,6 +110,26 @@ def test_a_draft_typed_offline_reaches_the_server_when_the_network_is_back(page,
     page.wait_for_function("Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length === 0")
 
 
+def _one_handed(page) -> None:
+    """One-handed use at 360 px: every visible control at least 44 px high, the primary action in
+    a bar that stays at the bottom of the screen, and nothing wider than the screen."""
+    small = page.evaluate(
+        """[...document.querySelectorAll('main .btn, main .form-control, main .form-select, header .nav-link')]
+             .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
+             .filter((el) => el.getBoundingClientRect().height < 44)
+             .map((el) => `${el.tagName} ${el.name || el.textContent.trim()}: ${el.getBoundingClientRect().height}`)"""
+    )
+    assert small == [], small
+    bar = page.locator(".sticky-actions")
+    assert bar.evaluate("(el) => getComputedStyle(el).position") == "sticky"
+    # Scrolled to the top of a long form, the bar is still at the bottom of the screen.
+    page.evaluate("window.scrollTo(0, 0)")
+    box = bar.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"] + 1 and box["y"] > PHONE["height"] / 2, box
+    assert bar.locator(".btn-danger").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
 def test_signing_out_forgets_the_answers_kept_on_the_phone(page, login):
     profile = CitizenProfileFactory()
     login(profile.user)
@@ -117,7 +138,66 @@ def test_signing_out_forgets_the_answers_kept_on_the_phone(page, login):
         """localStorage.setItem('portal-draft:someone:/dossiers/drafts/1/form/',
              JSON.stringify({user: 'someone', url: '/dossiers/drafts/1/form/', version: '', pairs: [], saved: Date.now()}))"""
     )
+    # A kept copy naming any other address is never sent, only dropped.
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.evaluate(
+        """(key) => localStorage.setItem('portal-draft:' + key + ':/account/profile/',
+             JSON.stringify({user: key, url: '/account/profile/', version: '', pairs: [['full_name', 'X']], saved: Date.now()}))""",
+        page.locator("body").get_attribute("data-user-key"),
+    )
+    page.reload()
+    page.wait_for_function("!Object.keys(localStorage).some((k) => k.endsWith(':/account/profile/'))")
+    assert not [url for url in posts if "/account/profile/" in url], posts
     page.locator("button.navbar-toggler").tap()
     with page.expect_navigation():
         page.locator('form[action*="logout"] button[type=submit]').tap()
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length") == 0
+
+
+def _start_draft(page) -> Dossier:
+    page.goto("/dossiers/new/1.001193/")
+    if "/form/" not in page.url:
+        with page.expect_navigation():
+            page.locator("main form button.btn-danger[type=submit]").click()
+    return Dossier.objects.get(pk=int(re.search(r"/drafts/(\d+)/", page.url).group(1)))
+
+
+KEPT = "Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length"
+
+
+def _keep_as_sent(page, draft: Dossier) -> None:
+    """What the script keeps as the form step is sent while the browser believes it is online."""
+    page.evaluate(
+        """([key, url, version]) => localStorage.setItem('portal-draft:' + key + ':' + url, JSON.stringify({
+             user: key, url: url, version: version, sent: true, saved: Date.now(),
+             pairs: [['data-requester_id', '001090000001'], ['data-requester_name', 'Nguyễn Văn Cha']]}))""",
+        [
+            page.locator("body").get_attribute("data-user-key"),
+            f"/dossiers/drafts/{draft.pk}/form/",
+            page.locator('input[name="draft_version"]').get_attribute("value"),
+        ],
+    )
+
+
+def test_a_form_sent_that_never_arrived_is_sent_again_and_one_that_arrived_is_forgotten(page, login):
+    _load_demo_catalogue()
+    login(CitizenProfileFactory(full_name="Nguyễn Văn Cha").user)
+    draft = _start_draft(page)
+    # Arrived: the next page came from the server; the copy is dropped, nothing is posted.
+    _keep_as_sent(page, draft)
+    page.goto("/procedures/")
+    page.wait_for_function(f"{KEPT} === 0")
+    draft.refresh_from_db()
+    assert (draft.form_data or {}).get("requester_id") != "001090000001"
+    # Never arrived: the service worker showed the offline page instead; once back on a page of
+    # the portal, the copy is sent as answers kept offline, and saved.
+    page.goto(f"/dossiers/drafts/{draft.pk}/form/")
+    _keep_as_sent(page, draft)
+    page.goto("/offline/")
+    assert page.evaluate("Object.values(localStorage).map(JSON.parse).filter((r) => r.wasSent && !r.sent).length") == 1
+    page.goto("/track/")
+    page.wait_for_function(f"{KEPT} === 0")
+    draft.refresh_from_db()
+    assert draft.form_data["requester_id"] == "001090000001"
+    expect(page.locator("#offline-draft-notice")).to_contain_text("Đã có mạng trở lại")

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from dossiers import actions, services
@@ -523,6 +524,45 @@ class TestPages:
         assert response.status_code == 302
         dossier.refresh_from_db()
         assert dossier.state == DossierState.PROCESSING
+
+    def test_supplement_photos_from_the_camera_become_one_pdf(self, client):
+        """Issue 25: the supplement page takes camera photos as the filing wizard does."""
+        dossier, requirement = _supplement_dossier()
+        requirement.accepted_types = ["application/pdf", "image/jpeg", "image/png"]
+        requirement.save(update_fields=["accepted_types"])
+        client.force_login(dossier.applicant)
+        html = client.get(f"/dossiers/{dossier.code}/supplement/").content.decode()
+        assert f'name="photos[{requirement.pk}]" accept="image/*" capture="environment"' in html
+        photos = [SimpleUploadedFile(f"trang-{n}.png", make_png(), "image/png") for n in (1, 2)]
+        response = client.post(f"/dossiers/{dossier.code}/supplement/", {f"photos[{requirement.pk}]": photos})
+        assert response.status_code == 302
+        dossier.refresh_from_db()
+        assert dossier.state == DossierState.PROCESSING
+        current = DossierDocument.objects.get(dossier=dossier, requirement=requirement, superseded_at__isnull=True)
+        assert current.stored.mime_type == "application/pdf" and current.stored.name.endswith("-anh-chup.pdf")
+        assert len(PdfReader(current.stored.file.open("rb")).pages) == 2
+
+    def test_supplement_refuses_a_bad_photo_and_a_file_with_photos(self, client):
+        dossier, requirement = _supplement_dossier()
+        requirement.accepted_types = ["application/pdf", "image/jpeg", "image/png"]
+        requirement.save(update_fields=["accepted_types"])
+        client.force_login(dossier.applicant)
+        before = _snapshot(dossier)
+        bad = [
+            SimpleUploadedFile("trang-1.png", make_png(), "image/png"),
+            SimpleUploadedFile("trang-2.png", make_pdf(), "image/png"),
+        ]
+        response = client.post(f"/dossiers/{dossier.code}/supplement/", {f"photos[{requirement.pk}]": bad})
+        assert response.status_code == 400
+        assert "Ảnh thứ 2 (“trang-2.png”) không phải ảnh JPEG hay PNG" in response.content.decode()
+        both = {
+            f"photos[{requirement.pk}]": [SimpleUploadedFile("a.png", make_png(), "image/png")],
+            f"documents[{requirement.pk}]": SimpleUploadedFile("moi.pdf", make_pdf(), "application/pdf"),
+        }
+        response = client.post(f"/dossiers/{dossier.code}/supplement/", both)
+        assert response.status_code == 400
+        assert "không gửi cả hai" in response.content.decode()
+        assert _snapshot(dossier) == before
 
     def test_supplement_post_without_the_document_is_400(self, client):
         dossier, requirement = _supplement_dossier()

@@ -11,8 +11,10 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
+from dossiers import services
 from dossiers.models import Dossier
 from dossiers.services import draft_version
 from portal import pwa
@@ -101,6 +103,16 @@ def test_the_service_worker_precaches_the_static_files_and_the_offline_page_only
     # Pages: from the network, the offline page when it fails; only GETs of /static/ are cached.
     assert 'request.mode === "navigate"' in body and "caches.match(OFFLINE_URL)" in body
     assert 'credentials: "omit"' in body
+    # Cache-first only for names carrying their content's hash; others from the network first.
+    assert re.search(r"const HASHED = /(.+)/;", body).group(1) == r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$"
+    assert "HASHED.test(url.pathname)" in body and ".catch(() => caches.match(request))" in body
+
+
+def test_a_new_offline_page_is_a_new_worker(client, settings):  # noqa: F811
+    before = re.search(r'const CACHE = "([^"]+)"', client.get("/sw.js").content.decode()).group(1)
+    settings.PORTAL_PROVINCE = "Tỉnh Khác"
+    after = re.search(r'const CACHE = "([^"]+)"', client.get("/sw.js").content.decode()).group(1)
+    assert before != after
 
 
 def test_a_changed_static_file_list_is_a_new_worker_with_a_new_cache(client, monkeypatch):
@@ -165,20 +177,32 @@ def test_the_form_page_carries_the_drafts_version_and_a_save_moves_it(citizen_cl
     assert _version_on_page(citizen_client, url) != version
 
 
-def test_answers_typed_on_an_older_page_are_refused_and_the_saved_draft_stays(citizen_client, demo_catalogue):  # noqa: F811
+def test_an_ordinary_post_from_an_older_page_is_saved_not_refused(citizen_client, demo_catalogue):  # noqa: F811
+    """The back button, a double tap, a page opened before the documents step: the person's
+    latest word, saved as before. Only answers kept offline are checked against the version."""
     draft = _draft(citizen_client)
     url = reverse("dossiers:draft_form", args=[draft.pk])
     stale = _version_on_page(citizen_client, url)
-    citizen_client.post(url, {**APPLICANT, "draft_version": stale, "action": "save"})  # saved elsewhere
+    citizen_client.post(url, {**APPLICANT, "draft_version": stale, "action": "save"})
+    documents = citizen_client.post(reverse("dossiers:draft_documents", args=[draft.pk]), {"action": "save"})
+    assert documents.status_code == 302  # the documents step touches the draft too
     response = citizen_client.post(
-        url, {**APPLICANT, "data-requester_name": "Bản Cũ", "draft_version": stale, "action": "save"}
+        url, {**APPLICANT, "data-requester_name": "Tên Mới", "draft_version": stale, "action": "save"}
     )
-    assert response.status_code == 409
-    page = response.content.decode()
-    assert "Bản nháp đã được lưu ở nơi khác" in page
-    assert 'value="Nguyễn Văn Cha"' in page and "Bản Cũ" not in page  # the server's draft is shown
+    assert response.status_code == 302
     draft.refresh_from_db()
-    assert draft.form_data["requester_name"] == "Nguyễn Văn Cha"
+    assert draft.form_data["requester_name"] == "Tên Mới"
+
+
+def test_the_documents_step_touches_the_draft_without_rewriting_its_answers(citizen_client, demo_catalogue):  # noqa: F811
+    draft = _draft(citizen_client)
+    citizen_client.post(reverse("dossiers:draft_form", args=[draft.pk]), {**APPLICANT, "action": "save"})
+    before = Dossier.objects.get(pk=draft.pk)
+    stale = Dossier.objects.get(pk=draft.pk)
+    Dossier.objects.filter(pk=draft.pk).update(form_data={**before.form_data, "requester_name": "Lưu Giữa Chừng"})
+    services.dossier_draft_touch(user=draft.applicant, dossier=stale)  # a request that loaded the draft earlier
+    after = Dossier.objects.get(pk=draft.pk)
+    assert after.form_data["requester_name"] == "Lưu Giữa Chừng" and after.updated_at > before.updated_at
 
 
 def test_the_offline_sync_is_answered_in_json(citizen_client, demo_catalogue):  # noqa: F811
@@ -210,6 +234,30 @@ def test_a_post_without_a_version_is_saved_as_before(citizen_client, demo_catalo
     assert citizen_client.post(url, {**APPLICANT, "action": "save"}).status_code == 302
     draft.refresh_from_db()
     assert draft.form_data["requester_id"] == "001090000001"
+
+
+def test_an_offline_sync_to_a_submitted_dossier_is_a_409_in_json(citizen_client, demo_catalogue):  # noqa: F811
+    draft = _draft(citizen_client)
+    url = reverse("dossiers:draft_form", args=[draft.pk])
+    version = _version_on_page(citizen_client, url)
+    Dossier.objects.filter(pk=draft.pk).update(
+        state="submitted", code="000.00.21.H99-261203-0001", submitted_at=timezone.now()
+    )
+    response = citizen_client.post(
+        url, {**APPLICANT, "draft_version": version, "action": "save"}, headers={"X-Offline-Draft": "1"}
+    )
+    assert response.status_code == 409 and response.json()["code"] == "not_draft"
+    # Without the header: the dossier's page, as before.
+    assert citizen_client.post(url, {**APPLICANT, "action": "save"}).status_code == 302
+
+
+def test_an_offline_sync_without_a_version_is_refused(citizen_client, demo_catalogue):  # noqa: F811
+    draft = _draft(citizen_client)
+    url = reverse("dossiers:draft_form", args=[draft.pk])
+    response = citizen_client.post(url, {**APPLICANT, "action": "save"}, headers={"X-Offline-Draft": "1"})
+    assert response.status_code == 409 and response.json()["code"] == "draft_changed"
+    draft.refresh_from_db()
+    assert (draft.form_data or {}).get("requester_id") != APPLICANT["data-requester_id"]
 
 
 def test_an_offline_sync_to_another_persons_draft_changes_nothing(client, citizen_client, demo_catalogue):  # noqa: F811
