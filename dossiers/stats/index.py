@@ -551,7 +551,7 @@ INDICATORS: list[Indicator] = [
         IndexGroup.ONLINE,
         gettext_lazy("Số hồ sơ tiếp nhận trực tuyến / Tổng số hồ sơ tiếp nhận"),
         gettext_lazy(
-            "Không thuộc danh mục chỉ số quốc gia (ngưỡng 80 % của mục 3.1 là tỷ lệ thủ tục, không phải tỷ lệ hồ "
+            "Không thuộc danh mục chỉ số quốc gia (ngưỡng của mục 3.1, 80 %, là tỷ lệ thủ tục, không phải tỷ lệ hồ "
             "sơ); bộ quy tắc này vẫn ghi nên dòng được giữ, không chấm. Tỷ lệ nộp trực tuyến có trong thống kê."
         ),
     ),
