@@ -257,12 +257,27 @@ class IndexIndicator(models.TextChoices):
     PUBLIC_PROGRESS = "public_progress", _("Công khai tiến độ, kết quả giải quyết (không thuộc danh mục quốc gia)")
     ON_TIME = "on_time", _("Hồ sơ giải quyết đúng hạn")
     AVG_PROCESSING_TIME = "avg_processing_time", _("Thời gian giải quyết trung bình")
-    DIGITISED = "digitised", _("Số hóa hồ sơ, kết quả giải quyết")
+    # Digitisation, items 4.1–4.5 of the national list (migration 0025).
     E_RESULT = "e_result", _("Cấp kết quả điện tử")
+    DIGITISED_DOSSIERS = "digitised_dossiers", _("Hồ sơ thực hiện số hóa thành phần hồ sơ, kết quả giải quyết")
+    E_CERTIFIED_COPY = "e_certified_copy", _("Cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính")
     REUSE = "reuse", _("Khai thác, sử dụng lại dữ liệu đã số hóa")
-    ONLINE_SHARE = "online_share", _("Hồ sơ trực tuyến")
+    SHARED_REUSE = "shared_reuse", _("Hồ sơ số hóa kết nối, chia sẻ dữ liệu để tái sử dụng")
+    POPULATION_DOSSIERS = "population_dossiers", _("Hồ sơ sử dụng thông tin từ CSDL quốc gia về dân cư")
+    POPULATION_PROCEDURES = "population_procedures", _("Thủ tục hành chính kết nối, chia sẻ dữ liệu dân cư")
+    # Not in the national list: the first rule set's document-level digitisation line, removed by
+    # migration 0025; kept so that a rule set an admin wrote with it still reads.
+    DIGITISED = "digitised", _("Số hóa giấy tờ của hồ sơ (không thuộc danh mục quốc gia)")
+    # Online services, items 3.1, 3.3, 3.5, 3.6 and the fully-online line of the national list.
+    FULLY_ONLINE = "fully_online", _("Hồ sơ trực tuyến toàn trình trên hồ sơ của thủ tục đủ điều kiện toàn trình")
+    ONLINE_PROCEDURES = "online_procedures", _("Thủ tục hành chính cung cấp dịch vụ công trực tuyến")
     ONLINE_E_RESULT = "online_e_result", _("Hồ sơ nộp trực tuyến có kết quả điện tử")
-    ONLINE_PAYMENT = "online_payment", _("Thanh toán trực tuyến")
+    PAYMENT_PROCEDURES = "payment_procedures", _("Thủ tục có nghĩa vụ tài chính được tích hợp thanh toán trực tuyến")
+    PAYMENT_PROCEDURES_USED = "payment_procedures_used", _("Thủ tục có giao dịch thanh toán trực tuyến")
+    ONLINE_PAYMENT = "online_payment", _("Hồ sơ thanh toán trực tuyến")
+    # Not in the national list: the first rule set's dossier-level online share, removed by
+    # migration 0025 (the 80 % of item 3.1 is a share of procedures); kept for rule sets that hold it.
+    ONLINE_SHARE = "online_share", _("Hồ sơ tiếp nhận trực tuyến (không thuộc danh mục quốc gia)")
     FEEDBACK_ON_TIME = "feedback_on_time", _("Phản ánh, kiến nghị xử lý đúng hạn")
     FEEDBACK_SATISFIED = "feedback_satisfied", _("Hài lòng trong xử lý phản ánh, kiến nghị")
     SATISFACTION = "satisfaction", _("Hài lòng trong tiếp nhận, giải quyết thủ tục hành chính")

@@ -1,13 +1,14 @@
 """The service-quality index's first rule set (Decision 766/QĐ-TTg) and the mission's targets, as
 seeded by migration 0019 (sources added by 0022, the national list of the transparency and progress
-groups by 0024) and re-created by ``seed_defaults`` when missing (the test suite's flushed
+groups by 0024, of the digitisation, online and satisfaction groups by 0025) and re-created by ``seed_defaults`` when missing (the test suite's flushed
 databases). No model import: the caller passes the app registry."""
 
 import datetime
 from decimal import Decimal
 
 # The rule set and targets known when the portal was built, with the transparency and progress
-# groups aligned (migration 0024) to the national list as described below. Each line says its
+# groups (migration 0024), then the digitisation, online and satisfaction groups (migration 0025)
+# aligned to the national list as described below. Each line says its
 # basis and, for its points and its threshold, where the figure comes from: "text" (the decision
 # or its guidance), "secondary" (a description of it: news pages introducing the decision, a
 # written description of the formulas, the national portal's point table as copied in public
@@ -21,7 +22,6 @@ _GROUPS = (
     "Điểm tối đa của nhóm theo bản tin giới thiệu Quyết định (Sở Nội vụ Nam Định, sonoivu.namdinh.gov.vn; "
     "cchc.soctrang.gov.vn)."
 )
-_ISSUE = "Ngưỡng theo bản mô tả công thức (số liệu tham chiếu của issue 22), chưa đối chiếu phụ lục."
 # The national list (checked 3 December 2026): a written description of the formulas, "Mô tả công
 # thức tính chỉ số 766" (items 1.1–1.4, 2.1, 2.2, 3.x, 4.x, 5.x), and the point table of the
 # national evaluation system (1.1: 6, 1.2: 4, 1.3: 2, 1.4: 6; 2.1: 20), both as copied in a public
@@ -36,6 +36,17 @@ _LIST = (
 _NO_THRESHOLD = "Bản mô tả không nêu ngưỡng đạt điểm tối đa: cổng tính điểm theo tỷ lệ (ngưỡng 100 %, giả định)."
 _PROVINCE_ONLY = "Bản mô tả: chỉ tính cho cấp tỉnh, không tính cho đơn vị cấp dưới."
 S, A = "secondary", "assumption"
+# The digitisation, online and satisfaction groups (migration 0025): the same description and
+# the national point table (4.1: 6, 4.2: 4, electronic certified copies: 2, 4.3: 2, 4.4: 4, 4.5b: 2,
+# 4.5a: 2; fully online dossiers: 12, 3.1 and 3.3: no points, 3.5: 2, 3.5b: 2, 3.6: 6; 5.2, 5.3,
+# 5.4: 6 each), as copied in a public code repository. Neither is the decision's annex.
+_TABLE = (
+    "Điểm theo bảng điểm của Hệ thống đánh giá trên Cổng Dịch vụ công quốc gia (chép lại trong một kho mã nguồn "
+    "công khai); nội dung chỉ số theo bản mô tả công thức “Mô tả công thức tính chỉ số 766”. Phụ lục của Quyết "
+    "định chưa có trong tay."
+)
+_AT_80 = "Ngưỡng theo bản mô tả: đạt từ 80 % trở lên được điểm tối đa, dưới 80 % tính tỷ lệ × điểm tối đa / 80 %."
+_UNSCORED = "Bảng điểm quốc gia không cho điểm mục này (“Chưa xác định”): cổng hiển thị tỷ lệ và ngưỡng, 0 điểm."
 RULES_766 = [
     # indicator, max points, full-points threshold (%), points' source, threshold's source, note
     (
@@ -97,28 +108,160 @@ RULES_766 = [
         "Mục 2.2. Thời gian giải quyết trung bình = Tổng thời gian giải quyết / Tổng số hồ sơ; chỉ theo dõi, không "
         f"chấm điểm (bảng điểm không có điểm cho mục này; bản mô tả không có quy tắc quy đổi). {_LIST}",
     ),
-    ("digitised", "8", "80", A, S, f"{_ISSUE} {_NOT_AT_HAND}"),
-    ("e_result", "7", "100", A, A, "Ngưỡng 100% theo mục tiêu kết quả điện tử (giả định). " + _NOT_AT_HAND),
-    ("reuse", "7", "80", A, S, f"{_ISSUE} {_NOT_AT_HAND}"),
-    ("online_share", "8", "80", A, S, f"{_ISSUE} {_NOT_AT_HAND}"),
+    # Digitisation (22), the national point table's 6 + 4 + 2 + 2 + 4 + 2 + 2 (migration 0025).
+    (
+        "e_result",
+        "6",
+        "100",
+        S,
+        A,
+        "Mục 4.1. Số hồ sơ có kết quả giải quyết điện tử (có mã và tệp kết quả) / Tổng số hồ sơ; bản mô tả tính "
+        f"trên hồ sơ của TTHC yêu cầu trả kết quả bằng văn bản, giấy tờ. {_NO_THRESHOLD} {_TABLE}",
+    ),
+    (
+        "digitised_dossiers",
+        "4",
+        "80",
+        S,
+        S,
+        "Mục 4.2. Số hồ sơ có thành phần hồ sơ được số hóa (có tệp đính kèm) và có kết quả giải quyết điện tử / "
+        f"Tổng số hồ sơ. {_AT_80} {_TABLE}",
+    ),
+    (
+        "e_certified_copy",
+        "2",
+        "100",
+        S,
+        A,
+        "Cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính: bảng điểm quốc gia ghi 2 điểm; bản mô tả công "
+        f"thức không có mục này; cổng chưa có dịch vụ nên chưa có số liệu. {_NO_THRESHOLD} {_TABLE}",
+    ),
+    (
+        "reuse",
+        "2",
+        "80",
+        S,
+        S,
+        "Mục 4.3. Số hồ sơ tiếp nhận trong kỳ có ít nhất một thành phần sử dụng lại thông tin, dữ liệu đã số hóa / "
+        f"Tổng số hồ sơ tiếp nhận trong kỳ. {_AT_80} {_TABLE}",
+    ),
+    (
+        "shared_reuse",
+        "4",
+        "100",
+        S,
+        A,
+        "Mục 4.4. Số hồ sơ số hóa có kết nối, chia sẻ với kho dữ liệu cá nhân (thành phần lấy từ kho) / Tổng số hồ "
+        "sơ tiếp nhận trong kỳ; kho dữ liệu của cổng thay cho kho trên Cổng Dịch vụ công quốc gia. "
+        f"{_NO_THRESHOLD} {_TABLE}",
+    ),
+    (
+        "population_dossiers",
+        "2",
+        "100",
+        S,
+        A,
+        "Mục 4.5 (4.5b của bảng điểm). Số hồ sơ sử dụng thông tin, dữ liệu từ CSDL quốc gia về dân cư / Tổng số hồ "
+        "sơ; cổng đếm hồ sơ có tra cứu CSDL dân cư tìm thấy người được tra cứu (chưa ghi tài khoản xác thực VNeID "
+        f"của hồ sơ). {_NO_THRESHOLD} {_TABLE}",
+    ),
+    (
+        "population_procedures",
+        "2",
+        "100",
+        S,
+        A,
+        "Mục 4.5 (4.5a của bảng điểm). Số TTHC có kết nối, chia sẻ dữ liệu dân cư / Tổng số TTHC có đối tượng thực "
+        "hiện là công dân; cổng tính theo danh mục thủ tục (biểu mẫu điền sẵn hoặc giấy tờ lấy từ CSDL dân cư). "
+        f"{_PROVINCE_ONLY} {_NO_THRESHOLD} {_TABLE}",
+    ),
+    # Online services (22), the national point table's 12 + 2 + 2 + 6; items 3.1 and 3.3 have no
+    # points there ("Chưa xác định"): their rates and thresholds are shown, for 0 points.
+    (
+        "fully_online",
+        "12",
+        "100",
+        S,
+        A,
+        "Bảng điểm quốc gia: hồ sơ dịch vụ công trực tuyến toàn trình trên tổng hồ sơ của TTHC đủ điều kiện toàn "
+        "trình, 12 điểm; bản mô tả công thức không có mục này nên không có ngưỡng (ngưỡng 80 % của mục 3.1 là tỷ lệ "
+        f"thủ tục). {_NO_THRESHOLD} {_TABLE}",
+    ),
+    (
+        "online_procedures",
+        "0",
+        "80",
+        S,
+        S,
+        "Mục 3.1. Số TTHC cung cấp dịch vụ công trực tuyến một phần, toàn trình / Tổng số TTHC của tỉnh. "
+        f"{_AT_80} {_UNSCORED} {_PROVINCE_ONLY} {_TABLE}",
+    ),
     (
         "online_e_result",
-        "7",
+        "0",
         "50",
-        A,
         S,
-        "Chỉ tính hồ sơ có kết quả điện tử có mã và đường dẫn. " + f"{_ISSUE} {_NOT_AT_HAND}",
+        S,
+        "Mục 3.3. Tỷ lệ hồ sơ nộp trực tuyến; chỉ tính hồ sơ có kết quả điện tử có mã và đường dẫn. Ngưỡng theo bản "
+        "mô tả: đạt từ 50 % trở lên được điểm tối đa, dưới 50 % tính tỷ lệ × điểm tối đa / 50 %. "
+        f"{_UNSCORED} {_TABLE}",
     ),
-    ("online_payment", "7", "80", A, S, f"{_ISSUE} {_NOT_AT_HAND}"),
-    ("feedback_on_time", "6", "100", A, A, "Nhóm Mức độ hài lòng 18 điểm. " + _NOT_AT_HAND),
-    ("feedback_satisfied", "6", "100", A, A, "Nhóm Mức độ hài lòng 18 điểm. " + _NOT_AT_HAND),
+    (
+        "payment_procedures",
+        "2",
+        "80",
+        S,
+        S,
+        "Mục 3.5. Số TTHC có nghĩa vụ tài chính được tích hợp thanh toán trực tuyến / Tổng số TTHC có phí, lệ phí "
+        f"(khác 0). {_AT_80} {_PROVINCE_ONLY} {_TABLE}",
+    ),
+    (
+        "payment_procedures_used",
+        "2",
+        "100",
+        S,
+        A,
+        "Mục 3.5b của bảng điểm. Số TTHC có giao dịch thanh toán trực tuyến trong kỳ / Tổng số TTHC có phí, lệ phí "
+        f"(khác 0). {_PROVINCE_ONLY} {_NO_THRESHOLD} {_TABLE}",
+    ),
+    (
+        "online_payment",
+        "6",
+        "100",
+        S,
+        A,
+        "Mục 3.6. Số hồ sơ thanh toán trực tuyến / Tổng số hồ sơ của TTHC có phí, lệ phí (khác 0). Bản mô tả không "
+        "ghi ngưỡng cho mục này (ngưỡng 80 % “thanh toán trực tuyến” là của mục 3.5). "
+        f"{_NO_THRESHOLD} {_TABLE}",
+    ),
+    # Satisfaction (18), the national point table's 6 + 6 + 6 (as the first seed).
+    (
+        "feedback_on_time",
+        "6",
+        "100",
+        S,
+        A,
+        f"Mục 5.2. Tỷ lệ phản ánh, kiến nghị xử lý đúng hạn. {_NO_THRESHOLD} {_TABLE}",
+    ),
+    (
+        "feedback_satisfied",
+        "6",
+        "100",
+        S,
+        A,
+        "Mục 5.3. (Tổng số phản ánh, kiến nghị − số không hài lòng, tiếp tục phản ánh hoặc quá hạn) / Tổng số phản "
+        f"ánh, kiến nghị. {_NO_THRESHOLD} {_TABLE}",
+    ),
     (
         "satisfaction",
         "6",
         "90",
-        A,
         S,
-        "Ngưỡng 90% (mục tiêu của Nghị quyết 76/NQ-CP theo bản mô tả của issue 22). " + _NOT_AT_HAND,
+        S,
+        "Mục 5.4. Ngưỡng theo bản mô tả: đạt từ 90 % trở lên được điểm tối đa, dưới 90 % tính tỷ lệ × điểm tối đa / "
+        "90 %. Bản mô tả tính 100 % − (tỷ lệ hồ sơ quá hạn + tỷ lệ hồ sơ có phản ánh, kiến nghị hoặc đánh giá không "
+        "hài lòng); cổng tính tỷ lệ đánh giá rất hài lòng và hài lòng trên tổng số lượt đánh giá. "
+        f"{_TABLE}",
     ),
 ]
 # What migration 0019 seeded in the transparency and progress groups before the national list
@@ -135,16 +278,56 @@ _BASIS_START = (
     "số; hệ thống đánh giá vận hành chính thức từ 01/8/2022). "
 )
 BASIS_766_FIRST = _BASIS_START + _GROUPS + " " + _NOT_AT_HAND
-BASIS_766 = (
-    _BASIS_START
-    + _GROUPS
-    + " Nhóm Công khai, minh bạch và nhóm Tiến độ, kết quả giải quyết theo danh mục quốc gia (mục 1.1–1.4, 2.1, "
-    "2.2): "
-    + _LIST
-    + " Chỉ số không có số liệu trong kỳ (không có hồ sơ để tính) không được tính vào tổng: văn bản có trong tay "
+_NO_DATA = (
+    " Chỉ số không có số liệu trong kỳ (không có hồ sơ để tính) không được tính vào tổng: văn bản có trong tay "
     "không nói cách chấm; tổng điểm ghi rõ “chấm trên” số điểm có số liệu. Riêng mục 1.4 theo bản mô tả: kỳ không có "
     "hồ sơ thì tỷ lệ đồng bộ bằng 0."
 )
+# The basis written by migration 0024 (transparency and progress on the national list only).
+BASIS_766_0024 = (
+    _BASIS_START
+    + _GROUPS
+    + " Nhóm Công khai, minh bạch và nhóm Tiến độ, kết quả giải quyết theo danh mục quốc gia (mục 1.1–1.4, 2.1, "
+    "2.2): " + _LIST + _NO_DATA
+)
+BASIS_766 = (
+    _BASIS_START
+    + _GROUPS
+    + " Cả năm nhóm theo danh mục quốc gia (mục 1.1–1.4, 2.1, 2.2, 3.1, 3.3, 3.5, 3.6, 4.1–4.5, 5.2–5.4 và các chỉ "
+    "tiêu của bảng điểm không có mục trong bản mô tả): "
+    + _LIST
+    + " "
+    + _TABLE
+    + " Mục 3.1 và 3.3 không có điểm trong bảng điểm: cổng hiển thị tỷ lệ và ngưỡng, 0 điểm."
+    + _NO_DATA
+)
+# What migrations 0019 and 0022 seeded in the digitisation and online groups before the national
+# list of those groups was found (indicator: points, threshold): migration 0025 replaces these
+# lines when they all still hold these figures and no line of the national list was added.
+SECOND_LINES = {
+    "digitised": ("8", "80"),
+    "e_result": ("7", "100"),
+    "reuse": ("7", "80"),
+    "online_share": ("8", "80"),
+    "online_e_result": ("7", "50"),
+    "online_payment": ("7", "80"),
+}
+# The lines of the national list that the first seed did not have (added by migration 0025) and
+# those it had that the list does not (removed).
+SECOND_ADDED = frozenset(
+    {
+        "digitised_dossiers",
+        "e_certified_copy",
+        "shared_reuse",
+        "population_dossiers",
+        "population_procedures",
+        "fully_online",
+        "online_procedures",
+        "payment_procedures",
+        "payment_procedures_used",
+    }
+)
+SECOND_REMOVED = frozenset({"digitised", "online_share"})
 TARGETS = [
     (
         "fully_online",
@@ -250,5 +433,42 @@ def national_list_update(apps) -> None:
             max_points_source=points_source, full_at_source=full_at_source, note=note
         )
     if rule_set.basis == BASIS_766_FIRST:
+        rule_set.basis = BASIS_766_0024
+        rule_set.save(update_fields=["basis"])
+
+
+def national_list_second_update(apps) -> None:
+    """Migration 0025: align the seeded rule set's digitisation and online groups with the national
+    list (4.1 e-results 6, 4.2 digitised dossiers 4, electronic certified copies 2, 4.3 reuse 2, 4.4
+    shared for reuse 4, 4.5b dossiers and 4.5a procedures using population data 2 + 2; fully online
+    dossiers 12, 3.1 and 3.3 shown for 0 points, 3.5 and 3.5b payment procedures 2 + 2, 3.6 dossiers
+    paid online 6; the portal's own document-level digitisation and dossier-level online share go)
+    when its lines still hold the first seed's figures (``SECOND_LINES``) and none of the list's new
+    lines is there; a rule set an admin changed is left alone. Then the notes and sources of the
+    lines that hold the figures of ``RULES_766`` (satisfaction included), and the basis (idempotent)."""
+    IndexRule = apps.get_model("dossiers", "IndexRule")
+    IndexRuleSet = apps.get_model("dossiers", "IndexRuleSet")
+    rule_set = IndexRuleSet.objects.filter(effective_from=datetime.date(2022, 6, 23)).first()
+    if rule_set is None:
+        return
+    lines = {r.indicator: r for r in IndexRule.objects.filter(rule_set=rule_set)}
+    seeded = all(
+        key in lines and (lines[key].max_points, lines[key].full_at) == (Decimal(points), Decimal(full_at))
+        for key, (points, full_at) in SECOND_LINES.items()
+    )
+    if seeded and not SECOND_ADDED & lines.keys():
+        IndexRule.objects.filter(pk__in=[lines[key].pk for key in SECOND_REMOVED]).delete()
+        for indicator, points, full_at, points_source, full_at_source, note in RULES_766:
+            figures = {"max_points": points, "full_at": full_at}
+            sources = {"max_points_source": points_source, "full_at_source": full_at_source, "note": note}
+            if indicator in SECOND_ADDED:
+                IndexRule.objects.create(rule_set=rule_set, indicator=indicator, **figures, **sources)
+            elif indicator in SECOND_LINES:
+                IndexRule.objects.filter(pk=lines[indicator].pk).update(**figures, **sources)
+    for indicator, points, full_at, points_source, full_at_source, note in RULES_766:
+        IndexRule.objects.filter(rule_set=rule_set, indicator=indicator, max_points=points, full_at=full_at).update(
+            max_points_source=points_source, full_at_source=full_at_source, note=note
+        )
+    if rule_set.basis in (BASIS_766_FIRST, BASIS_766_0024):
         rule_set.basis = BASIS_766
         rule_set.save(update_fields=["basis"])

@@ -54,7 +54,16 @@ from procedures.form_schema import (
     form_schema_validate,
     form_schema_validate_data,
 )
-from procedures.models import Agency, Department, DocumentRequirement, Procedure, ProcedureVersion, RuleSet, Sector
+from procedures.models import (
+    Agency,
+    Department,
+    DocumentRequirement,
+    Fee,
+    Procedure,
+    ProcedureVersion,
+    RuleSet,
+    Sector,
+)
 from procedures.workflow_template import workflow_steps_validate
 
 __all__ = [
@@ -62,6 +71,7 @@ __all__ = [
     "agency_get_by_code",
     "agency_list",
     "catalogue_content_counts",
+    "catalogue_index_figures",
     "document_requirement_get",
     "fold_accents",
     "form_answers_present",
@@ -216,6 +226,47 @@ def catalogue_content_counts(*, on: dt.date | None = None) -> tuple[int, int]:
         return complete.count(), versions.count()
 
     return tuple(catalogue_cached("content_counts", (on.isoformat(),), compute))
+
+
+def catalogue_index_figures(*, prefills: frozenset[str], documents: frozenset[str], on: dt.date | None = None) -> dict:
+    """What the service-quality index counts in the catalogue on ``on`` (default today), in one
+    query, cached per catalogue generation:
+
+    - ``in_force``, ``online``: procedures in force, and those offering an online service (item
+      3.1: partly or fully online, một phần or toàn trình, with online filing open);
+    - ``fee_ids``, ``fee_online_ids``: the procedures with a fee or charge above 0, and those of
+      them that take online filings, whose fees the portal asks online (items 3.5, 3.5b);
+    - ``citizen``, ``population``: the procedures citizens file, and those of them that take data
+      of the national population database (item 4.5a): a form field prefilled from one of
+      ``prefills`` (what the database answers) or a component bound to one of ``documents``."""
+    on = on or timezone.localdate()
+
+    def compute() -> dict:
+        versions = procedure_versions_in_force(on=on).annotate(
+            has_fee=Exists(Fee.objects.filter(version=OuterRef("pk"), amount__gt=0)),
+            bound=Exists(DocumentRequirement.objects.filter(version=OuterRef("pk"), national_document__in=documents)),
+        )
+        found = {"in_force": 0, "online": 0, "fee_ids": [], "fee_online_ids": [], "citizen": 0, "population": 0}
+        rows = versions.values_list(
+            "procedure_id", "channel_online", "service_level", "for_citizens", "form_schema", "has_fee", "bound"
+        )
+        for procedure_id, channel_online, level, for_citizens, schema, has_fee, bound in rows:
+            online = channel_online and level in (ServiceLevel.FULL, ServiceLevel.PARTIAL)
+            found["in_force"] += 1
+            found["online"] += online
+            if has_fee:
+                found["fee_ids"].append(procedure_id)
+                if online:
+                    found["fee_online_ids"].append(procedure_id)
+            if for_citizens:
+                found["citizen"] += 1
+                fields = (schema or {}).get("fields", []) if isinstance(schema, dict) else []
+                found["population"] += bound or any(
+                    isinstance(f, dict) and f.get("prefill") in prefills for f in fields
+                )
+        return found
+
+    return catalogue_cached("index_figures", (on.isoformat(), sorted(prefills), sorted(documents)), compute)
 
 
 def procedure_version_in_force(procedure: Procedure, *, on: dt.date | None = None) -> ProcedureVersion | None:

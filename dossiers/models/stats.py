@@ -50,6 +50,14 @@ class DailyStat(models.Model):
     documents_digitised = models.PositiveIntegerField(default=0)
     documents_exempt = models.PositiveIntegerField(default=0)
     received_synced = models.PositiveIntegerField(default=0)
+    # The national list's digitisation and online groups (index items 4.2, 4.4, 4.5b and the
+    # fully-online line; ``dossiers.stats.definitions``): resolved with digitised components and an
+    # electronic result; received with a document from the applicant's store; received using the
+    # population database; received for a procedure offered fully online (toàn trình).
+    resolved_digitised = models.PositiveIntegerField(default=0)
+    received_store_reuse = models.PositiveIntegerField(default=0)
+    received_population_data = models.PositiveIntegerField(default=0)
+    received_full_level = models.PositiveIntegerField(default=0)
     # Resolved dossiers per whole working days taken ({"3": 12, …}), for the 90th percentile.
     processing_days = models.JSONField(default=dict, blank=True)
     # Stock at the end of the day.
@@ -123,6 +131,17 @@ class MonthlyStat(models.Model):
     rating_dissatisfied = models.PositiveIntegerField(default=0)
     # Working minutes of the dossiers resolved, for the average processing time (index item 2.2).
     processing_minutes = models.BigIntegerField(default=0)
+    # The national list's digitisation and online groups (index items 4.2, 4.4, 4.5b and the
+    # fully-online line; ``dossiers.stats.definitions``): resolved with digitised components and an
+    # electronic result; received with a document from the applicant's store; received using the
+    # population database; received for a procedure offered fully online (toàn trình).
+    resolved_digitised = models.PositiveIntegerField(default=0)
+    received_store_reuse = models.PositiveIntegerField(default=0)
+    received_population_data = models.PositiveIntegerField(default=0)
+    received_full_level = models.PositiveIntegerField(default=0)
+    # The procedures with a dossier whose fees were paid online in the month (index item 3.5b: a
+    # count of distinct procedures, which sums do not give).
+    paid_online_procedures = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import DocumentReuse, DossierState, ResultStatus
 from dossiers.core.supplements import REQUEST_SUPPLEMENT_ACTION
-from dossiers.models import Dossier, DossierDocument, DossierEvent, DossierResult
+from dossiers.models import Dossier, DossierDocument, DossierEvent, DossierResult, NationalDataLookup
 from portal.models import SyncRecord, SyncState
 from portal.money import money_digits
+from portal.national_data import LookupStatus
+from procedures.constants import ServiceLevel
 
 # A working day is 8 working hours (DESIGN.md §2, Time): processing time in working days.
 MINUTES_PER_WORKING_DAY = 480
@@ -161,12 +163,51 @@ def q_received_synced(start, end) -> Q:
     return Q(received_at__gte=start, received_at__lt=end) & Exists(sent)
 
 
+def q_resolved_digitised(start, end) -> Q:
+    """Item 4.2 of the national list: resolved with its components digitised (at least one current
+    document with a file, ``digitised_at``) and an electronic result with its code and its file."""
+    digitised = DossierDocument.objects.filter(
+        dossier=OuterRef("pk"), superseded_at__isnull=True, digitised_at__isnull=False
+    )
+    return q_resolved_e_result(start, end) & Exists(digitised)
+
+
+def q_received_store_reuse(start, end) -> Q:
+    """Item 4.4: received with at least one current document taken from the applicant's document
+    store (the description's ``DuocLayTuKhoDMQG = 1``; the portal's store stands for the national
+    portal's personal repository, which it is not connected to)."""
+    from_store = DossierDocument.objects.filter(
+        dossier=OuterRef("pk"), superseded_at__isnull=True, reuse=DocumentReuse.STORE
+    )
+    return Q(received_at__gte=start, received_at__lt=end) & Exists(from_store)
+
+
+def q_received_population_data(start, end) -> Q:
+    """Item 4.5b: received using data of the national population database: a look-up of it
+    (answers or a document) that found the person, recorded for the dossier."""
+    found = NationalDataLookup.objects.filter(dossier=OuterRef("pk"), source="population", status=LookupStatus.FOUND)
+    return Q(received_at__gte=start, received_at__lt=end) & Exists(found)
+
+
+def q_received_full_level(start, end) -> Q:
+    """The fully-online line of the national list: received for a procedure whose version (the one
+    the dossier was filed under) is offered fully online (toàn trình); split by channel, its online
+    part is the numerator."""
+    return Q(received_at__gte=start, received_at__lt=end, procedure_version__service_level=ServiceLevel.FULL)
+
+
 INDEX_CONDITIONS = {
     "resolved_multi_supplement": q_resolved_multi_supplement,
     "resolved_e_result": q_resolved_e_result,
     "received_reuse": q_received_reuse,
     "received_synced": q_received_synced,
+    "resolved_digitised": q_resolved_digitised,
+    "received_store_reuse": q_received_store_reuse,
+    "received_population_data": q_received_population_data,
+    "received_full_level": q_received_full_level,
 }
+# The counters above added by migration 0025 (the national list's digitisation and online groups).
+NATIONAL_LIST_FIELDS = ("resolved_digitised", "received_store_reuse", "received_population_data", "received_full_level")
 # The digitisation counters (``compute._count_documents``): the current documents of the
 # dossiers received in the period, those digitised and those exempt from it.
 DOCUMENT_FIELDS = ("documents", "documents_digitised", "documents_exempt")
@@ -417,6 +458,7 @@ FLOW_FIELDS = (
     "documents_digitised",
     "documents_exempt",
     "received_synced",
+    *NATIONAL_LIST_FIELDS,
 )
 # What the monthly roll-up (MonthlyStat) keeps of the daily one, per agency × channel.
 MONTHLY_FIELDS = (
@@ -437,5 +479,6 @@ MONTHLY_FIELDS = (
     "rating_satisfied",
     "rating_dissatisfied",
     "processing_minutes",
+    *NATIONAL_LIST_FIELDS,
 )
 STOCK_FIELDS = ("open_on_time", "open_overdue", "paused_supplement", "paused_payment")

@@ -3,7 +3,9 @@ dân, doanh nghiệp, Decision 766/QĐ-TTg of 23 June 2022, in force from that d
 targets, per agency (with its sub-agencies) or the province, per month, quarter or year.
 
 Read from the monthly roll-up (``MonthlyStat``, itself summed from ``DailyStat``) plus the live
-current day, never from the dossier table. Five groups out of 100: transparency 18, timeliness
+current day, never from the dossier table; the procedure-level items of the whole province (1.3,
+3.1, 3.5, 3.5b, 4.5a) from the catalogue in force (cached), 3.5b with the monthly rows' lists of
+procedures paid online. Five groups out of 100: transparency 18, timeliness
 20, digitisation 22, online services 22, satisfaction 18 (DESIGN.md §2). The points and the
 full-points thresholds of each indicator come from the rule set in force on the period's first
 day (``IndexRuleSet``, edited in the admin). An indicator scores ``max_points × min(1, rate /
@@ -16,23 +18,27 @@ The decision's body (Article 1 approves the index; the national evaluation syste
 from 1 August 2022) was found; its annex — the formula table with each indicator's points and
 threshold — and the Government Office's guidance were not. The five groups and their maxima
 (18, 20, 22, 22, 18) come from secondary descriptions (news pages of provincial departments
-introducing the decision: sonoivu.namdinh.gov.vn, cchc.soctrang.gov.vn). The transparency and
-progress groups follow the national list of a written description of the formulas ("Mô tả công
-thức tính chỉ số 766", items 1.1–1.4, 2.1, 2.2) and the national evaluation system's point table
-(1.1 published on time 6, 1.2 updated and made public on time 4, 1.3 made public with every
-component 2, 1.4 dossiers synced 6; 2.1 on time 20; 2.2 average time: a formula, no points),
-both as copied in a public code repository; baocaotaichinh.vn's summary of the decision gives
-1.2 its 4 of 18 and on time "at most 20". The thresholds 80 % online, 50 % online with an
-electronic result (code and link), 80 % digitisation and reuse, 80 % online payment, 90 %
-satisfaction, and the rules "on time = no later than the appointment", "supplementing time not
-counted", "more than one supplement request = late" are in the same description (the reference
-figures of issue 22), not the annex; so is the linear scoring below a threshold ("under 80 %:
-rate × maximum points / 80 %", items 3.1, 3.3, 3.5, 4.2, 4.3, 5.4). The split of the other
-groups' points between their indicators is the portal's assumption: the national point table
-splits them otherwise (digitisation 6 + 4 + 2 + 2 + 4 + 2 + 2, online 12 + 2 + 2 + 6 over
-indicators the portal partly lacks), not applied here. Each rule line
-says which (``IndexRule.max_points_source`` and ``full_at_source``), next to the figure on the
-pages and in the API.
+introducing the decision: sonoivu.namdinh.gov.vn, cchc.soctrang.gov.vn). All five groups follow
+the national list of a written description of the formulas ("Mô tả công thức tính chỉ số 766")
+and the national evaluation system's point table, both as copied in public code repositories:
+1.1 published on time 6, 1.2 updated and made public on time 4, 1.3 made public with every
+component 2, 1.4 dossiers synced 6; 2.1 on time 20, 2.2 average time (a formula, no points);
+4.1 electronic results 6, 4.2 digitised dossiers 4, electronic certified copies 2 (no item in the
+description; the portal offers none), 4.3 reuse 2, 4.4 shared for reuse 4, 4.5b dossiers and 4.5a
+procedures using population data 2 + 2; fully online dossiers over the dossiers of procedures
+eligible for it 12 (no item in the description), 3.1 procedures online and 3.3 online with an
+electronic result (no points in the table: shown with their rate and threshold for 0 points),
+3.5 procedures with fees integrated for online payment 2, 3.5b procedures with an online payment
+2, 3.6 dossiers paid online 6; 5.2, 5.3, 5.4 6 each. baocaotaichinh.vn's summary of the decision
+gives 1.2 its 4 of 18 and on time "at most 20". The thresholds the issue states are the
+description's and sit on its items: 80 % for 3.1 (a share of procedures), 50 % for 3.3 (counting
+only dossiers with an electronic result that has a code and a link), 80 % for 4.2 and 4.3, 80 %
+for 3.5, 90 % for 5.4, with its linear scoring below them ("rate × maximum points / 80 %"); the
+rules "on time = no later than the appointment", "supplementing time not counted", "more than
+one supplement request = late" are in it too (2.1). Where the description gives no threshold,
+the portal scores in proportion up to 100 % (an assumption). None of it is the annex. Each rule
+line says which (``IndexRule.max_points_source`` and ``full_at_source``), next to the figure on
+the pages and in the API.
 
 Without data. Neither text at hand says how an indicator with nothing to count (no dossier in
 the period) is scored: the description only says "when the denominator is 0, show 0 or N/A as
@@ -59,6 +65,7 @@ from dossiers.constants import FigureSource, IndexGroup, IndexIndicator, Mission
 from dossiers.models import IndexRule, IndexRuleSet, MissionTarget, MonthlyStat
 from dossiers.stats import definitions as d
 from dossiers.stats import service
+from portal import national_data
 from portal.db_router import replica_reads
 from procedures import selectors as catalogue
 
@@ -151,16 +158,28 @@ SOURCE_LABELS = {
     "ratings_satisfied": gettext_lazy("Rất hài lòng và hài lòng"),
     "processing_minutes": gettext_lazy("Tổng số phút làm việc giải quyết các hồ sơ đã giải quyết"),
     "avg_processing_days": gettext_lazy("Thời gian giải quyết trung bình (ngày làm việc)"),
-    # The procedure catalogue (item 1.3), the whole province, now.
+    "resolved_digitised": gettext_lazy("Giải quyết có thành phần hồ sơ số hóa và kết quả điện tử"),
+    "received_store_reuse": gettext_lazy("Hồ sơ có giấy tờ lấy từ kho dữ liệu của người nộp"),
+    "received_population_data": gettext_lazy("Hồ sơ sử dụng dữ liệu từ CSDL quốc gia về dân cư"),
+    "received_full_level": gettext_lazy("Hồ sơ tiếp nhận của thủ tục toàn trình"),
+    "received_full_level_online": gettext_lazy("Hồ sơ nộp trực tuyến của thủ tục toàn trình"),
+    # The procedure catalogue (items 1.3, 3.1, 3.5, 4.5a), the whole province, now; with the
+    # roll-up's procedures paid online in the period (3.5b).
     "procedures_public": gettext_lazy("Thủ tục hành chính đang công khai"),
     "procedures_complete": gettext_lazy("Thủ tục công khai đủ các bộ phận tạo thành"),
+    "procedures_online": gettext_lazy("Thủ tục cung cấp dịch vụ công trực tuyến (một phần, toàn trình)"),
+    "procedures_fee": gettext_lazy("Thủ tục đang công khai có phí, lệ phí"),
+    "procedures_fee_online": gettext_lazy("Thủ tục có phí, lệ phí được thu trực tuyến qua cổng thanh toán"),
+    "procedures_fee_paid_online": gettext_lazy("Thủ tục có phí, lệ phí có giao dịch thanh toán trực tuyến trong kỳ"),
+    "procedures_citizen": gettext_lazy("Thủ tục đang công khai có đối tượng thực hiện là công dân"),
+    "procedures_population": gettext_lazy("Thủ tục công dân thực hiện có kết nối dữ liệu dân cư"),
 }
 
 
 def source_totals(rows) -> dict[str, int]:
     """The index's source figures of a set of roll-up rows (``MONTHLY_FIELDS`` and ``channel``)."""
     total = dict.fromkeys(d.MONTHLY_FIELDS, 0)
-    online = dict.fromkeys(("received", "resolved_e_result"), 0)
+    online = dict.fromkeys(("received", "resolved_e_result", "received_full_level"), 0)
     for r in rows:
         for f in d.MONTHLY_FIELDS:
             total[f] += r.get(f, 0) or 0
@@ -188,6 +207,11 @@ def source_totals(rows) -> dict[str, int]:
         "ratings": total["rating_very_satisfied"] + total["rating_satisfied"] + total["rating_dissatisfied"],
         "ratings_satisfied": total["rating_very_satisfied"] + total["rating_satisfied"],
         "processing_minutes": total["processing_minutes"],
+        "resolved_digitised": total["resolved_digitised"],
+        "received_store_reuse": total["received_store_reuse"],
+        "received_population_data": total["received_population_data"],
+        "received_full_level": total["received_full_level"],
+        "received_full_level_online": online["received_full_level"],
         "avg_processing_days": average_days(total["processing_minutes"], in_time + total["resolved_late"]),
     }
 
@@ -200,10 +224,50 @@ def average_days(minutes: int, resolved: int) -> float | None:
     return float(_round(Decimal(minutes) / d.MINUTES_PER_WORKING_DAY / resolved))
 
 
-def catalogue_figures() -> dict[str, int]:
-    """Item 1.3's figures from the procedure catalogue, now (the description: not by period)."""
+# What the national population database answers on a form (the prefill sources of
+# ``dossiers.services.once_only.POPULATION_FIELDS``, which the statistics may not import: a test
+# keeps the two equal) and the documents it gives (item 4.5a).
+POPULATION_PREFILLS = frozenset(
+    {"profile.full_name", "profile.date_of_birth", "profile.sex", "profile.permanent_address"}
+)
+POPULATION_DOCUMENTS = frozenset(
+    kind for kind, (source, _label) in national_data.NATIONAL_DOCUMENTS.items() if source == "population"
+)
+
+
+def catalogue_figures(*, period: Period | None = None) -> dict[str, int]:
+    """The figures of the indicators computed from the procedure catalogue, now (the description:
+    not by period): items 1.3, 3.1, 3.5, 4.5a; and item 3.5b's procedures with a fee paid online
+    in ``period`` (from the roll-up)."""
     complete, public = catalogue.catalogue_content_counts()
-    return {"procedures_complete": complete, "procedures_public": public}
+    found = catalogue.catalogue_index_figures(prefills=POPULATION_PREFILLS, documents=POPULATION_DOCUMENTS)
+    paid = paid_online_procedure_ids(period) if period is not None else set()
+    return {
+        "procedures_complete": complete,
+        "procedures_public": public,
+        "procedures_online": found["online"],
+        "procedures_fee": len(found["fee_ids"]),
+        # No payment gateway configured: the portal takes no fee online.
+        "procedures_fee_online": len(found["fee_online_ids"]) if settings.PAYMENT_GATEWAY_URL else 0,
+        "procedures_fee_paid_online": len(paid & set(found["fee_ids"])),
+        "procedures_citizen": found["citizen"],
+        "procedures_population": found["population"],
+    }
+
+
+@replica_reads()
+def paid_online_procedure_ids(period: Period) -> set[int]:
+    """The procedures with at least one dossier whose fees were paid online in the period, the
+    whole province: the monthly roll-up's lists (``MonthlyStat.paid_online_procedures``), the live
+    current day on top."""
+    ids: set[int] = set()
+    for listed in MonthlyStat.objects.filter(month__in=period_months(period)).values_list(
+        "paid_online_procedures", flat=True
+    ):
+        ids.update(listed or ())
+    if period.first_day <= timezone.localdate() <= period.last_day:
+        ids |= {r["procedure_id"] for r in service.live_rows_in_scope(service.Scope()) if r.get("paid_online")}
+    return ids
 
 
 # --------------------------------------------------------------------------- indicators
@@ -335,52 +399,161 @@ INDICATORS: list[Indicator] = [
         unit=gettext_lazy("ngày làm việc"),
     ),
     Indicator(
-        I.DIGITISED,
-        IndexGroup.DIGITISATION,
-        gettext_lazy(
-            "Số giấy tờ đã số hóa (quét tại Bộ phận Một cửa, tải lên, lấy lại từ kho dữ liệu hoặc CSDL quốc gia) / "
-            "(Tổng số giấy tờ của hồ sơ tiếp nhận trong kỳ − số giấy tờ không phải số hóa vì lý do hợp lệ)"
-        ),
-        lambda f: (f["documents_digitised"], f["documents_countable"]),
-        ("documents_digitised", "documents_exempt", "documents", "documents_countable"),
-    ),
-    Indicator(
         I.E_RESULT,
         IndexGroup.DIGITISATION,
-        gettext_lazy("Số hồ sơ có kết quả điện tử (có mã và tệp) / Tổng số hồ sơ đã giải quyết"),
+        gettext_lazy(
+            "Mục 4.1: Số hồ sơ đã giải quyết có kết quả giải quyết điện tử (có mã và tệp kết quả) / Tổng số hồ sơ đã "
+            "giải quyết"
+        ),
         lambda f: (f["resolved_e_result"], f["resolved"]),
         ("resolved_e_result", "resolved"),
     ),
     Indicator(
+        I.DIGITISED_DOSSIERS,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Mục 4.2: Số hồ sơ đã giải quyết có thành phần hồ sơ được số hóa (ít nhất một giấy tờ có tệp) và có kết "
+            "quả giải quyết điện tử (có mã và tệp) / Tổng số hồ sơ đã giải quyết"
+        ),
+        lambda f: (f["resolved_digitised"], f["resolved"]),
+        ("resolved_digitised", "resolved"),
+    ),
+    _unavailable(
+        I.E_CERTIFIED_COPY,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính (bảng điểm quốc gia chỉ nêu tên chỉ tiêu; bản "
+            "mô tả công thức không có mục này)"
+        ),
+        gettext_lazy("Cổng chưa cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính nên chưa có số liệu."),
+    ),
+    Indicator(
         I.REUSE,
         IndexGroup.DIGITISATION,
-        gettext_lazy("Số hồ sơ dùng lại giấy tờ đã có trong kho dữ liệu của người nộp / Tổng số hồ sơ tiếp nhận"),
+        gettext_lazy(
+            "Mục 4.3: Số hồ sơ tiếp nhận trong kỳ có ít nhất một thành phần dùng lại giấy tờ, dữ liệu đã số hóa (kho "
+            "dữ liệu của người nộp, CSDL quốc gia) / Tổng số hồ sơ tiếp nhận trong kỳ"
+        ),
         lambda f: (f["received_reuse"], f["received"]),
         ("received_reuse", "received"),
     ),
     Indicator(
-        I.ONLINE_SHARE,
+        I.SHARED_REUSE,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Mục 4.4: Số hồ sơ tiếp nhận trong kỳ có ít nhất một thành phần lấy từ kho dữ liệu của người nộp / Tổng "
+            "số hồ sơ tiếp nhận trong kỳ. Kho của cổng thay cho kho dữ liệu cá nhân trên Cổng Dịch vụ công quốc "
+            "gia, nơi cổng chưa kết nối."
+        ),
+        lambda f: (f["received_store_reuse"], f["received"]),
+        ("received_store_reuse", "received"),
+    ),
+    Indicator(
+        I.POPULATION_DOSSIERS,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Mục 4.5b: Số hồ sơ tiếp nhận trong kỳ có sử dụng thông tin, dữ liệu từ CSDL quốc gia về dân cư (tra cứu "
+            "tìm thấy người được tra cứu) / Tổng số hồ sơ tiếp nhận trong kỳ"
+        ),
+        lambda f: (f["received_population_data"], f["received"]),
+        ("received_population_data", "received"),
+    ),
+    Indicator(
+        I.POPULATION_PROCEDURES,
+        IndexGroup.DIGITISATION,
+        gettext_lazy(
+            "Mục 4.5a: Số TTHC công dân thực hiện có kết nối dữ liệu dân cư (biểu mẫu điền sẵn từ CSDL quốc gia về "
+            "dân cư hoặc thành phần hồ sơ lấy từ CSDL này) / Tổng số TTHC đang công khai có đối tượng thực hiện là "
+            "công dân; tính đến thời điểm hiện tại."
+        ),
+        lambda f: (f["procedures_population"], f["procedures_citizen"]),
+        ("procedures_population", "procedures_citizen"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai có đối tượng thực hiện là công dân."),
+    ),
+    _unavailable(
+        I.DIGITISED,
+        IndexGroup.DIGITISATION,
+        gettext_lazy("Số giấy tờ đã số hóa / Số giấy tờ phải số hóa của hồ sơ tiếp nhận"),
+        gettext_lazy(
+            "Không thuộc danh mục chỉ số quốc gia (mục 4.1–4.5 của bản mô tả công thức: mục 4.2 tính theo hồ sơ); "
+            "bộ quy tắc này vẫn ghi nên dòng được giữ, không chấm. Tỷ lệ số hóa giấy tờ có trong mục tiêu số hóa."
+        ),
+    ),
+    Indicator(
+        I.FULLY_ONLINE,
         IndexGroup.ONLINE,
-        gettext_lazy("Số hồ sơ tiếp nhận trực tuyến / Tổng số hồ sơ tiếp nhận"),
-        lambda f: (f["received_online"], f["received"]),
-        ("received_online", "received"),
+        gettext_lazy(
+            "Bảng điểm quốc gia (bản mô tả không có mục này): Số hồ sơ nộp trực tuyến của thủ tục cung cấp dịch vụ công trực tuyến toàn trình / Tổng số hồ sơ tiếp "
+            "nhận của các thủ tục đó (mức toàn trình của phiên bản thủ tục hồ sơ được nộp thay cho dấu “đủ điều kiện "
+            "toàn trình” của CSDL quốc gia về TTHC)"
+        ),
+        lambda f: (f["received_full_level_online"], f["received_full_level"]),
+        ("received_full_level_online", "received_full_level"),
+    ),
+    Indicator(
+        I.ONLINE_PROCEDURES,
+        IndexGroup.ONLINE,
+        gettext_lazy(
+            "Mục 3.1: Số TTHC cung cấp dịch vụ công trực tuyến một phần hoặc toàn trình / Tổng số TTHC đang công khai "
+            "của tỉnh; tính đến thời điểm hiện tại."
+        ),
+        lambda f: (f["procedures_online"], f["procedures_public"]),
+        ("procedures_online", "procedures_public"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai."),
     ),
     Indicator(
         I.ONLINE_E_RESULT,
         IndexGroup.ONLINE,
         gettext_lazy(
-            "Số hồ sơ nộp trực tuyến đã giải quyết có kết quả điện tử (có mã và đường dẫn) / Tổng số hồ sơ đã "
+            "Mục 3.3: Số hồ sơ nộp trực tuyến đã giải quyết có kết quả điện tử (có mã và đường dẫn) / Tổng số hồ sơ đã "
             "giải quyết"
         ),
         lambda f: (f["resolved_online_e_result"], f["resolved"]),
         ("resolved_online_e_result", "resolved"),
     ),
     Indicator(
+        I.PAYMENT_PROCEDURES,
+        IndexGroup.ONLINE,
+        gettext_lazy(
+            "Mục 3.5: Số TTHC có phí, lệ phí (khác 0) mà cổng nhận hồ sơ trực tuyến và thu phí qua cổng thanh toán / "
+            "Tổng số TTHC đang công khai có phí, lệ phí (khác 0); tính đến thời điểm hiện tại."
+        ),
+        lambda f: (f["procedures_fee_online"], f["procedures_fee"]),
+        ("procedures_fee_online", "procedures_fee"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai có phí, lệ phí."),
+    ),
+    Indicator(
+        I.PAYMENT_PROCEDURES_USED,
+        IndexGroup.ONLINE,
+        gettext_lazy(
+            "Mục 3.5b (bảng điểm quốc gia): Số TTHC có phí, lệ phí (khác 0) có ít nhất một hồ sơ nộp phí, lệ phí trực tuyến thành công trong kỳ / "
+            "Tổng số TTHC đang công khai có phí, lệ phí (khác 0)"
+        ),
+        lambda f: (f["procedures_fee_paid_online"], f["procedures_fee"]),
+        ("procedures_fee_paid_online", "procedures_fee"),
+        province_only=True,
+        empty_note=gettext_lazy("Không có thủ tục nào đang công khai có phí, lệ phí."),
+    ),
+    Indicator(
         I.ONLINE_PAYMENT,
         IndexGroup.ONLINE,
-        gettext_lazy("Số hồ sơ nộp phí, lệ phí trực tuyến / Tổng số hồ sơ đã nộp phí, lệ phí"),
+        gettext_lazy(
+            "Mục 3.6: Số hồ sơ nộp phí, lệ phí trực tuyến / Tổng số hồ sơ đã nộp phí, lệ phí (hồ sơ có phí khác 0)"
+        ),
         lambda f: (f["paid_online"], f["paid_any"]),
         ("paid_online", "paid_any"),
+    ),
+    _unavailable(
+        I.ONLINE_SHARE,
+        IndexGroup.ONLINE,
+        gettext_lazy("Số hồ sơ tiếp nhận trực tuyến / Tổng số hồ sơ tiếp nhận"),
+        gettext_lazy(
+            "Không thuộc danh mục chỉ số quốc gia (ngưỡng của mục 3.1, 80 %, là tỷ lệ thủ tục, không phải tỷ lệ hồ "
+            "sơ); bộ quy tắc này vẫn ghi nên dòng được giữ, không chấm. Tỷ lệ nộp trực tuyến có trong thống kê."
+        ),
     ),
     _unavailable(
         I.FEEDBACK_ON_TIME,
@@ -598,7 +771,7 @@ def index_compute(*, agency_ids: frozenset[int] | None, period: Period) -> dict:
     if province and any(
         INDICATORS_BY_KEY[r.indicator].province_only for r in rules if r.indicator in INDICATORS_BY_KEY
     ):
-        figures |= catalogue_figures()
+        figures |= catalogue_figures(period=period)
     result = index_score(figures=figures, rules=rules, province=province)
     return {
         "period": period.as_dict(),

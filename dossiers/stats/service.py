@@ -89,6 +89,14 @@ def stats_rollup_month(*, month: dt.date) -> int:
         .annotate(**{f"s_{f}": Sum(f) for f in d.MONTHLY_FIELDS})
         .order_by()
     )
+    paid: dict[tuple, list[int]] = {}
+    for agency_id, channel, procedure_id in (
+        DailyStat.objects.filter(day__gte=first, day__lt=following, paid_online__gt=0)
+        .values_list("agency_id", "channel", "procedure_id")
+        .distinct()
+        .order_by("procedure_id")
+    ):
+        paid.setdefault((agency_id, channel), []).append(procedure_id)
     with transaction.atomic():
         MonthlyStat.objects.filter(month=first).delete()
         rows = MonthlyStat.objects.bulk_create(
@@ -98,6 +106,7 @@ def stats_rollup_month(*, month: dt.date) -> int:
                     agency_id=v["agency_id"],
                     channel=v["channel"],
                     computed_at=now,
+                    paid_online_procedures=paid.get((v["agency_id"], v["channel"]), []),
                     **{f: v[f"s_{f}"] for f in d.MONTHLY_FIELDS},
                 )
                 for v in sums

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
+from dossiers import quality_seed
 from dossiers.constants import Channel, DocumentReuse, DossierState, FigureSource, IndexIndicator, ResultStatus
 from dossiers.models import (
     DailyStat,
@@ -43,9 +44,11 @@ ALWAYS = [
     for i in quality_index.INDICATORS
     if i.source is not None and i.unavailable_when is None and not i.province_only
 ]
-# Seeded, but the portal lacks their data (1.1, 1.2: no announcement decision; feedback).
+SEEDED_KEYS = {line[0] for line in quality_seed.RULES_766}
+# Seeded, but the portal lacks their data (1.1, 1.2: no announcement decision; electronic
+# certified copies; feedback).
 UNAVAILABLE = [
-    i.key for i in quality_index.INDICATORS if i.source is None and i.kind == "rate" and i.key != "public_progress"
+    i.key for i in quality_index.INDICATORS if i.source is None and i.kind == "rate" and i.key in SEEDED_KEYS
 ]
 SYNC_ON = override_settings(NATIONAL_SYNC_URL="https://lgsp.example.vn/dvcqg/sync")
 
@@ -82,30 +85,42 @@ def test_an_agency_at_full_points():
         received_synced=10,
         rating_very_satisfied=6,
         rating_satisfied=4,
+        resolved_digitised=8,  # 8 of the 10 resolved: 80 %, the threshold of item 4.2
+        received_store_reuse=10,
+        received_population_data=10,
+        received_full_level=10,
     )
     result = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
     found = indicators(result)
     for key in ALWAYS:
         assert found[key]["points"] == found[key]["max_points"], key
-    # What the portal can score for an agency: 20 + 8 + 7 + 7 + 8 + 7 + 7 + 6 = 70 of the seeded
-    # 100 (national sync off: its 6 points are left out and say why; 1.3 is the province's).
-    assert result["total"] == 70.0 == result["max_points_scored"]
-    assert result["points_left_out"] == 30.0
+    # What the portal can score for an agency: 20 + (6 + 4 + 2 + 4 + 2) + (12 + 0 + 6) + 6 = 62 of
+    # the seeded 100 (national sync off: its 6 points are left out and say why; 1.3, 3.1, 3.5,
+    # 3.5b and 4.5a are the province's; no electronic certified copies; no feedback).
+    assert result["total"] == 62.0 == result["max_points_scored"]
+    assert result["points_left_out"] == 38.0
     assert {i["key"]: i["max_points"] for i in result["left_out"]} == {
         "publication": 6.0,
         "public_update": 4.0,
         "public_content": 2.0,
         "national_sync": 6.0,
+        "e_certified_copy": 2.0,
+        "population_procedures": 2.0,
+        "payment_procedures": 2.0,
+        "payment_procedures_used": 2.0,
         "feedback_on_time": 6.0,
         "feedback_satisfied": 6.0,
     }
     assert "Bản mô tả công thức chỉ tính" in found["public_content"]["missing"]
     assert found["national_sync"]["available"] is False and "NATIONAL_SYNC_URL" in found["national_sync"]["missing"]
-    assert (found["digitised"]["numerator"], found["digitised"]["denominator"]) == (8, 10)
+    assert (found["digitised_dossiers"]["numerator"], found["digitised_dossiers"]["denominator"]) == (8, 10)
+    # Items 3.1 and 3.3 have no points in the national table: the rate and its threshold, 0 points.
+    assert (found["online_e_result"]["rate"], found["online_e_result"]["points"]) == (100.0, 0.0)
+    assert found["online_e_result"]["full_at"] == 50.0
     with SYNC_ON:
         synced = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
     assert indicators(synced)["national_sync"]["points"] == 6.0
-    assert synced["total"] == 76.0 == synced["max_points_scored"]
+    assert synced["total"] == 68.0 == synced["max_points_scored"]
     assert result["max_points"] == 100.0
     assert [(g["key"], g["max_points"]) for g in result["groups"]] == [
         ("transparency", 18.0),
@@ -120,23 +135,58 @@ def test_an_agency_at_full_points():
 
 def test_the_digitisation_and_sync_indicators_in_proportion_below_their_thresholds():
     agency = AgencyFactory()
-    month_row(agency, MARCH, Channel.COUNTER, received=8, documents=11, documents_digitised=4, documents_exempt=1)
-    month_row(agency, MARCH, Channel.ONLINE, received=2, received_synced=2, documents=4, documents_digitised=4)
+    month_row(
+        agency,
+        MARCH,
+        Channel.COUNTER,
+        received=8,
+        resolved_on_time=5,
+        resolved_e_result=4,
+        resolved_digitised=3,
+        received_store_reuse=2,
+        received_population_data=1,
+        received_full_level=4,
+        documents=11,
+        documents_digitised=4,
+        documents_exempt=1,
+    )
+    month_row(
+        agency,
+        MARCH,
+        Channel.ONLINE,
+        received=2,
+        resolved_on_time=5,
+        resolved_e_result=5,
+        resolved_digitised=3,
+        received_store_reuse=3,
+        received_full_level=2,
+        received_synced=2,
+        documents=4,
+        documents_digitised=4,
+    )
     with SYNC_ON:
         result = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-03"))
     found = indicators(result)
-    # (4 + 4) digitised / (15 − 1 exempt) = 57.14 %, full at 80 % → 8 × 0.714… = 5.71
-    assert (found["digitised"]["rate"], found["digitised"]["points"]) == (57.14, 5.71)
-    assert {f["key"]: f["value"] for f in found["digitised"]["figures"]} == {
-        "documents_digitised": 8,
-        "documents_exempt": 1,
-        "documents": 15,
-        "documents_countable": 14,
+    expected = {
+        "e_result": (90.0, 5.4),  # 4.1: (4 + 5) / 10 resolved, full at 100 % → 6 × 0.9
+        "digitised_dossiers": (60.0, 3.0),  # 4.2: (3 + 3) / 10, full at 80 % → 4 × 0.75
+        "reuse": (0.0, 0.0),  # 4.3: none of the 10 received
+        "shared_reuse": (50.0, 2.0),  # 4.4: (2 + 3) / 10 received, full at 100 % → 4 × 0.5
+        "population_dossiers": (10.0, 0.2),  # 4.5b: 1 / 10 → 2 × 0.1
+        "fully_online": (33.33, 4.0),  # 2 online of the 6 of fully-online procedures → 12 × 1/3
+        "national_sync": (20.0, 1.2),  # 1.4: 2 of 10 received synced, full at 100 % → 6 × 0.2
     }
-    # 2 of 10 received dossiers synced, full at 100 % → 6 × 0.2
-    assert (found["national_sync"]["rate"], found["national_sync"]["points"]) == (20.0, 1.2)
+    for key, (rate, points) in expected.items():
+        assert (found[key]["rate"], found[key]["points"]) == (rate, points), key
+    assert {f["key"]: f["value"] for f in found["fully_online"]["figures"]} == {
+        "received_full_level_online": 2,
+        "received_full_level": 6,
+    }
     groups = {g["key"]: g for g in result["groups"]}
     assert groups["transparency"]["points"] == 1.2 and groups["transparency"]["max_points_scored"] == 6.0
+    # 5.4 + 3.0 + 0 + 2.0 + 0.2 of 6 + 4 + 2 + 4 + 2 (certified copies unavailable, 4.5a the province's)
+    assert (groups["digitisation"]["points"], groups["digitisation"]["max_points_scored"]) == (10.6, 18.0)
+    # The document-level digitisation stays a mission target: (4 + 4) / (15 − 1 exempt).
     target = next(t for t in result["targets"] if t["key"] == "digitisation")
     assert (target["available"], target["value"], target["met"]) == (True, 57.14, False)
 
@@ -144,7 +194,7 @@ def test_the_digitisation_and_sync_indicators_in_proportion_below_their_threshol
 def test_an_agency_with_a_late_dossier_two_supplement_requests_and_a_low_online_share():
     agency = AgencyFactory()
     # Online: 3 received, 3 resolved on time with an electronic result.
-    month_row(agency, MARCH, Channel.ONLINE, received=3, resolved_on_time=3, resolved_e_result=3)
+    month_row(agency, MARCH, Channel.ONLINE, received=3, resolved_on_time=3, resolved_e_result=3, received_full_level=3)
     # Counter: 7 received; 5 in time (one of them after two supplement requests), 2 late.
     month_row(
         agency,
@@ -157,6 +207,7 @@ def test_an_agency_with_a_late_dossier_two_supplement_requests_and_a_low_online_
         resolved_multi_supplement=1,
         resolved_e_result=5,
         received_reuse=4,
+        received_full_level=7,
         paid_online=1,
         paid_any=4,
         rating_very_satisfied=3,
@@ -168,12 +219,12 @@ def test_an_agency_with_a_late_dossier_two_supplement_requests_and_a_low_online_
     expected = {
         # (8 in time − 1 with two supplement requests) / 10 = 70 % of 100 % → 20 × 0.7
         "on_time": (70.0, 14.0),
-        "e_result": (80.0, 5.6),  # 8 / 10, full at 100 % → 7 × 0.8
-        "reuse": (40.0, 3.5),  # 4 / 10, full at 80 % → 7 × 0.5
-        "online_share": (30.0, 3.0),  # 3 / 10, full at 80 % → 8 × 0.375
-        "online_e_result": (30.0, 4.2),  # 3 / 10, full at 50 % → 7 × 0.6
-        "online_payment": (25.0, 2.19),  # 1 / 4, full at 80 % → 7 × 0.3125 = 2.1875
-        "satisfaction": (80.0, 5.33),  # 8 / 10, full at 90 % → 6 × 0.888…
+        "e_result": (80.0, 4.8),  # 4.1: 8 / 10, full at 100 % → 6 × 0.8
+        "reuse": (40.0, 1.0),  # 4.3: 4 / 10, full at 80 % → 2 × 0.5
+        "fully_online": (30.0, 3.6),  # 3 online of 10 of fully-online procedures → 12 × 0.3
+        "online_e_result": (30.0, 0.0),  # 3.3: 3 / 10, full at 50 %, no points in the national table
+        "online_payment": (25.0, 1.5),  # 3.6: 1 / 4, full at 100 % → 6 × 0.25
+        "satisfaction": (80.0, 5.33),  # 5.4: 8 / 10, full at 90 % → 6 × 0.888…
     }
     for key, (rate, points) in expected.items():
         assert (found[key]["rate"], found[key]["points"]) == (rate, points), key
@@ -188,11 +239,11 @@ def test_an_agency_with_a_late_dossier_two_supplement_requests_and_a_low_online_
     assert groups == {
         "transparency": 0.0,
         "timeliness": 14.0,
-        "digitisation": 9.1,
-        "online": 9.39,
+        "digitisation": 5.8,  # 4.8 + 1.0 (nothing digitised, shared or from the population database)
+        "online": 5.1,  # 3.6 + 0 + 1.5
         "satisfaction": 5.33,
     }
-    assert result["total"] == 37.82
+    assert result["total"] == 30.23
 
 
 def test_period_boundaries_from_the_dossiers_through_the_rollup(hand_built):
@@ -330,41 +381,48 @@ def test_the_rollup_counts_digitised_documents_and_synced_dossiers(hand_built):
     month = MonthlyStat.objects.get(agency=agency, month=dt.date(2026, 6, 1), channel=Channel.ONLINE)
     assert (month.documents, month.documents_digitised, month.documents_exempt, month.received_synced) == (4, 2, 1, 1)
     with SYNC_ON:
-        found = indicators(quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-06")))
-    assert (found["digitised"]["rate"], found["national_sync"]["rate"]) == (66.67, 50.0)
+        result = quality_index.index_compute(agency_ids=frozenset({agency.pk}), period=period("2026-06"))
+    target = next(t for t in result["targets"] if t["key"] == "digitisation")
+    assert (target["value"], indicators(result)["national_sync"]["rate"]) == (66.67, 50.0)
 
 
 def test_each_figure_says_where_it_comes_from_on_the_page_and_in_the_api(client):
-    """The decision's annex was not at hand: no seeded figure claims the text; the thresholds of
-    the issue's description are "secondary", the split of points "assumption", the groups'
-    maxima "secondary" (news pages introducing the decision)."""
+    """The decision's annex was not at hand: no seeded figure claims the text; the points of the
+    national table and the thresholds the description gives are "secondary", a threshold it does
+    not give "assumption", the groups' maxima "secondary" (news pages introducing the decision)."""
     rules = {r.indicator: r for r in quality_index.rule_set_for(dt.date(2026, 3, 1))}
     assert not any(FigureSource.TEXT in (r.max_points_source, r.full_at_source) for r in rules.values())
-    for key in ("online_share", "online_e_result", "digitised", "reuse", "online_payment", "satisfaction"):
+    described = ("digitised_dossiers", "reuse", "online_procedures", "online_e_result", "payment_procedures")
+    for key in (*described, "satisfaction"):
         assert rules[key].full_at_source == FigureSource.SECONDARY, key
-    assert rules["on_time"].full_at_source == FigureSource.ASSUMPTION
+    for key in ("on_time", "e_result", "fully_online", "online_payment", "shared_reuse", "feedback_on_time"):
+        assert rules[key].full_at_source == FigureSource.ASSUMPTION, key
+    assert {r.max_points_source for r in rules.values()} == {FigureSource.SECONDARY}
     _province()
     body = client.get("/api/v1/stats/public/index/", {"period": "2026-03"}).json()
     found = indicators(body)
-    assert found["online_share"]["full_at_source"] == "secondary"
-    assert found["online_share"]["full_at_source_label"] == "Theo bản mô tả thứ cấp, chưa đối chiếu văn bản"
-    assert found["online_share"]["max_points_source"] == "assumption"
+    assert found["digitised_dossiers"]["full_at_source"] == "secondary"
+    assert found["digitised_dossiers"]["full_at_source_label"] == "Theo bản mô tả thứ cấp, chưa đối chiếu văn bản"
+    assert found["online_payment"]["full_at_source"] == "assumption"
     assert {g["key"]: g["max_points_source"] for g in body["groups"]} == dict.fromkeys(
         ("transparency", "timeliness", "digitisation", "online", "satisfaction"), "secondary"
     )
     english = client.get("/api/v1/stats/public/index/", {"period": "2026-03"}, HTTP_ACCEPT_LANGUAGE="en").json()
-    assert indicators(english)["online_share"]["full_at_source_label"].startswith("From a secondary description")
+    assert indicators(english)["digitised_dossiers"]["full_at_source_label"].startswith("From a secondary description")
     page = client.get("/thong-ke/", {"month": "2026-03"}).text
-    row = page.split('data-indicator="online_share"')[1].split("</tr>")[0]
+    row = page.split('data-indicator="digitised_dossiers"')[1].split("</tr>")[0]
     threshold = row.split("data-full-at>")[1].split("</td>")[0]
     points = row.split("data-points>")[1].split("</td>")[0]
     assert "80,0 %" in threshold and 'data-source="secondary"' in threshold
-    assert 'data-source="assumption"' in points and "Giả định của cổng" in points
+    assert 'data-source="secondary"' in points
+    row = page.split('data-indicator="online_payment"')[1].split("</tr>")[0]
+    threshold = row.split("data-full-at>")[1].split("</td>")[0]
+    assert 'data-source="assumption"' in threshold and "Giả định của cổng" in threshold
     # An admin who enters a line from the text sees no warning next to it.
-    rule = rules["online_share"]
+    rule = rules["digitised_dossiers"]
     IndexRule.objects.filter(pk=rule.pk).update(full_at_source=FigureSource.TEXT)
     page = client.get("/thong-ke/", {"month": "2026-03"}).text
-    row = page.split('data-indicator="online_share"')[1].split("</tr>")[0]
+    row = page.split('data-indicator="digitised_dossiers"')[1].split("</tr>")[0]
     assert "data-source" not in row.split("data-full-at>")[1].split("</td>")[0]
 
 
@@ -567,7 +625,9 @@ def test_the_index_is_in_the_openapi_schema(client):
 
 def test_province_index_reads_the_monthly_rollup_only(client, django_assert_max_num_queries):
     _province()
-    with django_assert_max_num_queries(6) as captured:
+    # Cold catalogue cache: 6 as before 0025, one for the catalogue's figures of 3.1, 3.5 and 4.5a
+    # (one query, then cached) and one for the procedures paid online (3.5b, the monthly rows).
+    with django_assert_max_num_queries(8) as captured:
         assert client.get("/api/v1/stats/public/index/", {"period": "2026-Q1"}).status_code == 200
     assert not any("dossiers_dossier" in q["sql"] for q in captured.captured_queries)
     assert not any("dossiers_dailystat" in q["sql"] for q in captured.captured_queries)
@@ -577,5 +637,6 @@ def test_the_seeded_rule_set_lists_every_indicator_out_of_100_and_cites_its_basi
     rules = quality_index.rule_set_for(dt.date(2026, 1, 1))
     rule_set = rules[0].rule_set
     assert sum(r.max_points for r in rules) == 100
-    assert {r.indicator for r in rules} == {i.key for i in quality_index.INDICATORS} - {"public_progress"}
+    retired = {"public_progress", "digitised", "online_share"}  # the first seed's lines off the national list
+    assert {r.indicator for r in rules} == {i.key for i in quality_index.INDICATORS} - retired
     assert "766/QĐ-TTg" in rule_set.basis and all(r.note for r in rules)

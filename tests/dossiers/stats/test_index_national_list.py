@@ -245,34 +245,42 @@ def test_the_no_data_rule_is_said_on_the_page_and_in_the_api(client):
     _province()
     body = client.get("/api/v1/stats/public/index/", {"period": "2026-03"}).json()
     left = {i["key"]: i for i in body["left_out"]}
-    # Scored for the province: on time 20, e-result 0 of 7, reuse 0 of 7, online share 8, online
-    # with an e-result 0 of 7 (the 4 have no electronic result); digitisation (no document), payment
-    # (no fee), satisfaction (no rating) and sync (off) have no data or no source.
+    # Scored for the province: on time 20, and 0 of e-result 6, digitised dossiers 4, reuse 2, shared
+    # for reuse 4, population data 2 (the 4 dossiers have none of these); online with an e-result
+    # (3.3) and online procedures (3.1) have no points. Fully online (no procedure offered fully
+    # online), payment (no fee), satisfaction (no rating), the catalogue's items (no procedure in
+    # force) have no data; publication, update, sync (off), certified copies and feedback no source.
     assert set(left) == {
         "publication",
         "public_update",
         "public_content",
         "national_sync",
-        "digitised",
+        "e_certified_copy",
+        "population_procedures",
+        "fully_online",
+        "payment_procedures",
+        "payment_procedures_used",
         "online_payment",
         "feedback_on_time",
         "feedback_satisfied",
         "satisfaction",
     }
-    assert left["digitised"]["status"] == "no_data" and left["publication"]["status"] == "unavailable"
+    assert left["fully_online"]["status"] == "no_data" and left["publication"]["status"] == "unavailable"
     assert left["public_content"]["status"] == "no_data"  # the test catalogue has no procedure in force
-    assert body["points_left_out"] == 6 + 4 + 2 + 6 + 8 + 7 + 6 + 6 + 6 == 100 - body["max_points_scored"]
-    assert body["total"] == 28.0 and body["max_points_scored"] == 49.0
+    assert (
+        body["points_left_out"] == 6 + 4 + 2 + 6 + 2 + 2 + 12 + 2 + 2 + 6 + 6 + 6 + 6 == 100 - body["max_points_scored"]
+    )
+    assert body["total"] == 20.0 and body["max_points_scored"] == 38.0
     assert "không nói cách chấm điểm khi không có số liệu" in body["no_data_rule"]
     assert indicators(body)["avg_processing_time"]["value"] == 1.0  # 1 920 / 480 / 4
     english = client.get("/api/v1/stats/public/index/", {"period": "2026-03"}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert "says how to score an indicator without data" in english["no_data_rule"]
     page = client.get("/thong-ke/", {"month": "2026-03"}).text
     scored = page.split("data-index-scored>")[1].split("</span>")[0]
-    assert "chấm được trên 49,0 điểm có số liệu" in scored
-    assert "51,0 điểm của chỉ số chưa có số liệu không tính vào tổng" in scored
+    assert "chấm được trên 38,0 điểm có số liệu" in scored
+    assert "62,0 điểm của chỉ số chưa có số liệu không tính vào tổng" in scored
     note = page.split("data-index-no-data>")[1].split("</p>")[0]
-    assert "không nói cách chấm điểm" in note and "Số hóa hồ sơ, kết quả giải quyết (8,0)" in note
+    assert "không nói cách chấm điểm" in note and "đủ điều kiện toàn trình (12,0)" in note
     row = page.split('data-indicator="avg_processing_time"')[1].split("</tr>")[0]
     assert "1,0 ngày làm việc" in row and "Không chấm điểm" in row and "data-tracked" in row
 
@@ -281,17 +289,19 @@ def test_the_no_data_rule_is_said_on_the_page_and_in_the_api(client):
 
 
 def _first_seed():
-    """The 2022 rule set as migration 0019 seeded it before the national list (and its basis)."""
+    """The 2022 rule set as migrations 0019 and 0022 seeded it before the national list (and its
+    basis): transparency and progress as 0024 found them, digitisation and online as 0025 does."""
     rule_set = IndexRuleSet.objects.get(effective_from=SEEDED)
     rule_set.rules.all().delete()
-    first = {"publication": 4, "national_sync": 8, "public_progress": 6}
-    for indicator, points, full_at, *_rest in quality_seed.RULES_766:
-        if indicator in ("public_update", "public_content", "avg_processing_time"):
-            continue
-        IndexRule.objects.create(
-            rule_set=rule_set, indicator=indicator, max_points=first.get(indicator, points), full_at=full_at
-        )
-    IndexRule.objects.create(rule_set=rule_set, indicator="public_progress", max_points=6, full_at=100)
+    first = {
+        **quality_seed.FIRST_LINES,
+        **quality_seed.SECOND_LINES,
+        "feedback_on_time": ("6", "100"),
+        "feedback_satisfied": ("6", "100"),
+        "satisfaction": ("6", "90"),
+    }
+    for indicator, (points, full_at) in first.items():
+        IndexRule.objects.create(rule_set=rule_set, indicator=indicator, max_points=points, full_at=full_at)
     rule_set.basis = quality_seed.BASIS_766_FIRST
     rule_set.save()
     return rule_set
@@ -317,10 +327,13 @@ def test_migration_0024_brings_the_first_seed_to_the_national_list():
     assert sum(points for points, _ in lines.values()) == 100
     assert IndexRule.objects.get(rule_set=rule_set, indicator="publication").note.startswith("Mục 1.1")
     rule_set.refresh_from_db()
-    assert rule_set.basis == quality_seed.BASIS_766
-    # Run again: nothing changes.
+    assert rule_set.basis == quality_seed.BASIS_766_0024
+    # Run again: nothing changes; the digitisation and online groups wait for 0025.
     quality_seed.national_list_update(apps)
-    assert _lines(rule_set) == lines and rule_set.rules.count() == len(quality_seed.RULES_766)
+    assert _lines(rule_set) == lines and rule_set.rules.count() == 13 - 1 + 3
+    assert {k: lines[k] for k in quality_seed.SECOND_LINES} == {
+        k: (Decimal(p), Decimal(f)) for k, (p, f) in quality_seed.SECOND_LINES.items()
+    }
 
 
 def test_migration_0024_leaves_a_rule_set_an_admin_changed():
