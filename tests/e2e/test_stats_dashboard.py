@@ -79,8 +79,8 @@ def test_leader_clicks_a_bar_of_the_agency_ranking_and_lands_on_the_dossiers_beh
     page.go_back()
     expect(page.locator("canvas[data-chart='index_groups'][data-ready='1']")).to_be_attached()
     expect(page.locator(".stats-index [data-indicator='feedback_on_time']")).to_contain_text("Chưa có số liệu")
-    # Digitisation is scored from the documents now, its threshold marked as from a secondary description.
-    digitised = page.locator(".stats-index [data-indicator='digitised']")
+    # Digitised dossiers (item 4.2) are scored from the roll-up, the threshold marked as from a secondary description.
+    digitised = page.locator(".stats-index [data-indicator='digitised_dossiers']")
     expect(digitised).not_to_contain_text("Chưa có số liệu")
     expect(digitised.locator("[data-full-at] [data-source='secondary']")).to_have_text(
         "Theo bản mô tả thứ cấp, chưa đối chiếu văn bản"
