@@ -18,6 +18,7 @@ its figures may be a few seconds old (``replica_notice`` in the template context
 import contextlib
 import contextvars
 import logging
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -60,7 +61,8 @@ def replica_current() -> ReplicaReads:
 def replica_lag_seconds() -> float | None:
     """Seconds of the primary's changes the replica has not replayed yet: None without a
     replica (or when it does not answer), 0.0 when it has replayed all the primary had written
-    when asked. Behind, the age of the last transaction it replayed (an upper bound)."""
+    when asked. Behind, the age of the last transaction it replayed (an upper bound), or
+    infinity when it has replayed none since it started (`lag_from`)."""
     if not replica_configured():
         return None
     try:
@@ -77,9 +79,20 @@ def replica_lag_seconds() -> float | None:
     except DatabaseError:
         logger.warning("read replica unavailable: reports read the primary", exc_info=True)
         return None
+    return lag_from(caught_up=caught_up, since_last_replay=since_last_replay)
+
+
+def lag_from(*, caught_up: bool | None, since_last_replay: float | None) -> float:
+    """The lag `replica_lag_seconds` reports from what the replica answered. Behind with no
+    transaction replayed since the standby started (``pg_last_xact_replay_timestamp()`` is
+    NULL), or not a standby at all (its replay position is NULL), how far behind is unknown:
+    infinitely, so the reports read the primary. Reading 0 there would send them to a replica
+    that has not yet received a commit the primary made a moment ago."""
     if caught_up:
         return 0.0
-    return max(float(since_last_replay or 0.0), 0.0)
+    if since_last_replay is None:
+        return math.inf
+    return max(float(since_last_replay), 0.0)
 
 
 class replica_reads(contextlib.ContextDecorator):  # noqa: N801 - used like a function: `with replica_reads():`
