@@ -1,7 +1,11 @@
 """The API platform: one error format in two languages, scopes, throttling, audit,
 idempotency, ETags, pagination and filtering, organisation tokens."""
 
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from dossiers.models import Dossier
@@ -202,6 +206,33 @@ def test_dossier_list_paginates_filters_and_orders(citizen):
     assert "submitted_after" in _error(client.get(DOSSIERS, {"submitted_after": "hôm qua"}), 400)["fields"]
     assert "page_size" in _error(client.get(DOSSIERS, {"page_size": "0"}), 400)["fields"]
     _error(client.get(DOSSIERS, {"page": "99"}), 404, "not_found")
+
+
+def test_the_submission_window_takes_instants_in_any_offset_and_refuses_impossible_ones(citizen):
+    """An instant in any real time zone selects the same dossiers; an offset no zone has (which
+    PostgreSQL refuses) and an instant past year 9999 in UTC are the caller's mistakes: a 400
+    naming the field, in Vietnamese or English, and nothing sent to the database."""
+    dossier = DossierFactory(applicant=citizen, received=True)
+    client = client_for(citizen)
+    utc = dossier.submitted_at.astimezone(datetime.UTC)
+    for offset in ("+0700", "-1200", "+1400", "+0000"):
+        at = utc.astimezone(datetime.datetime.strptime(offset, "%z").tzinfo).isoformat()
+        assert [r["code"] for r in client.get(DOSSIERS, {"submitted_after": at}).json()["results"]] == [dossier.code]
+        assert client.get(DOSSIERS, {"submitted_before": at}).json()["count"] == 0
+    cases = {
+        "2025-07-01T08:00:00+20:00": ("Độ lệch múi giờ phải trong khoảng", "time zone offset must be between"),
+        "2025-07-01T08:00:00-15:30": ("Độ lệch múi giờ phải trong khoảng", "time zone offset must be between"),
+        "0001-01-01T00:00:00+14:00": ("từ năm 1 đến năm 9999", "between year 1 and year 9999"),
+        "9999-12-31T23:59:59-12:00": ("từ năm 1 đến năm 9999", "between year 1 and year 9999"),
+    }
+    for value, (vietnamese, english) in cases.items():
+        for field in ("submitted_after", "submitted_before"):
+            with CaptureQueriesContext(connection) as queries:
+                error = _error(client.get(DOSSIERS, {field: value}), 400)
+            assert vietnamese in " ".join(error["fields"][field]), error
+            assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+            english_error = _error(client.get(DOSSIERS, {field: value}, HTTP_ACCEPT_LANGUAGE="en"), 400)
+            assert english in " ".join(english_error["fields"][field]), english_error
 
 
 # --- organisation tokens --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from portal.constants import API_TOKEN_SCOPES
 from portal.services import api_token_create
 from portal.services import webhooks as webhook_services
 from portal.wsgi import application
+from tests.api.conftest import a_request_of_its_own
 from tests.dossiers.factories import DossierFactory
 from tests.factories import UserFactory
 
@@ -62,6 +63,10 @@ def test_stateful_scenarios_follow_the_links(keep_the_test_connection, settings_
     followed: list[str] = []
 
     class Citizen(schema.as_state_machine()):
+        def call(self, case, **kwargs):
+            with a_request_of_its_own():
+                return super().call(case, **kwargs)
+
         def get_call_kwargs(self, case):
             return {"headers": {"Authorization": f"Bearer {raw}"}}
 
