@@ -155,3 +155,12 @@ def s3_storage(s3_server, settings):
         },
     }
     yield client, bucket
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    """Bytes parameters are named by their first 16 bytes and their length: generated content
+    (an encrypted PDF's random key, a fresh signature) must not change a test's id, or the two
+    xdist workers collect different tests and the run stops before it starts."""
+    if isinstance(val, bytes | bytearray):
+        return f"{repr(bytes(val[:16]))[2:-1]}…{len(val)}B"
+    return None
