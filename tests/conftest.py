@@ -164,3 +164,15 @@ def pytest_make_parametrize_id(config, val, argname):
     if isinstance(val, bytes | bytearray):
         return f"{repr(bytes(val[:16]))[2:-1]}…{len(val)}B"
     return None
+
+
+@pytest.fixture(autouse=True)
+def _celery_joins_allowed():
+    """Celery marks "a task is running here, waiting on a result would block" in one
+    process-wide flag while an eager task runs (``denied_join_result``), saving and restoring
+    it around each run. Two eager tasks in two threads of the live server (the browser tests)
+    can restore in the wrong order and leave it set for good, and every later ``.get()`` in this
+    process then fails with "Never call result.get() within a task!". No test starts inside a task."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from dossiers.models import Dossier
 from tests.e2e.factories import _load_demo_catalogue
+from tests.e2e.helpers import wait_until
 from tests.factories import CitizenProfileFactory
 
 PHONE = {"width": 360, "height": 800}
@@ -26,7 +27,7 @@ def _service_worker_ready(page) -> str:
     scope = page.evaluate("navigator.serviceWorker.ready.then((registration) => registration.scope)")
     if not page.evaluate("!!navigator.serviceWorker.controller"):
         page.reload()  # clients.claim() may land after the first load: the next one is controlled
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    wait_until(page, "!!navigator.serviceWorker.controller")
     return scope
 
 
@@ -107,7 +108,7 @@ def test_a_draft_typed_offline_reaches_the_server_when_the_network_is_back(page,
     draft.refresh_from_db()
     assert draft.form_data["requester_phone"] == "0912345678"
     # The copy kept as the form was sent is dropped once the draft is known to be newer.
-    page.wait_for_function("Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length === 0")
+    wait_until(page, "Object.keys(localStorage).filter((k) => k.startsWith('portal-draft:')).length === 0")
 
 
 def _one_handed(page) -> None:
@@ -147,7 +148,7 @@ def test_signing_out_forgets_the_answers_kept_on_the_phone(page, login):
         page.locator("body").get_attribute("data-user-key"),
     )
     page.reload()
-    page.wait_for_function("!Object.keys(localStorage).some((k) => k.endsWith(':/account/profile/'))")
+    wait_until(page, "!Object.keys(localStorage).some((k) => k.endsWith(':/account/profile/'))")
     assert not [url for url in posts if "/account/profile/" in url], posts
     page.locator("button.navbar-toggler").tap()
     with page.expect_navigation():
@@ -187,7 +188,7 @@ def test_a_form_sent_that_never_arrived_is_sent_again_and_one_that_arrived_is_fo
     # Arrived: the next page came from the server; the copy is dropped, nothing is posted.
     _keep_as_sent(page, draft)
     page.goto("/procedures/")
-    page.wait_for_function(f"{KEPT} === 0")
+    wait_until(page, f"{KEPT} === 0")
     draft.refresh_from_db()
     assert (draft.form_data or {}).get("requester_id") != "001090000001"
     # Never arrived: the service worker showed the offline page instead; once back on a page of
@@ -197,7 +198,7 @@ def test_a_form_sent_that_never_arrived_is_sent_again_and_one_that_arrived_is_fo
     page.goto("/offline/")
     assert page.evaluate("Object.values(localStorage).map(JSON.parse).filter((r) => r.wasSent && !r.sent).length") == 1
     page.goto("/track/")
-    page.wait_for_function(f"{KEPT} === 0")
+    wait_until(page, f"{KEPT} === 0")
     draft.refresh_from_db()
     assert draft.form_data["requester_id"] == "001090000001"
     expect(page.locator("#offline-draft-notice")).to_contain_text("Đã có mạng trở lại")

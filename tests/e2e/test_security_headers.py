@@ -3,6 +3,8 @@ API docs) meet no violation, and a violation does fail a browser test."""
 
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import wait_until
+
 
 def test_api_docs_render_under_the_policy(page, csp_violations):
     page.goto("/api/docs/")
@@ -23,7 +25,7 @@ def test_language_switch_submits_without_inline_script(page):
 def test_an_inline_style_is_refused_and_reported(page, csp_violations):
     page.goto("/")
     page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p id=\"probe\" style=\"color: red\">x</p>')")
-    page.wait_for_function("document.getElementById('probe') !== null")
+    wait_until(page, "document.getElementById('probe') !== null")
     color = page.evaluate("getComputedStyle(document.getElementById('probe')).color")
     assert color != "rgb(255, 0, 0)"
     page.wait_for_timeout(200)
