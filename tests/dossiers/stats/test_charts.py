@@ -68,3 +68,44 @@ def test_dashboard_charts_link_each_element_to_the_dossiers_behind_it(client, tr
     # Distinct point shapes and dashes: meaning does not rest on colour alone.
     shapes = [(s["point"], tuple(s["dash"])) for s in charts["trends"]["series"]]
     assert len(set(shapes)) == len(shapes)
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2.1 relative luminance of a #rrggbb colour."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_every_chart_colour_reads_on_white_and_no_chart_tells_series_apart_by_colour_alone():
+    """The series' colours (the dashboard's Chart.js charts, the JavaScript's fallback chart and
+    the PDF's SVG bars) reach 4.5:1 on the white page, the ratio of text (WCAG 1.4.3; marks
+    need only 3:1, 1.4.11), and two series of a chart never differ by colour alone."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from dossiers.stats import charts
+
+    colours = {colour for colour, _point, _dash in charts.STYLES.values()} | {"#495057"}
+    script = (Path(settings.BASE_DIR) / "static" / "js" / "stats.js").read_text()
+    colours |= set(re.findall(r"#[0-9a-fA-F]{6}\b", script))
+    colours |= {spec for spec in re.findall(r'"(#[0-9a-fA-F]{6})"', Path(reports.__file__).read_text())}
+    assert len(colours) >= 6
+    for colour in colours:
+        assert _contrast(colour, "#ffffff") >= 4.5, (colour, round(_contrast(colour, "#ffffff"), 2))
+    # Series drawn together: the trend chart's four, the index chart's points and maximum.
+    together = [("received", "resolved", "on_time_rate", "online_share"), ("index", "index_max")]
+    fallback = ("#495057", "rect", [4, 2])  # a series without its own style (the maximum points)
+    for keys in together:
+        shapes = [charts.STYLES.get(key, fallback)[1:] for key in keys]
+        assert len({(point, tuple(dash)) for point, dash in shapes}) == len(keys), keys
+    # The contrast computation itself: black on white is 21:1, and Bootstrap's grey #6c757d 4.69:1.
+    assert round(_contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(_contrast("#6c757d", "#ffffff"), 2) == 4.69

@@ -30,6 +30,7 @@ from dossiers.stats import service
 from portal.constants import OfficerRole
 from portal.models import SyncRecord, SyncState
 from tests.dossiers.factories import DossierDocumentFactory
+from tests.dossiers.helpers import api_for, officer_api
 from tests.dossiers.stats.factories import HCM, make, officer
 from tests.factories import AgencyFactory
 
@@ -585,6 +586,41 @@ def test_api_index_is_refused_outside_the_officers_agencies(client):
     assert client.get("/api/v1/stats/index/", {"period": "2026-03"}).json()["groups"][1]["points"] == 0.0
     client.logout()
     assert client.get("/api/v1/stats/index/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    ("door", "whose", "status"),
+    [
+        ("session", "leader", 200),
+        ("token", "leader", 200),
+        ("token_without_officer_scope", "leader", 403),
+        ("session", "sibling", 403),
+        ("token", "sibling", 403),
+        ("anonymous", None, 401),
+    ],
+)
+def test_the_index_api_doors(client, door, whose, status):
+    """Every door of ``GET /api/v1/stats/index/?agency=…``: an outside client with the officer's
+    own token reads what the officer's session reads, and nothing more."""
+    province, agency, sibling = _province()
+    user = {"leader": officer(province, OfficerRole.LEADER), "sibling": officer(sibling), None: None}[whose]
+    if door == "session":
+        client.force_login(user)
+        caller = client
+    elif door == "token":
+        caller = officer_api(user)
+    elif door == "token_without_officer_scope":
+        caller = api_for(user)
+    else:
+        caller = client
+    response = caller.get("/api/v1/stats/index/", {"agency": agency.pk, "period": "2026-03"})
+    assert response.status_code == status, response.content
+    if status == 200:
+        body = response.json()
+        assert body["agency"]["code"] == agency.code
+        assert indicators(body)["on_time"]["points"] == 20.0
+    else:
+        assert "groups" not in response.json()
 
 
 def test_public_api_index_needs_no_sign_in(client):
