@@ -22,6 +22,13 @@ GROUPS = [
 _DATE_ERRORS = {"invalid": gettext_lazy("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm.")}
 
 
+INDEX_PERIODS = [
+    ("month", gettext_lazy("Tháng")),
+    ("quarter", gettext_lazy("Quý")),
+    ("year", gettext_lazy("Năm")),
+]
+
+
 class StatsFilterForm(forms.Form):
     date_from = forms.DateField(
         label=gettext_lazy("Từ ngày"),
@@ -66,6 +73,12 @@ class StatsFilterForm(forms.Form):
         empty_value=None,
         error_messages={"invalid_choice": gettext_lazy("Thủ tục không tồn tại.")},
     )
+    index_period = forms.ChoiceField(
+        label=gettext_lazy("Kỳ của bộ chỉ số 766"),
+        required=False,
+        choices=INDEX_PERIODS,
+        error_messages={"invalid_choice": gettext_lazy("Kỳ của bộ chỉ số phải là tháng, quý hoặc năm.")},
+    )
     group = forms.ChoiceField(
         label=gettext_lazy("Chi tiết"),
         required=False,
@@ -97,7 +110,19 @@ class StatsFilterForm(forms.Form):
                 self.add_error("date_from", _("Kỳ thống kê phải bắt đầu từ năm 2000 trở đi."))
         cleaned["date_from"], cleaned["date_to"] = low, high
         cleaned["group"] = cleaned.get("group") or "agency"
+        cleaned["index_period"] = cleaned.get("index_period") or "month"
         return cleaned
+
+    def index_period_key(self) -> str:
+        """The index's period (Decision 766 scores a month, a quarter or a year): the one holding
+        the report's last day, as `dossiers.stats.index.period_parse` reads it."""
+        last = self.cleaned_data["date_to"]
+        kind = self.cleaned_data["index_period"]
+        if kind == "year":
+            return str(last.year)
+        if kind == "quarter":
+            return f"{last.year}-Q{(last.month - 1) // 3 + 1}"
+        return last.strftime("%Y-%m")
 
 
 class StatsSubscriptionForm(forms.Form):

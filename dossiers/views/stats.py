@@ -72,7 +72,10 @@ def _params(data: dict, **override) -> str:
         "procedure": data.get("procedure") or "",
         "sector": data.get("sector") or "",
         "group": data.get("group") or "agency",
+        "index_period": data.get("index_period") or "month",
     }
+    if values["index_period"] == "month":
+        del values["index_period"]  # the default: the links of a monthly index stay as they were
     values.update({k: ("" if v is None else v) for k, v in override.items()})
     return urlencode({k: v for k, v in values.items() if v != ""})
 
@@ -140,7 +143,7 @@ def dashboard(request):
     totals = report["totals"]
     try:
         index_result = quality_index.index_compute(
-            agency_ids=scope.agency_ids, period=quality_index.period_parse(data["date_to"].strftime("%Y-%m"))
+            agency_ids=scope.agency_ids, period=quality_index.period_parse(form.index_period_key())
         )
     except quality_index.BadPeriod:
         index_result = None

@@ -109,3 +109,33 @@ def test_every_chart_colour_reads_on_white_and_no_chart_tells_series_apart_by_co
     # The contrast computation itself: black on white is 21:1, and Bootstrap's grey #6c757d 4.69:1.
     assert round(_contrast("#000000", "#ffffff"), 1) == 21.0
     assert round(_contrast("#6c757d", "#ffffff"), 2) == 4.69
+
+
+def test_the_dashboard_scores_the_month_the_quarter_or_the_year_of_its_period(client, tree):
+    """Decision 766 scores a month, a quarter and a year: the dashboard's "Kỳ của bộ chỉ số 766"
+    picks the one holding the report's last day; the index chart's links open that period's
+    dossiers; anything else is refused, in both languages."""
+    province, agency, sibling = tree
+    client.force_login(officer(province, OfficerRole.LEADER))
+    page = client.get("/officer/stats/", {**PERIOD, "agency": province.pk})
+    assert page.context["index_result"]["period"]["key"] == "2026-03"  # the default: the month
+    assert 'name="index_period"' in page.text and "Kỳ của bộ chỉ số 766" in page.text
+    for choice, key, first_day in (("quarter", "2026-Q1", "2026-01-01"), ("year", "2026", "2026-01-01")):
+        response = client.get("/officer/stats/", {**PERIOD, "agency": province.pk, "index_period": choice})
+        assert response.status_code == 200
+        result = response.context["index_result"]
+        assert result["period"]["key"] == key and result["period"]["first_day"] == first_day
+        assert f"kỳ {key}" in response.text
+        links = response.context["charts"]["index_groups"]["links"]
+        assert all(f"date_from={first_day}" in link and f"index_period={choice}" in link for link in links)
+        for link in links:
+            assert client.get(f"/officer/stats/dossiers/?{link}").status_code == 200
+    month = client.get("/officer/stats/", {**PERIOD, "agency": province.pk, "index_period": "month"})
+    assert month.context["index_result"]["period"]["key"] == "2026-03"
+    from django.conf import settings
+
+    before = client.get("/officer/stats/", {**PERIOD, "index_period": "week"})
+    assert before.status_code == 400 and "phải là tháng, quý hoặc năm" in before.text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    refused = client.get("/officer/stats/", {**PERIOD, "index_period": "week"})
+    assert refused.status_code == 400 and "must be a month, a quarter or a year" in refused.text
