@@ -90,6 +90,37 @@ FIELD_KEYS = {
     "correctable",
     "fields",
     "page",
+    "autocomplete",
+}
+# The browser's autofill (HTML autofill detail tokens) a field may name with "autocomplete":
+# each token with the field types it fits. Only for the applicant's own answers; a field about
+# someone else (the child, the mother) has "off", or none.
+AUTOCOMPLETE_TOKENS: dict[str, set[str]] = {
+    "off": {"text", "long_text", "address", "email", "phone", "citizen_id", "tax_code"},
+    "name": {"text"},
+    "given-name": {"text"},
+    "family-name": {"text"},
+    "organization": {"text"},
+    "email": {"email"},
+    "tel": {"phone"},
+    "street-address": {"address", "long_text", "text"},
+    "address-line1": {"text", "address"},
+    "address-level1": {"text"},  # the province
+    "address-level2": {"text"},  # the commune (two-tier local government since 1 July 2025)
+    "country-name": {"text"},
+    "postal-code": {"text"},
+}
+# The token a field gets when its schema names none: the one its prefill source says is the
+# applicant's own (an organisation's phone or e-mail is not the person's: no token).
+PREFILL_AUTOCOMPLETE = {
+    "profile.full_name": "name",
+    "user.full_name": "name",
+    "profile.email": "email",
+    "user.email": "email",
+    "profile.phone": "tel",
+    "profile.permanent_address": "street-address",
+    "profile.current_address": "street-address",
+    "organisation.name": "organization",
 }
 VALIDATION_KEYS = {
     "text": {"min_length", "max_length", "regex", "regex_message"},
@@ -239,6 +270,21 @@ def _check_field(spec: Any, path: str, errors: list[str], *, in_group: bool) -> 
             + str(_("nguồn điền sẵn “%(source)s” không được hỗ trợ.")) % {"source": str(prefill)[:50]}
         )
     clean["prefill"] = prefill or None
+    autocomplete = spec.get("autocomplete")
+    if autocomplete not in (None, ""):
+        if not isinstance(autocomplete, str) or autocomplete not in AUTOCOMPLETE_TOKENS:
+            errors.append(
+                f"{path}.autocomplete: "
+                + str(_("giá trị “%(token)s” không được hỗ trợ; các giá trị hợp lệ: %(tokens)s."))
+                % {"token": str(autocomplete)[:50], "tokens": ", ".join(AUTOCOMPLETE_TOKENS)}
+            )
+        elif field_type not in AUTOCOMPLETE_TOKENS[autocomplete]:
+            errors.append(
+                f"{path}.autocomplete: "
+                + str(_("giá trị “%(token)s” không áp dụng cho loại trường này.")) % {"token": autocomplete}
+            )
+        else:
+            clean["autocomplete"] = autocomplete
     # correctable: an answer a national database gave for this prefilled field may be corrected
     # by the applicant with a reason (dossiers.services.once_only); without it, it is read-only.
     correctable = spec.get("correctable", False)
@@ -508,11 +554,12 @@ class _TelInput(forms.TextInput):
 class IdentifierField(forms.CharField):
     """Citizen ID, tax code or phone: normalised before the shared validators run."""
 
-    # A phone's keypad for digits; the browser's autofill where the field is the person's own.
+    # A phone's keypad for digits; the browser's autofill only where the field is the person's
+    # own (field_autocomplete), never for any phone number.
     WIDGET_ATTRS = {
         "citizen_id": {"inputmode": "numeric", "autocomplete": "off"},
         "tax_code": {"inputmode": "numeric", "autocomplete": "off"},
-        "phone": {"inputmode": "tel", "autocomplete": "tel", "type": "tel"},
+        "phone": {"inputmode": "tel", "type": "tel"},
     }
 
     def __init__(self, *, kind: str, **kwargs):
@@ -669,7 +716,19 @@ def _required_message(spec: dict) -> str:
     return lazy(lambda: str(text) % {"label": label}, str)()
 
 
+def field_autocomplete(spec: dict) -> str | None:
+    """The autofill token of a field: the schema's own, else the one its prefill source implies."""
+    return spec.get("autocomplete") or PREFILL_AUTOCOMPLETE.get(spec.get("prefill") or "")
+
+
 def _make_field(spec: dict) -> forms.Field:
+    field = _make_bare_field(spec)
+    if token := field_autocomplete(spec):
+        field.widget.attrs["autocomplete"] = token
+    return field
+
+
+def _make_bare_field(spec: dict) -> forms.Field:
     kind, rules = spec["type"], spec.get("validation") or {}
     common = {
         "label": spec["label"],

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.constants import ReturnMethod
+from portal.money import money_short
 
 
 class PaymentPhase(models.TextChoices):
@@ -81,7 +82,7 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="payment_status_created")]
 
     def __str__(self) -> str:
-        return f"{self.reference} ({self.amount:,} đ, {self.get_status_display()})"
+        return f"{self.reference} ({money_short(self.amount)}, {self.get_status_display()})"
 
 
 class PaymentCallback(models.Model):
@@ -122,7 +123,7 @@ class PaymentRefund(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_refund_positive")]
 
     def __str__(self) -> str:
-        return f"{self.payment.reference}: -{self.amount:,} đ"
+        return f"{self.payment.reference}: -{money_short(self.amount)}"
 
 
 class DossierDelivery(models.Model):

@@ -42,9 +42,25 @@ class PetitionForm(forms.Form):
     content = forms.CharField(
         label=gettext_lazy("Nội dung"), max_length=CONTENT_MAX, widget=forms.Textarea(attrs={"rows": 6})
     )
-    contact_name = forms.CharField(label=gettext_lazy("Họ và tên"), max_length=120, required=False)
-    contact_phone = forms.CharField(label=gettext_lazy("Số điện thoại"), max_length=20, required=False)
-    contact_email = forms.CharField(label=gettext_lazy("Thư điện tử"), max_length=254, required=False)
+    # The sender's own contact details: the browser may fill them in (HTML autofill tokens).
+    contact_name = forms.CharField(
+        label=gettext_lazy("Họ và tên"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Số điện thoại"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
+    )
+    contact_email = forms.CharField(
+        label=gettext_lazy("Thư điện tử"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "email", "type": "email"}),
+    )
     consent_publish = forms.BooleanField(
         label=gettext_lazy(
             "Tôi đồng ý công khai nội dung phản ánh, kiến nghị và câu trả lời (không kèm thông tin cá nhân)."

@@ -189,9 +189,22 @@ def supplement(request, code: str):
             field_name = name.removeprefix("data.")
             if field_name in form.fields:
                 form.add_error(field_name, errors[name])
+    # The error summary (as on the filing wizard): each error a link to the input to fix.
+    summary = []
+    for key, msgs in errors.items():
+        if key.startswith("data."):
+            continue  # on the form, listed with its field below
+        rid = key.removeprefix("documents[").rstrip("]") if key.startswith("documents[") else ""
+        href = f"#doc-{rid}" if rid.isdigit() and int(rid) in requirements else ("#note" if key == "note" else "")
+        summary += [{"message": m, "href": href} for m in msgs]
+    summary += [{"message": m, "href": ""} for m in form.non_field_errors()]
+    summary += [
+        {"message": m, "href": f"#{form[name].id_for_label}"} for name in form.fields for m in form[name].errors
+    ]
     context = {
         "dossier": dossier,
         "request_info": request_info,
+        "summary": summary,
         "open": dossier.state == DossierState.SUPPLEMENT_REQUESTED,
         "form": form,
         "slots": slots,

@@ -603,36 +603,36 @@ def draft_review(request, pk: int):
     # A form error's "Sửa" opens the page that asks for the field.
     page_of = {spec["name"]: page_urls[n] for n, page in enumerate(form_pages) for spec in page["fields"]}
     requirements = {r.pk: r.name for r in dossier.procedure_version.documents.all()}
+    documents_url = reverse("dossiers:draft_documents", args=[dossier.pk])
+    # The error summary (GOV.UK): each error a link to what to fix, on this page or on the step
+    # that asks for it (the form field, the document's upload input).
     error_list = []
     for key, msgs in errors.items():
-        if key == "declaration":  # listed too, with a link to the checkbox
-            error_list += [{"field": "", "message": m, "anchor": "id_declaration"} for m in msgs]
-            continue
-        if key.startswith("delivery_"):
-            anchor = "delivery" if key == "delivery_method" else f"id_{key}"
-            error_list += [{"field": _("Hình thức nhận kết quả"), "message": m, "anchor": anchor} for m in msgs]
-            continue
-        if key.startswith("data."):
+        if key == "declaration":
+            prefix, href = "", "#id_declaration"
+        elif key == "delivery_method":
+            prefix, href = _("Hình thức nhận kết quả"), f"#delivery_{ReturnMethod.choices[0][0]}"
+        elif key.startswith("delivery_"):
+            prefix, href = _("Hình thức nhận kết quả"), f"#id_{key}"
+        elif key.startswith("data."):
             name = key.removeprefix("data.").split(".", 1)[0].split("[", 1)[0]
-            prefix, link = labels.get(key.removeprefix("data."), key), "form"
-            error_list += [
-                {
-                    "field": prefix,
-                    "message": m,
-                    "url": _back_to_review(page_of.get(name, form_url)),
-                }
-                for m in msgs
-            ]
-            continue
+            prefix = labels.get(key.removeprefix("data."), key)
+            href = _back_to_review(page_of.get(name, form_url)) + f"#id_data-{name}"
+        elif key == "data":
+            prefix, href = "", _back_to_review(form_url)
         elif key.startswith("documents["):
-            prefix, link = "", "documents"
+            prefix, href = "", f"{documents_url}#id_{key}"
             try:
                 prefix = requirements.get(int(key.removeprefix("documents[").rstrip("]")), "")
             except ValueError:
-                pass
+                href = documents_url
+        elif key == "documents":
+            prefix, href = "", documents_url
         else:
-            prefix, link = "", ""
-        error_list += [{"field": prefix, "message": m, "step": link} for m in msgs]
+            prefix, href = "", ""
+        error_list += [
+            {"field": prefix if prefix and prefix not in str(m) else "", "message": m, "href": href} for m in msgs
+        ]
     context = _wizard_context(
         dossier,
         "review",

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.money import money_short
 from portal.national_data import NATIONAL_DOCUMENT_CHOICES
 from procedures.constants import (
     DEFAULT_DOCUMENT_MAX_SIZE,
@@ -236,7 +237,7 @@ class Fee(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description}: {self.amount:,} đ"
+        return f"{self.description}: {money_short(self.amount)}"
 
 
 def _template_path(instance: "DocumentRequirement", filename: str) -> str:

@@ -43,7 +43,7 @@ def test_citizen_supplements_withdraws_and_rates(page, login, tmp_path):
     assert "Bản scan bị mờ" in page.locator("#supplement-items").inner_text()
     with page.expect_navigation():
         page.get_by_role("button", name="Gửi hồ sơ bổ sung").click()
-    assert "Chưa bổ sung giấy tờ" in page.locator("#form-errors").inner_text()
+    assert "Chưa bổ sung giấy tờ" in page.locator("#error-summary").inner_text()
     pdf = tmp_path / "to_khai_ro_net.pdf"
     pdf.write_bytes(make_pdf())
     page.set_input_files(f"input[name='documents[{requirement.pk}]']", str(pdf))

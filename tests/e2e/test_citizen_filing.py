@@ -153,3 +153,16 @@ def test_the_error_summary_links_to_each_field_and_takes_the_focus(page, login):
     summary.locator("a[href='#id_data-child_name']").click()
     assert page.evaluate("location.hash") == "#id_data-child_name"
     expect(page.locator("#id_data-child_name")).to_be_visible()
+    # The review step (issue 19): the same summary, focused, linking to the declaration here and
+    # to the document's upload input on the documents step.
+    draft = Dossier.objects.get(applicant=profile.user)
+    page.goto(f"/dossiers/drafts/{draft.pk}/review/")
+    with page.expect_navigation():
+        page.locator("#submit-button").click()
+    assert page.title().startswith("Lỗi: ")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.locator("a[href*='/documents/#id_documents']")).to_have_count(1)
+    summary.locator("a[href='#id_declaration']").click()
+    assert page.evaluate("location.hash") == "#id_declaration"
+    expect(page.locator("#id_declaration")).to_be_visible()

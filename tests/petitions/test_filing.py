@@ -1,6 +1,7 @@
 """Filing a petition on the page and through the API: routing, bad input (a clear 400 in
 Vietnamese, in English by the cookie, nothing written), the rate limit, the petitioner's notice."""
 
+import lxml.html
 import pytest
 from django.core import mail
 
@@ -146,3 +147,23 @@ def test_a_retry_with_the_same_idempotency_key_files_once(world):
     again = api.post("/api/v1/petitions/", body, format="json", HTTP_IDEMPOTENCY_KEY="pakn-1")
     assert first.status_code == again.status_code == 201
     assert first.json()["code"] == again.json()["code"] and Petition.objects.count() == 1
+
+
+def test_a_refused_petition_has_the_error_summary_and_the_sender_fields_their_autofill(client, world):
+    """Issue 19: "Lỗi: " in the title, a focused summary linking each field (a radio group to its
+    first radio), and the anonymous sender's own contact fields with their autofill tokens."""
+    page = client.get("/petitions/new/").content.decode()
+    assert 'id="error-summary"' not in page
+    form = lxml.html.fromstring(page)
+    for name, token in (("contact_name", "name"), ("contact_phone", "tel"), ("contact_email", "email")):
+        assert form.xpath(f'//input[@name="{name}"]')[0].get("autocomplete") == token, name
+    response = client.post("/petitions/new/", {"title": "", "content": ""})
+    assert response.status_code == 400
+    tree = lxml.html.fromstring(response.content.decode())
+    assert tree.findtext(".//title").startswith("Lỗi: Gửi phản ánh")
+    summary = tree.get_element_by_id("error-summary")
+    assert summary.get("tabindex") == "-1"
+    links = [a.get("href") for a in summary.iter("a")]
+    assert {"#id_kind_0", "#id_title", "#id_content"} <= set(links), links
+    for href in links:
+        assert tree.get_element_by_id(href[1:]) is not None, href

@@ -1,5 +1,6 @@
 """The citizen profile page: good input saved and prefilled, bad input refused in Vietnamese."""
 
+import lxml.html
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -168,3 +169,19 @@ def test_service_refuses_a_commune_of_another_province():
         profile_update(user=user, data={"full_name": "A", "current_commune": 70})
     assert "current_province" in error.value.message_dict
     assert not CitizenProfile.objects.filter(user=user).exists()
+
+
+def test_a_refused_profile_has_the_error_summary(user_client):
+    """The GOV.UK error summary, as on the filing wizard (issue 19)."""
+    page = user_client.get(URL).content.decode()
+    assert 'id="error-summary"' not in page and "<title>Lỗi:" not in page
+    response = user_client.post(URL, GOOD | {"phone": "0123", "citizen_id": "12"})
+    assert response.status_code == 400
+    tree = lxml.html.fromstring(response.content.decode())
+    assert tree.findtext(".//title").startswith("Lỗi: Hồ sơ cá nhân")
+    summary = tree.get_element_by_id("error-summary")
+    assert summary.get("tabindex") == "-1" and summary.get("role") == "alert"
+    links = [a.get("href") for a in summary.iter("a")]
+    assert "#id_phone" in links and "#id_citizen_id" in links
+    for href in links:
+        assert tree.get_element_by_id(href[1:]) is not None

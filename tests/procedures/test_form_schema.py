@@ -1,8 +1,12 @@
 """The form schema: one validator for schemas, one form for the UI and the API."""
 
 import datetime as dt
+import json
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.template import Context, Template
@@ -282,3 +286,92 @@ def test_identifiers_get_a_numeric_keypad_and_dates_a_specific_message():
     assert not form.is_valid()
     assert form.errors["cccd"] == ["Nhập số định danh cá nhân."]
     assert form.errors["sex"] == ["Chọn giới tính."]
+
+
+# --- autofill (issue 19): the applicant's own fields get their HTML token, no one else's -------
+
+
+@pytest.mark.parametrize(
+    ("spec", "path"),
+    [
+        ({"name": "a", "type": "text", "label": "A", "autocomplete": "password"}, "fields[0](a).autocomplete"),
+        ({"name": "a", "type": "text", "label": "A", "autocomplete": ["name"]}, "fields[0](a).autocomplete"),
+        ({"name": "a", "type": "text", "label": "A", "autocomplete": "email"}, "fields[0](a).autocomplete"),
+        ({"name": "a", "type": "phone", "label": "A", "autocomplete": "name"}, "fields[0](a).autocomplete"),
+        ({"name": "a", "type": "date", "label": "A", "autocomplete": "off"}, "fields[0](a).autocomplete"),
+    ],
+)
+def test_an_unknown_or_unfitting_autocomplete_token_is_refused(spec, path):
+    with pytest.raises(ValidationError) as exc:
+        form_schema_validate({"fields": [spec]})
+    assert any(path in message for message in exc.value.messages), exc.value.messages
+
+
+def _autocomplete(form, name):
+    html = str(form[name])
+    marker = 'autocomplete="'
+    return html[html.index(marker) + len(marker) :].split('"', 1)[0] if marker in html else None
+
+
+def test_the_applicants_own_fields_get_their_token_from_the_prefill_or_the_schema():
+    schema = form_schema_validate(
+        {
+            "fields": [
+                {"name": "me", "type": "text", "label": "Họ tên", "prefill": "profile.full_name"},
+                {"name": "mail", "type": "email", "label": "Email", "prefill": "profile.email"},
+                {"name": "tel", "type": "phone", "label": "Điện thoại", "prefill": "profile.phone"},
+                {"name": "home", "type": "address", "label": "Nơi cư trú", "prefill": "profile.current_address"},
+                {"name": "province", "type": "text", "label": "Tỉnh", "autocomplete": "address-level1"},
+                {"name": "commune", "type": "text", "label": "Xã, phường", "autocomplete": "address-level2"},
+                {"name": "org", "type": "text", "label": "Tên tổ chức", "prefill": "organisation.name"},
+                {"name": "org_phone", "type": "phone", "label": "Điện thoại", "prefill": "organisation.phone"},
+                {"name": "org_mail", "type": "email", "label": "Email", "prefill": "organisation.email"},
+                {"name": "mother_name", "type": "text", "label": "Họ tên mẹ", "autocomplete": "off"},
+                {"name": "mother_phone", "type": "phone", "label": "Điện thoại của mẹ"},
+                {"name": "cccd", "type": "citizen_id", "label": "Số định danh"},
+                {
+                    "name": "g",
+                    "type": "group",
+                    "label": "Thành viên",
+                    "fields": [{"name": "name", "type": "text", "label": "Họ tên", "autocomplete": "off"}],
+                },
+            ]
+        }
+    )
+    assert schema["fields"][4]["autocomplete"] == "address-level1"
+    form = build_form(schema)
+    assert {name: _autocomplete(form, name) for name in form.fields if name != "g"} == {
+        "me": "name",
+        "mail": "email",
+        "tel": "tel",
+        "home": "street-address",
+        "province": "address-level1",
+        "commune": "address-level2",
+        "org": "organization",
+        # An organisation's phone or e-mail, another person's phone: no personal token.
+        "org_phone": None,
+        "org_mail": None,
+        "mother_name": "off",
+        "mother_phone": None,
+        "cccd": "off",
+    }
+    assert 'type="tel"' in str(form["mother_phone"])  # still the phone keypad
+    html = Template("{% load crispy_forms_tags %}{% crispy form %}").render(Context({"form": form}))
+    rows = re.findall(r'<input[^>]*name="g-\d+-name"[^>]*>', html)
+    assert len(rows) == 2 and all('autocomplete="off"' in row for row in rows)  # each group row's name
+
+
+def test_the_demo_catalogue_gives_no_personal_token_to_someone_elses_fields():
+    catalogue = json.loads((Path(settings.BASE_DIR) / "procedures/fixtures/demo_catalogue.json").read_text())
+    birth = next(p for p in catalogue["procedures"] if p["code"] == "1.001193")
+    form = build_form(form_schema_validate(birth["form"]))
+    tokens = {name: _autocomplete(form, name) for name in form.fields}
+    assert tokens["requester_name"] == "name" and tokens["requester_email"] == "email"
+    assert tokens["requester_phone"] == "tel" and tokens["requester_address"] == "street-address"
+    for other in ("child_name", "mother_name", "father_name"):
+        assert tokens[other] == "off", other
+    assert tokens["birth_place"] is None
+    # Every procedure's schema still validates with its tokens.
+    for procedure in catalogue["procedures"]:
+        if procedure.get("form"):
+            form_schema_validate(procedure["form"])

@@ -132,7 +132,8 @@ def test_the_review_links_each_page_and_comes_back_after_saving(citizen_client, 
     response = citizen_client.post(review_url, {"declaration": "on", "delivery_method": "online"})
     assert response.status_code == 400
     page = response.content.decode()
-    assert f'href="{url}?page=3&amp;return=review">Sửa</a>' in page
+    # The error summary links to the field itself, on the page that asks for it.
+    assert f'href="{url}?page=3&amp;return=review#id_data-mother_name">' in page
     draft.refresh_from_db()
     assert draft.state == "draft" and not draft.code
     response = citizen_client.post(f"{url}?page=3&return=review", {"data-mother_name": "Trần Thị Mẹ", "action": "next"})

@@ -278,5 +278,5 @@ def test_the_declaration_and_delivery_errors_are_tied_to_their_inputs(client, ci
         assert "is-invalid" in field.get("class")
         assert tree.get_element_by_id(field.get("aria-describedby")).text_content().strip()
     assert _untied_errors(tree) == []
-    summary = tree.get_element_by_id("submit-errors")
+    summary = tree.get_element_by_id("error-summary")
     assert {a.get("href") for a in summary.iter("a")} >= {"#id_delivery_recipient", "#id_delivery_address"}

@@ -5,6 +5,7 @@ import json
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+import lxml.html
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -578,6 +579,28 @@ class TestPages:
         client.force_login(dossier.applicant)
         response = client.post(f"/dossiers/{dossier.code}/supplement/", {"data-full_name": ""})
         assert response.status_code == 400
+
+    def test_the_supplement_error_summary_links_each_error_and_takes_the_focus(self, client):
+        dossier, requirement = _supplement_dossier(field_item=True)
+        client.force_login(dossier.applicant)
+        url = f"/dossiers/{dossier.code}/supplement/"
+        page = client.get(url).content.decode()
+        assert 'id="error-summary"' not in page and "<title>Lỗi:" not in page
+        response = client.post(url, {"data-full_name": ""})
+        assert response.status_code == 400
+        tree = lxml.html.fromstring(response.content.decode())
+        assert tree.findtext(".//title").startswith("Lỗi: Bổ sung hồ sơ")
+        summary = tree.get_element_by_id("error-summary")
+        assert summary.get("tabindex") == "-1" and summary.get("role") == "alert"
+        links = {a.get("href"): a.text_content() for a in summary.iter("a")}
+        assert "#id_data-full_name" in links and tree.get_element_by_id("id_data-full_name") is not None
+        # Without the document asked for: the link goes to its upload input.
+        response = client.post(url, {"data-full_name": "Nguyễn Văn Sửa"})
+        assert response.status_code == 400
+        tree = lxml.html.fromstring(response.content.decode())
+        links = {a.get("href"): a.text_content() for a in tree.get_element_by_id("error-summary").iter("a")}
+        assert "Chưa bổ sung giấy tờ" in links[f"#doc-{requirement.pk}"]
+        assert tree.get_element_by_id(f"doc-{requirement.pk}").get("type") == "file"
 
     @pytest.mark.parametrize("page", ["supplement", "withdraw", "rate"])
     def test_pages_are_404_for_others_and_ask_anonymous_to_sign_in(self, client, page, officer_factory):
