@@ -438,6 +438,7 @@ def _check_procedure(entry: Any, index: int, sectors: set[str], agencies: dict[s
         }
         for path, item in check.objects(entry, "result_types")
     ]
+    fee_items = check.objects(entry, "fees")
     clean["fees"] = [
         {
             "amount": check.integer(item, "amount", default=0, high=10**12, path=path),
@@ -456,8 +457,12 @@ def _check_procedure(entry: Any, index: int, sectors: set[str], agencies: dict[s
             "condition_field": check.text(item, "condition_field", max_length=64, path=path),
             "condition_value": check.text(item, "condition_value", max_length=100, path=path),
         }
-        for path, item in check.objects(entry, "fees")
+        for path, item in fee_items
     ]
+    for (path, _item), fee in zip(fee_items, clean["fees"], strict=True):
+        # An item whose last charged unit comes before its first would never be charged.
+        if fee["quantity_max"] is not None and fee["quantity_max"] <= fee["quantity_free"]:
+            check.add(path + "quantity_max", _("phải lớn hơn số lượng không thu (quantity_free)."))
     documents = []
     for path, item in check.objects(entry, "documents"):
         for key in sorted(set(item) - DOCUMENT_KEYS):
