@@ -29,19 +29,31 @@ class FeeLine:
     collected_at: str
 
 
-def _quantity(fee, form_data: dict) -> int:
-    """How many times an item is due: once, or per unit of the form field holding the count
-    (after the first ``quantity_free`` units) when the fee names one."""
-    if not fee.quantity_field:
-        return 1
+def _count(form_data: dict, field: str) -> int:
+    """A form field's count, 0 when it holds none."""
     try:
-        count = Decimal(str(form_data.get(fee.quantity_field) or 0))
+        count = Decimal(str(form_data.get(field) or 0))
     except (InvalidOperation, ValueError):
         return 0
     if not count.is_finite():
         return 0
     # The form takes whole counts only; an older answer with a fraction is never charged less.
-    return max(0, math.ceil(count) - fee.quantity_free)
+    return max(0, math.ceil(count))
+
+
+def _quantity(fee, form_data: dict) -> int:
+    """How many times an item is due: once, or per unit of the form field holding the count,
+    from the unit after the first ``quantity_free`` up to unit ``quantity_max``, when the fee
+    names one; times the count of ``per_field`` (e.g. per copy) when it names one."""
+    units = 1
+    if fee.quantity_field:
+        units = _count(form_data, fee.quantity_field)
+        if fee.quantity_max is not None:
+            units = min(units, fee.quantity_max)
+        units = max(0, units - fee.quantity_free)
+    if fee.per_field:
+        units *= _count(form_data, fee.per_field)
+    return units
 
 
 def _applies(fee, form_data: dict) -> bool:

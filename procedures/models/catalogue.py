@@ -220,6 +220,12 @@ class Fee(models.Model):
     # first ``quantity_free`` units (e.g. "from the 3rd copy on, per copy").
     quantity_field = models.CharField(_("trường số lượng"), max_length=64, blank=True)
     quantity_free = models.PositiveSmallIntegerField(_("số lượng không thu"), default=0)
+    # Tiers and caps: units past ``quantity_max`` are not charged by this item ("from the 3rd
+    # page on, 1.000 đ a page, at most 200.000 đ a copy" is pages 3 to 198 at 1.000 đ).
+    quantity_max = models.PositiveIntegerField(_("số lượng tối đa tính phí"), null=True, blank=True)
+    # Items due per unit of a second count: the quantity is multiplied by that form field's
+    # number (pages of each copy, times the copies).
+    per_field = models.CharField(_("trường nhân số lượng"), max_length=64, blank=True)
     # Items chosen by an answer: due only when the form field's answer equals the value
     # ("true"/"false" for a yes/no question).
     condition_field = models.CharField(_("trường điều kiện"), max_length=64, blank=True)

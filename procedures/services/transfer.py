@@ -198,6 +198,8 @@ def version_content(version: ProcedureVersion, *, raw_templates: bool = False) -
                 "collected_at": fee.collected_at,
                 "quantity_field": fee.quantity_field,
                 "quantity_free": fee.quantity_free,
+                "quantity_max": fee.quantity_max,
+                "per_field": fee.per_field,
                 "condition_field": fee.condition_field,
                 "condition_value": fee.condition_value,
             }
@@ -436,6 +438,7 @@ def _check_procedure(entry: Any, index: int, sectors: set[str], agencies: dict[s
         }
         for path, item in check.objects(entry, "result_types")
     ]
+    fee_items = check.objects(entry, "fees")
     clean["fees"] = [
         {
             "amount": check.integer(item, "amount", default=0, high=10**12, path=path),
@@ -445,11 +448,21 @@ def _check_procedure(entry: Any, index: int, sectors: set[str], agencies: dict[s
             ),
             "quantity_field": check.text(item, "quantity_field", max_length=64, path=path),
             "quantity_free": check.integer(item, "quantity_free", default=0, high=1000, path=path),
+            "quantity_max": (
+                None
+                if item.get("quantity_max") is None
+                else check.integer(item, "quantity_max", default=0, low=1, high=10**6, path=path)
+            ),
+            "per_field": check.text(item, "per_field", max_length=64, path=path),
             "condition_field": check.text(item, "condition_field", max_length=64, path=path),
             "condition_value": check.text(item, "condition_value", max_length=100, path=path),
         }
-        for path, item in check.objects(entry, "fees")
+        for path, item in fee_items
     ]
+    for (path, _item), fee in zip(fee_items, clean["fees"], strict=True):
+        # An item whose last charged unit comes before its first would never be charged.
+        if fee["quantity_max"] is not None and fee["quantity_max"] <= fee["quantity_free"]:
+            check.add(path + "quantity_max", _("phải lớn hơn số lượng không thu (quantity_free)."))
     documents = []
     for path, item in check.objects(entry, "documents"):
         for key in sorted(set(item) - DOCUMENT_KEYS):

@@ -68,6 +68,8 @@ def procedure_version_create_draft(*, procedure: Procedure) -> ProcedureVersion:
             collected_at=f.collected_at,
             quantity_field=f.quantity_field,
             quantity_free=f.quantity_free,
+            quantity_max=f.quantity_max,
+            per_field=f.per_field,
             condition_field=f.condition_field,
             condition_value=f.condition_value,
         )

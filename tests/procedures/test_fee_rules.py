@@ -61,3 +61,46 @@ def test_copies_are_whole_numbers_only(demo_catalogue, copies):
 def test_an_older_fractional_answer_is_never_charged_less(demo_catalogue):
     version = procedure_selectors.procedure_in_force_by_code("2.000635")
     assert [line.amount for line in fee_lines(version=version, form_data={"copies": "1.5"})] == [16_000]
+
+
+def _certified_copy_total(pages: int, copies: int) -> int:
+    version = procedure_selectors.procedure_in_force_by_code("2.000815")
+    return sum(line.amount for line in fee_lines(version=version, form_data={"pages": pages, "copies": copies}))
+
+
+@pytest.mark.parametrize(
+    ("pages", "copies", "expected"),
+    [
+        (1, 1, 2_000),  # 1 × 2.000
+        (2, 1, 4_000),  # 2 × 2.000
+        (3, 1, 5_000),  # 2 × 2.000 + 1 × 1.000
+        (10, 1, 12_000),  # 2 × 2.000 + 8 × 1.000
+        (198, 1, 200_000),  # 2 × 2.000 + 196 × 1.000: the cap reached exactly
+        (250, 1, 200_000),  # capped at 200.000 a copy, not 252.000
+        (1, 2, 4_000),  # 2 copies of 1 page
+        (3, 2, 10_000),  # 2 copies × 5.000
+        (250, 2, 400_000),  # 2 copies × the cap
+    ],
+)
+def test_a_certified_copy_is_charged_by_the_page_per_copy_with_a_cap(demo_catalogue, pages, copies, expected):
+    """2.000815: 2.000 đ a page, 1.000 đ a page from the third, at most 200.000 đ a copy."""
+    assert _certified_copy_total(pages, copies) == expected
+
+
+def test_the_certified_copy_lines_say_what_they_count(demo_catalogue):
+    version = procedure_selectors.procedure_in_force_by_code("2.000815")
+    lines = fee_lines(version=version, form_data={"pages": 5, "copies": 2})
+    # Pages 1–2 of each copy, then pages 3–5 of each copy.
+    assert [(line.unit_amount, line.quantity, line.amount) for line in lines] == [(2_000, 4, 8_000), (1_000, 6, 6_000)]
+    assert "tối đa không quá 200.000 đồng/bản" in lines[1].description
+    # With no count declared yet, nothing is charged rather than a guess.
+    assert fee_lines(version=version, form_data={}) == []
+
+
+def test_the_tiers_survive_export(demo_catalogue):
+    exported = catalogue_export()
+    fees = next(p for p in exported["procedures"] if p["code"] == "2.000815")["fees"]
+    assert [(f["quantity_field"], f["quantity_free"], f["quantity_max"], f["per_field"]) for f in fees] == [
+        ("pages", 0, 2, "copies"),
+        ("pages", 2, 198, "copies"),
+    ]

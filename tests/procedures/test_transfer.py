@@ -78,6 +78,18 @@ BAD_INPUT = [
         "fees[0].amount",
         "không được âm",
     ),
+    (
+        "fee tier without units",
+        {"fees": [{"amount": 1000, "description": "Phí", "quantity_field": "pages", "quantity_max": 0}]},
+        "fees[0].quantity_max",
+        "không được nhỏ hơn 1",
+    ),
+    (
+        "fee tier ending before it starts",
+        {"fees": [{"amount": 1000, "description": "Phí", "quantity_free": 2, "quantity_max": 2}]},
+        "fees[0].quantity_max",
+        "phải lớn hơn số lượng không thu",
+    ),
     ("unknown sector", {"sector": "ZZ"}, "sector", "ZZ"),
     ("bad level", {"service_level": "level5"}, "service_level", "level5"),
     ("no channel", {"channels": []}, "channels", "danh sách"),
