@@ -283,6 +283,37 @@ def test_period_boundaries_from_the_dossiers_through_the_rollup(hand_built):
     assert on_time("2026")["points"] == 10.0
 
 
+def test_the_time_spent_supplementing_is_not_counted():
+    """The applicant holds a dossier from Monday 09:00 to Tuesday 09:00 supplementing it; the
+    due date moves by those working hours (Wednesday 16:00 → Thursday 16:00). Resolved on
+    Thursday at 10:00, after the first due date, it is on time for the index."""
+    from dossiers import services
+    from tests.dossiers.factories import make_pdf
+    from tests.dossiers.reception.test_applicant_actions import _supplement_dossier
+
+    dossier, requirement = _supplement_dossier(
+        paused_at=dt.datetime(2026, 11, 16, 9, 0, tzinfo=HCM),
+        due_at=dt.datetime(2026, 11, 18, 16, 0, tzinfo=HCM),
+        received_at=dt.datetime(2026, 11, 13, 9, 0, tzinfo=HCM),
+    )
+    services.dossier_supplement_submit(
+        user=dossier.applicant,
+        dossier_id=dossier.pk,
+        files={requirement.pk: ("a.pdf", make_pdf())},
+        now=dt.datetime(2026, 11, 17, 9, 0, tzinfo=HCM),
+    )
+    dossier.refresh_from_db()
+    assert dossier.due_at == dt.datetime(2026, 11, 19, 16, 0, tzinfo=HCM)
+    resolved_at = dt.datetime(2026, 11, 19, 10, 0, tzinfo=HCM)
+    type(dossier).objects.filter(pk=dossier.pk).update(state=DossierState.RESOLVED, resolved_at=resolved_at)
+    service.stats_rollup_day(day=resolved_at.date())
+    on_time = indicators(
+        quality_index.index_compute(agency_ids=frozenset({dossier.receiving_agency_id}), period=period("2026-11"))
+    )["on_time"]
+    assert (on_time["numerator"], on_time["denominator"]) == (1, 1)
+    assert on_time["points"] == on_time["max_points"]
+
+
 def _event(dossier, seq, action, when):
     return DossierEvent.objects.create(
         dossier=dossier,
