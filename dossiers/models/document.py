@@ -44,7 +44,15 @@ class StoredDocument(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(owner__isnull=False) | Q(organisation__isnull=False), name="stored_document_has_owner"
-            )
+            ),
+            # One copy of a file handed in per owner and organisation (issue 19): uploads and
+            # counter scans; see `dossiers.services.documents.stored_document_get_or_store`.
+            models.UniqueConstraint(
+                fields=["owner", "organisation", "sha256"],
+                condition=Q(source__in=["upload", "scan"]),
+                nulls_distinct=False,
+                name="stored_document_one_copy_per_owner",
+            ),
         ]
         indexes = [models.Index(fields=["owner", "-created_at"], name="stored_doc_owner_created")]
 

@@ -22,6 +22,7 @@ import magic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -159,10 +160,101 @@ def stored_files_discard(documents: list[StoredDocument]) -> None:
 
 def stored_document_create(*, inspected: InspectedFile, **fields) -> StoredDocument:
     """Save an inspected file to private storage as an entry of the owner's store
-    (``fields`` as `stored_document_build`'s)."""
+    (``fields`` as `stored_document_build`'s). Not for what an applicant or an officer hands in
+    (uploads, scans): those go through `stored_document_get_or_store`, kept once per owner."""
     doc = stored_document_build(inspected=inspected, **fields)
     doc.save()
     return doc
+
+
+# --- one copy of a file per owner (issue 19) -----------------------------------------------
+#
+# What a person hands in (a file uploaded online, a paper scanned at the counter) is kept once
+# per owner: the same bytes handed in again by the same owner, for the same organisation, are
+# the entry already in the store, its file written once. The database holds the rule (the
+# partial unique constraint ``stored_document_one_copy_per_owner``), so two requests at the
+# same moment end with one row and one file. Generated documents (results, e-receipts,
+# declarations) are not concerned: a result is signed in place, which changes its bytes.
+
+DEDUPLICATED_SOURCES = (DocumentSource.UPLOAD, DocumentSource.SCAN)
+
+
+def stored_document_find(*, owner, organisation, sha256: str) -> StoredDocument | None:
+    """The owner's entry (for ``organisation``, or personal when None) of the file with this hash."""
+    return (
+        StoredDocument.objects.filter(
+            owner=owner, organisation=organisation, sha256=sha256, source__in=DEDUPLICATED_SOURCES
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def stored_document_prepare(
+    *, inspected: InspectedFile, owner, organisation=None, title: str = "", source: str = DocumentSource.UPLOAD
+) -> StoredDocument:
+    """The owner's entry of this file when the store holds it already (saved, ``pk`` set); else
+    a new entry with its file written, not yet saved (``pk`` None), for `stored_document_keep`.
+    Lets a caller write files before its transaction and only insert inside it."""
+    if source not in DEDUPLICATED_SOURCES:
+        raise ValueError(f"{source!r} documents are not kept once per owner")
+    existing = stored_document_find(owner=owner, organisation=organisation, sha256=inspected.sha256)
+    if existing is not None:
+        return existing
+    return stored_document_build(
+        inspected=inspected, owner=owner, organisation=organisation, title=title, source=source
+    )
+
+
+def stored_document_keep(doc: StoredDocument) -> StoredDocument:
+    """Insert a prepared entry (in a savepoint); when another request kept the same file for the
+    same owner meanwhile, that entry instead, and this one's file is deleted at once (no row
+    names it). Concurrent inserts of one key wait for each other in the unique index."""
+    if doc.pk is not None:
+        return doc
+    try:
+        with transaction.atomic():
+            doc.save(force_insert=True)
+    except IntegrityError:
+        doc.pk = None
+        winner = stored_document_find(owner=doc.owner, organisation=doc.organisation, sha256=doc.sha256)
+        if winner is None:
+            stored_files_discard([doc])
+            raise
+        # Two writers racing on an object store may have been given the same name (same bytes).
+        if doc.file.name != winner.file.name:
+            stored_files_discard([doc])
+        return winner
+    except BaseException:
+        # A row never inserted names no file; one whose commit failed may: its file stays.
+        if doc.pk is None:
+            stored_files_discard([doc])
+        raise
+    return doc
+
+
+def stored_document_get_or_store(
+    *,
+    inspected: InspectedFile,
+    owner,
+    organisation=None,
+    title: str = "",
+    source: str = DocumentSource.UPLOAD,
+    track=None,
+) -> StoredDocument:
+    """The owner's entry of an uploaded or scanned file: the one the store holds, else a new one
+    with its file written once. Inside a transaction the caller may fail later, pass ``track``
+    of `portal.storage.files_kept_only_if_committed` around it: a file written here is then
+    deleted when the transaction does not commit."""
+    doc = stored_document_prepare(
+        inspected=inspected, owner=owner, organisation=organisation, title=title, source=source
+    )
+    if doc.pk is not None:
+        return doc
+    kept = stored_document_keep(doc)
+    if kept is doc and track is not None:
+        track(doc.file)
+    return kept
 
 
 # --- photos taken with the camera (issue 25) ----------------------------------------------

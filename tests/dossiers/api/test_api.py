@@ -531,10 +531,10 @@ def test_a_filing_that_fails_in_its_transaction_leaves_no_file(applicant, versio
     from dossiers import services
     from dossiers.core import machine
     from dossiers.models import StoredDocument
-    from dossiers.services import filing
+    from dossiers.services import documents
 
     written = []
-    real_build = filing.stored_document_build
+    real_build = documents.stored_document_build
 
     def build(**kwargs):
         document = real_build(**kwargs)
@@ -544,14 +544,14 @@ def test_a_filing_that_fails_in_its_transaction_leaves_no_file(applicant, versio
     def broken_event(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(filing, "stored_document_build", build)
+    monkeypatch.setattr(documents, "stored_document_build", build)
     monkeypatch.setattr(machine, "event_append", broken_event)
     with pytest.raises(RuntimeError):
         services.dossier_file(
             user=applicant,
             procedure_code=version.procedure.code,
             data={"full_name": "Trần Thị Nộp"},
-            files={r.pk: (f"{r.pk}.pdf", make_pdf()) for r in requirements},
+            files={r.pk: (f"{r.pk}.pdf", make_pdf(pages)) for pages, r in enumerate(requirements, 1)},
         )
     assert len(written) == 2
     assert not any(default_storage.exists(name) for name in written)
