@@ -72,6 +72,10 @@ def merge_duplicates(apps, schema_editor) -> tuple[int, int]:
         deleted += len(ids)
     if doomed_files:
         schema_editor.connection.on_commit(lambda: _delete_files(doomed_files))
+    if deleted and schema_editor.connection.vendor == "postgresql":
+        # The deferred foreign-key checks of the rows changed run now, before the index is built
+        # in the same transaction (PostgreSQL refuses it while they are pending).
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     return merged, deleted
 
 
@@ -89,10 +93,17 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="storeddocument",
             constraint=models.UniqueConstraint(
-                condition=models.Q(("source__in", ["upload", "scan"])),
-                fields=("owner", "organisation", "sha256"),
+                condition=models.Q(("organisation__isnull", True), ("source__in", ["upload", "scan"])),
+                fields=("owner", "sha256"),
                 name="stored_document_one_copy_per_owner",
-                nulls_distinct=False,
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="storeddocument",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("organisation__isnull", False), ("source__in", ["upload", "scan"])),
+                fields=("owner", "organisation", "sha256"),
+                name="stored_document_one_copy_per_owner_org",
             ),
         ),
     ]
