@@ -11,6 +11,7 @@ storage once the migration has committed (never a file another entry still names
 import logging
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import migrations, models
 from django.db.models import Count
 
@@ -20,8 +21,6 @@ DEDUPLICATED_SOURCES = ["upload", "scan"]
 
 
 def _delete_files(names: list[str]) -> None:
-    from django.core.files.storage import default_storage  # noqa: PLC0415 (storage read at run time)
-
     for name in names:
         try:
             default_storage.delete(name)

@@ -22,7 +22,6 @@ import magic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -179,58 +178,57 @@ def stored_document_create(*, inspected: InspectedFile, **fields) -> StoredDocum
 DEDUPLICATED_SOURCES = (DocumentSource.UPLOAD, DocumentSource.SCAN)
 
 
-def stored_document_find(*, owner, organisation, sha256: str) -> StoredDocument | None:
-    """The owner's entry (for ``organisation``, or personal when None) of the file with this hash."""
-    return (
-        StoredDocument.objects.filter(
-            owner=owner, organisation=organisation, sha256=sha256, source__in=DEDUPLICATED_SOURCES
-        )
-        .order_by("pk")
-        .first()
-    )
+def _store_key(owner, organisation, sha256s) -> dict[str, StoredDocument]:
+    """The owner's entries (for ``organisation``, or personal when None) of these hashes, by hash."""
+    rows = StoredDocument.objects.filter(
+        owner=owner, organisation=organisation, sha256__in=list(sha256s), source__in=DEDUPLICATED_SOURCES
+    ).order_by("-pk")
+    return {row.sha256: row for row in rows}  # the oldest last, so it is the one kept
 
 
-def stored_document_prepare(
-    *, inspected: InspectedFile, owner, organisation=None, title: str = "", source: str = DocumentSource.UPLOAD
-) -> StoredDocument:
-    """The owner's entry of this file when the store holds it already (saved, ``pk`` set); else
-    a new entry with its file written, not yet saved (``pk`` None), for `stored_document_keep`.
+def stored_documents_prepare(
+    *, files: list[tuple[InspectedFile, str]], owner, organisation=None, source: str = DocumentSource.UPLOAD
+) -> dict[str, StoredDocument]:
+    """For each (inspected file, title), by hash: the owner's entry when the store holds the file
+    already (saved, ``pk`` set), else a new entry with its file written, not yet saved (``pk``
+    None) for `stored_documents_keep`. One query for all; the same bytes twice are one entry.
     Lets a caller write files before its transaction and only insert inside it."""
     if source not in DEDUPLICATED_SOURCES:
         raise ValueError(f"{source!r} documents are not kept once per owner")
-    existing = stored_document_find(owner=owner, organisation=organisation, sha256=inspected.sha256)
-    if existing is not None:
-        return existing
-    return stored_document_build(
-        inspected=inspected, owner=owner, organisation=organisation, title=title, source=source
-    )
-
-
-def stored_document_keep(doc: StoredDocument) -> StoredDocument:
-    """Insert a prepared entry (in a savepoint); when another request kept the same file for the
-    same owner meanwhile, that entry instead, and this one's file is deleted at once (no row
-    names it). Concurrent inserts of one key wait for each other in the unique index."""
-    if doc.pk is not None:
-        return doc
+    prepared = _store_key(owner, organisation, {inspected.sha256 for inspected, _title in files})
+    written: list[StoredDocument] = []
     try:
-        with transaction.atomic():
-            doc.save(force_insert=True)
-    except IntegrityError:
-        doc.pk = None
-        winner = stored_document_find(owner=doc.owner, organisation=doc.organisation, sha256=doc.sha256)
-        if winner is None:
-            stored_files_discard([doc])
-            raise
-        # Two writers racing on an object store may have been given the same name (same bytes).
-        if doc.file.name != winner.file.name:
-            stored_files_discard([doc])
-        return winner
+        for inspected, title in files:
+            if inspected.sha256 not in prepared:
+                prepared[inspected.sha256] = doc = stored_document_build(
+                    inspected=inspected, owner=owner, organisation=organisation, title=title, source=source
+                )
+                written.append(doc)
     except BaseException:
-        # A row never inserted names no file; one whose commit failed may: its file stays.
-        if doc.pk is None:
-            stored_files_discard([doc])
+        stored_files_discard(written)
         raise
-    return doc
+    return prepared
+
+
+def stored_documents_keep(prepared: dict[str, StoredDocument]) -> dict[str, StoredDocument]:
+    """Insert the prepared entries not yet saved, all in one statement, and return the entries by
+    hash. An entry another request kept meanwhile for the same owner wins (the unique index
+    makes the insert wait for that request, then skip the row: ON CONFLICT DO NOTHING): it is
+    returned instead, and the file written for the skipped one deleted at once (no row names
+    it). Rows are inserted in hash order, so two requests never wait for each other crosswise."""
+    new = sorted((d for d in prepared.values() if d.pk is None), key=lambda d: d.sha256)
+    if not new:
+        return dict(prepared)
+    sample = new[0]
+    try:
+        StoredDocument.objects.bulk_create(new, ignore_conflicts=True)
+    except BaseException:
+        stored_files_discard(new)
+        raise
+    kept = _store_key(sample.owner, sample.organisation, {d.sha256 for d in new})
+    # Two writers racing on an object store may have been given the same name (same bytes).
+    stored_files_discard([d for d in new if kept[d.sha256].file.name != d.file.name])
+    return {sha: kept.get(sha, doc) for sha, doc in prepared.items()}
 
 
 def stored_document_get_or_store(
@@ -246,14 +244,15 @@ def stored_document_get_or_store(
     with its file written once. Inside a transaction the caller may fail later, pass ``track``
     of `portal.storage.files_kept_only_if_committed` around it: a file written here is then
     deleted when the transaction does not commit."""
-    doc = stored_document_prepare(
-        inspected=inspected, owner=owner, organisation=organisation, title=title, source=source
+    prepared = stored_documents_prepare(
+        files=[(inspected, title)], owner=owner, organisation=organisation, source=source
     )
+    doc = prepared[inspected.sha256]
     if doc.pk is not None:
         return doc
-    kept = stored_document_keep(doc)
-    if kept is doc and track is not None:
-        track(doc.file)
+    kept = stored_documents_keep(prepared)[inspected.sha256]
+    if kept.file.name == doc.file.name and track is not None:
+        track(kept.file)
     return kept
 
 

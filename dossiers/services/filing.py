@@ -32,8 +32,8 @@ from dossiers.services.documents import (
     photos_mode,
     photos_pdf_name,
     stored_document_get_or_store,
-    stored_document_keep,
-    stored_document_prepare,
+    stored_documents_keep,
+    stored_documents_prepare,
     stored_files_discard,
 )
 from dossiers.services.once_only import (
@@ -639,25 +639,18 @@ def dossier_file(
     now = timezone.now()
     # One entry per file in the owner's store (issue 19): a file the store holds is reused, the
     # others are written now, before the transaction, and only inserted inside it.
-    prepared: dict[str, StoredDocument] = {}
-    written: set[str] = set()  # the hashes whose file this call wrote
+    prepared = stored_documents_prepare(
+        files=[(inspected, requirement.name) for requirement, inspected in uploads],
+        owner=user,
+        organisation=organisation,
+    )
+    written = [d for d in prepared.values() if d.pk is None]
     kept: dict[str, StoredDocument] = {}
 
     def discard_written() -> None:
-        # Not a file the store held already, nor one deleted when another request's entry won.
-        stored_files_discard([prepared[sha] for sha in written if kept.get(sha, prepared[sha]) is prepared[sha]])
+        # Not the file of an entry the store held, nor one already deleted for another request's.
+        stored_files_discard([d for d in written if kept.get(d.sha256, d).file.name == d.file.name])
 
-    try:
-        for requirement, inspected in uploads:
-            if inspected.sha256 not in prepared:
-                prepared[inspected.sha256] = stored_document_prepare(
-                    inspected=inspected, owner=user, organisation=organisation, title=requirement.name
-                )
-                if prepared[inspected.sha256].pk is None:
-                    written.add(inspected.sha256)
-    except BaseException:
-        discard_written()
-        raise
     try:
         with transaction.atomic():
             dossier = Dossier(
@@ -683,9 +676,7 @@ def dossier_file(
             payload: dict = {}
             transition_run(user=user, dossier=dossier, name="submit", payload=payload, apply=apply)
             pin = stamped["pin"]
-            # In hash order: two requests keeping the same files never wait for each other crosswise.
-            for sha in sorted(prepared):
-                kept[sha] = stored_document_keep(prepared[sha])
+            kept.update(stored_documents_keep(prepared))
             stored = [kept[inspected.sha256] for _requirement, inspected in uploads]
 
             def filed(requirement, document, **extra) -> DossierDocument:

@@ -22,6 +22,7 @@ from pypdf import PdfWriter
 
 from dossiers import services
 from dossiers.constants import DocumentSource, PreviewState
+from dossiers.core import machine
 from dossiers.models import DocumentPreview, Dossier, DossierDocument, StoredDocument
 from dossiers.services import documents
 from portal.constants import OfficerRole
@@ -151,8 +152,6 @@ def test_owners_never_share_an_entry_in_the_api_filing(version):
 def test_a_refused_api_filing_leaves_the_reused_entry_and_its_file(version, monkeypatch):
     """A filing that fails in its transaction deletes the files it wrote, never the file of an
     entry the store already held."""
-    from dossiers.core import machine
-
     applicant = UserFactory()
     content = fresh_pdf(2)
     first = file_once(applicant, version, content)
@@ -251,14 +250,16 @@ def test_the_database_refuses_a_second_copy_for_the_same_owner():
         documents.stored_files_discard([twin])
     # The losing writer's entry becomes the one kept, its own file gone.
     twin = documents.stored_document_build(inspected=inspected_of(content), owner=owner)
-    assert documents.stored_document_keep(twin).pk == first.pk
+    assert documents.stored_documents_keep({twin.sha256: twin})[twin.sha256].pk == first.pk
     assert not default_storage.exists(twin.file.name) and default_storage.exists(first.file.name)
     # Generated documents (results, e-receipts) are not concerned: they are signed in place.
     documents.stored_document_create(inspected=inspected_of(content), owner=owner, source=DocumentSource.RESULT)
     documents.stored_document_create(inspected=inspected_of(content), owner=owner, source=DocumentSource.RESULT)
     assert StoredDocument.objects.filter(owner=owner, sha256=first.sha256).count() == 3
     with pytest.raises(ValueError, match="not kept once"):
-        documents.stored_document_prepare(inspected=inspected_of(content), owner=owner, source=DocumentSource.RESULT)
+        documents.stored_documents_prepare(
+            files=[(inspected_of(content), "")], owner=owner, source=DocumentSource.RESULT
+        )
 
 
 # --- two requests at the same moment --------------------------------------------------------
@@ -327,7 +328,7 @@ def test_two_api_filings_of_the_same_files_at_once_end_with_one_entry_each(monke
     a, b = fresh_pdf(2), fresh_pdf(3)
     tokhai, chungsinh = version.documents.order_by("order", "pk")
 
-    def filing(first, second):
+    def file_both(first, second):
         return services.dossier_file(
             user=applicant,
             procedure_code=version.procedure.code,
@@ -335,23 +336,22 @@ def test_two_api_filings_of_the_same_files_at_once_end_with_one_entry_each(monke
             files={tokhai.pk: ("a.pdf", first), chungsinh.pk: ("b.pdf", second)},
         )
 
-    # The barrier counts every file written: two per request.
+    # The two requests meet once each has looked its files up in the store and written one.
     barrier = threading.Barrier(2, timeout=30)
-    real_prepare = documents.stored_document_prepare
-    from dossiers.services import filing as filing_module
+    real_build = documents.stored_document_build
 
-    def prepare(**kwargs):
-        doc = real_prepare(**kwargs)
-        if kwargs["inspected"].content == b:  # the last one each request writes
+    def build(**kwargs):
+        doc = real_build(**kwargs)
+        if kwargs["inspected"].content == b:  # each request has looked its files up, and writes b
             barrier.wait()
         return doc
 
-    monkeypatch.setattr(filing_module, "stored_document_prepare", prepare)
+    monkeypatch.setattr(documents, "stored_document_build", build)
     results: list = [None, None]
 
     def run(index, args):
         try:
-            results[index] = filing(*args)
+            results[index] = file_both(*args)
         except BaseException as error:  # noqa: BLE001 (reported to the test)
             results[index] = error
         finally:
