@@ -171,8 +171,8 @@ def stored_document_create(*, inspected: InspectedFile, **fields) -> StoredDocum
 # What a person hands in (a file uploaded online, a paper scanned at the counter) is kept once
 # per owner: the same bytes handed in again by the same owner, for the same organisation, are
 # the entry already in the store, its file written once. The database holds the rule (the
-# partial unique constraint ``stored_document_one_copy_per_owner``), so two requests at the
-# same moment end with one row and one file. Generated documents (results, e-receipts,
+# partial unique constraints ``stored_document_one_copy_per_owner`` and ``…_org``), so two
+# requests at the same moment end with one row and one file. Generated documents (results, e-receipts,
 # declarations) are not concerned: a result is signed in place, which changes its bytes.
 
 DEDUPLICATED_SOURCES = (DocumentSource.UPLOAD, DocumentSource.SCAN)
