@@ -44,7 +44,20 @@ class StoredDocument(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(owner__isnull=False) | Q(organisation__isnull=False), name="stored_document_has_owner"
-            )
+            ),
+            # One copy of a file handed in per owner and organisation (issue 19): uploads and
+            # counter scans; see `dossiers.services.documents.stored_document_get_or_store`.
+            # (Two partial constraints rather than NULLS NOT DISTINCT: SQLite keeps them too.)
+            models.UniqueConstraint(
+                fields=["owner", "sha256"],
+                condition=Q(source__in=["upload", "scan"], organisation__isnull=True),
+                name="stored_document_one_copy_per_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "organisation", "sha256"],
+                condition=Q(source__in=["upload", "scan"], organisation__isnull=False),
+                name="stored_document_one_copy_per_owner_org",
+            ),
         ]
         indexes = [models.Index(fields=["owner", "-created_at"], name="stored_doc_owner_created")]
 

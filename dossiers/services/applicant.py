@@ -24,6 +24,7 @@ from dossiers.core.supplements import SupplementItem, SupplementRequest, supplem
 from dossiers.core.text import text_clean
 from dossiers.models import Dossier, DossierDocument
 from dossiers.services.filing import document_attach, requirement_get, upload_and_attach
+from portal.storage import files_kept_only_if_committed
 from procedures import selectors as procedure_selectors
 
 WITHDRAW_REASON_MIN_LENGTH = 5
@@ -107,7 +108,12 @@ def dossier_supplement_submit(
             try:
                 uploaded.append(
                     upload_and_attach(
-                        user=user, dossier=dossier, requirement_id=requirement_id, name=name, content=content
+                        user=user,
+                        dossier=dossier,
+                        requirement_id=requirement_id,
+                        name=name,
+                        content=content,
+                        track=track,
                     ).pk
                 )
             except ValidationError as error:
@@ -161,9 +167,17 @@ def dossier_supplement_submit(
         dossier.state = payload.pop("to")
         return ["form_data", "paused_minutes", "paused_at", "due_at"]
 
-    return transition_run(
-        user=user, dossier_id=dossier_id, name="supplement_submit", note=note, payload=payload, check=check, apply=apply
-    )
+    # The files written for the answers are deleted when the transition does not commit.
+    with files_kept_only_if_committed() as track:
+        return transition_run(
+            user=user,
+            dossier_id=dossier_id,
+            name="supplement_submit",
+            note=note,
+            payload=payload,
+            check=check,
+            apply=apply,
+        )
 
 
 # --- withdrawal ---------------------------------------------------------------------------

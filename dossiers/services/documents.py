@@ -159,10 +159,101 @@ def stored_files_discard(documents: list[StoredDocument]) -> None:
 
 def stored_document_create(*, inspected: InspectedFile, **fields) -> StoredDocument:
     """Save an inspected file to private storage as an entry of the owner's store
-    (``fields`` as `stored_document_build`'s)."""
+    (``fields`` as `stored_document_build`'s). Not for what an applicant or an officer hands in
+    (uploads, scans): those go through `stored_document_get_or_store`, kept once per owner."""
     doc = stored_document_build(inspected=inspected, **fields)
     doc.save()
     return doc
+
+
+# --- one copy of a file per owner (issue 19) -----------------------------------------------
+#
+# What a person hands in (a file uploaded online, a paper scanned at the counter) is kept once
+# per owner: the same bytes handed in again by the same owner, for the same organisation, are
+# the entry already in the store, its file written once. The database holds the rule (the
+# partial unique constraints ``stored_document_one_copy_per_owner`` and ``…_org``), so two
+# requests at the same moment end with one row and one file. Generated documents (results, e-receipts,
+# declarations) are not concerned: a result is signed in place, which changes its bytes.
+
+DEDUPLICATED_SOURCES = (DocumentSource.UPLOAD, DocumentSource.SCAN)
+
+
+def _store_key(owner, organisation, sha256s) -> dict[str, StoredDocument]:
+    """The owner's entries (for ``organisation``, or personal when None) of these hashes, by hash."""
+    rows = StoredDocument.objects.filter(
+        owner=owner, organisation=organisation, sha256__in=list(sha256s), source__in=DEDUPLICATED_SOURCES
+    ).order_by("-pk")
+    return {row.sha256: row for row in rows}  # the oldest last, so it is the one kept
+
+
+def stored_documents_prepare(
+    *, files: list[tuple[InspectedFile, str]], owner, organisation=None, source: str = DocumentSource.UPLOAD
+) -> dict[str, StoredDocument]:
+    """For each (inspected file, title), by hash: the owner's entry when the store holds the file
+    already (saved, ``pk`` set), else a new entry with its file written, not yet saved (``pk``
+    None) for `stored_documents_keep`. One query for all; the same bytes twice are one entry.
+    Lets a caller write files before its transaction and only insert inside it."""
+    if source not in DEDUPLICATED_SOURCES:
+        raise ValueError(f"{source!r} documents are not kept once per owner")
+    prepared = _store_key(owner, organisation, {inspected.sha256 for inspected, _title in files})
+    written: list[StoredDocument] = []
+    try:
+        for inspected, title in files:
+            if inspected.sha256 not in prepared:
+                prepared[inspected.sha256] = doc = stored_document_build(
+                    inspected=inspected, owner=owner, organisation=organisation, title=title, source=source
+                )
+                written.append(doc)
+    except BaseException:
+        stored_files_discard(written)
+        raise
+    return prepared
+
+
+def stored_documents_keep(prepared: dict[str, StoredDocument]) -> dict[str, StoredDocument]:
+    """Insert the prepared entries not yet saved, all in one statement, and return the entries by
+    hash. An entry another request kept meanwhile for the same owner wins (the unique index
+    makes the insert wait for that request, then skip the row: ON CONFLICT DO NOTHING): it is
+    returned instead, and the file written for the skipped one deleted at once (no row names
+    it). Rows are inserted in hash order, so two requests never wait for each other crosswise."""
+    new = sorted((d for d in prepared.values() if d.pk is None), key=lambda d: d.sha256)
+    if not new:
+        return dict(prepared)
+    sample = new[0]
+    try:
+        StoredDocument.objects.bulk_create(new, ignore_conflicts=True)
+    except BaseException:
+        stored_files_discard(new)
+        raise
+    kept = _store_key(sample.owner, sample.organisation, {d.sha256 for d in new})
+    # Two writers racing on an object store may have been given the same name (same bytes).
+    stored_files_discard([d for d in new if kept[d.sha256].file.name != d.file.name])
+    return {sha: kept.get(sha, doc) for sha, doc in prepared.items()}
+
+
+def stored_document_get_or_store(
+    *,
+    inspected: InspectedFile,
+    owner,
+    organisation=None,
+    title: str = "",
+    source: str = DocumentSource.UPLOAD,
+    track=None,
+) -> StoredDocument:
+    """The owner's entry of an uploaded or scanned file: the one the store holds, else a new one
+    with its file written once. Inside a transaction the caller may fail later, pass ``track``
+    of `portal.storage.files_kept_only_if_committed` around it: a file written here is then
+    deleted when the transaction does not commit."""
+    prepared = stored_documents_prepare(
+        files=[(inspected, title)], owner=owner, organisation=organisation, source=source
+    )
+    doc = prepared[inspected.sha256]
+    if doc.pk is not None:
+        return doc
+    kept = stored_documents_keep(prepared)[inspected.sha256]
+    if kept.file.name == doc.file.name and track is not None:
+        track(kept.file)
+    return kept
 
 
 # --- photos taken with the camera (issue 25) ----------------------------------------------

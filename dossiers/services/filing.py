@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DocumentReuse, DocumentSource, DossierState
+from dossiers.constants import DRAFT_RETENTION_DAYS, Channel, DocumentReuse, DossierState
 from dossiers.core import pipelines
 from dossiers.core.codes import dossier_code_allocate
 from dossiers.core.fees import submission_payment_due
@@ -31,8 +31,9 @@ from dossiers.services.documents import (
     photos_merge_pdf,
     photos_mode,
     photos_pdf_name,
-    stored_document_build,
-    stored_document_create,
+    stored_document_get_or_store,
+    stored_documents_keep,
+    stored_documents_prepare,
     stored_files_discard,
 )
 from dossiers.services.once_only import (
@@ -45,6 +46,7 @@ from dossiers.services.once_only import (
 )
 from portal import selectors as portal_selectors
 from portal.assurance import assurance_check
+from portal.storage import files_kept_only_if_committed
 from portal.upload_policy import size_pair
 from procedures import selectors as procedure_selectors
 
@@ -287,36 +289,28 @@ def document_attach(
     )
 
 
-@transaction.atomic
 def dossier_document_upload(*, user, dossier: Dossier, requirement_id, name: str, content: bytes) -> DossierDocument:
     """Check an uploaded file by content, keep it in the applicant's store, attach it."""
     _require_applicant(user=user, dossier=dossier)
     if dossier.state not in (DossierState.DRAFT, DossierState.SUPPLEMENT_REQUESTED):
         raise ValidationError(_("Không thể thêm giấy tờ vào hồ sơ ở trạng thái này."), code="not_editable")
-    return upload_and_attach(user=user, dossier=dossier, requirement_id=requirement_id, name=name, content=content)
+    with files_kept_only_if_committed() as track, transaction.atomic():
+        return upload_and_attach(
+            user=user, dossier=dossier, requirement_id=requirement_id, name=name, content=content, track=track
+        )
 
 
-def upload_and_attach(*, user, dossier: Dossier, requirement_id, name: str, content: bytes) -> DossierDocument:
-    """Check a file by content, keep it in the store, attach it; the caller checked who and when."""
+def upload_and_attach(
+    *, user, dossier: Dossier, requirement_id, name: str, content: bytes, track=None
+) -> DossierDocument:
+    """Check a file by content, keep it in the store, attach it; the caller checked who and when.
+    The same bytes uploaded again by the same owner (for the same organisation) are the entry
+    already in the store, not a second file (issue 19); ``track`` as `stored_document_get_or_store`'s."""
     requirement = requirement_get(dossier, requirement_id)
     inspected = _inspect_upload(requirement, name=name, content=content)
-    # One copy of a file in the store: the same bytes uploaded again by the same owner (for the
-    # same organisation) are the entry already there, not a second file (issue 19).
-    stored = (
-        StoredDocument.objects.filter(
-            owner=user,
-            organisation=dossier.organisation,
-            sha256=inspected.sha256,
-            source=DocumentSource.UPLOAD,
-            size=inspected.size,
-        )
-        .order_by("pk")
-        .first()
+    stored = stored_document_get_or_store(
+        inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name, track=track
     )
-    if stored is None:
-        stored = stored_document_create(
-            inspected=inspected, owner=user, organisation=dossier.organisation, title=requirement.name
-        )
     return document_attach(user=user, dossier=dossier, requirement=requirement, stored=stored)
 
 
@@ -336,7 +330,10 @@ def dossier_document_photos_upload(
         raise ValidationError(_("Không thể thêm giấy tờ vào hồ sơ ở trạng thái này."), code="not_editable")
     requirement = requirement_get(dossier, requirement_id)
     name, content = photos_as_document(requirement, photos)
-    return upload_and_attach(user=user, dossier=dossier, requirement_id=requirement.pk, name=name, content=content)
+    with files_kept_only_if_committed() as track, transaction.atomic():
+        return upload_and_attach(
+            user=user, dossier=dossier, requirement_id=requirement.pk, name=name, content=content, track=track
+        )
 
 
 def photos_as_document(requirement, photos: list[tuple[str, bytes]]) -> tuple[str, bytes]:
@@ -640,10 +637,20 @@ def dossier_file(
         raise ValidationError(errors)
 
     now = timezone.now()
-    stored = [
-        stored_document_build(inspected=inspected, owner=user, organisation=organisation, title=requirement.name)
-        for requirement, inspected in uploads
-    ]
+    # One entry per file in the owner's store (issue 19): a file the store holds is reused, the
+    # others are written now, before the transaction, and only inserted inside it.
+    prepared = stored_documents_prepare(
+        files=[(inspected, requirement.name) for requirement, inspected in uploads],
+        owner=user,
+        organisation=organisation,
+    )
+    written = [d for d in prepared.values() if d.pk is None]
+    kept: dict[str, StoredDocument] = {}
+
+    def discard_written() -> None:
+        # Not the file of an entry the store held, nor one already deleted for another request's.
+        stored_files_discard([d for d in written if kept.get(d.sha256, d).file.name == d.file.name])
+
     try:
         with transaction.atomic():
             dossier = Dossier(
@@ -669,7 +676,8 @@ def dossier_file(
             payload: dict = {}
             transition_run(user=user, dossier=dossier, name="submit", payload=payload, apply=apply)
             pin = stamped["pin"]
-            StoredDocument.objects.bulk_create(stored)
+            kept.update(stored_documents_keep(prepared))
+            stored = [kept[inspected.sha256] for _requirement, inspected in uploads]
 
             def filed(requirement, document, **extra) -> DossierDocument:
                 return DossierDocument(
@@ -699,11 +707,15 @@ def dossier_file(
                 national_lookups_link(lookups=prefill.lookups, dossier=dossier)
                 national_corrections_audit(dossier=dossier)
             _verify_signatures_enqueue(
-                [d.pk for d, (_r, inspected) in zip(stored, uploads, strict=True) if inspected.may_be_signed]
+                list(
+                    dict.fromkeys(
+                        d.pk for d, (_r, inspected) in zip(stored, uploads, strict=True) if inspected.may_be_signed
+                    )
+                )
             )
             _submitted(dossier=dossier, pin=pin)
     except IntegrityError:
-        stored_files_discard(stored)
+        discard_written()
         # A concurrent request with the same key won the race: answer with its dossier.
         existing = (
             Dossier.objects.filter(applicant=user, idempotency_key=idempotency_key).first() if idempotency_key else None
@@ -712,7 +724,7 @@ def dossier_file(
             raise
         return existing, None, False
     except BaseException:
-        stored_files_discard(stored)
+        discard_written()
         raise
     return dossier, pin, True
 

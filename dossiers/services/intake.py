@@ -30,12 +30,13 @@ from dossiers.core.codes import dossier_code_allocate
 from dossiers.core.machine import transition_run
 from dossiers.core.pins import pin_hash, pin_new
 from dossiers.models import Dossier
-from dossiers.services.documents import InspectedFile, document_inspect, stored_document_create
+from dossiers.services.documents import InspectedFile, document_inspect, stored_document_get_or_store
 from dossiers.services.filing import document_attach
 from dossiers.services.reception import dossier_receive, note_clean
 from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal.constants import OfficerPermission
+from portal.storage import files_kept_only_if_committed
 from portal.validators import normalise_phone, validate_citizen_id, validate_phone
 from procedures import selectors as procedure_selectors
 
@@ -252,7 +253,7 @@ def dossier_counter_intake(
     if errors:
         raise ValidationError(errors)
 
-    with transaction.atomic():
+    with files_kept_only_if_committed() as track, transaction.atomic():
         if user is None and clean["email"]:
             user = _applicant_account_create(clean)
         dossier = Dossier(
@@ -266,11 +267,22 @@ def dossier_counter_intake(
         )
         _snapshot(dossier, clean, user)
         dossier.save()
+        # A scan is the applicant's (the officer's when the applicant has no account): kept once
+        # per owner like an upload (issue 19), in hash order so that two intakes never wait for
+        # each other crosswise.
+        owner = user or officer
+        kept = {}
+        for requirement, inspected in sorted(scans, key=lambda scan: scan[1].sha256):
+            if inspected.sha256 not in kept:
+                kept[inspected.sha256] = stored_document_get_or_store(
+                    inspected=inspected,
+                    owner=owner,
+                    title=requirement.name,
+                    source=DocumentSource.SCAN,
+                    track=track,
+                )
         for requirement, inspected in scans:
-            stored = stored_document_create(
-                inspected=inspected, owner=user or officer, title=requirement.name, source=DocumentSource.SCAN
-            )
-            document_attach(user=officer, dossier=dossier, requirement=requirement, stored=stored)
+            document_attach(user=officer, dossier=dossier, requirement=requirement, stored=kept[inspected.sha256])
         moment = now or timezone.now()
         pin = pin_new()
 
