@@ -6,6 +6,7 @@ presigned URL; a missing object and an unreachable store answer clearly, never w
 import json
 import os
 import urllib.request
+import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -48,7 +49,11 @@ def filed(s3_storage, django_capture_on_commit_callbacks):
             {
                 "procedure": version.procedure.code,
                 "data": json.dumps({"full_name": "Trần Thị Nộp"}),
-                f"documents[{requirement.pk}]": SimpleUploadedFile("to-khai.pdf", upload, "application/pdf"),
+                # A name of its own: the stored name is the file's hash and name, and other tests
+                # leave the same two pages under "to-khai.pdf" in the local private storage.
+                f"documents[{requirement.pk}]": SimpleUploadedFile(
+                    f"to-khai-{uuid.uuid4().hex[:12]}.pdf", upload, "application/pdf"
+                ),
             },
             format="multipart",
         )
