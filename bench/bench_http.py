@@ -93,9 +93,10 @@ def _server_env(database_url: str) -> dict[str, str]:
 
 
 def broker_url() -> str:
-    """The test settings' Redis database (TEST_REDIS_DB_BASE), which the bench may flush queues of."""
+    """The test settings' Redis database (TEST_REDIS_DB, the one a test worker found, else
+    TEST_REDIS_DB_BASE), which the bench may flush queues of."""
     host = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
-    return f"{host}/{int(os.environ.get('TEST_REDIS_DB_BASE', '1'))}"
+    return f"{host}/{int(os.environ.get('TEST_REDIS_DB') or os.environ.get('TEST_REDIS_DB_BASE', '1'))}"
 
 
 def _purge_queues() -> None:

@@ -7,8 +7,12 @@ from .base import CACHES, env
 
 # Each pytest-xdist worker gets its own Redis database, so flushing the cache between
 # tests never disturbs another worker. TEST_REDIS_DB_BASE separates parallel runs.
+# The database found is kept in TEST_REDIS_DB for the processes a test starts (a bench
+# server, a management command): they drop PYTEST_XDIST_WORKER with the other PYTEST_
+# variables and would otherwise count their rate limits in worker gw0's database.
 _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-_redis_db = env.int("TEST_REDIS_DB_BASE", default=1) + _worker
+_redis_db = env.int("TEST_REDIS_DB", default=env.int("TEST_REDIS_DB_BASE", default=1) + _worker)
+os.environ["TEST_REDIS_DB"] = str(_redis_db)
 _redis_host = env("REDIS_URL", default="redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
 REDIS_URL = f"{_redis_host}/{_redis_db}"
 CACHES["default"]["LOCATION"] = REDIS_URL

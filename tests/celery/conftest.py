@@ -120,6 +120,7 @@ def start_worker():
             DATABASE_URL=_database_url(),
             CELERY_BROKER_URL=broker_url(),
             TEST_REDIS_DB_BASE=redis_db,
+            TEST_REDIS_DB=redis_db,
             TEST_SMTP_PORT=str(smtp_port),
             CONN_MAX_AGE="0",
             LOG_FORMAT=log_format,
