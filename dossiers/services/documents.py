@@ -231,6 +231,31 @@ def stored_documents_keep(prepared: dict[str, StoredDocument]) -> dict[str, Stor
     return {sha: kept.get(sha, doc) for sha, doc in prepared.items()}
 
 
+def stored_documents_get_or_store(
+    *,
+    files: list[tuple[InspectedFile, str]],
+    owner,
+    organisation=None,
+    source: str = DocumentSource.UPLOAD,
+    track=None,
+) -> dict[str, StoredDocument]:
+    """The owner's entries of uploaded or scanned files (inspected file, title), by hash: the
+    ones the store holds, else new ones with their files written once, inserted in one
+    statement. Inside a transaction the caller may fail later, pass ``track`` of
+    `portal.storage.files_kept_only_if_committed` around it: a file written here is then
+    deleted when the transaction does not commit."""
+    prepared = stored_documents_prepare(files=files, owner=owner, organisation=organisation, source=source)
+    written = {sha: doc.file.name for sha, doc in prepared.items() if doc.pk is None}
+    if not written:
+        return prepared
+    kept = stored_documents_keep(prepared)
+    if track is not None:
+        for sha, name in written.items():
+            if kept[sha].file.name == name:
+                track(kept[sha].file)
+    return kept
+
+
 def stored_document_get_or_store(
     *,
     inspected: InspectedFile,
@@ -240,20 +265,10 @@ def stored_document_get_or_store(
     source: str = DocumentSource.UPLOAD,
     track=None,
 ) -> StoredDocument:
-    """The owner's entry of an uploaded or scanned file: the one the store holds, else a new one
-    with its file written once. Inside a transaction the caller may fail later, pass ``track``
-    of `portal.storage.files_kept_only_if_committed` around it: a file written here is then
-    deleted when the transaction does not commit."""
-    prepared = stored_documents_prepare(
-        files=[(inspected, title)], owner=owner, organisation=organisation, source=source
-    )
-    doc = prepared[inspected.sha256]
-    if doc.pk is not None:
-        return doc
-    kept = stored_documents_keep(prepared)[inspected.sha256]
-    if kept.file.name == doc.file.name and track is not None:
-        track(kept.file)
-    return kept
+    """The owner's entry of one uploaded or scanned file (`stored_documents_get_or_store`)."""
+    return stored_documents_get_or_store(
+        files=[(inspected, title)], owner=owner, organisation=organisation, source=source, track=track
+    )[inspected.sha256]
 
 
 # --- photos taken with the camera (issue 25) ----------------------------------------------

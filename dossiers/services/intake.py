@@ -30,7 +30,7 @@ from dossiers.core.codes import dossier_code_allocate
 from dossiers.core.machine import transition_run
 from dossiers.core.pins import pin_hash, pin_new
 from dossiers.models import Dossier
-from dossiers.services.documents import InspectedFile, document_inspect, stored_document_get_or_store
+from dossiers.services.documents import InspectedFile, document_inspect, stored_documents_get_or_store
 from dossiers.services.filing import document_attach
 from dossiers.services.reception import dossier_receive, note_clean
 from portal import selectors as portal_selectors
@@ -268,19 +268,13 @@ def dossier_counter_intake(
         _snapshot(dossier, clean, user)
         dossier.save()
         # A scan is the applicant's (the officer's when the applicant has no account): kept once
-        # per owner like an upload (issue 19), in hash order so that two intakes never wait for
-        # each other crosswise.
-        owner = user or officer
-        kept = {}
-        for requirement, inspected in sorted(scans, key=lambda scan: scan[1].sha256):
-            if inspected.sha256 not in kept:
-                kept[inspected.sha256] = stored_document_get_or_store(
-                    inspected=inspected,
-                    owner=owner,
-                    title=requirement.name,
-                    source=DocumentSource.SCAN,
-                    track=track,
-                )
+        # per owner like an upload (issue 19), all in one statement.
+        kept = stored_documents_get_or_store(
+            files=[(inspected, requirement.name) for requirement, inspected in scans],
+            owner=user or officer,
+            source=DocumentSource.SCAN,
+            track=track,
+        )
         for requirement, inspected in scans:
             document_attach(user=officer, dossier=dossier, requirement=requirement, stored=kept[inspected.sha256])
         moment = now or timezone.now()
