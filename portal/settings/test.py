@@ -7,12 +7,17 @@ from .base import CACHES, env
 
 # Each pytest-xdist worker gets its own Redis database, so flushing the cache between
 # tests never disturbs another worker. TEST_REDIS_DB_BASE separates parallel runs.
-# The database found is kept in TEST_REDIS_DB for the processes a test starts (a bench
-# server, a management command): they drop PYTEST_XDIST_WORKER with the other PYTEST_
-# variables and would otherwise count their rate limits in worker gw0's database.
-_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-_redis_db = env.int("TEST_REDIS_DB", default=env.int("TEST_REDIS_DB_BASE", default=1) + _worker)
-os.environ["TEST_REDIS_DB"] = str(_redis_db)
+# A worker keeps the database it found in TEST_REDIS_DB for the processes its tests start (a
+# bench server, a management command): they drop PYTEST_XDIST_WORKER with the other PYTEST_
+# variables and would otherwise count their rate limits in worker gw0's database. Only a
+# worker exports it: the xdist controller imports these settings too, and its workers, which
+# inherit its environment, must each still find their own.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
+    _redis_db = env.int("TEST_REDIS_DB_BASE", default=1) + _worker
+    os.environ["TEST_REDIS_DB"] = str(_redis_db)
+else:
+    _redis_db = env.int("TEST_REDIS_DB", default=env.int("TEST_REDIS_DB_BASE", default=1))
 _redis_host = env("REDIS_URL", default="redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
 REDIS_URL = f"{_redis_host}/{_redis_db}"
 CACHES["default"]["LOCATION"] = REDIS_URL

@@ -41,5 +41,35 @@ def test_a_process_started_by_a_worker_uses_that_workers_redis_database():
     assert child == parent
 
 
-def test_this_worker_passes_its_database_on():
-    assert os.environ["TEST_REDIS_DB"] == settings.REDIS_URL.rsplit("/", 1)[1]
+# The xdist controller imports the settings (and has no worker id) before it starts the
+# workers, which inherit its environment: each worker must still find its own database.
+_CONTROLLER = """
+import os, subprocess, sys
+from django.conf import settings
+urls = [settings.REDIS_URL]
+for worker in ("gw0", "gw1"):
+    worker_env = dict(os.environ, PYTEST_XDIST_WORKER=worker)
+    code = "from django.conf import settings; print(settings.REDIS_URL)"
+    run = subprocess.run([sys.executable, "-c", code], env=worker_env, capture_output=True, text=True, check=True)
+    urls.append(run.stdout.strip())
+print(" ".join(urls))
+"""
+
+
+def test_the_workers_of_a_run_keep_databases_of_their_own():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TEST_REDIS_DB", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings.test", TEST_REDIS_DB_BASE="20")
+    result = subprocess.run(
+        [sys.executable, "-c", _CONTROLLER], env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    controller, gw0, gw1 = result.stdout.split()
+    assert (controller[-3:], gw0[-3:], gw1[-3:]) == ("/20", "/20", "/21")
+
+
+def test_this_process_uses_the_database_it_passes_on():
+    passed_on = os.environ.get("TEST_REDIS_DB")
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        assert passed_on == settings.REDIS_URL.rsplit("/", 1)[1]
+    else:  # a run without workers (-n 0): its children compute the same database as it did
+        assert passed_on is None or passed_on == settings.REDIS_URL.rsplit("/", 1)[1]
