@@ -34,7 +34,9 @@ REASON = "Phải chờ kết quả xác minh nơi cư trú từ Công an phườ
 DECLINE = "Thửa đất đang có tranh chấp, chưa đủ điều kiện cấp giấy chứng nhận"
 
 
-def pdf_text(field, tmp_path) -> str:
+def pdf_text(field, tmp_path, *, raw: bool = False) -> str:
+    """The PDF's text, whitespace folded; ``raw`` keeps the content stream's order, so a table
+    cell's wrapped lines stay together whatever the lengths of the names beside it."""
     field.open("rb")
     try:
         pdf = field.read()
@@ -43,7 +45,8 @@ def pdf_text(field, tmp_path) -> str:
     assert pdf.startswith(b"%PDF-")
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    command = ["pdftotext", *(["-raw"] if raw else []), str(path), "-"]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return " ".join(text.split())
 
 
@@ -107,11 +110,15 @@ def _request(user, dossier, callbacks):
 SHORT_NAMES = {"reception": "Lê Thu Hà", "head": "Đỗ Minh Quân", "specialist": "Vũ Thị Lan", "leader": "Hồ Văn Nam"}
 
 
-def test_control_sheet_follows_every_handover(dossier, team, tmp_path, django_capture_on_commit_callbacks):
+def _short_names(team):
     for attribute, name in SHORT_NAMES.items():
         user = getattr(team, attribute)
         user.full_name = name
         user.save(update_fields=["full_name"])
+
+
+def test_control_sheet_follows_every_handover(dossier, team, tmp_path, django_capture_on_commit_callbacks):
+    _short_names(team)
     dossier = to_pending(dossier, team)
     first = _request(team.head, dossier, django_capture_on_commit_callbacks)
     assert (first.kind, first.number, first.event_seq) == (SlipKind.CONTROL_SHEET, 1, dossier.events_count)
@@ -179,9 +186,14 @@ def test_control_sheet_follows_every_handover(dossier, team, tmp_path, django_ca
 def test_control_sheet_lists_consultations_and_stays_late_after_an_apology(
     dossier, team, tmp_path, django_capture_on_commit_callbacks
 ):
+    # Fixed names: with long ones (or e-mails, one unbreakable word each) the handover table grows
+    # and the consultation's row was split over two pages, its question with it.
+    _short_names(team)
     to_processing(dossier, team)
     other = AgencyFactory(name="Công an phường Bến Nghé")
-    other_officer = OfficerMembershipFactory(agency=other, role=OfficerRole.SPECIALIST).user
+    other_officer = OfficerMembershipFactory(
+        agency=other, role=OfficerRole.SPECIALIST, user=UserFactory(full_name="Mai Anh Tú")
+    ).user
     services.dossier_consult(
         user=team.specialist, dossier_id=dossier.pk, agency_code=other.code, question="Xác minh nơi cư trú", days=2
     )
@@ -210,8 +222,10 @@ def test_control_sheet_lists_consultations_and_stays_late_after_an_apology(
     final = _control_sheet_context(refresh(dossier), slip)["final"]
     assert (final["timeliness"], final["against_new"]) == ("Quá hạn", "Trước hạn")
     text = pdf_text(slip.file, tmp_path)
-    assert "Công an phường Bến Nghé" in text and "Xác minh nơi cư trú" in text
+    assert "Cơ quan phối hợp giải quyết hồ sơ: Công an phường Bến Nghé" in text
     assert "Quá hạn so với ngày hẹn trả ban đầu" in text
+    # The consultation's row, read cell by cell: the agency asked, then the question.
+    assert "1 Công an phường Bến Nghé Xác minh nơi cư trú" in pdf_text(slip.file, tmp_path, raw=True)
 
 
 def test_control_sheet_of_a_dossier_not_yet_received(dossier, team, tmp_path, django_capture_on_commit_callbacks):
