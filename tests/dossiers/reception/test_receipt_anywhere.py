@@ -201,9 +201,11 @@ def test_a_hand_over_processing_and_the_return_at_the_centre(
         "Nơi tiếp nhận hồ sơ (không phụ thuộc địa giới hành chính): Trung tâm Phục vụ hành chính công Tỉnh Thử" in text
     )
     assert "Cơ quan (bộ phận) giải quyết hồ sơ: Sở Tư pháp Tỉnh Thử" in text
-    assert "Chuyển hồ sơ điện tử đến cơ quan có thẩm quyền giải quyết" in text
-    # The centre's officer gives, the department receives (its head), read cell by cell.
-    assert f"Lê Thu Hà Sở Tư pháp Tỉnh Thử: {team.head.email}" in _pdf_text(slip.file, tmp_path, raw=True)
+    # The hand-over row, read cell by cell: its note, then the centre's officer gives and the
+    # department receives (its head).
+    cells = _pdf_text(slip.file, tmp_path, raw=True)
+    assert "(Chuyển hồ sơ điện tử đến cơ quan có thẩm quyền giải quyết)" in cells
+    assert f"Lê Thu Hà Sở Tư pháp Tỉnh Thử: {team.head.email}" in cells
 
     # The applicant's tracking shows where the dossier was received and who decides it.
     client.force_login(dossier.applicant)
